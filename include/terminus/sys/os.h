@@ -1,0 +1,228 @@
+/**
+ * @file terminus/sys/os.h
+ * @brief The OS shim: the one table through which terminus touches the OS.
+ *
+ * This page is for backend writers. The core of terminus makes no OS call of
+ * its own: it validates arguments, applies the escalation policy, resolves
+ * sessions and keeps time through the members of a #terminus_os table. The
+ * library ships three tables: the native one of the platform (Win32 or
+ * POSIX, returned by terminus_os_native()), and the fake OS of
+ * terminus/sys/fake.h.
+ *
+ * Rules for every member:
+ * - it returns #TERMINUS_OK or a TERMINUS_E_* code, and on failure records
+ *   the native error with terminus_os_error() (the core adds a generic record
+ *   if it does not);
+ * - it does only what its name says: no policy, no retries, no validation of
+ *   what the core already validated;
+ * - it may be called from any thread, concurrently, with distinct handles.
+ *
+ * The table is versioned like SQLite's `sqlite3_vfs`: members are only ever
+ * appended, a new member comes with a new #TERMINUS_OS_VERSION, and the core
+ * never calls a member beyond the table's `version`. terminus_ctx_new()
+ * copies the table, so it cannot change under a running call.
+ */
+#ifndef TERMINUS_SYS_OS_H
+#define TERMINUS_SYS_OS_H
+
+#include "terminus/common.h"
+#include "terminus/session.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief The newest version of #terminus_os this library knows. */
+#define TERMINUS_OS_VERSION 1
+
+/** @brief A backend's open process: holds the identity of one process. Opaque. */
+typedef struct terminus_os_process terminus_os_process;
+/** @brief A backend's wait set over open processes. Opaque. */
+typedef struct terminus_os_waitset terminus_os_waitset;
+/** @brief A backend's listener. Opaque. */
+typedef struct terminus_os_listener terminus_os_listener;
+/** @brief A backend's connection to a server. Opaque. */
+typedef struct terminus_os_server terminus_os_server;
+
+/** @brief The state of an open process, as terminus_os::process_status gives it. */
+typedef struct terminus_os_status {
+    int running;        /**< 1 while the process runs, 0 once it has ended */
+    int code_known;     /**< 1 when `exit_code` holds its exit code (only once ended) */
+    uint32_t exit_code; /**< the exit code (POSIX: the status, or 128 + signal) */
+} terminus_os_status;
+
+/**
+ * @brief What a backend calls, on its listener thread, when a request arrives.
+ * @param arg     the `arg` given to terminus_os::listen_start
+ * @param reason  #TERMINUS_REASON_REQUEST or #TERMINUS_REASON_LOGOFF
+ */
+typedef void (*terminus_os_listen_fn)(void *arg, int reason);
+
+/**
+ * @brief What a backend calls once per session from terminus_os::session_list.
+ * @param arg   the `arg` given to terminus_os::session_list
+ * @param info  the session; copied before the call returns
+ * @return #TERMINUS_OK to go on; any other code: stop and return that code
+ */
+typedef int (*terminus_os_session_fn)(void *arg, const terminus_session_info *info);
+
+/**
+ * @brief The OS shim table.
+ *
+ * Fill every member you can; leave the others NULL (the operations that need
+ * them return #TERMINUS_E_UNSUPPORTED). Each function member gets the
+ * table's `data` as its first argument.
+ */
+struct terminus_os {
+    /** #TERMINUS_OS_VERSION of the header the table was written against; 0 is invalid. */
+    uint32_t version;
+    /** A short name for messages and logs: "win32", "posix", "fake". */
+    const char *name;
+    /** The backend's own state, passed to every member; owned by the backend. */
+    void *data;
+    /** The pid of the system's first process (1 for init on Linux, 4 for System on
+     *  Windows), which the core never terminates; 0 if there is none. */
+    terminus_pid system_pid;
+
+    /** A monotonic clock in microseconds (the fake's is virtual). Never fails. */
+    uint64_t (*clock_us)(void *data);
+    /** The calling process's own pid. Never fails. */
+    terminus_pid (*self_pid)(void *data);
+
+    /**
+     * Open a process and hold its identity (a HANDLE, a pidfd) until
+     * process_close. Only this handle is used afterwards.
+     * @return OK; E_NOT_FOUND (no such process), E_ACCESS_DENIED, E_NO_MEMORY, E_OS
+     */
+    int (*process_open)(void *data, terminus_pid pid, terminus_os_process **out);
+    /** Release a process opened by process_open. Never fails. */
+    void (*process_close)(void *data, terminus_os_process *proc);
+    /**
+     * Whether the process still runs and, once it has ended, its exit code.
+     * Must not reap a child of the caller (POSIX: `WNOWAIT`).
+     * @return OK; E_ACCESS_DENIED, E_OS
+     */
+    int (*process_status)(void *data, terminus_os_process *proc, terminus_os_status *st);
+    /**
+     * Send the exit request: the registered message `message` (never NULL) with the pid as
+     * wParam (Windows), SIGTERM (POSIX). Must return at once, whatever the target does.
+     * @return OK; E_NOT_FOUND (it has ended), E_ACCESS_DENIED, E_OS
+     */
+    int (*process_request)(void *data, terminus_os_process *proc, const char *message);
+    /**
+     * Kill the process, with `exit_code` where the OS lets the killer choose.
+     * Returns without waiting for it to be gone.
+     * @return OK; E_NOT_FOUND (it had already ended), E_ACCESS_DENIED, E_OS
+     */
+    int (*process_kill)(void *data, terminus_os_process *proc, uint32_t exit_code);
+
+    /**
+     * Make a wait set over `count` (>= 1) open processes, in that order. The
+     * processes stay open and owned by the caller.
+     * @return OK; E_NO_MEMORY, E_OS
+     */
+    int (*wait_open)(void *data, terminus_os_process *const *procs, size_t count,
+                     terminus_os_waitset **out);
+    /**
+     * Block, on the OS and without polling, until at least one process of the
+     * set that has not been reported yet has ended, or `timeout_ms` passes.
+     * Writes the indices (into the array given to wait_open) of up to
+     * `capacity` newly ended processes to `ready` and their number to
+     * `*nready`; each index is reported once. A `timeout_ms` of 0 only looks.
+     * @return OK (`*nready` >= 1); E_TIMEOUT (`*nready` = 0); E_OS
+     */
+    int (*wait_any)(void *data, terminus_os_waitset *set, uint32_t timeout_ms,
+                    size_t *ready, size_t capacity, size_t *nready);
+    /** Free a wait set. Never fails. */
+    void (*wait_close)(void *data, terminus_os_waitset *set);
+
+    /**
+     * End the calling process. `fast` 0: the platform's clean exit (ExitProcess,
+     * exit); 1: at once (TerminateProcess on itself, _exit). The hooks of
+     * terminus_at_exit() have already run. Native backends do not return;
+     * the fake records the exit and returns OK.
+     */
+    int (*exit_process)(void *data, uint32_t exit_code, int fast);
+
+    /**
+     * Start listening for exit requests named `message` (Windows) or for
+     * SIGTERM / SIGHUP (POSIX), on a thread of the backend's, which calls
+     * `fn(arg, reason)` for each request that names this process.
+     * @return OK; E_REFUSED (one listener only, and one runs), E_NO_MEMORY, E_OS
+     */
+    int (*listen_start)(void *data, const char *message, terminus_os_listen_fn fn, void *arg,
+                        terminus_os_listener **out);
+    /** Stop a listener and join its thread; `fn` is never called after it returns. */
+    void (*listen_stop)(void *data, terminus_os_listener *listener);
+
+    /**
+     * Log off the caller's session; `flags` are TERMINUS_LOGOFF_* and valid.
+     * @return OK; E_NOT_FOUND, E_ACCESS_DENIED, E_REFUSED, E_UNAVAILABLE, E_OS
+     */
+    int (*logoff)(void *data, uint32_t flags);
+
+    /**
+     * Open a server: `name` NULL is this machine; otherwise a well-formed name.
+     * @return OK; E_NOT_FOUND, E_UNAVAILABLE, E_ACCESS_DENIED, E_UNSUPPORTED, E_NO_MEMORY, E_OS
+     */
+    int (*server_open)(void *data, const char *name, terminus_os_server **out);
+    /** Close a server. Never fails. */
+    void (*server_close)(void *data, terminus_os_server *server);
+    /**
+     * Call `fn(arg, info)` once per session on the server, stopping at the
+     * first code `fn` returns other than OK (and returning it).
+     * @return OK; the code of `fn`; E_UNAVAILABLE, E_ACCESS_DENIED, E_OS
+     */
+    int (*session_list)(void *data, terminus_os_server *server, terminus_os_session_fn fn,
+                        void *arg);
+    /**
+     * The caller's own session on this server.
+     * @return OK; E_NOT_FOUND (the caller is in none, or the server is remote), E_OS
+     */
+    int (*session_current)(void *data, terminus_os_server *server, uint32_t *id);
+    /**
+     * Log a session off and return without waiting for it to be gone.
+     * @return OK; E_NOT_FOUND, E_ACCESS_DENIED, E_REFUSED, E_UNAVAILABLE, E_UNSUPPORTED, E_OS
+     */
+    int (*session_logoff)(void *data, terminus_os_server *server, uint32_t id);
+    /**
+     * Wait until the session is gone, at most `timeout_ms` (0: only look).
+     * @return OK (gone, or never was); E_TIMEOUT; E_UNAVAILABLE, E_OS
+     */
+    int (*session_wait_gone)(void *data, terminus_os_server *server, uint32_t id,
+                             uint32_t timeout_ms);
+};
+
+/**
+ * @brief The native table of this platform (Win32 or POSIX).
+ *
+ * Where terminus has no native backend, a table whose every operation
+ * returns #TERMINUS_E_UNSUPPORTED.
+ * @return a static table; never NULL
+ */
+TERMINUS_API const terminus_os *terminus_os_native(void);
+
+/**
+ * @brief Record a failure in the calling thread's error record (for backends).
+ *
+ * @param code     the TERMINUS_E_* code
+ * @param os_code  the native error number (GetLastError, errno), or 0
+ * @param fmt      printf-style message naming the OS call and its argument,
+ *                 e.g. `"OpenProcess(%u)"`; the core keeps it as it is
+ * @return `code`, so that a backend can write `return terminus_os_error(...)`
+ */
+TERMINUS_API int terminus_os_error(int code, long os_code, const char *fmt, ...)
+#if defined(__GNUC__)
+#if defined(__MINGW32__)
+    __attribute__((format(gnu_printf, 3, 4)))
+#else
+    __attribute__((format(printf, 3, 4)))
+#endif
+#endif
+    ;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERMINUS_SYS_OS_H */

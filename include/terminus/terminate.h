@@ -1,0 +1,187 @@
+/**
+ * @file terminus/terminate.h
+ * @brief Ask other processes to leave, and kill them only after a grace period;
+ *        and the target's side: listen for such requests.
+ *
+ * A terminate opens each target once and uses only that handle afterwards, so
+ * a recycled pid is never signalled. It sends the exit request (Windows: a
+ * registered window message broadcast with the target's pid; Linux: SIGTERM),
+ * waits up to `grace_ms` on the OS (no polling), and only then kills what is
+ * left, unless #TERMINUS_TERMINATE_NO_FORCE. It never reaps the caller's
+ * children: the caller's own `waitpid` still gets their status.
+ */
+#ifndef TERMINUS_TERMINATE_H
+#define TERMINUS_TERMINATE_H
+
+#include "terminus/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief The registered message name used when options give none. */
+#define TERMINUS_DEFAULT_MESSAGE "terminus-request-exit-v1"
+
+/** @brief Terminate flag: never escalate; #TERMINUS_E_TIMEOUT if still running after grace. */
+#define TERMINUS_TERMINATE_NO_FORCE 0x1u
+/** @brief Terminate flag: skip the request and kill at once. */
+#define TERMINUS_TERMINATE_FORCE 0x2u
+
+/** @brief The version of terminus_terminate_options this header describes. */
+#define TERMINUS_TERMINATE_OPTIONS_VERSION 1
+
+/**
+ * @brief How to terminate. Initialise with #TERMINUS_TERMINATE_OPTIONS_INIT or
+ *        terminus_terminate_options_init().
+ */
+typedef struct terminus_terminate_options {
+    uint32_t version;          /**< #TERMINUS_TERMINATE_OPTIONS_VERSION */
+    uint32_t flags;            /**< 0, #TERMINUS_TERMINATE_NO_FORCE or #TERMINUS_TERMINATE_FORCE (exclusive) */
+    uint32_t grace_ms;         /**< how long the targets have to leave after the request; default 5000 */
+    uint32_t forced_exit_code; /**< exit code a forced kill gives, where the OS lets us choose (Windows); default 1 */
+    const char *message;       /**< registered message name, UTF-8, 1 to 255 bytes; NULL = #TERMINUS_DEFAULT_MESSAGE (unused on Linux) */
+} terminus_terminate_options;
+
+/** @brief Static initialiser with the defaults. */
+#define TERMINUS_TERMINATE_OPTIONS_INIT { TERMINUS_TERMINATE_OPTIONS_VERSION, 0, 5000, 1, NULL }
+
+/**
+ * @brief Fill an options struct with the defaults (for bindings that cannot
+ *        use the macro).
+ * @param opts     the struct to fill
+ * @param version  #TERMINUS_TERMINATE_OPTIONS_VERSION
+ * @retval TERMINUS_OK         filled
+ * @retval TERMINUS_E_INVALID  `opts` is NULL or `version` is not one this library knows
+ */
+TERMINUS_API int terminus_terminate_options_init(terminus_terminate_options *opts, uint32_t version);
+
+/** @name Outcomes
+ * @{ */
+#define TERMINUS_OUTCOME_NONE 0   /**< nothing happened (an error, or still running) */
+#define TERMINUS_OUTCOME_EXITED 1 /**< it left by itself after the request, within grace */
+#define TERMINUS_OUTCOME_FORCED 2 /**< it was killed */
+#define TERMINUS_OUTCOME_GONE 3   /**< it had already exited */
+/** @} */
+
+/** @brief terminus_result::exit_code when the exit code cannot be known
+ *  (Linux: a process that is not the caller's child, on kernels without PIDFD_GET_INFO). */
+#define TERMINUS_EXIT_CODE_UNKNOWN UINT32_MAX
+
+/** @brief How long a terminate waits for a killed process to be seen gone. */
+#define TERMINUS_KILL_WAIT_MS 5000u
+
+/** @brief What happened to one target. */
+typedef struct terminus_result {
+    int32_t status;      /**< #TERMINUS_OK or a TERMINUS_E_* code, for this target */
+    int32_t outcome;     /**< TERMINUS_OUTCOME_* */
+    uint32_t exit_code;  /**< the target's exit code where known, else #TERMINUS_EXIT_CODE_UNKNOWN.
+                              On Linux a process killed by signal N reports 128 + N. */
+    uint64_t elapsed_us; /**< from the request (the kill, with FORCE) to the observed end; 0 for GONE */
+} terminus_result;
+
+/**
+ * @brief Ask one process to leave; kill it after the grace period.
+ *
+ * The same as terminus_terminate_many() with one target.
+ *
+ * @param ctx     the context, or NULL for the default context
+ * @param pid     the target
+ * @param opts    the options, or NULL for the defaults
+ * @param result  receives what happened; may be NULL
+ * @retval TERMINUS_OK              the target ended (EXITED, FORCED or GONE)
+ * @retval TERMINUS_E_INVALID       pid 0 or above INT32_MAX, a bad options version,
+ *                                  unknown or conflicting flags, a bad message name;
+ *                                  nothing is sent
+ * @retval TERMINUS_E_REFUSED       the caller's own pid (use terminus_exit()) or the
+ *                                  system's first process (init, System)
+ * @retval TERMINUS_E_NOT_FOUND     no such process
+ * @retval TERMINUS_E_ACCESS_DENIED the caller may not signal or open it
+ * @retval TERMINUS_E_TIMEOUT       still running after grace with NO_FORCE, or
+ *                                  after #TERMINUS_KILL_WAIT_MS past a kill
+ * @retval TERMINUS_E_UNSUPPORTED   the backend cannot terminate processes
+ * @retval TERMINUS_E_NO_MEMORY     out of memory
+ * @retval TERMINUS_E_OS            any other OS failure
+ */
+TERMINUS_API int terminus_terminate(terminus_ctx *ctx, terminus_pid pid,
+                                    const terminus_terminate_options *opts,
+                                    terminus_result *result);
+
+/**
+ * @brief Ask many processes to leave at once, with one shared grace window.
+ *
+ * Every argument is checked first; if any is bad, nothing is sent to any
+ * target and every result gets the returned code. Then every target is
+ * opened, every request goes out, and one wait covers all of them; what is
+ * left when the window closes is killed (unless NO_FORCE).
+ *
+ * @param ctx      the context, or NULL for the default context
+ * @param pids     the targets; no pid may appear twice
+ * @param count    how many; 0 is allowed and does nothing
+ * @param opts     the options, or NULL for the defaults
+ * @param results  `count` entries, one per target, in the same order; may be
+ *                 NULL when the caller needs only the return code
+ * @return #TERMINUS_OK when every target ended, else the first target's error
+ *         in the order of `pids` (the codes of terminus_terminate(), plus
+ *         #TERMINUS_E_INVALID for a NULL `pids` with a non-zero count or a pid
+ *         given twice)
+ */
+TERMINUS_API int terminus_terminate_many(terminus_ctx *ctx, const terminus_pid *pids, size_t count,
+                                         const terminus_terminate_options *opts,
+                                         terminus_result *results);
+
+/** @brief A listener: the target's side of the request. Opaque. */
+typedef struct terminus_listener terminus_listener;
+
+/** @name Listener reasons
+ * @{ */
+#define TERMINUS_REASON_REQUEST 1 /**< a terminate request for this process */
+#define TERMINUS_REASON_LOGOFF 2  /**< the session is ending */
+/** @} */
+
+/**
+ * @brief Called on the listener's own thread when a request arrives.
+ *
+ * Save your data here. Return 0 and terminus exits the process cleanly (hooks
+ * run) with the listener's exit code; return non-zero and the program exits
+ * by itself (or not at all).
+ * @param arg     the pointer given to terminus_listen()
+ * @param reason  #TERMINUS_REASON_REQUEST or #TERMINUS_REASON_LOGOFF
+ */
+typedef int (*terminus_request_fn)(void *arg, int reason);
+
+/**
+ * @brief Opt in to graceful requests.
+ *
+ * Windows: a hidden top-level window on its own thread hears the registered
+ * message (and acts only when it names this process), `WM_QUERYENDSESSION` /
+ * `WM_ENDSESSION` and console control events. Linux: a dedicated thread
+ * receives SIGTERM (#TERMINUS_REASON_REQUEST) and SIGHUP
+ * (#TERMINUS_REASON_LOGOFF). The callback must not free its own listener.
+ *
+ * @param ctx        the context, or NULL for the default context
+ * @param message    the registered message name; NULL = #TERMINUS_DEFAULT_MESSAGE
+ * @param exit_code  the exit code when `fn` returns 0
+ * @param fn         the callback; must not be NULL
+ * @param arg        passed to `fn`
+ * @param[out] out   receives the listener; free it with terminus_listener_free()
+ * @retval TERMINUS_OK            listening
+ * @retval TERMINUS_E_INVALID     `fn` or `out` NULL, or a bad message name
+ * @retval TERMINUS_E_REFUSED     the backend allows one listener per process and one is active
+ * @retval TERMINUS_E_UNSUPPORTED the backend cannot listen
+ * @retval TERMINUS_E_NO_MEMORY   out of memory
+ * @retval TERMINUS_E_OS          any other OS failure
+ */
+TERMINUS_API int terminus_listen(terminus_ctx *ctx, const char *message, uint32_t exit_code,
+                                 terminus_request_fn fn, void *arg, terminus_listener **out);
+
+/**
+ * @brief Stop listening and free the listener.
+ * @param listener  the listener; NULL is ignored. Not from its own callback.
+ */
+TERMINUS_API void terminus_listener_free(terminus_listener *listener);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERMINUS_TERMINATE_H */
