@@ -1,0 +1,24 @@
+/*
+ * lib/os/sync.h: the few threading primitives that the core and the fake
+ * need (a mutex), kept here so that no OS call stands outside lib/os/.
+ * Private to the library.
+ */
+#ifndef TERMINUS_OS_SYNC_H
+#define TERMINUS_OS_SYNC_H
+
+#ifdef _WIN32
+typedef struct tm_mutex { void *srw; } tm_mutex; /* an SRWLOCK */
+#define TM_MUTEX_INIT { 0 }
+#else
+#include <pthread.h>
+typedef struct tm_mutex { pthread_mutex_t m; } tm_mutex;
+#define TM_MUTEX_INIT { PTHREAD_MUTEX_INITIALIZER }
+#endif
+
+/* Static initialisation with TM_MUTEX_INIT, or tm_mutex_init(). */
+void tm_mutex_init(tm_mutex *m);
+void tm_mutex_destroy(tm_mutex *m);
+void tm_mutex_lock(tm_mutex *m);
+void tm_mutex_unlock(tm_mutex *m);
+
+#endif
