@@ -1,0 +1,64 @@
+/*
+ * lib/core/core.h: the core's private declarations. The core holds every
+ * piece of logic that is not a system call and sees the OS only through the
+ * context's copy of the shim table.
+ */
+#ifndef TERMINUS_CORE_H
+#define TERMINUS_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "terminus.h"
+#include "../os/sync.h"
+
+typedef struct tm_hook {
+    terminus_cleanup_fn fn;
+    void *arg;
+} tm_hook;
+
+struct terminus_ctx {
+    terminus_os os;      /* the caller's table, copied up to its version */
+    int is_default;      /* the shared native context: never freed */
+    tm_mutex lock;       /* guards the hooks */
+    tm_hook *hooks;
+    size_t nhooks, cap;
+};
+
+/* ctx.c: NULL => the default native context (created once, on first use). */
+int tm_ctx_get(terminus_ctx **ctx, const char *fn);
+
+/* error.c: set the thread's record; every tm_fail returns code. */
+int tm_fail(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+#if defined(__MINGW32__)
+    __attribute__((format(gnu_printf, 2, 3)))
+#else
+    __attribute__((format(printf, 2, 3)))
+#endif
+#endif
+    ;
+/* Mark the start of a shim call: the record a backend writes is told apart
+ * from an older one by a per-thread serial number. */
+unsigned tm_error_mark(void);
+/* After a failing shim call: if the backend wrote no record since mark, write
+ * a generic one naming the primitive. Returns code. */
+int tm_os_failed(unsigned mark, int code, const terminus_os *os, const char *primitive);
+
+/* util.c: string checks shared by every entry point. */
+int tm_utf8_valid(const char *s, size_t len);
+/* Checks a string argument: not NULL unless allowed, 1..max bytes, valid
+ * UTF-8, no control characters; no spaces unless allow_space. Returns OK or
+ * E_INVALID with a message "fn: what ..." */
+int tm_check_string(const char *fn, const char *what, const char *s, size_t max, int allow_space);
+int tm_check_pid(const char *fn, const terminus_os *os, terminus_pid pid);
+
+/* exit.c, used by the listener: run hooks then exit */
+int tm_exit(terminus_ctx *ctx, uint32_t exit_code, uint32_t flags, const char *fn);
+
+/* Call a shim member, or fail with E_UNSUPPORTED when the table lacks it. */
+#define TM_HAS(os, member) ((os)->member != NULL)
+int tm_unsupported(const terminus_os *os, const char *fn, const char *primitive);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * lib/core/error.c: the error codes (one list, TERMINUS_ERROR_MAP, three
+ * uses) and the thread-local error record.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core.h"
+
+/* Tie the list to the contract's numbers: each entry must be the next code. */
+enum { TM_CODE_COUNT = 0
+#define TM_COUNT(code, msg) +1
+    TERMINUS_ERROR_MAP(TM_COUNT)
+#undef TM_COUNT
+};
+_Static_assert(TM_CODE_COUNT == 1 - TERMINUS_E_LAST, "TERMINUS_ERROR_MAP lists every code once");
+
+const char *terminus_strerror(int code)
+{
+    switch (code) {
+#define TM_STR(c, msg) case c: return msg;
+        TERMINUS_ERROR_MAP(TM_STR)
+#undef TM_STR
+    default:
+        return "unknown error";
+    }
+}
+
+const char *terminus_error_name(int code)
+{
+    switch (code) {
+#define TM_NAME(c, msg) case c: return #c;
+        TERMINUS_ERROR_MAP(TM_NAME)
+#undef TM_NAME
+    default:
+        return "TERMINUS_E_UNKNOWN";
+    }
+}
+
+const char *terminus_version(void)
+{
+    return TERMINUS_VERSION_STRING;
+}
+
+typedef struct tm_record {
+    terminus_error pub;
+    unsigned serial;     /* moves on every write: tells a fresh record from an old one */
+    char buf[512];
+} tm_record;
+
+static _Thread_local tm_record tls_record;
+
+static tm_record *record(void)
+{
+    tm_record *r = &tls_record;
+    if (r->pub.message == NULL)
+        r->pub.message = r->buf; /* buf starts as "" */
+    return r;
+}
+
+static int vset(int code, long os_code, const char *fmt, va_list ap)
+{
+    tm_record *r = record();
+    int n = vsnprintf(r->buf, sizeof r->buf, fmt, ap);
+    if (n < 0)
+        r->buf[0] = '\0';
+    r->pub.code = code;
+    r->pub.os_code = os_code;
+    r->pub.message = r->buf;
+    r->serial++;
+    return code;
+}
+
+const terminus_error *terminus_error_last(void)
+{
+    return &record()->pub;
+}
+
+void terminus_error_clear(void)
+{
+    tm_record *r = record();
+    r->pub.code = TERMINUS_OK;
+    r->pub.os_code = 0;
+    r->buf[0] = '\0';
+    r->serial++;
+}
+
+int terminus_os_error(int code, long os_code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vset(code, os_code, fmt ? fmt : "", ap);
+    va_end(ap);
+    return code;
+}
+
+int tm_fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vset(code, 0, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+unsigned tm_error_mark(void)
+{
+    return record()->serial;
+}
+
+int tm_os_failed(unsigned mark, int code, const terminus_os *os, const char *primitive)
+{
+    tm_record *r = record();
+    if (r->serial == mark || r->pub.code != code)
+        return tm_fail(code, "%s backend: %s failed: %s", os->name ? os->name : "unnamed",
+                       primitive, terminus_strerror(code));
+    return code;
+}
+
+int tm_unsupported(const terminus_os *os, const char *fn, const char *primitive)
+{
+    return tm_fail(TERMINUS_E_UNSUPPORTED, "%s: not supported: the %s OS backend has no %s", fn,
+                   os->name ? os->name : "unnamed", primitive);
+}

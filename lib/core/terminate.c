@@ -1,0 +1,435 @@
+/*
+ * lib/core/terminate.c: the escalation policy. Open every target once (the
+ * handle is its identity from then on), ask each to leave, wait once for all
+ * of them within one shared grace window, and only then kill what is left,
+ * unless NO_FORCE. The OS is reached only through the context's shim.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+#define T_PENDING 1 /* open and still running, as far as we know */
+
+typedef struct tm_target {
+    terminus_os_process *proc;
+    int pending;
+} tm_target;
+
+/* One terminate call: everything the phases share. */
+typedef struct tm_run {
+    const char *fn;
+    const terminus_os *os;
+    const terminus_terminate_options *opts;
+    const terminus_pid *pids;
+    size_t count;
+    tm_target *t;
+    terminus_result *res;
+    terminus_os_process **procs; /* scratch for wait sets */
+    size_t *map;                 /* wait-set index -> target index */
+    /* the record of the first failing target, in pid order */
+    size_t first_fail;
+    terminus_error first_err;
+    char first_msg[512];
+} tm_run;
+
+int terminus_terminate_options_init(terminus_terminate_options *opts, uint32_t version)
+{
+    static const terminus_terminate_options defaults = TERMINUS_TERMINATE_OPTIONS_INIT;
+
+    if (opts == NULL)
+        return tm_fail(TERMINUS_E_INVALID, "terminus_terminate_options_init: opts is NULL");
+    if (version != TERMINUS_TERMINATE_OPTIONS_VERSION)
+        return tm_fail(TERMINUS_E_INVALID,
+                       "terminus_terminate_options_init: version %u is not %d",
+                       (unsigned)version, TERMINUS_TERMINATE_OPTIONS_VERSION);
+    *opts = defaults;
+    return TERMINUS_OK;
+}
+
+static int opts_check(const char *fn, const terminus_terminate_options *in,
+                      terminus_terminate_options *out)
+{
+    const uint32_t known = TERMINUS_TERMINATE_NO_FORCE | TERMINUS_TERMINATE_FORCE;
+
+    if (in == NULL) {
+        terminus_terminate_options_init(out, TERMINUS_TERMINATE_OPTIONS_VERSION);
+        out->message = TERMINUS_DEFAULT_MESSAGE;
+        return TERMINUS_OK;
+    }
+    if (in->version != TERMINUS_TERMINATE_OPTIONS_VERSION)
+        return tm_fail(TERMINUS_E_INVALID,
+                       "%s: opts->version %u is not %d (use TERMINUS_TERMINATE_OPTIONS_INIT or "
+                       "terminus_terminate_options_init)",
+                       fn, (unsigned)in->version, TERMINUS_TERMINATE_OPTIONS_VERSION);
+    if (in->flags & ~known)
+        return tm_fail(TERMINUS_E_INVALID, "%s: opts->flags has unknown bits 0x%x", fn,
+                       (unsigned)(in->flags & ~known));
+    if ((in->flags & known) == known)
+        return tm_fail(TERMINUS_E_INVALID, "%s: opts->flags has both NO_FORCE and FORCE", fn);
+    if (in->message != NULL) {
+        int rc = tm_check_string(fn, "opts->message", in->message, 255, 1);
+        if (rc != TERMINUS_OK)
+            return rc;
+    }
+    *out = *in;
+    if (out->message == NULL)
+        out->message = TERMINUS_DEFAULT_MESSAGE;
+    return TERMINUS_OK;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+    terminus_pid x = *(const terminus_pid *)a, y = *(const terminus_pid *)b;
+    return (x > y) - (x < y);
+}
+
+/* Every pid valid, none twice. Returns OK or the first problem. */
+static int pids_check(const char *fn, const terminus_os *os, const terminus_pid *pids, size_t count)
+{
+    terminus_pid *sorted;
+    int rc = TERMINUS_OK;
+
+    if (count > 0 && pids == NULL)
+        return tm_fail(TERMINUS_E_INVALID, "%s: pids is NULL with count %lu", fn, (unsigned long)count);
+    for (size_t i = 0; i < count; i++) {
+        rc = tm_check_pid(fn, os, pids[i]);
+        if (rc != TERMINUS_OK)
+            return rc;
+    }
+    if (count < 2)
+        return TERMINUS_OK;
+    sorted = malloc(count * sizeof *sorted);
+    if (sorted == NULL)
+        return tm_fail(TERMINUS_E_NO_MEMORY, "%s: out of memory", fn);
+    memcpy(sorted, pids, count * sizeof *sorted);
+    qsort(sorted, count, sizeof *sorted, cmp_pid);
+    for (size_t i = 1; i < count; i++) {
+        if (sorted[i] == sorted[i - 1]) {
+            rc = tm_fail(TERMINUS_E_INVALID, "%s: pid %lu is given twice", fn, (unsigned long)sorted[i]);
+            break;
+        }
+    }
+    free(sorted);
+    return rc;
+}
+
+static uint64_t now_us(const terminus_os *os)
+{
+    return os->clock_us ? os->clock_us(os->data) : 0;
+}
+
+/* Target i failed with code: keep the record if it is the first in pid order. */
+static void target_fail(tm_run *r, size_t i, int code)
+{
+    const terminus_error *e = terminus_error_last();
+
+    r->res[i].status = code;
+    r->res[i].outcome = TERMINUS_OUTCOME_NONE;
+    r->t[i].pending = 0;
+    if (i < r->first_fail) {
+        r->first_fail = i;
+        r->first_err.code = code;
+        r->first_err.os_code = e->code == code ? e->os_code : 0;
+        snprintf(r->first_msg, sizeof r->first_msg, "%s",
+                 e->code == code && e->message[0] ? e->message : terminus_strerror(code));
+    }
+}
+
+/* A shim call on target i failed: make sure there is a record, then fail it. */
+static void target_os_fail(tm_run *r, size_t i, unsigned mark, int code, const char *primitive)
+{
+    tm_os_failed(mark, code, r->os, primitive);
+    target_fail(r, i, code);
+}
+
+/* Target i has ended: settle its result, with its exit code from `known`
+ * when the caller has just read it, else from a fresh status read. */
+static void target_ended_st(tm_run *r, size_t i, int outcome, uint64_t since, uint64_t now,
+                            const terminus_os_status *known)
+{
+    terminus_os_status st = { 0, 0, 0 };
+    terminus_result *res = &r->res[i];
+
+    res->outcome = outcome;
+    res->status = TERMINUS_OK;
+    res->elapsed_us = outcome == TERMINUS_OUTCOME_GONE ? 0 : now - since;
+    res->exit_code = TERMINUS_EXIT_CODE_UNKNOWN;
+    if (known != NULL)
+        st = *known;
+    /* A failing status read after the end loses only the exit code. */
+    else if (r->os->process_status(r->os->data, r->t[i].proc, &st) != TERMINUS_OK)
+        st.code_known = 0;
+    if (st.code_known)
+        res->exit_code = st.exit_code;
+    r->t[i].pending = 0;
+}
+
+static void target_ended(tm_run *r, size_t i, int outcome, uint64_t since, uint64_t now)
+{
+    target_ended_st(r, i, outcome, since, now, NULL);
+}
+
+/*
+ * Wait for every pending target to end, until deadline (on the context's
+ * clock). Ended targets get `outcome`, timed from `since`. A failing wait
+ * fails every target still pending with its code: no kill follows a wait
+ * that could not be made.
+ */
+static void wait_pending(tm_run *r, uint64_t since, uint64_t deadline, int outcome)
+{
+    const terminus_os *os = r->os;
+    terminus_os_waitset *set = NULL;
+    size_t n = 0, left;
+    unsigned mark;
+    int rc;
+
+    for (size_t i = 0; i < r->count; i++) {
+        if (r->t[i].pending) {
+            r->procs[n] = r->t[i].proc;
+            r->map[n++] = i;
+        }
+    }
+    if (n == 0)
+        return;
+    mark = tm_error_mark();
+    rc = os->wait_open(os->data, r->procs, n, &set);
+    if (rc != TERMINUS_OK) {
+        for (size_t k = 0; k < n; k++)
+            target_os_fail(r, r->map[k], mark, rc, "wait_open");
+        return;
+    }
+    for (left = n; left > 0;) {
+        size_t ready[64], nready = 0;
+        uint64_t now = now_us(os);
+        uint32_t timeout_ms = 0;
+
+        if (now < deadline) {
+            uint64_t ms = (deadline - now + 999) / 1000;
+            timeout_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+        }
+        mark = tm_error_mark();
+        rc = os->wait_any(os->data, set, timeout_ms, ready, sizeof ready / sizeof ready[0], &nready);
+        if (rc == TERMINUS_OK) {
+            now = now_us(os);
+            for (size_t k = 0; k < nready && k < sizeof ready / sizeof ready[0]; k++) {
+                size_t i;
+                if (ready[k] >= n)
+                    continue; /* a broken backend: ignore what we did not ask for */
+                i = r->map[ready[k]];
+                if (!r->t[i].pending)
+                    continue;
+                target_ended(r, i, outcome, since, now);
+                left--;
+            }
+            continue;
+        }
+        if (rc == TERMINUS_E_TIMEOUT) {
+            if (timeout_ms == 0 || now_us(os) >= deadline)
+                break;
+            continue; /* woke early: wait out the rest */
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (r->t[r->map[k]].pending)
+                target_os_fail(r, r->map[k], mark, rc, "wait_any");
+        }
+        break;
+    }
+    os->wait_close(os->data, set);
+}
+
+static void phase_open(tm_run *r)
+{
+    const terminus_os *os = r->os;
+
+    for (size_t i = 0; i < r->count; i++) {
+        unsigned mark = tm_error_mark();
+        terminus_os_status st = { 0, 0, 0 };
+        int rc = os->process_open(os->data, r->pids[i], &r->t[i].proc);
+
+        if (rc != TERMINUS_OK) {
+            r->t[i].proc = NULL;
+            target_os_fail(r, i, mark, rc, "process_open");
+            continue;
+        }
+        mark = tm_error_mark();
+        rc = os->process_status(os->data, r->t[i].proc, &st);
+        if (rc != TERMINUS_OK) {
+            target_os_fail(r, i, mark, rc, "process_status");
+            continue;
+        }
+        r->t[i].pending = 1;
+        if (!st.running)
+            target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, 0, &st);
+    }
+}
+
+/* Send the request to every pending target; returns when it was sent. */
+static uint64_t phase_request(tm_run *r)
+{
+    const terminus_os *os = r->os;
+    uint64_t start = now_us(os);
+
+    for (size_t i = 0; i < r->count; i++) {
+        unsigned mark;
+        int rc;
+
+        if (!r->t[i].pending)
+            continue;
+        mark = tm_error_mark();
+        rc = os->process_request(os->data, r->t[i].proc, r->opts->message);
+        if (rc == TERMINUS_E_NOT_FOUND)
+            target_ended(r, i, TERMINUS_OUTCOME_GONE, 0, 0); /* it ended before the request */
+        else if (rc != TERMINUS_OK)
+            target_os_fail(r, i, mark, rc, "process_request");
+    }
+    return start;
+}
+
+static void phase_kill(tm_run *r, uint64_t request_start)
+{
+    const terminus_os *os = r->os;
+    int forced = (r->opts->flags & TERMINUS_TERMINATE_FORCE) != 0;
+    uint64_t start = now_us(os);
+
+    for (size_t i = 0; i < r->count; i++) {
+        unsigned mark;
+        int rc;
+
+        if (!r->t[i].pending)
+            continue;
+        mark = tm_error_mark();
+        rc = os->process_kill(os->data, r->t[i].proc, r->opts->forced_exit_code);
+        if (rc == TERMINUS_E_NOT_FOUND) /* it left by itself just before the kill */
+            target_ended(r, i, forced ? TERMINUS_OUTCOME_GONE : TERMINUS_OUTCOME_EXITED,
+                         request_start, now_us(os));
+        else if (rc != TERMINUS_OK)
+            target_os_fail(r, i, mark, rc, "process_kill");
+    }
+    wait_pending(r, forced ? start : request_start, start + (uint64_t)TERMINUS_KILL_WAIT_MS * 1000,
+                 TERMINUS_OUTCOME_FORCED);
+    for (size_t i = 0; i < r->count; i++) {
+        if (r->t[i].pending) {
+            tm_fail(TERMINUS_E_TIMEOUT, "still runs %u ms after it was killed", TERMINUS_KILL_WAIT_MS);
+            target_fail(r, i, TERMINUS_E_TIMEOUT);
+        }
+    }
+}
+
+static void run(tm_run *r)
+{
+    const terminus_os *os = r->os;
+    uint64_t start = 0;
+
+    phase_open(r);
+    if (!(r->opts->flags & TERMINUS_TERMINATE_FORCE)) {
+        start = phase_request(r);
+        wait_pending(r, start, start + (uint64_t)r->opts->grace_ms * 1000, TERMINUS_OUTCOME_EXITED);
+        if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE) {
+            for (size_t i = 0; i < r->count; i++) {
+                if (r->t[i].pending) {
+                    tm_fail(TERMINUS_E_TIMEOUT, "still runs %lu ms after the request (NO_FORCE: not killed)",
+                            (unsigned long)r->opts->grace_ms);
+                    target_fail(r, i, TERMINUS_E_TIMEOUT);
+                }
+            }
+        }
+    }
+    phase_kill(r, start);
+    for (size_t i = 0; i < r->count; i++) {
+        if (r->t[i].proc != NULL)
+            os->process_close(os->data, r->t[i].proc);
+    }
+}
+
+static void results_fill(terminus_result *res, size_t count, int code)
+{
+    for (size_t i = 0; i < count && res != NULL; i++) {
+        res[i].status = code;
+        res[i].outcome = TERMINUS_OUTCOME_NONE;
+        res[i].exit_code = TERMINUS_EXIT_CODE_UNKNOWN;
+        res[i].elapsed_us = 0;
+    }
+}
+
+static int missing_member(const char *fn, const terminus_os *os, const terminus_terminate_options *o)
+{
+    if (!TM_HAS(os, process_open))
+        return tm_unsupported(os, fn, "process_open");
+    if (!TM_HAS(os, process_close))
+        return tm_unsupported(os, fn, "process_close");
+    if (!TM_HAS(os, process_status))
+        return tm_unsupported(os, fn, "process_status");
+    if (!(o->flags & TERMINUS_TERMINATE_FORCE) && !TM_HAS(os, process_request))
+        return tm_unsupported(os, fn, "process_request");
+    if (!(o->flags & TERMINUS_TERMINATE_NO_FORCE) && !TM_HAS(os, process_kill))
+        return tm_unsupported(os, fn, "process_kill");
+    if (!TM_HAS(os, wait_open) || !TM_HAS(os, wait_any) || !TM_HAS(os, wait_close))
+        return tm_unsupported(os, fn, "wait_open, wait_any and wait_close");
+    return TERMINUS_OK;
+}
+
+static int terminate(const char *fn, terminus_ctx *ctx, const terminus_pid *pids, size_t count,
+                     const terminus_terminate_options *opts, terminus_result *results)
+{
+    terminus_terminate_options o;
+    tm_run r;
+    void *block;
+    int rc;
+
+    rc = tm_ctx_get(&ctx, fn);
+    if (rc == TERMINUS_OK)
+        rc = opts_check(fn, opts, &o);
+    if (rc == TERMINUS_OK)
+        rc = pids_check(fn, &ctx->os, pids, count);
+    if (rc == TERMINUS_OK && count > 0)
+        rc = missing_member(fn, &ctx->os, &o);
+    if (rc != TERMINUS_OK || count == 0) {
+        results_fill(results, count, rc);
+        return rc;
+    }
+
+    memset(&r, 0, sizeof r);
+    r.fn = fn;
+    r.os = &ctx->os;
+    r.opts = &o;
+    r.pids = pids;
+    r.count = count;
+    r.first_fail = (size_t)-1;
+    /* One block for all the per-target state, so that nothing leaks on any path. */
+    block = calloc(count, sizeof(tm_target) + sizeof(terminus_os_process *) + sizeof(size_t) +
+                              (results ? 0 : sizeof(terminus_result)));
+    if (block == NULL) {
+        results_fill(results, count, TERMINUS_E_NO_MEMORY);
+        return tm_fail(TERMINUS_E_NO_MEMORY, "%s: out of memory for %lu targets", fn,
+                       (unsigned long)count);
+    }
+    r.t = block;
+    r.procs = (terminus_os_process **)(r.t + count);
+    r.map = (size_t *)(r.procs + count);
+    r.res = results ? results : (terminus_result *)(r.map + count);
+    results_fill(r.res, count, TERMINUS_OK);
+
+    run(&r);
+    free(block);
+
+    if (r.first_fail == (size_t)-1)
+        return TERMINUS_OK;
+    /* The record describes the first failing target, naming its pid. */
+    terminus_os_error(r.first_err.code, r.first_err.os_code, "%s(pid %lu): %s", fn,
+                      (unsigned long)pids[r.first_fail], r.first_msg);
+    return r.first_err.code;
+}
+
+int terminus_terminate(terminus_ctx *ctx, terminus_pid pid, const terminus_terminate_options *opts,
+                       terminus_result *result)
+{
+    return terminate("terminus_terminate", ctx, &pid, 1, opts, result);
+}
+
+int terminus_terminate_many(terminus_ctx *ctx, const terminus_pid *pids, size_t count,
+                            const terminus_terminate_options *opts, terminus_result *results)
+{
+    return terminate("terminus_terminate_many", ctx, pids, count, opts, results);
+}
