@@ -1,0 +1,38 @@
+/*
+ * examples/args.h: the argument parsers of the example programs, kept apart
+ * from their main() so that tests and fuzzers can drive them.
+ */
+#ifndef TERMINUS_EXAMPLES_ARGS_H
+#define TERMINUS_EXAMPLES_ARGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARGS_OK 0    /* run */
+#define ARGS_HELP 1  /* print the usage, exit 0 */
+#define ARGS_ERROR 2 /* print err and the usage, exit with the usage code */
+
+/* logoff [sessionID | sessionname] [/server:servername] [/v] [/?]
+ * Linux spellings too: --server NAME, --server=NAME, -v, --verbose, -h, --help. */
+typedef struct logoff_args {
+    const char *session; /* NULL: the current session */
+    const char *server;  /* NULL: this machine */
+    int verbose;
+} logoff_args;
+int logoff_parse(int argc, char **argv, logoff_args *out, char *err, size_t errsize);
+extern const char logoff_usage[];
+
+/* tkill [/F] [/grace:MS] [/nowait] PID...
+ * Linux spellings too: -f, --force, --grace MS, --grace=MS, --nowait, -h, --help. */
+#define TKILL_MAX_PIDS 4096
+typedef struct tkill_args {
+    int force;
+    int nowait;
+    uint32_t grace_ms;
+    size_t count;
+    uint32_t pids[TKILL_MAX_PIDS];
+} tkill_args;
+int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsize);
+extern const char tkill_usage[];
+
+#endif
