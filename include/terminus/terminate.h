@@ -76,7 +76,7 @@ typedef struct terminus_result {
     int32_t outcome;     /**< TERMINUS_OUTCOME_* */
     uint32_t exit_code;  /**< the target's exit code where known, else #TERMINUS_EXIT_CODE_UNKNOWN.
                               On Linux a process killed by signal N reports 128 + N. */
-    uint64_t elapsed_us; /**< from the request (the kill, with FORCE) to the observed end; 0 for GONE */
+    uint64_t elapsed_us; /**< from its own request (its kill, with FORCE) to the observed end; 0 for GONE */
 } terminus_result;
 
 /**
@@ -111,8 +111,10 @@ TERMINUS_API int terminus_terminate(terminus_ctx *ctx, terminus_pid pid,
  *
  * Every argument is checked first; if any is bad, nothing is sent to any
  * target and every result gets the returned code. Then every target is
- * opened, every request goes out, and one wait covers all of them; what is
- * left when the window closes is killed (unless NO_FORCE).
+ * opened, every request goes out, and one wait covers all of them. The grace
+ * window opens when the last request is out, so every target gets at least
+ * `grace_ms` however long sending took; what is left when it closes is
+ * killed (unless NO_FORCE).
  *
  * @param ctx      the context, or NULL for the default context
  * @param pids     the targets; no pid may appear twice

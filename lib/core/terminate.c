@@ -15,6 +15,7 @@
 typedef struct tm_target {
     terminus_os_process *proc;
     int pending;
+    uint64_t since; /* when its request (or its kill, with FORCE) went out */
 } tm_target;
 
 /* One terminate call: everything the phases share. */
@@ -144,17 +145,20 @@ static void target_os_fail(tm_run *r, size_t i, unsigned mark, int code, const c
     target_fail(r, i, code);
 }
 
-/* Target i has ended: settle its result, with its exit code from `known`
- * when the caller has just read it, else from a fresh status read. */
-static void target_ended_st(tm_run *r, size_t i, int outcome, uint64_t since, uint64_t now,
+/* Target i has ended at `now`: settle its result, timed from its own
+ * request (or kill), with its exit code from `known` when the caller has just
+ * read it, else from a fresh status read. */
+static void target_ended_st(tm_run *r, size_t i, int outcome, uint64_t now,
                             const terminus_os_status *known)
 {
+    uint64_t since = r->t[i].since;
+
     terminus_os_status st = { 0, 0, 0 };
     terminus_result *res = &r->res[i];
 
     res->outcome = outcome;
     res->status = TERMINUS_OK;
-    res->elapsed_us = outcome == TERMINUS_OUTCOME_GONE ? 0 : now - since;
+    res->elapsed_us = outcome == TERMINUS_OUTCOME_GONE || now < since ? 0 : now - since;
     res->exit_code = TERMINUS_EXIT_CODE_UNKNOWN;
     if (known != NULL)
         st = *known;
@@ -166,18 +170,18 @@ static void target_ended_st(tm_run *r, size_t i, int outcome, uint64_t since, ui
     r->t[i].pending = 0;
 }
 
-static void target_ended(tm_run *r, size_t i, int outcome, uint64_t since, uint64_t now)
+static void target_ended(tm_run *r, size_t i, int outcome, uint64_t now)
 {
-    target_ended_st(r, i, outcome, since, now, NULL);
+    target_ended_st(r, i, outcome, now, NULL);
 }
 
 /*
  * Wait for every pending target to end, until deadline (on the context's
- * clock). Ended targets get `outcome`, timed from `since`. A failing wait
+ * clock). Ended targets get `outcome`. A failing wait
  * fails every target still pending with its code: no kill follows a wait
  * that could not be made.
  */
-static void wait_pending(tm_run *r, uint64_t since, uint64_t deadline, int outcome)
+static void wait_pending(tm_run *r, uint64_t deadline, int outcome)
 {
     const terminus_os *os = r->os;
     terminus_os_waitset *set = NULL;
@@ -220,7 +224,7 @@ static void wait_pending(tm_run *r, uint64_t since, uint64_t deadline, int outco
                 i = r->map[ready[k]];
                 if (!r->t[i].pending)
                     continue;
-                target_ended(r, i, outcome, since, now);
+                target_ended(r, i, outcome, now);
                 left--;
             }
             continue;
@@ -261,15 +265,19 @@ static void phase_open(tm_run *r)
         }
         r->t[i].pending = 1;
         if (!st.running)
-            target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, 0, &st);
+            target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, &st);
     }
 }
 
-/* Send the request to every pending target; returns when it was sent. */
+/*
+ * Send the request to every pending target, each timed from its own request.
+ * Returns when the last one went out: the shared grace window starts there,
+ * so that no target gets less than grace_ms however long the sending took
+ * (a broadcast costs per window on the desktop).
+ */
 static uint64_t phase_request(tm_run *r)
 {
     const terminus_os *os = r->os;
-    uint64_t start = now_us(os);
 
     for (size_t i = 0; i < r->count; i++) {
         unsigned mark;
@@ -277,21 +285,22 @@ static uint64_t phase_request(tm_run *r)
 
         if (!r->t[i].pending)
             continue;
+        r->t[i].since = now_us(os);
         mark = tm_error_mark();
         rc = os->process_request(os->data, r->t[i].proc, r->opts->message);
         if (rc == TERMINUS_E_NOT_FOUND)
-            target_ended(r, i, TERMINUS_OUTCOME_GONE, 0, 0); /* it ended before the request */
+            target_ended(r, i, TERMINUS_OUTCOME_GONE, 0); /* it ended before the request */
         else if (rc != TERMINUS_OK)
             target_os_fail(r, i, mark, rc, "process_request");
     }
-    return start;
+    return now_us(os);
 }
 
-static void phase_kill(tm_run *r, uint64_t request_start)
+/* Kill every pending target, then wait for them to be seen gone. */
+static void phase_kill(tm_run *r)
 {
     const terminus_os *os = r->os;
     int forced = (r->opts->flags & TERMINUS_TERMINATE_FORCE) != 0;
-    uint64_t start = now_us(os);
 
     for (size_t i = 0; i < r->count; i++) {
         unsigned mark;
@@ -299,16 +308,16 @@ static void phase_kill(tm_run *r, uint64_t request_start)
 
         if (!r->t[i].pending)
             continue;
+        if (forced)
+            r->t[i].since = now_us(os); /* no request: timed from the kill */
         mark = tm_error_mark();
         rc = os->process_kill(os->data, r->t[i].proc, r->opts->forced_exit_code);
         if (rc == TERMINUS_E_NOT_FOUND) /* it left by itself just before the kill */
-            target_ended(r, i, forced ? TERMINUS_OUTCOME_GONE : TERMINUS_OUTCOME_EXITED,
-                         request_start, now_us(os));
+            target_ended(r, i, forced ? TERMINUS_OUTCOME_GONE : TERMINUS_OUTCOME_EXITED, now_us(os));
         else if (rc != TERMINUS_OK)
             target_os_fail(r, i, mark, rc, "process_kill");
     }
-    wait_pending(r, forced ? start : request_start, start + (uint64_t)TERMINUS_KILL_WAIT_MS * 1000,
-                 TERMINUS_OUTCOME_FORCED);
+    wait_pending(r, now_us(os) + (uint64_t)TERMINUS_KILL_WAIT_MS * 1000, TERMINUS_OUTCOME_FORCED);
     for (size_t i = 0; i < r->count; i++) {
         if (r->t[i].pending) {
             tm_fail(TERMINUS_E_TIMEOUT, "still runs %u ms after it was killed", TERMINUS_KILL_WAIT_MS);
@@ -320,12 +329,11 @@ static void phase_kill(tm_run *r, uint64_t request_start)
 static void run(tm_run *r)
 {
     const terminus_os *os = r->os;
-    uint64_t start = 0;
 
     phase_open(r);
     if (!(r->opts->flags & TERMINUS_TERMINATE_FORCE)) {
-        start = phase_request(r);
-        wait_pending(r, start, start + (uint64_t)r->opts->grace_ms * 1000, TERMINUS_OUTCOME_EXITED);
+        uint64_t sent = phase_request(r);
+        wait_pending(r, sent + (uint64_t)r->opts->grace_ms * 1000, TERMINUS_OUTCOME_EXITED);
         if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE) {
             for (size_t i = 0; i < r->count; i++) {
                 if (r->t[i].pending) {
@@ -336,7 +344,7 @@ static void run(tm_run *r)
             }
         }
     }
-    phase_kill(r, start);
+    phase_kill(r);
     for (size_t i = 0; i < r->count; i++) {
         if (r->t[i].proc != NULL)
             os->process_close(os->data, r->t[i].proc);

@@ -377,6 +377,42 @@ static void wait_failure_many(void)
     fx_close(&f);
 }
 
-HARNESS_MAIN(T(mixed_shared_grace), T(mixed_no_force), T(all_cooperative_one_wait), T(errors_first_in_order),
+/*
+ * Slow requests (a broadcast visits every window on the desktop): each
+ * request costs 30 ms of virtual time. The grace window opens once the last
+ * request is out, so the last target still gets the whole grace period, and
+ * each target is timed from its own request.
+ */
+static void slow_requests_full_grace(void)
+{
+    fx f;
+    terminus_result r[3];
+    const terminus_pid pids[3] = { 41, 42, 43 };
+    terminus_terminate_options o = fx_opts(0, 100, 9);
+
+    fx_open(&f);
+    fx_add(&f, 41, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(&f, 43, TERMINUS_FAKE_EXITS_ON_REQUEST, 95, 5);
+    REQUIRE_RC(terminus_fake_set_latency(f.fake, "process_request", 30000), TERMINUS_OK);
+    CHECK_RC(terminus_terminate_many(f.ctx, pids, 3, &o, r), TERMINUS_OK);
+    /* Requests start at 0, 30 and 60 ms (each takes 30): all are out at
+     * 90 ms, so the grace window ends at 190 ms, not at 100 ms. 43 is reached
+     * at 90 ms and leaves at 185 ms, inside the window. Each target is timed
+     * from the start of its own request. */
+    CHECK_EQ(r[2].outcome, TERMINUS_OUTCOME_EXITED);
+    CHECK_EQ(r[2].exit_code, 5);
+    CHECK_EQ(r[2].elapsed_us, 185000 - 60000);
+    CHECK_EQ(r[0].outcome, TERMINUS_OUTCOME_FORCED);
+    CHECK_EQ(r[0].elapsed_us, 190000);
+    CHECK_EQ(r[1].outcome, TERMINUS_OUTCOME_FORCED);
+    CHECK_EQ(r[1].elapsed_us, 190000 - 30000);
+    CHECK_EQ(terminus_fake_now_us(f.fake), 190000);
+    CHECK_RC(terminus_fake_set_latency(f.fake, "process_close", 1), TERMINUS_E_INVALID);
+    CHECK_RC(terminus_fake_set_latency(f.fake, "nonsense", 1), TERMINUS_E_INVALID);
+    fx_close(&f);
+}
+
+HARNESS_MAIN(T(slow_requests_full_grace), T(mixed_shared_grace), T(mixed_no_force), T(all_cooperative_one_wait), T(errors_first_in_order),
              T(errors_first_in_order_denied), T(force_many), T(null_results), T(single_equals_many_of_one),
              T(wait_failure_many))

@@ -213,6 +213,20 @@ TERMINUS_API int terminus_fake_fail(terminus_fake *fake, const char *primitive, 
                                     int persistent, int code, long os_code);
 
 /**
+ * @brief Make each call of a primitive cost virtual time.
+ *
+ * Every later call of the primitive moves the fake's clock forward by `us`
+ * before it acts, as a slow OS call would (a broadcast that visits every
+ * window, a remote server). 0 makes it free again.
+ * @param fake       the fake
+ * @param primitive  the name of a member of #terminus_os that returns an int, or "*" for all
+ * @param us         the cost of one call, in microseconds
+ * @retval TERMINUS_OK        set
+ * @retval TERMINUS_E_INVALID NULL argument or unknown primitive
+ */
+TERMINUS_API int terminus_fake_set_latency(terminus_fake *fake, const char *primitive, uint32_t us);
+
+/**
  * @brief Remove the fault.
  * @param fake  the fake
  */

@@ -253,6 +253,7 @@ struct terminus_fake {
         uint32_t seen;       /* matching calls since terminus_fake_fail() */
     } fault;
     uint32_t faults_fired;   /* failures made by the current (or last) fault */
+    uint32_t latency_us[TM_FP_COUNT]; /* virtual time each call of a primitive costs */
 
     struct tm_fake_entry *log;
     size_t nlog, caplog;
@@ -344,6 +345,9 @@ static void tm_fake_log(terminus_fake *fake, int prim, const char *fmt, ...)
  * fires, record the error and return its code, else return TERMINUS_OK. */
 static int tm_fake_fault(terminus_fake *fake, int prim)
 {
+    /* Every int-returning primitive comes through here first: charge the
+     * virtual time it is set to cost (terminus_fake_set_latency). */
+    fake->now_us = tm_fake_add_sat(fake->now_us, fake->latency_us[prim]);
     if (!fake->fault.set || (fake->fault.prim != TM_FP_ANY && fake->fault.prim != prim))
         return TERMINUS_OK;
     if (fake->fault.seen < UINT32_MAX)
@@ -1445,6 +1449,28 @@ TERMINUS_API int terminus_fake_fail(terminus_fake *fake, const char *primitive, 
     fake->fault.os_code = os_code;
     fake->fault.seen = 0;
     fake->faults_fired = 0;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_set_latency(terminus_fake *fake, const char *primitive, uint32_t us)
+{
+    int prim;
+
+    if (!fake)
+        return TM_FAKE_NULL("terminus_fake_set_latency");
+    if (!primitive)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "terminus_fake_set_latency: primitive is NULL");
+    prim = strcmp(primitive, "*") == 0 ? TM_FP_ANY : tm_fake_prim_find(primitive);
+    if (prim == -2 || (prim >= 0 && !tm_fake_prims[prim].fallible))
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_set_latency: \"%s\" is not a primitive that returns int",
+                                 primitive);
+    tm_mutex_lock(&fake->lock);
+    for (int i = 0; i < TM_FP_COUNT; i++) {
+        if (tm_fake_prims[i].fallible && (prim == TM_FP_ANY || prim == i))
+            fake->latency_us[i] = us;
+    }
     tm_mutex_unlock(&fake->lock);
     return TERMINUS_OK;
 }
