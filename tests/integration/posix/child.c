@@ -1,0 +1,171 @@
+/*
+ * tests/integration/posix/child.c: the target processes of the posix suite.
+ *
+ *   child listen READYFD MARKER CODE   terminus_listen; on a request append
+ *                                      "reason N" to MARKER, return 0 (so
+ *                                      terminus exits with CODE)
+ *   child ignore READYFD [MARKER]      catch SIGTERM and SIGHUP, append
+ *                                      "signal N" to MARKER, keep running
+ *   child sleep READYFD MS CODE        exit with CODE after MS milliseconds
+ *   child linger READYFD MS CODE MARKER  like ignore, and exit with CODE after
+ *                                      MS milliseconds
+ *   child exit CODE                    exit at once
+ *   child parent OUTFD MODE ARGS...    a subreaper: double fork so that
+ *                                      `child MODE ARGS...` is its grandchild
+ *                                      (not the caller's child), reparented to
+ *                                      it; write "pid N\n" to OUTFD, then reap
+ *                                      it and write "status S\n"; then exit 0
+ *
+ * READYFD: a descriptor to write one byte to once the child is ready (-1: none).
+ */
+#define _GNU_SOURCE 1
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <terminus.h>
+
+static const char *marker;
+
+static void append(const char *what, int n)
+{
+    char buf[64];
+    int fd, len;
+    if (marker == NULL)
+        return;
+    len = snprintf(buf, sizeof buf, "%s %d\n", what, n);
+    fd = open(marker, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        if (write(fd, buf, (size_t)len) < 0) {
+            /* nothing to do */
+        }
+        close(fd);
+    }
+}
+
+static void ready(const char *fdarg)
+{
+    int fd = atoi(fdarg);
+    char b = 'R';
+    if (fd >= 0) {
+        if (write(fd, &b, 1) != 1)
+            _exit(120);
+        close(fd);
+    }
+}
+
+static int on_request(void *arg, int reason)
+{
+    (void)arg;
+    append("reason", reason); /* "save the data" */
+    return 0;
+}
+
+static void on_signal(int sig)
+{
+    append("signal", sig);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return 100;
+    if (strcmp(argv[1], "listen") == 0 && argc == 5) {
+        terminus_listener *l = NULL;
+        marker = argv[3];
+        int rc = terminus_listen(NULL, NULL, (uint32_t)atoi(argv[4]), on_request, NULL, &l);
+        if (rc != TERMINUS_OK) {
+            fprintf(stderr, "child: terminus_listen: %s\n", terminus_error_last()->message);
+            return 101;
+        }
+        ready(argv[2]);
+        for (;;)
+            pause();
+    }
+    if (strcmp(argv[1], "ignore") == 0 && argc >= 3) {
+        struct sigaction sa;
+        marker = argc > 3 ? argv[3] : NULL;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        ready(argv[2]);
+        for (;;)
+            pause();
+    }
+    if (strcmp(argv[1], "linger") == 0 && argc == 6) {
+        struct sigaction sa;
+        marker = argv[5];
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        ready(argv[2]);
+        sleep_ms(atol(argv[3]));
+        return atoi(argv[4]);
+    }
+    if (strcmp(argv[1], "sleep") == 0 && argc == 5) {
+        ready(argv[2]);
+        sleep_ms(atol(argv[3]));
+        return atoi(argv[4]);
+    }
+    if (strcmp(argv[1], "exit") == 0 && argc == 3)
+        return atoi(argv[2]);
+    if (strcmp(argv[1], "parent") == 0 && argc >= 4) {
+        int out = atoi(argv[2]);
+        int p[2], status;
+        pid_t mid, g = 0;
+        char line[64];
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0 || pipe(p) != 0)
+            return 102;
+        fcntl(out, F_SETFD, FD_CLOEXEC); /* not inherited by the grandchild */
+        mid = fork();
+        if (mid < 0)
+            return 103;
+        if (mid == 0) {
+            pid_t gc = fork();
+            if (gc < 0)
+                _exit(104);
+            if (gc == 0) {
+                close(p[0]);
+                close(p[1]);
+                execv("/proc/self/exe", argv + 2); /* argv[2] becomes argv[0] */
+                _exit(105);
+            }
+            if (write(p[1], &gc, sizeof gc) != (ssize_t)sizeof gc)
+                _exit(106);
+            _exit(0); /* the grandchild is reparented to us, the subreaper */
+        }
+        close(p[1]);
+        if (read(p[0], &g, sizeof g) != (ssize_t)sizeof g)
+            return 107;
+        close(p[0]);
+        waitpid(mid, &status, 0);
+        snprintf(line, sizeof line, "pid %d\n", (int)g);
+        if (write(out, line, strlen(line)) < 0)
+            return 108;
+        while (waitpid(g, &status, 0) < 0 && errno == EINTR)
+            ;
+        snprintf(line, sizeof line, "status %d\n", status);
+        if (write(out, line, strlen(line)) < 0)
+            return 109;
+        return 0;
+    }
+    return 100;
+}

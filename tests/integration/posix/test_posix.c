@@ -1,0 +1,864 @@
+/*
+ * tests/integration/posix/test_posix.c: the Linux backend against real
+ * processes. One scenario per run: test_posix NAME CHILD, where CHILD is the
+ * path of the child helper (child.c). Exit 0 = pass, 77 = skipped.
+ */
+#include "util.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+
+static const char *child_path;
+
+/* Start `child MODE ...` with a ready pipe; the literal "READY" in args is
+ * replaced by the pipe's descriptor. Waits until the child is ready. */
+static pid_t spawn_child(const char *mode, ...)
+{
+    char *argv[16];
+    char fdbuf[16];
+    int p[2], n = 0;
+    va_list ap;
+    pid_t pid;
+
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        perror("pipe2");
+        exit(1);
+    }
+    fcntl(p[1], F_SETFD, 0); /* inherited by the child */
+    snprintf(fdbuf, sizeof fdbuf, "%d", p[1]);
+    argv[n++] = (char *)child_path;
+    argv[n++] = (char *)mode;
+    va_start(ap, mode);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 15;)
+        argv[n++] = strcmp(a, "READY") == 0 ? fdbuf : (char *)a;
+    va_end(ap);
+    argv[n] = NULL;
+    pid = spawn_argv(argv);
+    close(p[1]);
+    if (strcmp(mode, "exit") != 0 && strcmp(mode, "parent") != 0 && wait_ready(p[0], 1) != 0) {
+        fprintf(stderr, "child %s %d never got ready\n", mode, (int)pid);
+        exit(1);
+    }
+    close(p[0]);
+    return pid;
+}
+
+static terminus_terminate_options opts_with(uint32_t flags, uint32_t grace_ms)
+{
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    o.flags = flags;
+    o.grace_ms = grace_ms;
+    return o;
+}
+
+/* --- a cooperative child saves its data and exits ---------------------------- */
+
+static void test_cooperative(void)
+{
+    char marker[300];
+    terminus_result res;
+    terminus_terminate_options o = opts_with(0, 5000);
+    uint64_t t0, t1;
+    int rc, status;
+    pid_t pid;
+
+    path_in_dir(marker, sizeof marker, "coop");
+    pid = spawn_child("listen", "READY", marker, "42", NULL);
+    t0 = now_us();
+    rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
+    t1 = now_us();
+    CHECK_RC(rc, TERMINUS_OK);
+    CHECK(res.status == TERMINUS_OK, "status %d", res.status);
+    CHECK(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d", res.outcome);
+    CHECK(res.exit_code == 42, "exit code %u", res.exit_code);
+    CHECK(res.elapsed_us < 2000000, "elapsed %llu us", (unsigned long long)res.elapsed_us);
+    CHECK(file_contains(marker, "reason 1"), "the child did not save its data (REASON_REQUEST)");
+    /* terminus never reaps: the caller's waitpid gets the real status */
+    status = reap(pid);
+    CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 42, "waitpid status %d", status);
+    printf("cooperative: one terminate took %.3f ms (request to observed exit %.3f ms)\n",
+           (double)(t1 - t0) / 1000.0, (double)res.elapsed_us / 1000.0);
+}
+
+/* --- a stubborn child is forced after grace ---------------------------------- */
+
+static void test_stubborn(void)
+{
+    char marker[300];
+    terminus_result res;
+    terminus_terminate_options o = opts_with(0, 300);
+    int rc, status;
+    pid_t pid;
+
+    path_in_dir(marker, sizeof marker, "stubborn");
+    pid = spawn_child("ignore", "READY", marker, NULL);
+    rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
+    CHECK_RC(rc, TERMINUS_OK);
+    CHECK(res.outcome == TERMINUS_OUTCOME_FORCED, "outcome %d", res.outcome);
+    CHECK(res.exit_code == 137, "exit code %u", res.exit_code);
+    CHECK(res.elapsed_us >= 300000 && res.elapsed_us < 800000, "elapsed %llu us",
+          (unsigned long long)res.elapsed_us);
+    CHECK(file_contains(marker, "signal 15"), "SIGTERM was not sent first");
+    status = reap(pid);
+    CHECK(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "waitpid status %d",
+          status);
+    printf("stubborn: forced after %.1f ms (grace 300 ms)\n", (double)res.elapsed_us / 1000.0);
+}
+
+/* --- NO_FORCE: E_TIMEOUT and the child still runs ---------------------------- */
+
+static void test_noforce(void)
+{
+    char marker[300];
+    terminus_result res;
+    terminus_terminate_options o = opts_with(TERMINUS_TERMINATE_NO_FORCE, 200);
+    uint64_t t0;
+    int rc, status;
+    pid_t pid;
+
+    path_in_dir(marker, sizeof marker, "noforce");
+    pid = spawn_child("ignore", "READY", marker, NULL);
+    t0 = now_us();
+    rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
+    CHECK_RC(rc, TERMINUS_E_TIMEOUT);
+    CHECK(now_us() - t0 >= 200000, "returned before grace");
+    CHECK(res.status == TERMINUS_E_TIMEOUT, "status %d", res.status);
+    CHECK(res.outcome == TERMINUS_OUTCOME_NONE, "outcome %d", res.outcome);
+    CHECK(child_running(pid), "the child was killed under NO_FORCE");
+    CHECK(file_contains(marker, "signal 15"), "SIGTERM was not sent");
+    kill(pid, SIGKILL);
+    status = reap(pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "waitpid status %d", status);
+}
+
+/* --- FORCE: no request, killed at once --------------------------------------- */
+
+static void test_force(void)
+{
+    char marker[300];
+    terminus_result res;
+    terminus_terminate_options o = opts_with(TERMINUS_TERMINATE_FORCE, 5000);
+    int rc, status;
+    pid_t pid;
+
+    path_in_dir(marker, sizeof marker, "force");
+    pid = spawn_child("ignore", "READY", marker, NULL);
+    rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
+    CHECK_RC(rc, TERMINUS_OK);
+    CHECK(res.outcome == TERMINUS_OUTCOME_FORCED, "outcome %d", res.outcome);
+    CHECK(res.exit_code == 137, "exit code %u", res.exit_code);
+    CHECK(res.elapsed_us < 1000000, "elapsed %llu us", (unsigned long long)res.elapsed_us);
+    CHECK(!file_exists(marker), "a request was sent under FORCE");
+    status = reap(pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "waitpid status %d", status);
+}
+
+/* --- already ended (a zombie child): GONE, and still reapable ---------------- */
+
+static void test_gone(void)
+{
+    terminus_result res;
+    int rc, status;
+    pid_t pid = spawn_child("exit", "7", NULL);
+
+    wait_ended(pid);
+    rc = terminus_terminate(NULL, (terminus_pid)pid, NULL, &res);
+    CHECK_RC(rc, TERMINUS_OK);
+    CHECK(res.outcome == TERMINUS_OUTCOME_GONE, "outcome %d", res.outcome);
+    CHECK(res.exit_code == 7, "exit code %u", res.exit_code);
+    status = reap(pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7, "waitpid status %d", status);
+}
+
+/* --- processes that are not the caller's children ---------------------------- */
+
+/* Start `child parent OUT MODE ...`: the target is the helper's grandchild,
+ * reparented to the helper (a subreaper). Returns the target's pid. */
+static pid_t spawn_grandchild(pid_t *helper, int *out, const char *mode, const char *a1,
+                              const char *a2, const char *a3)
+{
+    char outbuf[16], readybuf[16], line[64];
+    int o[2], r[2];
+    char *argv[12];
+    int n = 0;
+
+    if (pipe2(o, O_CLOEXEC) != 0 || pipe2(r, O_CLOEXEC) != 0)
+        exit(1);
+    fcntl(o[1], F_SETFD, 0);
+    fcntl(r[1], F_SETFD, 0);
+    snprintf(outbuf, sizeof outbuf, "%d", o[1]);
+    snprintf(readybuf, sizeof readybuf, "%d", r[1]);
+    argv[n++] = (char *)child_path;
+    argv[n++] = (char *)"parent";
+    argv[n++] = outbuf;
+    argv[n++] = (char *)mode;
+    argv[n++] = readybuf;
+    if (a1)
+        argv[n++] = (char *)a1;
+    if (a2)
+        argv[n++] = (char *)a2;
+    if (a3)
+        argv[n++] = (char *)a3;
+    argv[n] = NULL;
+    *helper = spawn_argv(argv);
+    close(o[1]);
+    close(r[1]);
+    if (read_line(o[0], line, sizeof line, 10000) != 0 || strncmp(line, "pid ", 4) != 0 ||
+        wait_ready(r[0], 1) != 0) {
+        fprintf(stderr, "the subreaper helper failed\n");
+        exit(1);
+    }
+    close(r[0]);
+    *out = o[0];
+    return (pid_t)atoi(line + 4);
+}
+
+static int kernel_has_pidfd_info(void)
+{
+    struct utsname u;
+    int major = 0, minor = 0;
+    if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+        return 0;
+    return major > 6 || (major == 6 && minor >= 15);
+}
+
+static int helper_status(int out)
+{
+    char line[64];
+    if (read_line(out, line, sizeof line, 10000) != 0 || strncmp(line, "status ", 7) != 0)
+        return -1;
+    return atoi(line + 7);
+}
+
+static void test_nonchild(void)
+{
+    char marker[300];
+    terminus_result res;
+    terminus_terminate_options o = opts_with(0, 5000);
+    int out, rc, status, info = kernel_has_pidfd_info();
+    pid_t helper, g;
+
+    /* cooperative */
+    path_in_dir(marker, sizeof marker, "nonchild-coop");
+    g = spawn_grandchild(&helper, &out, "listen", marker, "42", NULL);
+    CHECK(waitpid(g, &status, WNOHANG) < 0 && errno == ECHILD, "the target is our child");
+    rc = terminus_terminate(NULL, (terminus_pid)g, &o, &res);
+    CHECK_RC(rc, TERMINUS_OK);
+    if (rc != TERMINUS_OK)
+        kill(g, SIGKILL); /* leave nothing behind */
+    CHECK(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d", res.outcome);
+    CHECK(res.exit_code == 42 || res.exit_code == TERMINUS_EXIT_CODE_UNKNOWN, "exit code %u",
+          res.exit_code);
+    CHECK(file_contains(marker, "reason 1"), "the non-child did not save its data");
+    status = helper_status(out);
+    CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 42,
+          "the real parent got status %d", status);
+    printf("non-child cooperative: exit code %s\n",
+           res.exit_code == 42 ? "42 (PIDFD_GET_INFO)" : "unknown (not reaped yet)");
+    close(out);
+    reap(helper);
+
+    /* stubborn */
+    o.grace_ms = 200;
+    g = spawn_grandchild(&helper, &out, "ignore", NULL, NULL, NULL);
+    rc = terminus_terminate(NULL, (terminus_pid)g, &o, &res);
+    CHECK_RC(rc, TERMINUS_OK);
+    if (rc != TERMINUS_OK)
+        kill(g, SIGKILL);
+    CHECK(res.outcome == TERMINUS_OUTCOME_FORCED, "outcome %d", res.outcome);
+    CHECK(res.exit_code == 137 || res.exit_code == TERMINUS_EXIT_CODE_UNKNOWN, "exit code %u",
+          res.exit_code);
+    status = helper_status(out);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the real parent got status %d",
+          status);
+    close(out);
+    reap(helper);
+
+    /* The exit code of a reaped non-child through the shim (PIDFD_GET_INFO). */
+    {
+        const terminus_os *os = terminus_os_native();
+        terminus_os_process *proc = NULL;
+        terminus_os_status st;
+        g = spawn_grandchild(&helper, &out, "ignore", NULL, NULL, NULL);
+        rc = os->process_open(os->data, (terminus_pid)g, &proc);
+        CHECK_RC(rc, TERMINUS_OK);
+        if (rc != TERMINUS_OK)
+            kill(g, SIGKILL);
+        if (rc == TERMINUS_OK) {
+            rc = os->process_status(os->data, proc, &st);
+            CHECK(rc == TERMINUS_OK && st.running == 1, "running %d", st.running);
+            CHECK_RC(os->process_kill(os->data, proc, 1), TERMINUS_OK);
+            status = helper_status(out); /* reaped by its parent now */
+            CHECK(WIFSIGNALED(status), "status %d", status);
+            rc = os->process_status(os->data, proc, &st);
+            CHECK_RC(rc, TERMINUS_OK);
+            CHECK(st.running == 0, "still running");
+            if (info) {
+                CHECK(st.code_known == 1 && st.exit_code == 137, "code_known %d exit %u",
+                      st.code_known, st.exit_code);
+            } else {
+                CHECK(st.code_known == 0, "code known without PIDFD_GET_INFO");
+            }
+            printf("non-child reaped by its parent: code_known %d exit %u (kernel %s PIDFD_GET_INFO)\n",
+                   st.code_known, st.exit_code, info ? "with" : "without");
+            /* the pidfd pins the identity: no signal reaches anything else */
+            CHECK_RC(os->process_request(os->data, proc, NULL), TERMINUS_E_NOT_FOUND);
+            CHECK_RC(os->process_kill(os->data, proc, 1), TERMINUS_E_NOT_FOUND);
+            os->process_close(os->data, proc);
+        }
+        close(out);
+        reap(helper);
+    }
+}
+
+/* --- pid reuse in a private pid namespace ------------------------------------ */
+
+struct reuse {
+    pid_t a;           /* the target that exits early */
+    pid_t n;           /* the new process that gets a's pid */
+    char nmarker[300];
+    int ok;
+};
+
+static int set_last_pid(pid_t last)
+{
+    FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+    int ok;
+    if (f == NULL)
+        return -1;
+    ok = fprintf(f, "%d", (int)last) > 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static void *reuse_thread(void *p)
+{
+    struct reuse *r = p;
+    int status = reap(r->a); /* the test's own waitpid: terminus never reaps */
+    (void)status;
+    if (set_last_pid(r->a - 1) != 0)
+        return NULL;
+    r->n = spawn_child("ignore", "READY", r->nmarker, NULL);
+    r->ok = 1;
+    return NULL;
+}
+
+static void test_reuse_inner(void)
+{
+    const terminus_os *os = terminus_os_native();
+    char amarker[300], bmarker[300];
+    struct reuse r;
+    terminus_pid pids[2];
+    terminus_result res[2];
+    terminus_terminate_options o = opts_with(0, 1500);
+    pthread_t th;
+    int rc;
+    pid_t b;
+
+    if (getpid() != 1) {
+        fprintf(stderr, "reuse-inner: not pid 1 of a namespace\n");
+        exit(1);
+    }
+    /* 1. At the shim: a handle keeps pointing at the dead process after its
+     *    pid has gone to a new one. */
+    {
+        terminus_os_process *proc = NULL;
+        pid_t a, n;
+        char nm[300];
+        path_in_dir(nm, sizeof nm, "shim-new");
+        a = spawn_child("ignore", "READY", NULL);
+        CHECK_RC(os->process_open(os->data, (terminus_pid)a, &proc), TERMINUS_OK);
+        kill(a, SIGKILL);
+        reap(a);
+        CHECK(set_last_pid(a - 1) == 0, "cannot write ns_last_pid");
+        n = spawn_child("ignore", "READY", nm, NULL);
+        CHECK(n == a, "pid not reused: %d, wanted %d", (int)n, (int)a);
+        if (proc != NULL) {
+            CHECK_RC(os->process_request(os->data, proc, NULL), TERMINUS_E_NOT_FOUND);
+            CHECK_RC(os->process_kill(os->data, proc, 1), TERMINUS_E_NOT_FOUND);
+            os->process_close(os->data, proc);
+        }
+        sleep_ms(50);
+        CHECK(child_running(n) && !file_exists(nm), "the new process was signalled");
+        kill(n, SIGKILL);
+        reap(n);
+    }
+
+    /* 2. In terminus_terminate_many: target A exits early, its pid goes to a
+     *    new process N during the grace period, B is forced; N is untouched. */
+    memset(&r, 0, sizeof r);
+    path_in_dir(amarker, sizeof amarker, "a");
+    path_in_dir(bmarker, sizeof bmarker, "b");
+    path_in_dir(r.nmarker, sizeof r.nmarker, "n");
+    r.a = spawn_child("linger", "READY", "300", "5", amarker, NULL);
+    b = spawn_child("ignore", "READY", bmarker, NULL);
+    pthread_create(&th, NULL, reuse_thread, &r);
+    pids[0] = (terminus_pid)r.a;
+    pids[1] = (terminus_pid)b;
+    rc = terminus_terminate_many(NULL, pids, 2, &o, res);
+    pthread_join(th, NULL);
+    CHECK_RC(rc, TERMINUS_OK);
+    CHECK(r.ok && r.n == r.a, "pid not reused: %d, wanted %d", (int)r.n, (int)r.a);
+    CHECK(res[0].outcome == TERMINUS_OUTCOME_EXITED && res[0].exit_code == 5, "A: outcome %d code %u",
+          res[0].outcome, res[0].exit_code);
+    CHECK(res[1].outcome == TERMINUS_OUTCOME_FORCED && res[1].exit_code == 137,
+          "B: outcome %d code %u", res[1].outcome, res[1].exit_code);
+    CHECK(file_contains(amarker, "signal 15") && file_contains(bmarker, "signal 15"),
+          "requests not sent");
+    sleep_ms(50);
+    CHECK(r.ok && child_running(r.n), "the new process with A's pid was killed");
+    CHECK(!file_exists(r.nmarker), "the new process with A's pid got a signal");
+    printf("pid reuse: A=%d exited (code %u), new process %d with its pid untouched, B forced\n",
+           (int)r.a, res[0].exit_code, (int)r.n);
+    if (r.ok) {
+        kill(r.n, SIGKILL);
+        reap(r.n);
+    }
+    reap(b);
+}
+
+static void test_reuse(void)
+{
+    char self[4096], cmd[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    int status;
+    if (n <= 0)
+        exit(1);
+    self[n] = '\0';
+    if (system("unshare --pid --fork --mount-proc true >/dev/null 2>&1") != 0) {
+        printf("skipped: unshare --pid --fork --mount-proc is not permitted here\n");
+        cleanup_dir();
+        exit(SKIP);
+    }
+    snprintf(cmd, sizeof cmd, "unshare --pid --fork --mount-proc '%s' reuse-inner '%s'", self,
+             child_path);
+    status = system(cmd);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "reuse-inner failed: status %d", status);
+}
+
+/* --- bad pids signal nothing ------------------------------------------------- */
+
+static atomic_int self_signals;
+
+static void count_signal(int sig)
+{
+    (void)sig;
+    atomic_fetch_add(&self_signals, 1);
+}
+
+static void test_badpids(void)
+{
+    static const struct { terminus_pid pid; int want; } cases[] = {
+        { 0, TERMINUS_E_INVALID },
+        { 0xFFFFFFFFu, TERMINUS_E_INVALID },
+        { 0x80000000u, TERMINUS_E_INVALID },
+        { 1, TERMINUS_E_REFUSED },
+        { 0, TERMINUS_E_REFUSED }, /* the caller's own pid, filled in below */
+        { 0x7FFFFFFFu, TERMINUS_E_NOT_FOUND }, /* above pid_max: no such process */
+    };
+    char marker[300];
+    struct sigaction sa;
+    terminus_result res, two[2];
+    terminus_pid pids[2];
+    pid_t victim;
+    int status;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = count_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    path_in_dir(marker, sizeof marker, "victim");
+    victim = spawn_child("ignore", "READY", marker, NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        terminus_pid pid = i == 4 ? (terminus_pid)getpid() : cases[i].pid;
+        terminus_terminate_options o = opts_with(TERMINUS_TERMINATE_FORCE, 100);
+        int rc = terminus_terminate(NULL, pid, &o, &res);
+        CHECK(rc == cases[i].want, "pid %u: got %s, want %s", (unsigned)pid, terminus_error_name(rc),
+              terminus_error_name(cases[i].want));
+        CHECK(res.status == cases[i].want && res.outcome == TERMINUS_OUTCOME_NONE,
+              "pid %u: result %d/%d", (unsigned)pid, res.status, res.outcome);
+        CHECK(terminus_error_last()->message[0] != '\0', "pid %u: no message", (unsigned)pid);
+        /* a batch with a bad pid sends nothing to the good one */
+        pids[0] = (terminus_pid)victim;
+        pids[1] = pid;
+        rc = terminus_terminate_many(NULL, pids, 2, &o, two);
+        if (cases[i].want != TERMINUS_E_NOT_FOUND) {
+            CHECK(rc == cases[i].want, "batch with pid %u: got %s", (unsigned)pid,
+                  terminus_error_name(rc));
+            CHECK(two[0].status == cases[i].want && two[0].outcome == TERMINUS_OUTCOME_NONE,
+                  "batch with pid %u: the good target got %d/%d", (unsigned)pid, two[0].status,
+                  two[0].outcome);
+        }
+        if (cases[i].want == TERMINUS_E_NOT_FOUND)
+            break; /* that batch does act on the victim: keep it for last */
+    }
+    sleep_ms(50);
+    CHECK(atomic_load(&self_signals) == 0, "the caller got %d signals", atomic_load(&self_signals));
+    CHECK(!file_exists(marker), "the victim got a signal from a refused batch");
+    /* The last batch (victim + a pid that does not exist) acts on the victim:
+     * nonexistence is not a validation error. */
+    CHECK(!child_running(victim), "the victim survived a FORCE batch");
+    status = reap(victim);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "victim status %d", status);
+}
+
+/* --- a batch of 200 children, and past the open-files limit ------------------ */
+
+static double batch(int n_coop, int n_stubborn, int n_gone, uint32_t grace, const char *marker,
+                    terminus_result **out_res, pid_t **out_pids, int *rc_out)
+{
+    int total = n_coop + n_stubborn + n_gone;
+    pid_t *pids = calloc((size_t)total, sizeof *pids);
+    terminus_pid *tp = calloc((size_t)total, sizeof *tp);
+    terminus_result *res = calloc((size_t)total, sizeof *res);
+    terminus_terminate_options o = opts_with(0, grace);
+    char fdbuf[16];
+    int p[2];
+    uint64_t t0, t1;
+
+    if (pids == NULL || tp == NULL || res == NULL || pipe2(p, O_CLOEXEC) != 0)
+        exit(1);
+    fcntl(p[1], F_SETFD, 0);
+    snprintf(fdbuf, sizeof fdbuf, "%d", p[1]);
+    for (int i = 0; i < total; i++) {
+        /* interleaved: gone, stubborn and cooperative targets mixed */
+        int kind = i < n_gone ? 2 : (i < n_gone + n_stubborn ? 1 : 0);
+        char *argv[8];
+        argv[0] = (char *)child_path;
+        if (kind == 0 && marker == NULL) {
+            /* a plain process: SIGTERM's default action ends it (143) */
+            argv[1] = (char *)"sleep"; argv[2] = fdbuf; argv[3] = (char *)"60000";
+            argv[4] = (char *)"0"; argv[5] = NULL;
+        } else if (kind == 0) {
+            argv[1] = (char *)"listen"; argv[2] = fdbuf; argv[3] = (char *)marker;
+            argv[4] = (char *)"42"; argv[5] = NULL;
+        } else if (kind == 1) {
+            argv[1] = (char *)"ignore"; argv[2] = fdbuf; argv[3] = NULL;
+        } else {
+            argv[1] = (char *)"exit"; argv[2] = (char *)"3"; argv[3] = NULL;
+        }
+        pids[i] = spawn_argv(argv);
+    }
+    close(p[1]);
+    if (wait_ready(p[0], n_coop + n_stubborn) != 0) {
+        fprintf(stderr, "children never got ready\n");
+        exit(1);
+    }
+    close(p[0]);
+    for (int i = 0; i < n_gone; i++)
+        wait_ended(pids[i]);
+    /* shuffle the order of the targets deterministically */
+    for (int i = 0; i < total; i++) {
+        int j = (i * 37 + 11) % total;
+        pid_t t = pids[i];
+        pids[i] = pids[j];
+        pids[j] = t;
+    }
+    for (int i = 0; i < total; i++)
+        tp[i] = (terminus_pid)pids[i];
+    t0 = now_us();
+    *rc_out = terminus_terminate_many(NULL, tp, (size_t)total, &o, res);
+    t1 = now_us();
+    free(tp);
+    *out_res = res;
+    *out_pids = pids;
+    return (double)(t1 - t0) / 1000.0;
+}
+
+static void test_many(void)
+{
+    char marker[300];
+    terminus_result *res;
+    pid_t *pids;
+    struct rlimit rl, low;
+    double ms, coop_max = 0;
+    int rc, exited = 0, forced = 0, gone = 0;
+
+    /* Under AddressSanitizer, 200 children running the leak checker at once
+     * take seconds to exit: spare them that (this process keeps its own). */
+    {
+        const char *old = getenv("ASAN_OPTIONS");
+        char buf[1024];
+        snprintf(buf, sizeof buf, "%s%sdetect_leaks=0", old ? old : "", old && *old ? ":" : "");
+        setenv("ASAN_OPTIONS", buf, 1);
+    }
+
+    /* 200 cooperative children, with the soft open-files limit at 64. */
+    getrlimit(RLIMIT_NOFILE, &rl);
+    low = rl;
+    low.rlim_cur = 64;
+    if (rl.rlim_max > 300)
+        setrlimit(RLIMIT_NOFILE, &low);
+    path_in_dir(marker, sizeof marker, "many-coop");
+    ms = batch(200, 0, 0, 5000, marker, &res, &pids, &rc);
+    CHECK_RC(rc, TERMINUS_OK);
+    for (int i = 0; i < 200; i++) {
+        int status;
+        CHECK(res[i].outcome == TERMINUS_OUTCOME_EXITED && res[i].exit_code == 42,
+              "target %d: %d/%d code %u", i, res[i].status, res[i].outcome, res[i].exit_code);
+        status = reap(pids[i]);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42, "target %d status %d", i, status);
+    }
+    CHECK(count_lines(marker, "reason 1") == 200, "%d of 200 saved their data",
+          count_lines(marker, "reason 1"));
+    {
+        struct rlimit now;
+        getrlimit(RLIMIT_NOFILE, &now);
+        printf("200 cooperative children: %.1f ms for the batch (soft fd limit 64 -> %llu)\n", ms,
+               (unsigned long long)now.rlim_cur);
+    }
+    free(res);
+    free(pids);
+
+    /* 200 mixed: 50 already gone, 50 stubborn, 100 cooperative. */
+    path_in_dir(marker, sizeof marker, "many-mixed");
+    ms = batch(100, 50, 50, 1000, marker, &res, &pids, &rc);
+    CHECK_RC(rc, TERMINUS_OK);
+    for (int i = 0; i < 200; i++) {
+        int status = reap(pids[i]);
+        if (res[i].outcome == TERMINUS_OUTCOME_EXITED) {
+            exited++;
+            CHECK(res[i].exit_code == 42, "exited target %d code %u", i, res[i].exit_code);
+            CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42, "status %d", status);
+            if ((double)res[i].elapsed_us / 1000.0 > coop_max)
+                coop_max = (double)res[i].elapsed_us / 1000.0;
+        } else if (res[i].outcome == TERMINUS_OUTCOME_FORCED) {
+            forced++;
+            CHECK(res[i].exit_code == 137, "forced target %d code %u", i, res[i].exit_code);
+            CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %d", status);
+        } else if (res[i].outcome == TERMINUS_OUTCOME_GONE) {
+            gone++;
+            CHECK(res[i].exit_code == 3, "gone target %d code %u", i, res[i].exit_code);
+            CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3, "status %d", status);
+        } else {
+            CHECK(0, "target %d: outcome %d status %d", i, res[i].outcome, res[i].status);
+        }
+    }
+    CHECK(exited == 100 && forced == 50 && gone == 50, "exited %d forced %d gone %d", exited, forced,
+          gone);
+    printf("200 mixed children (100 cooperative, 50 stubborn, 50 gone), grace 1000 ms: %.1f ms; "
+           "cooperative ones all seen gone within %.1f ms\n", ms, coop_max);
+    free(res);
+    free(pids);
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* 1000 cooperative children in one call, with the soft open-files limit at
+ * 1024 (a common default: pidfd_open hits EMFILE near 1018 targets). */
+static void test_thousand(void)
+{
+    char marker[300];
+    terminus_result *res;
+    pid_t *pids;
+    struct rlimit rl, low;
+    double ms, last = 0;
+    int rc, bad = 0;
+
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_max < 1100) {
+        printf("skipped: the hard open-files limit (%llu) is too low\n", (unsigned long long)rl.rlim_max);
+        cleanup_dir();
+        exit(SKIP);
+    }
+    low = rl;
+    low.rlim_cur = 1024;
+    setrlimit(RLIMIT_NOFILE, &low);
+    setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+    path_in_dir(marker, sizeof marker, "thousand");
+    ms = batch(1000, 0, 0, 10000, marker, &res, &pids, &rc);
+    CHECK_RC(rc, TERMINUS_OK);
+    for (int i = 0; i < 1000; i++) {
+        int status = reap(pids[i]);
+        if (res[i].outcome != TERMINUS_OUTCOME_EXITED || res[i].exit_code != 42 ||
+            !WIFEXITED(status) || WEXITSTATUS(status) != 42)
+            bad++;
+        if ((double)res[i].elapsed_us / 1000.0 > last)
+            last = (double)res[i].elapsed_us / 1000.0;
+    }
+    CHECK(bad == 0, "%d of 1000 targets did not exit cooperatively", bad);
+    printf("1000 cooperative children: %.1f ms for the batch, the last seen gone %.1f ms after "
+           "the first request\n", ms, last);
+    free(res);
+    free(pids);
+
+    /* 1000 plain processes (SIGTERM's default action): the kernel's floor */
+    ms = batch(1000, 0, 0, 10000, NULL, &res, &pids, &rc);
+    CHECK_RC(rc, TERMINUS_OK);
+    bad = 0;
+    for (int i = 0; i < 1000; i++) {
+        int status = reap(pids[i]);
+        if (res[i].outcome != TERMINUS_OUTCOME_EXITED || res[i].exit_code != 128 + SIGTERM ||
+            !WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM)
+            bad++;
+    }
+    CHECK(bad == 0, "%d of 1000 plain targets did not end on SIGTERM", bad);
+    printf("1000 plain children (default SIGTERM): %.1f ms for the batch\n", ms);
+    free(res);
+    free(pids);
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* --- the listener, in this process ------------------------------------------- */
+
+static atomic_int got_request, got_logoff;
+static pthread_t main_thread;
+static atomic_int on_main_thread;
+
+static int on_request(void *arg, int reason)
+{
+    (void)arg;
+    if (pthread_equal(pthread_self(), main_thread))
+        atomic_store(&on_main_thread, 1);
+    if (reason == TERMINUS_REASON_REQUEST)
+        atomic_fetch_add(&got_request, 1);
+    else if (reason == TERMINUS_REASON_LOGOFF)
+        atomic_fetch_add(&got_logoff, 1);
+    return 1; /* do not exit: the test goes on */
+}
+
+static int wait_count(atomic_int *c, int want)
+{
+    for (int i = 0; i < 200 && atomic_load(c) < want; i++)
+        sleep_ms(10);
+    return atomic_load(c);
+}
+
+static void test_listener(void)
+{
+    terminus_listener *l = NULL, *l2 = NULL;
+    struct sigaction now;
+    sigset_t before, mask;
+    int status;
+    pid_t pid;
+
+    main_thread = pthread_self();
+    pthread_sigmask(SIG_BLOCK, NULL, &before);
+    CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l), TERMINUS_OK);
+    CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l2), TERMINUS_E_REFUSED);
+    CHECK(l2 == NULL, "second listener handed out");
+    pthread_sigmask(SIG_BLOCK, NULL, &mask);
+    CHECK(sigismember(&mask, SIGTERM) == sigismember(&before, SIGTERM) &&
+              sigismember(&mask, SIGHUP) == sigismember(&before, SIGHUP),
+          "the caller's signal mask changed");
+
+    kill(getpid(), SIGTERM);
+    CHECK(wait_count(&got_request, 1) == 1, "request count %d", atomic_load(&got_request));
+    kill(getpid(), SIGHUP);
+    CHECK(wait_count(&got_logoff, 1) == 1, "logoff count %d", atomic_load(&got_logoff));
+    kill(getpid(), SIGTERM);
+    CHECK(wait_count(&got_request, 2) == 2, "request count %d", atomic_load(&got_request));
+    CHECK(!atomic_load(&on_main_thread), "the callback ran on the main thread");
+
+    /* A program started now still dies of SIGTERM (no blocked mask inherited). */
+    pid = spawn_child("sleep", "READY", "10000", "0", NULL);
+    kill(pid, SIGTERM);
+    status = reap(pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "spawned child status %d", status);
+    /* A forked copy of this process does not listen: SIGTERM ends it, and
+     * this process hears nothing. */
+    pid = fork();
+    if (pid == 0) {
+        for (;;)
+            pause();
+    }
+    sleep_ms(20);
+    kill(pid, SIGTERM);
+    status = reap(pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "forked child status %d", status);
+    sleep_ms(50);
+    CHECK(atomic_load(&got_request) == 2, "the fork's SIGTERM reached this listener");
+    terminus_listener_free(l);
+
+    /* everything as it was before */
+    sigaction(SIGTERM, NULL, &now);
+    CHECK(now.sa_handler == SIG_DFL, "SIGTERM handler not restored");
+    sigaction(SIGHUP, NULL, &now);
+    CHECK(now.sa_handler == SIG_DFL, "SIGHUP handler not restored");
+
+    /* and again */
+    CHECK_RC(terminus_listen(NULL, "any-name", 0, on_request, NULL, &l), TERMINUS_OK);
+    kill(getpid(), SIGTERM);
+    CHECK(wait_count(&got_request, 3) == 3, "request count %d", atomic_load(&got_request));
+    terminus_listener_free(l);
+}
+
+/* --- exit ---------------------------------------------------------------------- */
+
+static void hook(void *arg)
+{
+    const char *path = arg;
+    FILE *f = fopen(path, "w");
+    if (f != NULL) {
+        fputs("hook ran\n", f);
+        fclose(f);
+    }
+}
+
+static void test_exit(void)
+{
+    char marker[300];
+    int status;
+    pid_t pid;
+
+    path_in_dir(marker, sizeof marker, "exit-clean");
+    pid = fork();
+    if (pid == 0) {
+        terminus_at_exit(NULL, hook, marker);
+        terminus_exit(NULL, 9, 0);
+        _exit(100);
+    }
+    status = reap(pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 9, "clean exit status %d", status);
+    CHECK(file_contains(marker, "hook ran"), "hook did not run on a clean exit");
+
+    path_in_dir(marker, sizeof marker, "exit-fast");
+    pid = fork();
+    if (pid == 0) {
+        terminus_at_exit(NULL, hook, marker);
+        terminus_exit(NULL, 11, TERMINUS_EXIT_FAST);
+        _exit(100);
+    }
+    status = reap(pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 11, "fast exit status %d", status);
+    CHECK(!file_exists(marker), "hook ran on a fast exit");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct { const char *name; void (*fn)(void); } tests[] = {
+        { "cooperative", test_cooperative },
+        { "stubborn", test_stubborn },
+        { "noforce", test_noforce },
+        { "force", test_force },
+        { "gone", test_gone },
+        { "nonchild", test_nonchild },
+        { "reuse", test_reuse },
+        { "reuse-inner", test_reuse_inner },
+        { "badpids", test_badpids },
+        { "many", test_many },
+        { "thousand", test_thousand },
+        { "listener", test_listener },
+        { "exit", test_exit },
+    };
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s TEST CHILD\n", argv[0]);
+        return 2;
+    }
+    child_path = argv[2];
+    setvbuf(stdout, NULL, _IONBF, 0);
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        if (strcmp(argv[1], tests[i].name) == 0) {
+            make_dir();
+            tests[i].fn();
+            cleanup_dir();
+            if (failures)
+                fprintf(stderr, "%s: %d check(s) failed\n", argv[1], failures);
+            return failures ? 1 : 0;
+        }
+    }
+    fprintf(stderr, "unknown test %s\n", argv[1]);
+    return 2;
+}
