@@ -1,0 +1,703 @@
+/*
+ * tests/integration/win32/test_win32.c: the Win32 backend against real
+ * processes (under Wine in the cross build).
+ *
+ *   test_win32 NAME     run one test; exit 0 pass, 1 fail, 77 skipped
+ *
+ * Helpers (tm_listener.exe, tm_stubborn.exe, tm_hung.exe) are found next to
+ * this program and started with CreateProcessW.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <terminus.h>
+
+#include "helpers.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                        \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);       \
+            failures++;                                                                    \
+        }                                                                                  \
+    } while (0)
+
+#define CHECK_RC(rc, want)                                                                 \
+    do {                                                                                   \
+        int rc_ = (rc);                                                                    \
+        if (rc_ != (want)) {                                                               \
+            fprintf(stderr, "%s:%d: %s = %s, want %s (last error: %s)\n", __FILE__,        \
+                    __LINE__, #rc, terminus_error_name(rc_), terminus_error_name(want),    \
+                    terminus_error_last()->message);                                       \
+            failures++;                                                                    \
+        }                                                                                  \
+    } while (0)
+
+#define REQUIRE(cond)                                                                      \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond);     \
+            exit(1);                                                                       \
+        }                                                                                  \
+    } while (0)
+
+/* ---- clock ---- */
+static double now_ms(void)
+{
+    LARGE_INTEGER c, f;
+    QueryPerformanceCounter(&c);
+    QueryPerformanceFrequency(&f);
+    return (double)c.QuadPart * 1000.0 / (double)f.QuadPart;
+}
+
+/* ---- children ---- */
+typedef struct child {
+    HANDLE h;
+    DWORD pid;
+    HANDLE ready;
+    char marker[MAX_PATH];
+} child;
+
+static wchar_t exe_dir[MAX_PATH];
+static HANDLE job; /* every child; they die with this process, whatever happens */
+static char temp_dir[MAX_PATH];
+static unsigned marker_seq;
+
+static void init_paths(void)
+{
+    DWORD n = GetModuleFileNameW(NULL, exe_dir, MAX_PATH);
+    REQUIRE(n > 0 && n < MAX_PATH);
+    wchar_t *slash = wcsrchr(exe_dir, L'\\');
+    REQUIRE(slash != NULL);
+    *slash = 0;
+    char tmp[MAX_PATH];
+    n = GetTempPathA(MAX_PATH, tmp);
+    REQUIRE(n > 0 && n < MAX_PATH);
+    snprintf(temp_dir, sizeof temp_dir, "%stm-win32-%lu", tmp, (unsigned long)GetCurrentProcessId());
+    CreateDirectoryA(temp_dir, NULL);
+
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
+    ZeroMemory(&li, sizeof li);
+    li.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    job = CreateJobObjectW(NULL, NULL);
+    if (job != NULL &&
+        !SetInformationJobObject(job, JobObjectExtendedLimitInformation, &li, sizeof li)) {
+        CloseHandle(job);
+        job = NULL;
+    }
+}
+
+/* Start DIR\exe with args, suspended, create its ready event, resume it. */
+static void spawn_start(child *c, const wchar_t *exe, const char *args)
+{
+    wchar_t cmd[1024];
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    wchar_t evname[64];
+
+    ZeroMemory(&si, sizeof si);
+    si.cb = sizeof si;
+    wchar_t wargs[512];
+    REQUIRE(MultiByteToWideChar(CP_UTF8, 0, args, -1, wargs, 512) > 0);
+    REQUIRE(wcslen(exe_dir) + wcslen(exe) + wcslen(wargs) + 8 < 1024);
+    wcscpy(cmd, L"\"");
+    wcscat(cmd, exe_dir);
+    wcscat(cmd, L"\\");
+    wcscat(cmd, exe);
+    wcscat(cmd, L"\" ");
+    wcscat(cmd, wargs);
+    REQUIRE(CreateProcessW(NULL, cmd, NULL, NULL, FALSE, CREATE_SUSPENDED, NULL, NULL, &si, &pi));
+    c->h = pi.hProcess;
+    c->pid = pi.dwProcessId;
+    if (job != NULL)
+        AssignProcessToJobObject(job, c->h);
+    tmt_ready_name(c->pid, evname, 64);
+    c->ready = CreateEventW(NULL, TRUE, FALSE, evname);
+    REQUIRE(c->ready != NULL);
+    ResumeThread(pi.hThread);
+    CloseHandle(pi.hThread);
+}
+
+/* Wait until the child says it is ready; fail if it exits first. */
+static void spawn_wait(child *c)
+{
+    HANDLE hs[2] = {c->ready, c->h};
+    DWORD r = WaitForMultipleObjects(2, hs, FALSE, 60000);
+    if (r != WAIT_OBJECT_0) {
+        DWORD code = 0;
+        GetExitCodeProcess(c->h, &code);
+        fprintf(stderr, "child %lu not ready (wait %lu, exit code %lu)\n", (unsigned long)c->pid,
+                (unsigned long)r, (unsigned long)code);
+        exit(1);
+    }
+}
+
+static void spawn_listener(child *c, unsigned exit_code)
+{
+    char args[MAX_PATH + 32];
+    snprintf(c->marker, sizeof c->marker, "%s\\marker-%u.txt", temp_dir, marker_seq++);
+    DeleteFileA(c->marker);
+    snprintf(args, sizeof args, "%u \"%s\"", exit_code, c->marker);
+    spawn_start(c, L"tm_listener.exe", args);
+}
+
+static void spawn_stubborn(child *c, const char *args)
+{
+    c->marker[0] = 0;
+    spawn_start(c, L"tm_stubborn.exe", args);
+}
+
+static int running(const child *c)
+{
+    return WaitForSingleObject(c->h, 0) == WAIT_TIMEOUT;
+}
+
+static DWORD exit_code_of(const child *c)
+{
+    DWORD code = 0;
+    WaitForSingleObject(c->h, 10000);
+    GetExitCodeProcess(c->h, &code);
+    return code;
+}
+
+static void child_free(child *c)
+{
+    if (running(c)) {
+        TerminateProcess(c->h, 255);
+        WaitForSingleObject(c->h, 5000);
+    }
+    CloseHandle(c->h);
+    CloseHandle(c->ready);
+    if (c->marker[0])
+        DeleteFileA(c->marker);
+}
+
+/* The marker's content ("" if none). */
+static void read_marker(const child *c, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    FILE *f = fopen(c->marker, "r");
+    if (f == NULL)
+        return;
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = 0;
+    fclose(f);
+}
+
+static void print_result(const char *what, const terminus_result *r)
+{
+    printf("%s: status %s outcome %d exit_code %lu elapsed %.3f ms\n", what,
+           terminus_error_name(r->status), (int)r->outcome, (unsigned long)r->exit_code,
+           (double)r->elapsed_us / 1000.0);
+}
+
+/* ---------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A listener asked to leave: EXITED within a few ms, its exit code, marker written. */
+static void t_listener_exits(void)
+{
+    enum { ROUNDS = 7 };
+    double ms[ROUNDS];
+    for (int i = 0; i < ROUNDS; i++) {
+        child c;
+        terminus_result r;
+        char m[256];
+        spawn_listener(&c, 42);
+        spawn_wait(&c);
+        CHECK_RC(terminus_terminate(NULL, c.pid, NULL, &r), TERMINUS_OK);
+        print_result("listener", &r);
+        CHECK(r.status == TERMINUS_OK);
+        CHECK(r.outcome == TERMINUS_OUTCOME_EXITED);
+        CHECK(r.exit_code == 42);
+        CHECK(exit_code_of(&c) == 42);
+        CHECK(r.elapsed_us < 1000000); /* a few ms; generous for a loaded machine */
+        read_marker(&c, m, sizeof m);
+        CHECK(strcmp(m, "reason=1\nhook\n") == 0);
+        ms[i] = (double)r.elapsed_us / 1000.0;
+        child_free(&c);
+    }
+    /* the first broadcast of a process costs more (user32 connects to the desktop) */
+    printf("request-to-exit latency: first %.2f ms; then", ms[0]);
+    qsort(ms + 1, ROUNDS - 1, sizeof ms[0], cmp_double);
+    printf(" min %.2f ms, median %.2f ms, max %.2f ms over %d runs\n", ms[1],
+           ms[1 + (ROUNDS - 1) / 2], ms[ROUNDS - 1], ROUNDS - 1);
+}
+
+/* No listener: killed after grace with forced_exit_code, elapsed ~ grace. */
+static void t_stubborn_forced(void)
+{
+    child c;
+    terminus_result r;
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    o.grace_ms = 500;
+    o.forced_exit_code = 77;
+    spawn_stubborn(&c, "");
+    spawn_wait(&c);
+    double t0 = now_ms();
+    CHECK_RC(terminus_terminate(NULL, c.pid, &o, &r), TERMINUS_OK);
+    double wall = now_ms() - t0;
+    print_result("stubborn", &r);
+    printf("call took %.1f ms (grace 500)\n", wall);
+    CHECK(r.outcome == TERMINUS_OUTCOME_FORCED);
+    CHECK(r.exit_code == 77);
+    CHECK(exit_code_of(&c) == 77);
+    CHECK(wall >= 490 && wall < 500 + 1000);
+    CHECK(r.elapsed_us >= 490000 && r.elapsed_us < 1500000);
+    child_free(&c);
+}
+
+/* A bystander listener with another pid hears the broadcast and stays. */
+static void t_bystander(void)
+{
+    child a, b;
+    terminus_result r;
+    char m[256];
+    spawn_listener(&a, 3);
+    spawn_listener(&b, 4);
+    spawn_wait(&a);
+    spawn_wait(&b);
+    CHECK_RC(terminus_terminate(NULL, a.pid, NULL, &r), TERMINUS_OK);
+    CHECK(r.outcome == TERMINUS_OUTCOME_EXITED);
+    CHECK(r.exit_code == 3);
+    Sleep(300);
+    CHECK(running(&b));
+    read_marker(&b, m, sizeof m);
+    CHECK(m[0] == 0);
+    CHECK_RC(terminus_terminate(NULL, b.pid, NULL, &r), TERMINUS_OK);
+    CHECK(r.outcome == TERMINUS_OUTCOME_EXITED);
+    CHECK(r.exit_code == 4);
+    child_free(&a);
+    child_free(&b);
+}
+
+/* NO_FORCE on a stubborn target: E_TIMEOUT, and it still runs. */
+static void t_no_force(void)
+{
+    child c;
+    terminus_result r;
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    o.flags = TERMINUS_TERMINATE_NO_FORCE;
+    o.grace_ms = 300;
+    spawn_stubborn(&c, "");
+    spawn_wait(&c);
+    double t0 = now_ms();
+    CHECK_RC(terminus_terminate(NULL, c.pid, &o, &r), TERMINUS_E_TIMEOUT);
+    double wall = now_ms() - t0;
+    printf("NO_FORCE call took %.1f ms (grace 300)\n", wall);
+    CHECK(r.status == TERMINUS_E_TIMEOUT);
+    CHECK(r.outcome == TERMINUS_OUTCOME_NONE);
+    CHECK(wall < 300 + 1000);
+    Sleep(100);
+    CHECK(running(&c));
+    child_free(&c);
+}
+
+/* FORCE: no request, killed at once with the chosen code. */
+static void t_force(void)
+{
+    child c;
+    terminus_result r;
+    char m[256];
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    o.flags = TERMINUS_TERMINATE_FORCE;
+    o.forced_exit_code = 13;
+    spawn_listener(&c, 42);
+    spawn_wait(&c);
+    CHECK_RC(terminus_terminate(NULL, c.pid, &o, &r), TERMINUS_OK);
+    print_result("force", &r);
+    CHECK(r.outcome == TERMINUS_OUTCOME_FORCED);
+    CHECK(r.exit_code == 13);
+    CHECK(r.elapsed_us < 1000000);
+    read_marker(&c, m, sizeof m);
+    CHECK(m[0] == 0); /* it was not asked */
+    child_free(&c);
+}
+
+/* terminate_many on >= 100 processes, listeners and stubborn ones mixed. */
+static void t_many(void)
+{
+    /* the requests alone take ~30 ms each under Wine with 100 windows up
+       (see win32.c), so the grace leaves room for ~3 s of them */
+    enum { NL = 60, NS = 50, N = NL + NS, GRACE = 6000 };
+    static child c[N];
+    static terminus_pid pids[N];
+    static terminus_result r[N];
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    o.grace_ms = GRACE;
+    o.forced_exit_code = 9;
+
+    double t0 = now_ms();
+    for (int i = 0; i < N; i++) {
+        /* interleave the kinds so that both sit on either side of index 64 */
+        if (i % 2 == 0 && i / 2 < NL)
+            spawn_listener(&c[i], 100 + (unsigned)i);
+        else if (i % 2 == 1 && i / 2 < NS)
+            spawn_stubborn(&c[i], "");
+        else
+            spawn_listener(&c[i], 100 + (unsigned)i);
+    }
+    for (int i = 0; i < N; i++) {
+        spawn_wait(&c[i]);
+        pids[i] = c[i].pid;
+    }
+    printf("%d processes started and ready in %.0f ms\n", N, now_ms() - t0);
+
+    t0 = now_ms();
+    int rc = terminus_terminate_many(NULL, pids, N, &o, r);
+    double wall = now_ms() - t0;
+    CHECK_RC(rc, TERMINUS_OK);
+    int exited = 0, forced = 0;
+    double worst_exit = 0;
+    for (int i = 0; i < N; i++) {
+        int is_listener = c[i].marker[0] != 0;
+        if (is_listener) {
+            char m[256];
+            if (r[i].outcome != TERMINUS_OUTCOME_EXITED || r[i].exit_code != 100 + (unsigned)i) {
+                print_result("listener", &r[i]);
+                failures++;
+            }
+            read_marker(&c[i], m, sizeof m);
+            CHECK(strcmp(m, "reason=1\nhook\n") == 0);
+            exited++;
+            if ((double)r[i].elapsed_us / 1000.0 > worst_exit)
+                worst_exit = (double)r[i].elapsed_us / 1000.0;
+        } else {
+            if (r[i].outcome != TERMINUS_OUTCOME_FORCED || r[i].exit_code != 9) {
+                print_result("stubborn", &r[i]);
+                failures++;
+            }
+            forced++;
+        }
+        CHECK(!running(&c[i]));
+    }
+    printf("terminate_many: %d targets (%d listeners EXITED, %d stubborn FORCED) in %.0f ms "
+           "(grace %d); slowest listener exit %.1f ms after the start\n",
+           N, exited, forced, wall, GRACE, worst_exit);
+    CHECK(wall >= GRACE - 10 && wall < GRACE + 5000);
+    for (int i = 0; i < N; i++)
+        child_free(&c[i]);
+}
+
+/* Only listeners, more than 64: all EXITED well before the grace period ends. */
+static void t_many_listeners(void)
+{
+    enum { N = 100 };
+    static child c[N];
+    static terminus_pid pids[N];
+    static terminus_result r[N];
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    o.grace_ms = 20000;
+
+    for (int i = 0; i < N; i++)
+        spawn_listener(&c[i], 7);
+    for (int i = 0; i < N; i++) {
+        spawn_wait(&c[i]);
+        pids[i] = c[i].pid;
+    }
+    double t0 = now_ms();
+    CHECK_RC(terminus_terminate_many(NULL, pids, N, &o, r), TERMINUS_OK);
+    double wall = now_ms() - t0;
+    int exited = 0;
+    for (int i = 0; i < N; i++)
+        exited += r[i].outcome == TERMINUS_OUTCOME_EXITED && r[i].exit_code == 7;
+    printf("terminate_many: %d listeners, %d EXITED, batch time %.0f ms\n", N, exited, wall);
+    CHECK(exited == N);
+    CHECK(wall < 10000);
+    for (int i = 0; i < N; i++)
+        child_free(&c[i]);
+}
+
+/* A target whose message loop hangs does not hold the caller past grace. */
+static void t_hung(void)
+{
+    child c;
+    terminus_result r;
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    o.grace_ms = 300;
+    o.forced_exit_code = 21;
+    c.marker[0] = 0;
+    spawn_start(&c, L"tm_hung.exe", "");
+    spawn_wait(&c);
+    double t0 = now_ms();
+    CHECK_RC(terminus_terminate(NULL, c.pid, &o, &r), TERMINUS_OK);
+    double wall = now_ms() - t0;
+    print_result("hung", &r);
+    printf("hung target: call took %.1f ms (grace 300)\n", wall);
+    CHECK(r.outcome == TERMINUS_OUTCOME_FORCED);
+    CHECK(r.exit_code == 21);
+    CHECK(wall < 300 + 1000);
+    child_free(&c);
+}
+
+/* A target that has already exited: GONE with its exit code. */
+static void t_gone(void)
+{
+    child c;
+    terminus_result r;
+    spawn_stubborn(&c, "exit 7");
+    REQUIRE(WaitForSingleObject(c.h, 20000) == WAIT_OBJECT_0);
+    /* our handle keeps the process object (and its pid) alive */
+    CHECK_RC(terminus_terminate(NULL, c.pid, NULL, &r), TERMINUS_OK);
+    print_result("gone", &r);
+    CHECK(r.outcome == TERMINUS_OUTCOME_GONE);
+    CHECK(r.exit_code == 7);
+    CHECK(r.elapsed_us == 0);
+    child_free(&c);
+}
+
+/* Bad input changes nothing and returns the documented code. */
+static void t_bad_input(void)
+{
+    child c;
+    terminus_result r[2];
+    char m[256];
+    terminus_terminate_options o;
+    spawn_listener(&c, 5);
+    spawn_wait(&c);
+
+    CHECK_RC(terminus_terminate(NULL, 0, NULL, &r[0]), TERMINUS_E_INVALID);
+    CHECK_RC(terminus_terminate(NULL, GetCurrentProcessId(), NULL, &r[0]), TERMINUS_E_REFUSED);
+    CHECK_RC(terminus_terminate(NULL, 4, NULL, &r[0]), TERMINUS_E_REFUSED);
+    CHECK_RC(terminus_terminate(NULL, 0x80000000u, NULL, &r[0]), TERMINUS_E_INVALID);
+
+    memset(&o, 0, sizeof o); /* version 0 */
+    CHECK_RC(terminus_terminate(NULL, c.pid, &o, &r[0]), TERMINUS_E_INVALID);
+    CHECK(strstr(terminus_error_last()->message, "version") != NULL);
+    CHECK_RC(terminus_terminate_options_init(&o, 1), TERMINUS_OK);
+    o.flags = 0x80;
+    CHECK_RC(terminus_terminate(NULL, c.pid, &o, &r[0]), TERMINUS_E_INVALID);
+    o.flags = TERMINUS_TERMINATE_NO_FORCE | TERMINUS_TERMINATE_FORCE;
+    CHECK_RC(terminus_terminate(NULL, c.pid, &o, &r[0]), TERMINUS_E_INVALID);
+    o.flags = 0;
+    o.message = "";
+    CHECK_RC(terminus_terminate(NULL, c.pid, &o, &r[0]), TERMINUS_E_INVALID);
+    o.message = NULL;
+
+    terminus_pid two[2] = {c.pid, 0};
+    CHECK_RC(terminus_terminate_many(NULL, two, 2, NULL, r), TERMINUS_E_INVALID);
+    CHECK(r[0].outcome == TERMINUS_OUTCOME_NONE && r[1].outcome == TERMINUS_OUTCOME_NONE);
+    two[1] = c.pid;
+    CHECK_RC(terminus_terminate_many(NULL, two, 2, NULL, r), TERMINUS_E_INVALID);
+
+    /* a pid that names no process */
+    CHECK_RC(terminus_terminate(NULL, 0x7ffffff0u, NULL, &r[0]), TERMINUS_E_NOT_FOUND);
+    printf("bogus pid: %s (os_code %ld)\n", terminus_error_last()->message,
+           terminus_error_last()->os_code);
+    CHECK(r[0].outcome == TERMINUS_OUTCOME_NONE);
+
+    Sleep(300);
+    CHECK(running(&c));
+    read_marker(&c, m, sizeof m);
+    CHECK(m[0] == 0);
+
+    /* and it still leaves when asked properly */
+    CHECK_RC(terminus_terminate(NULL, c.pid, NULL, &r[0]), TERMINUS_OK);
+    CHECK(r[0].outcome == TERMINUS_OUTCOME_EXITED && r[0].exit_code == 5);
+    child_free(&c);
+}
+
+static int keep_running(void *arg, int reason)
+{
+    (void)arg;
+    (void)reason;
+    return 1;
+}
+
+/* terminus_exit: clean (the hooks run, ExitProcess) and fast (TerminateProcess). */
+static void t_exit(void)
+{
+    static const char *const modes[2] = {"exit", "exit_fast"};
+    for (int i = 0; i < 2; i++) {
+        child c;
+        char args[MAX_PATH + 32], m[256];
+        snprintf(c.marker, sizeof c.marker, "%s\\marker-%u.txt", temp_dir, marker_seq++);
+        DeleteFileA(c.marker);
+        snprintf(args, sizeof args, "%u \"%s\" %s", 30u + (unsigned)i, c.marker, modes[i]);
+        spawn_start(&c, L"tm_listener.exe", args);
+        CHECK(WaitForSingleObject(c.h, 20000) == WAIT_OBJECT_0);
+        CHECK(exit_code_of(&c) == 30u + (unsigned)i);
+        read_marker(&c, m, sizeof m);
+        printf("%s: exit code %lu, marker \"%s\"\n", modes[i], (unsigned long)exit_code_of(&c), m);
+        CHECK(strcmp(m, i == 0 ? "hook\n" : "") == 0);
+        child_free(&c);
+    }
+}
+
+/* Listening in-process: one listener per process; stop and start again. */
+static void t_listen_api(void)
+{
+    terminus_listener *a = NULL, *b = NULL;
+    CHECK_RC(terminus_listen(NULL, NULL, 0, NULL, NULL, &a), TERMINUS_E_INVALID);
+    CHECK_RC(terminus_listen(NULL, "", 0, keep_running, NULL, &a), TERMINUS_E_INVALID);
+    for (int i = 0; i < 3; i++) {
+        double t0 = now_ms();
+        int rc = terminus_listen(NULL, NULL, 0, keep_running, NULL, &a);
+        CHECK_RC(rc, TERMINUS_OK);
+        if (i == 0)
+            printf("listener start-up: %.1f ms\n", now_ms() - t0);
+        if (rc != TERMINUS_OK)
+            break;
+        CHECK_RC(terminus_listen(NULL, "another", 0, keep_running,
+                                 NULL, &b),
+                 TERMINUS_E_REFUSED);
+        t0 = now_ms();
+        terminus_listener_free(a);
+        if (i == 0)
+            printf("listener stop: %.1f ms\n", now_ms() - t0);
+    }
+}
+
+/* The WTS operations under Wine: E_UNSUPPORTED with a message that says why. */
+static void t_wts(void)
+{
+    terminus_server *s = NULL, *r = NULL;
+    terminus_session_info *list = NULL;
+    size_t n = 0;
+    uint32_t id = 0;
+    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    int wine = ntdll != NULL && GetProcAddress(ntdll, "wine_get_version") != NULL;
+
+    CHECK_RC(terminus_server_open(NULL, NULL, &s), TERMINUS_OK);
+    if (s == NULL)
+        return;
+    int rc = terminus_session_list(s, &list, &n);
+    printf("session_list: %s, %lu sessions\n", terminus_error_name(rc), (unsigned long)n);
+    CHECK_RC(rc, TERMINUS_OK);
+    for (size_t i = 0; i < n; i++)
+        printf("  %lu %s state %d user \"%s\"\n", (unsigned long)list[i].id, list[i].name,
+               (int)list[i].state, list[i].user);
+    terminus_session_list_free(list);
+
+    rc = terminus_session_resolve(s, NULL, &id);
+    printf("session_resolve(NULL): %s, id %lu\n", terminus_error_name(rc), (unsigned long)id);
+    CHECK_RC(terminus_session_logoff(s, 0, 0, 0), TERMINUS_E_REFUSED);
+    CHECK_RC(terminus_session_logoff(s, 1, 0x10, 0), TERMINUS_E_INVALID);
+
+    if (!wine) {
+        printf("not under Wine: the Wine-specific checks are skipped\n");
+        terminus_server_close(s);
+        exit(failures ? 1 : 77);
+    }
+    /* never log off for real: a session id that is surely not ours */
+    rc = terminus_session_logoff(s, 4242, 0, 0);
+    printf("session_logoff(4242): %s: %s (os_code %ld)\n", terminus_error_name(rc),
+           terminus_error_last()->message, terminus_error_last()->os_code);
+    CHECK_RC(rc, TERMINUS_E_UNSUPPORTED);
+    CHECK(strstr(terminus_error_last()->message, "WTSLogoffSession") != NULL);
+    CHECK(strstr(terminus_error_last()->message, "not implemented") != NULL);
+    CHECK(terminus_error_last()->os_code == 120);
+    terminus_server_close(s);
+
+    rc = terminus_server_open(NULL, "WF12", &r);
+    printf("server_open(\"WF12\"): %s: %s (os_code %ld)\n", terminus_error_name(rc),
+           terminus_error_last()->message, terminus_error_last()->os_code);
+    CHECK_RC(rc, TERMINUS_E_UNSUPPORTED);
+    CHECK(r == NULL);
+    CHECK(strstr(terminus_error_last()->message, "WTSOpenServerW(\"WF12\")") != NULL);
+    CHECK(strstr(terminus_error_last()->message, "not implemented") != NULL);
+    terminus_server_close(r);
+}
+
+/*
+ * terminus_logoff, run only by run-fresh-prefix.py in a throwaway prefix:
+ * a listener gets TERMINUS_REASON_LOGOFF, saves its data and exits.
+ */
+static void t_logoff(void)
+{
+    child c;
+    char m[256];
+    if (getenv("TERMINUS_THROWAWAY_PREFIX") == NULL) {
+        printf("refusing to log off outside a throwaway Wine prefix\n");
+        exit(77);
+    }
+    spawn_listener(&c, 6);
+    spawn_wait(&c);
+    double t0 = now_ms();
+    CHECK_RC(terminus_logoff(NULL, 0), TERMINUS_OK);
+    DWORD w = WaitForSingleObject(c.h, 20000);
+    printf("logoff: listener ended %.0f ms after ExitWindowsEx\n", now_ms() - t0);
+    CHECK(w == WAIT_OBJECT_0);
+    read_marker(&c, m, sizeof m);
+    printf("listener marker: %s", m);
+    CHECK(strcmp(m, "reason=2\nhook\n") == 0);
+    CHECK(exit_code_of(&c) == 6);
+    child_free(&c);
+}
+
+/*
+ * Run by run-fresh-prefix.py --no-graphics: a Wine prefix without a graphics
+ * driver cannot create windows, so terminus_listen must fail at once, with
+ * a message that says what to do, and not hang.
+ */
+static void t_listen_no_driver(void)
+{
+    terminus_listener *l = NULL;
+    if (getenv("TERMINUS_NO_GRAPHICS") == NULL) {
+        printf("only in a prefix without a graphics driver\n");
+        exit(77);
+    }
+    double t0 = now_ms();
+    int rc = terminus_listen(NULL, NULL, 0, keep_running, NULL, &l);
+    printf("terminus_listen: %s after %.1f ms: %s (os_code %ld)\n", terminus_error_name(rc),
+           now_ms() - t0, terminus_error_last()->message, terminus_error_last()->os_code);
+    CHECK(rc != TERMINUS_OK);
+    CHECK(l == NULL);
+    CHECK(strstr(terminus_error_last()->message, "CreateWindowExW") != NULL);
+    CHECK(strstr(terminus_error_last()->message, "Graphics=null") != NULL);
+    if (rc == TERMINUS_OK)
+        terminus_listener_free(l);
+    /* and it can be tried again: the failed attempt left nothing behind */
+    rc = terminus_listen(NULL, NULL, 0, keep_running, NULL, &l);
+    CHECK(rc != TERMINUS_OK && rc != TERMINUS_E_REFUSED);
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} tests[] = {
+    {"listener_exits", t_listener_exits},
+    {"stubborn_forced", t_stubborn_forced},
+    {"bystander", t_bystander},
+    {"no_force", t_no_force},
+    {"force", t_force},
+    {"many", t_many},
+    {"many_listeners", t_many_listeners},
+    {"hung", t_hung},
+    {"gone", t_gone},
+    {"bad_input", t_bad_input},
+    {"listen_api", t_listen_api},
+    {"exit", t_exit},
+    {"wts", t_wts},
+    {"logoff", t_logoff},
+    {"listen_no_driver", t_listen_no_driver},
+};
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_win32 NAME\n");
+        return 2;
+    }
+    init_paths();
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        if (strcmp(argv[1], tests[i].name) == 0) {
+            tests[i].fn();
+            RemoveDirectoryA(temp_dir);
+            printf("%s: %s\n", argv[1], failures ? "FAIL" : "ok");
+            return failures ? 1 : 0;
+        }
+    }
+    fprintf(stderr, "test_win32: no test named %s\n", argv[1]);
+    return 2;
+}
