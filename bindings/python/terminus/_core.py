@@ -1,0 +1,647 @@
+"""The Python API over the C library (private module; import from terminus)."""
+
+from __future__ import annotations
+
+import enum
+import operator
+import sys
+import threading
+import traceback
+import weakref
+from ctypes import POINTER, byref, c_size_t, c_uint32, c_void_p
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, List, Optional, Type, TypeVar, Union
+
+from . import _errors
+from ._errors import E_INVALID, E_REFUSED, E_UNSUPPORTED, OK, InvalidArgument, TerminusError
+from ._lib import REQUEST_FN, CLEANUP_FN, CResult, CSessionInfo, CTerminateOptions, lib
+
+#: The registered message name used when none is given (TERMINUS_DEFAULT_MESSAGE).
+DEFAULT_MESSAGE = "terminus-request-exit-v1"
+#: Session id meaning "the caller's own session" (TERMINUS_SESSION_CURRENT).
+SESSION_CURRENT = 0xFFFFFFFF
+#: Raw exit code meaning "not known" (TERMINUS_EXIT_CODE_UNKNOWN); Result.exit_code is None then.
+EXIT_CODE_UNKNOWN = 0xFFFFFFFF
+#: How long a terminate waits for a killed process to be seen gone, in seconds.
+KILL_WAIT = 5.0
+
+_U32_MAX = 0xFFFFFFFF
+_OPTIONS_VERSION = 1
+_TERMINATE_NO_FORCE = 0x1
+_TERMINATE_FORCE = 0x2
+_EXIT_FAST = 0x1
+_LOGOFF_FORCE = 0x1
+_LOGOFF_FORCE_IF_HUNG = 0x2
+_SESSION_WAIT = 0x1
+
+
+class Outcome(enum.IntEnum):
+    """What happened to a terminate target (TERMINUS_OUTCOME_*)."""
+
+    NONE = 0    #: nothing happened: an error, or still running (see Result.status)
+    EXITED = 1  #: it left by itself after the request, within the grace period
+    FORCED = 2  #: it was killed
+    GONE = 3    #: it had already exited
+
+
+class SessionState(enum.IntEnum):
+    """The state of a session (TERMINUS_SESSION_*)."""
+
+    ACTIVE = 0        #: a user is logged on and it is in front
+    CONNECTED = 1     #: connected, not (yet) active
+    DISCONNECTED = 4  #: a user is logged on, nobody is connected
+    OTHER = 9         #: listening, idle, down, closing, ...
+
+
+class Reason(enum.IntEnum):
+    """Why a listener's callback is called (TERMINUS_REASON_*)."""
+
+    REQUEST = 1  #: a terminate request for this process
+    LOGOFF = 2   #: the session is ending
+
+
+_E = TypeVar("_E", bound=enum.IntEnum)
+
+
+def _enum(cls: Type[_E], value: int, default: _E) -> _E:
+    try:
+        return cls(value)
+    except ValueError:
+        return default
+
+
+# --- errors ------------------------------------------------------------------
+
+def strerror(code: int) -> str:
+    """A short English description of a code, such as ``"access denied"``."""
+    return str(lib().terminus_strerror(code).decode("utf-8", "replace"))
+
+
+def error_name(code: int) -> str:
+    """The C name of a code, such as ``"TERMINUS_E_ACCESS_DENIED"``."""
+    return str(lib().terminus_error_name(code).decode("utf-8", "replace"))
+
+
+def version() -> str:
+    """The version of the loaded C library, ``"MAJOR.MINOR.PATCH"``."""
+    return str(lib().terminus_version().decode("ascii"))
+
+
+def _last_error(rc: int) -> TerminusError:
+    """The exception for a failed call, from the thread's error record."""
+    e = lib().terminus_error_last().contents
+    if e.code == rc and e.message:
+        return _errors.make_error(rc, int(e.os_code), e.message.decode("utf-8", "replace"))
+    return _errors.make_error(rc, 0, strerror(rc))
+
+
+def _check(rc: int) -> None:
+    if rc != OK:
+        raise _last_error(rc)
+
+
+def _invalid(message: str) -> InvalidArgument:
+    return InvalidArgument(E_INVALID, 0, message)
+
+
+def _u32(fn: str, what: str, value: Any) -> int:
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError("{}: {} must be an int, not {}".format(fn, what, type(value).__name__)) from None
+    if v < 0 or v > _U32_MAX:
+        raise _invalid("{}: {} {} is out of range (0 to {})".format(fn, what, v, _U32_MAX))
+    return v
+
+
+def _ms(fn: str, what: str, seconds: float) -> int:
+    try:
+        ms = round(float(seconds) * 1000.0)
+    except (TypeError, ValueError, OverflowError):
+        raise _invalid("{}: {} must be a number of seconds, not {!r}".format(fn, what, seconds)) from None
+    if ms < 0 or ms > _U32_MAX:
+        raise _invalid("{}: {} {!r} s is out of range (0 to {} s)".format(fn, what, seconds, _U32_MAX // 1000))
+    return ms
+
+
+def _utf8(fn: str, what: str, s: Optional[str]) -> Optional[bytes]:
+    if s is None:
+        return None
+    if not isinstance(s, str):
+        raise TypeError("{}: {} must be a str, not {}".format(fn, what, type(s).__name__))
+    try:
+        return s.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise _invalid("{}: {} is not encodable as UTF-8 ({})".format(fn, what, e)) from None
+
+
+# --- results -----------------------------------------------------------------
+
+@dataclass
+class Result:
+    """What happened to one terminate target.
+
+    ``status`` is 0 (OK) when the target ended (``outcome`` EXITED, FORCED or
+    GONE); otherwise it is the ``TERMINUS_E_*`` code for this target,
+    ``outcome`` is NONE, and ``error`` holds the matching exception (not raised).
+    """
+
+    pid: int
+    status: int
+    outcome: Outcome
+    exit_code: Optional[int]  #: None when it cannot be known
+    elapsed_us: int           #: from the request (the kill, with kill_now) to the end; 0 for GONE
+    error: Optional[TerminusError] = field(default=None, compare=False, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when the target ended (status 0)."""
+        return self.status == OK
+
+    @property
+    def elapsed(self) -> float:
+        """``elapsed_us`` in seconds."""
+        return self.elapsed_us / 1e6
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One session on a server."""
+
+    id: int
+    state: SessionState
+    name: str  #: "RDP-Tcp#3", "Console", a logind id such as "c2"
+    user: str  #: "alice" or "DOMAIN\\alice"; "" if none
+
+
+def _result(pid: int, r: CResult) -> Result:
+    return Result(
+        pid=pid,
+        status=int(r.status),
+        outcome=_enum(Outcome, r.outcome, Outcome.NONE),
+        exit_code=None if r.exit_code == EXIT_CODE_UNKNOWN else int(r.exit_code),
+        elapsed_us=int(r.elapsed_us),
+    )
+
+
+# --- handles -----------------------------------------------------------------
+
+class _Handle:
+    """A C handle with a parent that must outlive it and children that must
+    be closed before it. A handle whose children cannot all be closed first
+    (a garbage cycle collected in an unknown order) is leaked, never freed
+    under them."""
+
+    _handle: Optional[int] = None
+    _closed = True
+
+    def __init__(self, parent: Optional["_Handle"]) -> None:
+        self._lock = threading.RLock()
+        self._parent = parent
+        self._children: "weakref.WeakSet[_Handle]" = weakref.WeakSet()
+        self._open_children = 0
+        self._closed = True
+
+    def _opened(self, handle: Optional[int]) -> None:
+        self._handle = handle
+        self._closed = False
+        if self._parent is not None:
+            with self._parent._lock:
+                self._parent._children.add(self)
+                self._parent._open_children += 1
+
+    def _free(self, handle: Optional[int]) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _h(self) -> Optional[int]:
+        if self._closed:
+            raise ValueError("{} is closed".format(type(self).__name__))
+        return self._handle
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Free the C object (children first). Closing twice does nothing."""
+        with self._lock:
+            if self._closed:
+                return
+            children = list(self._children)
+        for child in children:
+            child.close()
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            handle, self._handle = self._handle, None
+            # A child we could not reach (being collected in a garbage cycle)
+            # still needs us: leak rather than free under it.
+            leak = self._open_children > 0
+        if leak:
+            return
+        self._free(handle)
+        if self._parent is not None:
+            with self._parent._lock:
+                self._parent._open_children -= 1
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Context(_Handle):
+    """A context: the OS that every operation goes through.
+
+    ``Context()`` makes a new context over the native OS;
+    ``Context.default()`` is the library's default native context (what the
+    module-level functions use); ``terminus.fake.Fake().context()`` gives one
+    over a fake OS. Use it as a context manager, or call :meth:`close`.
+    A context may be shared between threads.
+    """
+
+    _default: Optional["Context"] = None
+    _default_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._setup(None)
+        out = c_void_p()
+        _check(lib().terminus_ctx_new(byref(out), None))
+        self._opened(out.value)
+
+    def _setup(self, parent: Optional[_Handle]) -> None:
+        super().__init__(parent)
+        self._is_default = False
+        self._hooks: List[Any] = []  # CFUNCTYPE objects of at_exit hooks: the library may call them
+        self._listeners: "set[Listener]" = set()  # active listeners: kept alive while listening
+
+    @classmethod
+    def _over(cls, os_table: int, parent: _Handle) -> "Context":
+        """A context over a shim table owned by ``parent`` (a Fake)."""
+        self = cls.__new__(cls)
+        self._setup(parent)
+        out = c_void_p()
+        _check(lib().terminus_ctx_new(byref(out), c_void_p(os_table)))
+        self._opened(out.value)
+        return self
+
+    @classmethod
+    def default(cls) -> "Context":
+        """The default native context (C: a NULL context). Never freed."""
+        if cls._default is None:
+            with cls._default_lock:
+                if cls._default is None:
+                    lib()  # fail early, and clearly, if the library is missing
+                    ctx = cls.__new__(cls)
+                    ctx._setup(None)
+                    ctx._is_default = True
+                    ctx._opened(None)
+                    cls._default = ctx
+        return cls._default
+
+    def _free(self, handle: Optional[int]) -> None:
+        if handle is not None:
+            lib().terminus_ctx_free(handle)
+
+    def close(self) -> None:
+        """Close the listeners and servers made with it, then free it.
+        The default context cannot be closed (this does nothing)."""
+        if self._is_default:
+            return
+        super().close()
+
+    def __enter__(self) -> "Context":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # --- 1. exit ---------------------------------------------------------------
+
+    def at_exit(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+        """Register ``fn()`` to run when :meth:`exit` (clean) ends the process.
+
+        Hooks run last registered, first run, once each. Returns ``fn``, so it
+        can be used as a decorator. An exception in a hook is printed and
+        the next hook runs.
+        """
+        if not callable(fn):
+            raise TypeError("at_exit: fn must be callable")
+
+        def hook(_arg: Any) -> None:
+            try:
+                fn()
+            except BaseException:  # must not cross into C
+                traceback.print_exc()
+
+        c_hook = CLEANUP_FN(hook)
+        with self._lock:
+            handle = self._h()
+            self._hooks.append(c_hook)  # kept for the life of the context
+        _check(lib().terminus_at_exit(handle, c_hook, None))
+        return fn
+
+    def exit(self, code: int = 0, fast: bool = False) -> None:
+        """End the calling process with ``code``.
+
+        Clean (``fast=False``): Python's stdout and stderr are flushed, the
+        at_exit hooks run, then the OS's clean exit (C ``exit()``,
+        ``ExitProcess``). Python's own ``atexit`` handlers and ``finally``
+        blocks do NOT run. Fast: nothing runs (``_exit``, ``TerminateProcess``).
+        Does not return with a native context; with a fake it records the
+        exit and returns.
+        """
+        code = _u32("exit", "code", code)
+        if not fast:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    if stream is not None:
+                        stream.flush()
+                except Exception:
+                    pass
+        _check(lib().terminus_exit(self._h(), code, _EXIT_FAST if fast else 0))
+
+    # --- 2. terminate ----------------------------------------------------------
+
+    @staticmethod
+    def _options(fn: str, grace: float, force: bool, kill_now: bool, message: Optional[str],
+                 forced_exit_code: int) -> CTerminateOptions:
+        o = CTerminateOptions()
+        _check(lib().terminus_terminate_options_init(byref(o), _OPTIONS_VERSION))
+        o.grace_ms = _ms(fn, "grace", grace)
+        o.forced_exit_code = _u32(fn, "forced_exit_code", forced_exit_code)
+        o.flags = (0 if force else _TERMINATE_NO_FORCE) | (_TERMINATE_FORCE if kill_now else 0)
+        o.message = _utf8(fn, "message", message)
+        return o
+
+    def terminate(self, pid: int, grace: float = 5.0, force: bool = True,
+                  message: Optional[str] = None, *, kill_now: bool = False,
+                  forced_exit_code: int = 1) -> Result:
+        """Ask process ``pid`` to leave; kill it if it is still there after
+        ``grace`` seconds.
+
+        Args:
+            pid: the target.
+            grace: seconds the target has to leave after the request.
+            force: ``False`` never kills: a target still running after
+                ``grace`` raises :class:`Timeout` (C: NO_FORCE).
+            message: the registered message name (Windows), None = default.
+            kill_now: skip the request and kill at once (C: FORCE). With
+                ``force=False`` it is an :class:`InvalidArgument`.
+            forced_exit_code: the exit code a kill gives, where the OS lets
+                the killer choose (Windows).
+
+        Returns:
+            the :class:`Result`: EXITED, FORCED or GONE, with the exit code
+            and the time from the request to the end.
+
+        Raises:
+            TerminusError: a subclass per code (NotFound, AccessDenied,
+            Timeout, Refused, Unsupported, InvalidArgument, ...); its
+            ``result`` attribute holds the Result (outcome NONE).
+        """
+        p = _u32("terminate", "pid", pid)
+        o = self._options("terminate", grace, force, kill_now, message, forced_exit_code)
+        r = CResult()
+        rc = lib().terminus_terminate(self._h(), p, byref(o), byref(r))
+        result = _result(p, r)
+        if rc != OK:
+            err = _last_error(rc)
+            err.result = result
+            result.error = err
+            raise err
+        return result
+
+    def terminate_many(self, pids: Iterable[int], grace: float = 5.0, force: bool = True,
+                       message: Optional[str] = None, *, kill_now: bool = False,
+                       forced_exit_code: int = 1) -> List[Result]:
+        """Ask many processes to leave at once, with one shared grace period.
+
+        Takes the arguments of :meth:`terminate`. Returns one :class:`Result`
+        per pid, in order; a target that failed has ``ok`` False, its code in
+        ``status`` and an exception (not raised) in ``error``.
+
+        Raises only when the call is rejected as a whole and nothing was sent
+        to any target: :class:`InvalidArgument` (pid 0, a pid given twice,
+        bad options), :class:`Refused` (a protected pid: your own, init) or
+        :class:`Unsupported` (this OS backend cannot terminate processes).
+        The exception's ``results`` attribute holds the results.
+        """
+        plist = [_u32("terminate_many", "pid", p) for p in pids]
+        o = self._options("terminate_many", grace, force, kill_now, message, forced_exit_code)
+        n = len(plist)
+        arr = (c_uint32 * max(n, 1))(*plist)
+        res = (CResult * max(n, 1))()
+        rc = lib().terminus_terminate_many(self._h(), arr, n, byref(o), res)
+        first = _last_error(rc) if rc != OK else None
+        results = [_result(plist[i], res[i]) for i in range(n)]
+        attached = False
+        for r in results:
+            if r.status == OK:
+                continue
+            if not attached and first is not None and r.status == rc:
+                r.error = first  # the library's detailed record is about this one
+                attached = True
+            else:
+                r.error = _errors.make_error(r.status, 0, "terminate_many(pid {}): {}".format(
+                    r.pid, strerror(r.status)))
+        if first is not None and rc in (E_INVALID, E_REFUSED, E_UNSUPPORTED):
+            first.results = results
+            raise first
+        return results
+
+    def listen(self, callback: Callable[[Reason], Optional[bool]], exit_code: int = 0,
+               message: Optional[str] = None) -> "Listener":
+        """Opt in to graceful requests: see :class:`Listener`."""
+        return Listener(callback, exit_code, message, ctx=self)
+
+    # --- 3. logoff -------------------------------------------------------------
+
+    def logoff(self, force: bool = False, force_if_hung: bool = False) -> None:
+        """Log off the user of this process's session (the two flags are exclusive)."""
+        flags = (_LOGOFF_FORCE if force else 0) | (_LOGOFF_FORCE_IF_HUNG if force_if_hung else 0)
+        _check(lib().terminus_logoff(self._h(), flags))
+
+    # --- 4. sessions -----------------------------------------------------------
+
+    def server(self, name: Optional[str] = None) -> "Server":
+        """Open a server (None or "" = this machine): see :class:`Server`."""
+        return Server(name, ctx=self)
+
+
+def _ctx(ctx: Optional[Context]) -> Context:
+    return Context.default() if ctx is None else ctx
+
+
+class Listener(_Handle):
+    """The target's side: hear graceful requests (and session ends).
+
+    ``callback(reason)`` runs on the library's listener thread (Linux:
+    SIGTERM gives REQUEST, SIGHUP gives LOGOFF). Save your data there, then:
+
+    - return ``None`` or ``True``: terminus exits the process cleanly (the
+      at_exit hooks run) with ``exit_code``;
+    - return ``False`` (or, as in C, a non-zero int): terminus does nothing
+      more; your program exits by itself (or not at all);
+    - raise: the traceback is printed and it counts as ``False``.
+
+    Use as a context manager (``with terminus.listen(cb):``) or call
+    :meth:`close`. The listener is kept alive until closed, so it may be
+    created and forgotten. Do not close it from its own callback.
+    """
+
+    def __init__(self, callback: Callable[[Reason], Optional[bool]], exit_code: int = 0,
+                 message: Optional[str] = None, *, ctx: Optional[Context] = None) -> None:
+        context = _ctx(ctx)
+        super().__init__(context)
+        if not callable(callback):
+            raise TypeError("listen: callback must be callable")
+        code = _u32("listen", "exit_code", exit_code)
+        msg = _utf8("listen", "message", message)
+        self.callback = callback
+
+        def trampoline(_arg: Any, reason: int) -> int:
+            try:
+                agreed = callback(_enum(Reason, reason, Reason.REQUEST))
+            except BaseException:  # must not cross into C
+                traceback.print_exc()
+                return 1
+            # False declines; so does a non-zero int, as in C (0 or None or True: exit)
+            declined = agreed is False or (type(agreed) is int and agreed != 0)
+            return 1 if declined else 0
+
+        self._fn = REQUEST_FN(trampoline)  # alive as long as this object
+        out = c_void_p()
+        _check(lib().terminus_listen(context._h(), msg, code, self._fn, None, byref(out)))
+        self._opened(out.value)
+        with context._lock:
+            context._listeners.add(self)
+
+    def _free(self, handle: Optional[int]) -> None:
+        if handle is not None:
+            lib().terminus_listener_free(handle)
+        ctx = self._parent
+        if isinstance(ctx, Context):
+            with ctx._lock:
+                ctx._listeners.discard(self)
+
+    def __enter__(self) -> "Listener":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class Server(_Handle):
+    """A connection to a server's session manager (a context manager).
+
+    ``Server()`` or ``Server("")`` is this machine; otherwise a host name
+    (Windows) or ``[user@]host[:port]`` (Linux, logind over ssh).
+    """
+
+    def __init__(self, name: Optional[str] = None, *, ctx: Optional[Context] = None) -> None:
+        context = _ctx(ctx)
+        super().__init__(context)
+        self.name = name or ""
+        out = c_void_p()
+        _check(lib().terminus_server_open(context._h(), _utf8("Server", "name", name), byref(out)))
+        self._opened(out.value)
+
+    def _free(self, handle: Optional[int]) -> None:
+        if handle is not None:
+            lib().terminus_server_close(handle)
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def sessions(self) -> List[SessionInfo]:
+        """Every session on the server."""
+        out = POINTER(CSessionInfo)()
+        count = c_size_t(0)
+        _check(lib().terminus_session_list(self._h(), byref(out), byref(count)))
+        try:
+            return [
+                SessionInfo(
+                    id=int(out[i].id),
+                    state=_enum(SessionState, out[i].state, SessionState.OTHER),
+                    name=out[i].name.decode("utf-8", "replace"),
+                    user=out[i].user.decode("utf-8", "replace"),
+                )
+                for i in range(count.value)
+            ]
+        finally:
+            lib().terminus_session_list_free(out)
+
+    def resolve(self, spec: Optional[str] = None) -> int:
+        """A session's id, as the ``logoff`` command reads its argument:
+        None = the caller's own session; digits = that id; otherwise a session
+        name, matched without regard to case. NotFound if none matches."""
+        if spec is not None and not isinstance(spec, str):
+            spec = str(operator.index(spec))
+        out = c_uint32(0)
+        _check(lib().terminus_session_resolve(self._h(), _utf8("resolve", "spec", spec), byref(out)))
+        return int(out.value)
+
+    def logoff(self, session: Union[int, str, None] = None, wait: bool = True,
+               timeout: float = 60.0) -> None:
+        """Log a session off.
+
+        Args:
+            session: an id, a spec for :meth:`resolve` (a name, "12"), or
+                None for the caller's own session.
+            wait: return only once the session is gone.
+            timeout: with ``wait``, seconds to wait; :class:`Timeout` past it.
+        """
+        if session is None:
+            sid = SESSION_CURRENT
+        elif isinstance(session, str):
+            sid = self.resolve(session)
+        else:
+            sid = _u32("logoff", "session", session)
+        ms = _ms("logoff", "timeout", timeout) if wait else 0
+        _check(lib().terminus_session_logoff(self._h(), sid, _SESSION_WAIT if wait else 0, ms))
+
+
+# --- module-level functions: the default context, or ctx= ---------------------
+
+def terminate(pid: int, grace: float = 5.0, force: bool = True, message: Optional[str] = None,
+              *, kill_now: bool = False, forced_exit_code: int = 1,
+              ctx: Optional[Context] = None) -> Result:
+    """:meth:`Context.terminate` on ``ctx`` (default: the native context)."""
+    return _ctx(ctx).terminate(pid, grace, force, message, kill_now=kill_now,
+                               forced_exit_code=forced_exit_code)
+
+
+def terminate_many(pids: Iterable[int], grace: float = 5.0, force: bool = True,
+                   message: Optional[str] = None, *, kill_now: bool = False,
+                   forced_exit_code: int = 1, ctx: Optional[Context] = None) -> List[Result]:
+    """:meth:`Context.terminate_many` on ``ctx`` (default: the native context)."""
+    return _ctx(ctx).terminate_many(pids, grace, force, message, kill_now=kill_now,
+                                    forced_exit_code=forced_exit_code)
+
+
+def exit(code: int = 0, fast: bool = False, *, ctx: Optional[Context] = None) -> None:
+    """:meth:`Context.exit` on ``ctx`` (default: the native context)."""
+    _ctx(ctx).exit(code, fast)
+
+
+def at_exit(fn: Callable[[], Any], *, ctx: Optional[Context] = None) -> Callable[[], Any]:
+    """:meth:`Context.at_exit` on ``ctx`` (default: the native context)."""
+    return _ctx(ctx).at_exit(fn)
+
+
+def listen(callback: Callable[[Reason], Optional[bool]], exit_code: int = 0,
+           message: Optional[str] = None, *, ctx: Optional[Context] = None) -> Listener:
+    """Start a :class:`Listener` on ``ctx`` (default: the native context)."""
+    return Listener(callback, exit_code, message, ctx=ctx)
+
+
+def logoff(force: bool = False, force_if_hung: bool = False, *,
+           ctx: Optional[Context] = None) -> None:
+    """:meth:`Context.logoff` on ``ctx`` (default: the native context)."""
+    _ctx(ctx).logoff(force, force_if_hung)

@@ -1,0 +1,534 @@
+// tests/ffi/csharp/TerminusTests.cs: the C# bindings against the real
+// libterminus: typed exceptions, the fake OS (terminate, sessions, faults,
+// listeners, exit) and, when the native backend supports it, real child
+// processes. Run by tests/ffi/run-csharp.py; prints one line per test and
+// exits 1 if any failed.
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using Terminus;
+
+static class TerminusTests
+{
+    static int failed, passed, skipped;
+
+    class Skip : Exception
+    {
+        public Skip(string why) : base(why) { }
+    }
+
+    static void Check(bool ok, string what)
+    {
+        if (!ok)
+            throw new Exception("check failed: " + what);
+    }
+
+    static void Equal<T>(T want, T got, string what)
+    {
+        if (!EqualityComparer<T>.Default.Equals(want, got))
+            throw new Exception(string.Format("{0}: expected {1}, got {2}", what, want, got));
+    }
+
+    static E Throws<E>(Action a, string what) where E : Exception
+    {
+        try {
+            a();
+        } catch (E e) {
+            return e;
+        } catch (Exception e) {
+            throw new Exception(string.Format("{0}: expected {1}, got {2}: {3}", what, typeof(E).Name,
+                                              e.GetType().Name, e.Message));
+        }
+        throw new Exception(string.Format("{0}: expected {1}, nothing thrown", what, typeof(E).Name));
+    }
+
+    static void Run(string name, Action test)
+    {
+        try {
+            test();
+            passed++;
+            Console.WriteLine("ok   " + name);
+        } catch (Skip s) {
+            skipped++;
+            Console.WriteLine("skip " + name + ": " + s.Message);
+        } catch (Exception e) {
+            failed++;
+            Console.WriteLine("FAIL " + name + ": " + e);
+        }
+    }
+
+    // A fake and a context over it; checks that nothing leaked.
+    static void WithFake(Action<Fake, Context> body)
+    {
+        using (var fake = new Fake()) {
+            var ctx = fake.CreateContext();
+            body(fake, ctx);
+            ctx.Dispose();
+            Equal(0, fake.OpenHandles, "open handles after the test");
+        }
+    }
+
+    static TerminateOptions Opts(double graceSeconds, TerminateFlags flags = TerminateFlags.None)
+    {
+        var o = TerminateOptions.Default;
+        o.Grace = TimeSpan.FromSeconds(graceSeconds);
+        o.Flags = flags;
+        return o;
+    }
+
+    // ---------------------------------------------------------------------
+
+    static void Errors()
+    {
+        Check(Library.Version.Split('.').Length == 3, "version");
+        Equal("TERMINUS_E_NOT_FOUND", Library.ErrorName(ErrorCode.NotFound), "error name");
+        Check(TerminusException.Create(ErrorCode.NotFound, 0, "x") is NotFoundException, "NotFound class");
+        Check(TerminusException.Create(ErrorCode.AccessDenied, 0, "x") is AccessDeniedException, "AccessDenied class");
+        Check(TerminusException.Create(ErrorCode.Timeout, 0, "x") is TimedOutException, "Timeout class");
+        Check(TerminusException.Create(ErrorCode.Refused, 0, "x") is RefusedException, "Refused class");
+        Check(TerminusException.Create(ErrorCode.Unsupported, 0, "x") is UnsupportedException, "Unsupported class");
+        Check(TerminusException.Create(ErrorCode.Unavailable, 0, "x") is UnavailableException, "Unavailable class");
+        Check(TerminusException.Create(ErrorCode.NoMemory, 0, "x") is NoMemoryException, "NoMemory class");
+        Check(TerminusException.Create(ErrorCode.OSFailure, 0, "x") is OSFailureException, "OSFailure class");
+        Check(TerminusException.Create((ErrorCode)(-100), 0, "x").GetType() == typeof(TerminusException), "unknown code");
+
+        var e = Throws<InvalidArgumentException>(() => Context.Default.Terminate(0u), "pid 0");
+        Equal(ErrorCode.InvalidArgument, e.Code, "code");
+        Check(e.NativeMessage.Contains("pid 0"), "message names the pid: " + e.NativeMessage);
+        Check(e.Result.HasValue && e.Result.Value.Outcome == Outcome.None, "result attached");
+        Throws<InvalidArgumentException>(() => Context.Default.Terminate(0x80000000u), "pid above INT32_MAX");
+        Throws<InvalidArgumentException>(() => Context.Default.Terminate(-5), "negative pid");
+        var bad = TerminateOptions.Default;
+        bad.Message = "";
+        Throws<InvalidArgumentException>(() => Context.Default.Terminate(42u, bad), "empty message");
+        bad = TerminateOptions.Default;
+        bad.Version = 7;
+        Throws<InvalidArgumentException>(() => Context.Default.Terminate(42u, bad), "bad version");
+        Throws<InvalidArgumentException>(() => Context.Default.Terminate(42u, Opts(1, TerminateFlags.Force | TerminateFlags.NoForce)), "both flags");
+    }
+
+    static void OwnPidNative()
+    {
+        int self = Process.GetCurrentProcess().Id;
+        try {
+            Context.Default.Terminate(self);
+            throw new Exception("terminate of our own pid returned");
+        } catch (UnsupportedException e) {
+            throw new Skip("the native backend cannot terminate processes: " + e.NativeMessage);
+        } catch (RefusedException) {
+        }
+    }
+
+    static void OwnPidFake()
+    {
+        WithFake((fake, ctx) => {
+            Throws<RefusedException>(() => ctx.Terminate(1000u), "own (fake) pid");
+            Throws<RefusedException>(() => ctx.Terminate(1u), "system pid");
+            fake.AddProcess(42, FakeBehaviour.ExitsOnRequest);
+            var e = Throws<InvalidArgumentException>(() => ctx.TerminateMany(new uint[] { 42, 42 }, TerminateOptions.Default), "duplicate");
+            Equal(2, e.Results.Length, "results on the exception");
+            Equal(ErrorCode.InvalidArgument, e.Results[1].Error, "per-target code");
+            Throws<RefusedException>(() => ctx.TerminateMany(new uint[] { 42, 1000 }, TerminateOptions.Default), "own pid among many");
+            Equal(0, fake.CallCount(), "no OS call for bad input");
+        });
+    }
+
+    static void FakeTerminate()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(42, FakeBehaviour.ExitsOnRequest, 300, 7);
+            var r = ctx.Terminate(42u);
+            Check(r.Ok, "ok");
+            Equal(Outcome.Exited, r.Outcome, "outcome");
+            Equal(7u, r.ExitCode, "exit code");
+            Equal(300000ul, r.ElapsedUs, "elapsed on the virtual clock");
+            Equal(300000ul, fake.NowUs, "clock");
+            var info = fake.GetProcess(42);
+            Check(!info.Running, "ended");
+            Equal(1u, info.Requests, "requests");
+
+            fake.AddProcess(43, FakeBehaviour.Ignores);
+            r = ctx.Terminate(43u, Opts(2));
+            Equal(Outcome.Forced, r.Outcome, "forced");
+            Equal(2000000ul, r.ElapsedUs, "forced after grace");
+            Equal(1u, r.ExitCode, "forced exit code");
+
+            fake.AddProcess(44, FakeBehaviour.Gone, 0, 3);
+            r = ctx.Terminate(44u);
+            Equal(Outcome.Gone, r.Outcome, "gone");
+            Equal(3u, r.ExitCode, "gone exit code");
+            Equal(0ul, r.ElapsedUs, "gone elapsed");
+
+            fake.AddProcess(45, FakeBehaviour.Ignores);
+            r = ctx.Terminate(45u, Opts(5, TerminateFlags.Force));
+            Equal(Outcome.Forced, r.Outcome, "kill now");
+            Equal(0u, fake.GetProcess(45).Requests, "no request with Force");
+
+            fake.AddProcess(46, FakeBehaviour.Ignores);
+            var t = Throws<TimedOutException>(() => ctx.Terminate(46u, Opts(1.5, TerminateFlags.NoForce)), "NoForce");
+            Check(t.Result.HasValue && t.Result.Value.Outcome == Outcome.None, "NoForce result");
+            Check(fake.GetProcess(46).Running, "NoForce never kills");
+
+            Throws<NotFoundException>(() => ctx.Terminate(4711u), "no such pid");
+            fake.AddProcess(47, FakeBehaviour.Denied);
+            Throws<AccessDeniedException>(() => ctx.Terminate(47u), "denied");
+        });
+    }
+
+    static void FakeTerminateMany()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(10, FakeBehaviour.ExitsOnRequest, 100, 0);
+            fake.AddProcess(11, FakeBehaviour.Ignores);
+            fake.AddProcess(12, FakeBehaviour.Gone, 0, 5);
+            var rs = ctx.TerminateMany(new uint[] { 10, 11, 12, 13 }, Opts(1));
+            Equal(4, rs.Length, "count");
+            Equal(Outcome.Exited, rs[0].Outcome, "10");
+            Equal(100000ul, rs[0].ElapsedUs, "10 elapsed");
+            Equal(Outcome.Forced, rs[1].Outcome, "11");
+            Equal(1000000ul, rs[1].ElapsedUs, "11 elapsed");
+            Equal(Outcome.Gone, rs[2].Outcome, "12");
+            Equal(ErrorCode.NotFound, rs[3].Error, "13");
+            Check(!rs[3].Ok, "13 not ok");
+            Equal(0, ctx.TerminateMany(new uint[0], TerminateOptions.Default).Length, "empty");
+        });
+    }
+
+    static void FakeFaults()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(42, FakeBehaviour.ExitsOnRequest);
+            fake.Fail("process_open", ErrorCode.AccessDenied, 1, false, 5);
+            var e = Throws<AccessDeniedException>(() => ctx.Terminate(42u), "injected");
+            Equal(5L, e.OsCode, "os code");
+            Equal(1u, fake.FaultsFired, "fired");
+            Equal(Outcome.Exited, ctx.Terminate(42u).Outcome, "once only");
+
+            fake.AddSession(2, "Console", "alice");
+            fake.Fail("session_list", ErrorCode.Unavailable, 1, true);
+            using (var s = ctx.OpenServer()) {
+                Throws<UnavailableException>(() => s.Sessions(), "first");
+                Throws<UnavailableException>(() => s.Sessions(), "persistent");
+            }
+            fake.FailClear();
+            using (var s = ctx.OpenServer())
+                Equal(1, s.Sessions().Length, "after clear");
+        });
+        // Sweep: fail each primitive call of a terminate in turn.
+        for (uint n = 1; ; n++) {
+            using (var fake = new Fake()) {
+                var ctx = fake.CreateContext();
+                fake.AddProcess(42, FakeBehaviour.Ignores);
+                fake.AddProcess(43, FakeBehaviour.ExitsOnRequest, 10);
+                fake.Fail("*", ErrorCode.OSFailure, n, false, n);
+                var rs = ctx.TerminateMany(new uint[] { 42, 43 }, Opts(0.5));
+                uint fired = fake.FaultsFired;
+                ctx.Dispose();
+                Equal(0, fake.OpenHandles, "handles after fault " + n);
+                foreach (var r in rs)
+                    Check(r.Ok || r.Error == ErrorCode.OSFailure, "fault " + n + ": " + r);
+                if (fired == 0) {
+                    Check(n > 5, "the sweep covered several calls");
+                    break;
+                }
+            }
+        }
+    }
+
+    static void FakeCallLog()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(42, FakeBehaviour.Ignores);
+            ctx.Terminate(42u, Opts(1, TerminateFlags.Force));
+            var log = fake.Calls();
+            Check(log.Length > 0 && log[0].StartsWith("process_open(42)"), "first call: " + string.Join(" | ", log));
+            Equal(1, fake.CallCount("process_kill"), "kills");
+            fake.CallsClear();
+            Equal(0, fake.Calls().Length, "cleared");
+        });
+    }
+
+    static void FakeSessions()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddSession(2, "Console", "alice");
+            fake.AddSession(3, "RDP-Tcp#3", "DOMAIN\\bob", SessionState.Disconnected, FakeSessionBehaviour.Ends, 250);
+            fake.AddSession(4, "RDP-Tcp#4", "", SessionState.Other, FakeSessionBehaviour.Hangs);
+            fake.AddSession(5, "Kiosk", "carol", SessionState.Active, FakeSessionBehaviour.Denied);
+            fake.AddSession(7, "Ümlaut", "jürgen");
+            fake.SetCurrentSession(2);
+            using (var s = ctx.OpenServer()) {
+                var list = s.Sessions();
+                Equal(5, list.Length, "count");
+                Equal(3u, list[1].Id, "id");
+                Equal(SessionState.Disconnected, list[1].State, "state");
+                Equal("RDP-Tcp#3", list[1].Name, "name");
+                Equal("DOMAIN\\bob", list[1].User, "user");
+                Equal("Ümlaut", list[4].Name, "UTF-8 name");
+                Equal("jürgen", list[4].User, "UTF-8 user");
+                Equal(2u, s.Resolve(), "current");
+                Equal(3u, s.Resolve("3"), "digits");
+                Equal(4u, s.Resolve("rdp-tcp#4"), "name, any case");
+                Throws<NotFoundException>(() => s.Resolve("nobody"), "unknown name");
+                Throws<InvalidArgumentException>(() => s.Resolve(""), "empty spec");
+
+                s.Logoff(3, true, TimeSpan.FromSeconds(1));
+                Check(!fake.SessionExists(3), "3 gone");
+                Equal(250000ul, fake.NowUs, "waited on the virtual clock");
+                Throws<TimedOutException>(() => s.Logoff("RDP-Tcp#4", true, TimeSpan.FromSeconds(2)), "hangs");
+                Throws<AccessDeniedException>(() => s.Logoff(5), "denied");
+                Throws<RefusedException>(() => s.Logoff(0), "session 0");
+                s.Logoff(Server.CurrentSession, false);
+                fake.Advance(TimeSpan.FromSeconds(1));
+                Check(!fake.SessionExists(2), "current gone");
+            }
+            fake.AddServer("far", false);
+            Throws<UnavailableException>(() => ctx.OpenServer("far").Dispose(), "unreachable");
+            Throws<NotFoundException>(() => ctx.OpenServer("nosuchhost").Dispose(), "unknown server");
+            Throws<InvalidArgumentException>(() => ctx.OpenServer("has space").Dispose(), "bad name");
+        });
+    }
+
+    static void FakeExitAndLogoff()
+    {
+        WithFake((fake, ctx) => {
+            var ran = new List<string>();
+            ctx.AtExit(() => ran.Add("first"));
+            ctx.AtExit(() => ran.Add("second"));
+            ctx.AtExit(() => { throw new InvalidOperationException("a failing hook"); });
+            ctx.Exit(3);
+            Equal("second,first", string.Join(",", ran), "hooks LIFO");
+            uint code;
+            bool fast;
+            Equal(1u, fake.Exits(out code, out fast), "exits");
+            Equal(3u, code, "exit code");
+            Check(!fast, "clean");
+            ctx.Exit(4);
+            Equal(2, ran.Count, "hooks ran once");
+            ctx.AtExit(() => ran.Add("third"));
+            ctx.Exit(5, true);
+            Equal(2, ran.Count, "fast exit runs no hook");
+            fake.Exits(out code, out fast);
+            Check(fast && code == 5, "fast recorded");
+
+            ctx.Logoff();
+            ctx.Logoff(LogoffFlags.Force);
+            LogoffFlags flags;
+            Equal(2u, fake.Logoffs(out flags), "logoffs");
+            Equal(LogoffFlags.Force, flags, "flags");
+            Throws<InvalidArgumentException>(() => ctx.Logoff(LogoffFlags.Force | LogoffFlags.ForceIfHung), "both logoff flags");
+        });
+    }
+
+    static void FakeListener()
+    {
+        WithFake((fake, ctx) => {
+            var reasons = new List<Reason>();
+            var hooks = new List<string>();
+            ctx.AtExit(() => hooks.Add("hook"));
+            using (ctx.Listen(r => { reasons.Add(r); return true; }, 9)) {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                Equal(1, fake.Deliver(Reason.Request), "delivered");
+            }
+            Equal(1, reasons.Count, "called");
+            Equal(Reason.Request, reasons[0], "reason");
+            Equal("hook", string.Join(",", hooks), "hook ran");
+            uint code;
+            bool fast;
+            Equal(1u, fake.Exits(out code, out fast), "the listener exited");
+            Equal(9u, code, "with its exit code");
+            Equal(0, fake.Deliver(), "stopped");
+
+            // declines; kept alive without a reference; a throwing callback declines
+            ctx.Listen(r => { reasons.Add(r); return false; });
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Equal(1, fake.Deliver(Reason.Logoff), "delivered to an unreferenced listener");
+            Equal(Reason.Logoff, reasons[1], "logoff reason");
+            Equal(1u, fake.Exits(out code, out fast), "declined: no exit");
+
+            var l2 = ctx.Listen(r => { throw new InvalidOperationException("boom"); });
+            fake.Deliver();
+            Equal(1u, fake.Exits(out code, out fast), "throwing callback: no exit");
+            l2.Dispose();
+
+            // from several threads at once
+            int count = 0;
+            using (ctx.Listen(r => { Interlocked.Increment(ref count); return false; })) {
+                var threads = new List<Thread>();
+                for (int i = 0; i < 8; i++) {
+                    var t = new Thread(() => fake.Deliver());
+                    threads.Add(t);
+                    t.Start();
+                }
+                foreach (var t in threads)
+                    t.Join();
+            }
+            Check(count == 8, "8 deliveries, got " + count);
+            Throws<InvalidArgumentException>(() => ctx.Listen(r => true, 0, "").Dispose(), "empty message");
+        });
+    }
+
+    // --- real processes (native backend) ----------------------------------
+
+    static Process Spawn(bool ignoreTerm)
+    {
+        var psi = new ProcessStartInfo("/bin/sh", ignoreTerm ? "-c \"trap '' TERM; echo ready; exec sleep 60\""
+                                                             : "-c \"echo ready; exec sleep 60\"");
+        psi.UseShellExecute = false;
+        psi.RedirectStandardOutput = true;
+        var p = Process.Start(psi);
+        string line = p.StandardOutput.ReadLine();
+        if (line != "ready") {
+            Cleanup(p);
+            throw new Exception("child did not start: " + line);
+        }
+        Thread.Sleep(50); // let the exec happen
+        return p;
+    }
+
+    // Kill a child a test left running; one terminus just ended may not be reaped yet.
+    static void Cleanup(Process p)
+    {
+        try {
+            if (!p.WaitForExit(0))
+                p.Kill();
+            p.WaitForExit(10000);
+        } catch (Exception) {
+        }
+    }
+
+    static Result TerminateOrSkip(Process p, TerminateOptions o)
+    {
+        try {
+            return Context.Default.Terminate(p.Id, o);
+        } catch (UnsupportedException e) {
+            Cleanup(p);
+            throw new Skip("the native backend cannot terminate processes: " + e.NativeMessage);
+        }
+    }
+
+    static void RealGraceful()
+    {
+        var p = Spawn(false);
+        try {
+            var r = TerminateOrSkip(p, Opts(10));
+            Equal(Outcome.Exited, r.Outcome, "outcome");
+            Check(!r.ExitCodeKnown || r.ExitCode == 143, "exit code 128 + SIGTERM (or unknown): " + r);
+            Check(r.ElapsedUs < 10000000, "within grace");
+            Check(p.WaitForExit(10000), "Process sees the end");
+        } finally {
+            Cleanup(p);
+        }
+    }
+
+    static void RealForced()
+    {
+        var p = Spawn(true);
+        try {
+            var r = TerminateOrSkip(p, Opts(0.3));
+            Equal(Outcome.Forced, r.Outcome, "outcome");
+            Check(r.ElapsedUs >= 300000, "after the grace period: " + r);
+            Check(!r.ExitCodeKnown || r.ExitCode == 137, "exit code 128 + SIGKILL (or unknown): " + r);
+            Check(p.WaitForExit(10000), "Process sees the end");
+        } finally {
+            Cleanup(p);
+        }
+    }
+
+    static void RealKillNow()
+    {
+        var p = Spawn(false);
+        try {
+            var r = TerminateOrSkip(p, Opts(5, TerminateFlags.Force));
+            Equal(Outcome.Forced, r.Outcome, "outcome");
+            Check(p.WaitForExit(10000), "Process sees the end");
+        } finally {
+            Cleanup(p);
+        }
+    }
+
+    static void RealNotFound()
+    {
+        var p = Process.Start(new ProcessStartInfo("/bin/true") { UseShellExecute = false });
+        p.WaitForExit();
+        int pid = p.Id;
+        p.Dispose();
+        Thread.Sleep(100);
+        try {
+            Context.Default.Terminate(pid);
+            throw new Exception("terminate of a pid that does not exist returned");
+        } catch (UnsupportedException e) {
+            throw new Skip("the native backend cannot terminate processes: " + e.NativeMessage);
+        } catch (NotFoundException e) {
+            Check(e.NativeMessage.Contains(pid.ToString()), "names the pid: " + e.NativeMessage);
+        }
+    }
+
+    // The child side of RealListener: listen, say "ready", wait to be asked.
+    static int ListenerChild()
+    {
+        Context.Default.AtExit(() => Console.WriteLine("hook ran"));
+        try {
+            Context.Default.Listen(r => { Console.WriteLine("saving " + (int)r); return true; }, 4);
+        } catch (UnsupportedException e) {
+            Console.WriteLine("unsupported: " + e.NativeMessage);
+            return 0;
+        }
+        Console.WriteLine("ready");
+        Console.Out.Flush();
+        Thread.Sleep(60000);
+        return 10;
+    }
+
+    static void RealListener()
+    {
+        string exe = System.Reflection.Assembly.GetExecutingAssembly().Location;
+        var psi = new ProcessStartInfo("mono", "\"" + exe + "\" --listener-child");
+        psi.UseShellExecute = false;
+        psi.RedirectStandardOutput = true;
+        var p = Process.Start(psi);
+        try {
+            string line = p.StandardOutput.ReadLine();
+            if (line != null && line.StartsWith("unsupported:"))
+                throw new Skip("the native backend cannot listen: " + line);
+            Equal("ready", line, "child started");
+            var r = TerminateOrSkip(p, Opts(10));
+            Equal(Outcome.Exited, r.Outcome, "outcome");
+            Check(!r.ExitCodeKnown || r.ExitCode == 4, "the listener's exit code (or unknown): " + r);
+            string rest = p.StandardOutput.ReadToEnd();
+            Check(rest.Contains("saving 1"), "the callback ran: " + rest);
+            Check(rest.Contains("hook ran"), "the at-exit hook ran: " + rest);
+            Check(p.WaitForExit(10000), "Process sees the end");
+            Equal(4, p.ExitCode, "Process's exit code");
+        } finally {
+            Cleanup(p);
+        }
+    }
+
+    static int Main(string[] args)
+    {
+        if (args.Length == 1 && args[0] == "--listener-child")
+            return ListenerChild();
+        Run("typed exceptions for bad input", Errors);
+        Run("own pid refused (native)", OwnPidNative);
+        Run("own and system pid refused (fake)", OwnPidFake);
+        Run("terminate through the fake", FakeTerminate);
+        Run("terminate many through the fake", FakeTerminateMany);
+        Run("fault injection", FakeFaults);
+        Run("call log", FakeCallLog);
+        Run("sessions through the fake", FakeSessions);
+        Run("exit hooks and logoff through the fake", FakeExitAndLogoff);
+        Run("listener through the fake", FakeListener);
+        Run("real child: graceful", RealGraceful);
+        Run("real child: forced after grace", RealForced);
+        Run("real child: kill now", RealKillNow);
+        Run("real pid that does not exist", RealNotFound);
+        Run("real child: a listener saves and exits", RealListener);
+        Console.WriteLine("{0} passed, {1} failed, {2} skipped", passed, failed, skipped);
+        return failed == 0 ? 0 : 1;
+    }
+}
