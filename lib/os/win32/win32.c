@@ -310,16 +310,24 @@ static UINT tm_win_register_message(const char *message, int *code)
     return msg;
 }
 
-static int tm_win_process_request(void *data, terminus_os_process *proc, const char *message)
+/* OK while the process runs; E_NOT_FOUND once it has ended; or the error. */
+static int tm_win_must_run(terminus_os_process *proc)
 {
-    (void)data;
     int r = tm_win_running(proc);
     if (r < 0)
         return r;
     if (r == 0)
         return terminus_os_error(TERMINUS_E_NOT_FOUND, 0, "process %lu has already ended",
                                  (unsigned long)proc->pid);
-    int code = TERMINUS_OK;
+    return TERMINUS_OK;
+}
+
+static int tm_win_process_request(void *data, terminus_os_process *proc, const char *message)
+{
+    (void)data;
+    int code = tm_win_must_run(proc);
+    if (code != TERMINUS_OK)
+        return code;
     if (message == NULL)
         message = TERMINUS_DEFAULT_MESSAGE;
     UINT msg = tm_win_register_message(message, &code);
@@ -344,12 +352,9 @@ static int tm_win_process_kill(void *data, terminus_os_process *proc, uint32_t e
 {
     (void)data;
     /* Wine's TerminateProcess returns TRUE on an exited process: look first */
-    int r = tm_win_running(proc);
-    if (r < 0)
+    int r = tm_win_must_run(proc);
+    if (r != TERMINUS_OK)
         return r;
-    if (r == 0)
-        return terminus_os_error(TERMINUS_E_NOT_FOUND, 0, "process %lu has already ended",
-                                 (unsigned long)proc->pid);
     if (!proc->can_kill)
         return terminus_os_error(TERMINUS_E_ACCESS_DENIED, ERROR_ACCESS_DENIED,
                                  "OpenProcess(%lu, PROCESS_TERMINATE): access denied (5)",
