@@ -951,6 +951,17 @@ static int tm_win_session_list(void *data, terminus_os_server *s, terminus_os_se
     if (!WTSEnumerateSessionsW(s->h, 0, 1, &list, &count))
         return tm_win_fail(TM_SITE_WTS, TM_LAST(), "WTSEnumerateSessionsW(%s)",
                            tm_win_srv_name(s));
+    if (count == 0) {
+        /* Every Windows server has at least session 0 (services): an empty
+         * list is a stub's answer (Wine's), not a server with no session. */
+        if (list != NULL)
+            WTSFreeMemory(list);
+        return terminus_os_error(TERMINUS_E_UNSUPPORTED, 0,
+                                 "WTSEnumerateSessionsW(%s) listed no session, not even session 0: "
+                                 "this system does not implement it%s",
+                                 tm_win_srv_name(s),
+                                 tm_win_is_wine() ? " (Wine stubs most of wtsapi32)" : "");
+    }
     int rc = TERMINUS_OK;
     for (DWORD i = 0; i < count && rc == TERMINUS_OK; i++) {
         terminus_session_info info;
