@@ -1,4 +1,4 @@
-/* examples/args.c: the argument parsers of logoff and tkill. */
+/* examples/args.c: the argument parsers of logoff, tkill and sessions. */
 #include <stdio.h>
 #include <string.h>
 
@@ -144,5 +144,41 @@ int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsiz
         return err_set(err, errsize, "%s", "/F and /NOWAIT cannot be used together");
     if (out->count == 0)
         return err_set(err, errsize, "%s", "no process id given");
+    return ARGS_OK;
+}
+
+const char sessions_usage[] =
+    "Displays information about the sessions on a server.\n"
+    "\n"
+    "SESSIONS [/SERVER:servername]\n"
+    "\n"
+    "  /SERVER:servername  The server to query (default is this machine). On\n"
+    "                      Linux: --server [user@]host[:port] (logind over ssh).\n"
+    "  /?                  Shows this information (--help on Linux).\n"
+    "\n"
+    "Exit code: 0 when the sessions were listed, 1 otherwise.\n";
+
+int sessions_parse(int argc, char **argv, sessions_args *out, char *err, size_t errsize)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+
+        if (a == NULL)
+            break;
+        if (is(a, "/?") || is(a, "-?") || is(a, "-h") || is(a, "--help"))
+            return ARGS_HELP;
+        if ((v = after(a, "/server:")) != NULL || (v = after(a, "--server=")) != NULL) {
+            if (*v == '\0')
+                return err_set(err, errsize, "missing server name in '%s'", a);
+            out->server = v;
+        } else if (is(a, "--server")) {
+            if (i + 1 >= argc || argv[i + 1] == NULL)
+                return err_set(err, errsize, "%s needs a server name", a);
+            out->server = argv[++i];
+        } else {
+            return err_set(err, errsize, "Invalid parameter(s): '%s'", a);
+        }
+    }
     return ARGS_OK;
 }

@@ -35,4 +35,12 @@ typedef struct tkill_args {
 int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsize);
 extern const char tkill_usage[];
 
+/* sessions [/server:servername] [/?]
+ * Linux spellings too: --server NAME, --server=NAME, -h, --help. */
+typedef struct sessions_args {
+    const char *server; /* NULL: this machine */
+} sessions_args;
+int sessions_parse(int argc, char **argv, sessions_args *out, char *err, size_t errsize);
+extern const char sessions_usage[];
+
 #endif
