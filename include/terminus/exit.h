@@ -54,6 +54,8 @@ TERMINUS_API int terminus_at_exit(terminus_ctx *ctx, terminus_cleanup_fn fn, voi
  * @retval TERMINUS_OK           (fake OS only) the exit was recorded
  * @retval TERMINUS_E_INVALID    unknown bits in `flags`; nothing runs
  * @retval TERMINUS_E_UNSUPPORTED the backend cannot exit a process
+ * @retval TERMINUS_E_ACCESS_DENIED the OS refused to end the process (fast exit on Windows)
+ * @retval TERMINUS_E_OS           any other OS failure; the process goes on
  */
 TERMINUS_API int terminus_exit(terminus_ctx *ctx, uint32_t exit_code, uint32_t flags);
 

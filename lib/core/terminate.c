@@ -215,6 +215,13 @@ static void wait_pending(tm_run *r, uint64_t deadline, int outcome)
         }
         mark = tm_error_mark();
         rc = os->wait_any(os->data, set, timeout_ms, ready, sizeof ready / sizeof ready[0], &nready);
+        if (rc == TERMINUS_E_TIMEOUT && timeout_ms > 0 && now_us(os) <= now) {
+            /* A wait that timed out without any time passing is broken (or a
+             * fault): treat it as a failed wait, never as the end of grace,
+             * so that nothing is killed early and nothing spins. */
+            rc = tm_fail(TERMINUS_E_OS, "%s backend: wait_any(%lu ms) timed out with no time passed",
+                         os->name ? os->name : "unnamed", (unsigned long)timeout_ms);
+        }
         if (rc == TERMINUS_OK) {
             now = now_us(os);
             for (size_t k = 0; k < nready && k < sizeof ready / sizeof ready[0]; k++) {

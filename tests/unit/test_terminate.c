@@ -603,7 +603,27 @@ static void status_failure_after_end(void)
     fx_close(&f);
 }
 
-HARNESS_MAIN(T(cooperative_exits), T(elapsed_is_relative), T(stubborn_forced), T(stubborn_no_force_times_out),
+/* A wait that "times out" with no time passed (a broken backend, or a
+ * fault) is a failed wait: the target is not killed early, nothing spins. */
+static void wait_timeout_without_time_is_failure(void)
+{
+    fx f;
+    terminus_result r;
+    terminus_terminate_options o = fx_opts(0, 1000, 9);
+
+    fx_open(&f);
+    fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
+    REQUIRE_RC(terminus_fake_fail(f.fake, "wait_any", 1, 1, TERMINUS_E_TIMEOUT, 0), TERMINUS_OK);
+    CHECK_RC(run(&f, 42, &o, &r), TERMINUS_E_OS);
+    CHECK_EQ(r.outcome, TERMINUS_OUTCOME_NONE);
+    CHECK_ERROR(TERMINUS_E_OS, "no time passed");
+    CHECK_EQ(fx_calls(&f, "wait_any"), 1);
+    CHECK_EQ(fx_calls(&f, "process_kill"), 0);
+    CHECK_EQ(fx_proc(&f, 42).running, 1);
+    fx_close(&f);
+}
+
+HARNESS_MAIN(T(wait_timeout_without_time_is_failure), T(cooperative_exits), T(elapsed_is_relative), T(stubborn_forced), T(stubborn_no_force_times_out),
              T(cooperative_no_force), T(cooperative_too_slow_is_forced), T(force_kills_at_once),
              T(gone_target), T(gone_target_with_force), T(terminate_twice), T(unknown_pid_not_found),
              T(denied_target), T(unkillable_times_out), T(kill_denied), T(exits_after_within_grace),
