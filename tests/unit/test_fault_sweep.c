@@ -4,6 +4,18 @@
  * once (a transient fault) and from then on (a persistent one). Every time the
  * operation must return a TERMINUS_* code with a clean error record, leave no
  * handle open, keep its results consistent, and never kill under NO_FORCE.
+ *
+ * The operations cover every public function that reaches the shim:
+ * terminate and terminate_many (default, grace, NO_FORCE, FORCE), exit clean
+ * and fast, listen + deliver + listener_free, logoff, server_open (local and
+ * named), session_list, session_resolve (by id, by name, current) and
+ * session_logoff (with and without WAIT, by id and CURRENT).
+ *
+ * sweep_each_primitive goes further: for each primitive of the shim on its
+ * own, for each code include/terminus/sys/os.h lets that primitive return, it
+ * fails the primitive's 1st, 2nd, ... call, and checks that every public call
+ * returns a code its header documents, with a non-empty message. Bytes are
+ * checked by running this program under valgrind and ASan (./run-tests).
  */
 #include "fixture.h"
 
@@ -19,6 +31,75 @@ typedef struct op {
     const terminus_pid *pids;
     size_t npids;
 } op;
+
+/* --- the codes each public function documents ------------------------------ */
+
+#define BIT(code) (1u << (unsigned)-(code))
+#define DOC_TERMINATE                                                                              \
+    (BIT(TERMINUS_OK) | BIT(TERMINUS_E_INVALID) | BIT(TERMINUS_E_REFUSED) | BIT(TERMINUS_E_NOT_FOUND) | \
+     BIT(TERMINUS_E_ACCESS_DENIED) | BIT(TERMINUS_E_TIMEOUT) | BIT(TERMINUS_E_UNSUPPORTED) |       \
+     BIT(TERMINUS_E_NO_MEMORY) | BIT(TERMINUS_E_OS))
+#define DOC_SESSION_LIST                                                                           \
+    (BIT(TERMINUS_OK) | BIT(TERMINUS_E_INVALID) | BIT(TERMINUS_E_UNAVAILABLE) |                    \
+     BIT(TERMINUS_E_ACCESS_DENIED) | BIT(TERMINUS_E_UNSUPPORTED) | BIT(TERMINUS_E_NO_MEMORY) |     \
+     BIT(TERMINUS_E_OS))
+
+/* From the @retval lines of include/terminus/{terminate,exit,logoff,session}.h. */
+static const struct {
+    const char *api;
+    unsigned codes;
+} documented[] = {
+    { "terminus_terminate", DOC_TERMINATE },
+    { "terminus_terminate_many", DOC_TERMINATE },
+    { "terminus_exit", BIT(TERMINUS_OK) | BIT(TERMINUS_E_INVALID) | BIT(TERMINUS_E_UNSUPPORTED) },
+    { "terminus_listen", BIT(TERMINUS_OK) | BIT(TERMINUS_E_INVALID) | BIT(TERMINUS_E_REFUSED) |
+                             BIT(TERMINUS_E_UNSUPPORTED) | BIT(TERMINUS_E_NO_MEMORY) | BIT(TERMINUS_E_OS) },
+    { "terminus_logoff", BIT(TERMINUS_OK) | BIT(TERMINUS_E_INVALID) | BIT(TERMINUS_E_NOT_FOUND) |
+                             BIT(TERMINUS_E_ACCESS_DENIED) | BIT(TERMINUS_E_REFUSED) |
+                             BIT(TERMINUS_E_UNAVAILABLE) | BIT(TERMINUS_E_UNSUPPORTED) | BIT(TERMINUS_E_OS) },
+    { "terminus_server_open", BIT(TERMINUS_OK) | BIT(TERMINUS_E_INVALID) | BIT(TERMINUS_E_NOT_FOUND) |
+                                  BIT(TERMINUS_E_UNAVAILABLE) | BIT(TERMINUS_E_ACCESS_DENIED) |
+                                  BIT(TERMINUS_E_UNSUPPORTED) | BIT(TERMINUS_E_NO_MEMORY) | BIT(TERMINUS_E_OS) },
+    { "terminus_session_list", DOC_SESSION_LIST },
+    { "terminus_session_resolve", DOC_SESSION_LIST | BIT(TERMINUS_E_NOT_FOUND) },
+    { "terminus_session_logoff", BIT(TERMINUS_OK) | BIT(TERMINUS_E_INVALID) | BIT(TERMINUS_E_REFUSED) |
+                                     BIT(TERMINUS_E_NOT_FOUND) | BIT(TERMINUS_E_ACCESS_DENIED) |
+                                     BIT(TERMINUS_E_TIMEOUT) | BIT(TERMINUS_E_UNAVAILABLE) |
+                                     BIT(TERMINUS_E_UNSUPPORTED) | BIT(TERMINUS_E_OS) },
+};
+
+/* Set while the sweep injects only the codes os.h lets each primitive return:
+ * then every public call must return a code its own header documents. */
+static int check_documented;
+
+/* After each public call: a TERMINUS_* code; on failure a record with that
+ * code and a message; and, in the documented sweep, a documented code. */
+static int api(const char *name, int rc)
+{
+    const terminus_error *e = terminus_error_last();
+    size_t i;
+
+    CHECK(rc <= 0 && rc >= TERMINUS_E_LAST);
+    if (rc != TERMINUS_OK) {
+        CHECK_RC(e->code, rc);
+        CHECK(e->message != NULL && e->message[0] != '\0');
+    }
+    if (!check_documented)
+        return rc;
+    for (i = 0; i < sizeof documented / sizeof documented[0]; i++) {
+        if (strcmp(documented[i].api, name) == 0) {
+            if (rc > 0 || rc < TERMINUS_E_LAST || !(documented[i].codes & BIT(rc))) {
+                h_failures++;
+                printf("#   %s returned %s, which its header does not document (%s)\n", name,
+                       terminus_error_name(rc), e->message);
+            }
+            return rc;
+        }
+    }
+    h_failures++;
+    printf("#   no documented codes for %s\n", name);
+    return rc;
+}
 
 /* A single result must agree with the return code. */
 static void check_single(int rc, const terminus_result *r)
@@ -59,7 +140,7 @@ static void setup_coop(fx *f)
 static int run_terminate_default(fx *f)
 {
     terminus_result r = fx_garbage_result();
-    int rc = terminus_terminate(f->ctx, 42, NULL, &r);
+    int rc = api("terminus_terminate", terminus_terminate(f->ctx, 42, NULL, &r));
 
     check_single(rc, &r);
     return rc;
@@ -75,7 +156,7 @@ static int run_terminate_grace(fx *f)
 {
     terminus_terminate_options o = fx_opts(0, 1000, 9);
     terminus_result r = fx_garbage_result();
-    int rc = terminus_terminate(f->ctx, 42, &o, &r);
+    int rc = api("terminus_terminate", terminus_terminate(f->ctx, 42, &o, &r));
 
     check_single(rc, &r);
     return rc;
@@ -86,7 +167,7 @@ static int run_terminate_force(fx *f)
 {
     terminus_terminate_options o = fx_opts(TERMINUS_TERMINATE_FORCE, 1000, 9);
     terminus_result r = fx_garbage_result();
-    int rc = terminus_terminate(f->ctx, 42, &o, &r);
+    int rc = api("terminus_terminate", terminus_terminate(f->ctx, 42, &o, &r));
 
     check_single(rc, &r);
     return rc;
@@ -116,7 +197,7 @@ static int run_many(fx *f)
 
     for (i = 0; i < N_MIXED; i++)
         r[i] = fx_garbage_result();
-    rc = terminus_terminate_many(f->ctx, mixed_pids, N_MIXED, &o, r);
+    rc = api("terminus_terminate_many", terminus_terminate_many(f->ctx, mixed_pids, N_MIXED, &o, r));
     check_many(rc, r, N_MIXED);
     return rc;
 }
@@ -130,7 +211,21 @@ static int run_many_no_force(fx *f)
 
     for (i = 0; i < N_MIXED; i++)
         r[i] = fx_garbage_result();
-    rc = terminus_terminate_many(f->ctx, mixed_pids, N_MIXED, &o, r);
+    rc = api("terminus_terminate_many", terminus_terminate_many(f->ctx, mixed_pids, N_MIXED, &o, r));
+    check_many(rc, r, N_MIXED);
+    return rc;
+}
+
+static int run_many_force(fx *f)
+{
+    terminus_terminate_options o = fx_opts(TERMINUS_TERMINATE_FORCE, 1000, 9);
+    terminus_result r[N_MIXED];
+    size_t i;
+    int rc;
+
+    for (i = 0; i < N_MIXED; i++)
+        r[i] = fx_garbage_result();
+    rc = api("terminus_terminate_many", terminus_terminate_many(f->ctx, mixed_pids, N_MIXED, &o, r));
     check_many(rc, r, N_MIXED);
     return rc;
 }
@@ -139,7 +234,17 @@ static int run_no_force_stubborn(fx *f)
 {
     terminus_terminate_options o = fx_opts(TERMINUS_TERMINATE_NO_FORCE, 1000, 9);
     terminus_result r = fx_garbage_result();
-    int rc = terminus_terminate(f->ctx, 42, &o, &r);
+    int rc = api("terminus_terminate", terminus_terminate(f->ctx, 42, &o, &r));
+
+    check_single(rc, &r);
+    return rc;
+}
+
+static int run_no_force_coop(fx *f)
+{
+    terminus_terminate_options o = fx_opts(TERMINUS_TERMINATE_NO_FORCE, 1000, 9);
+    terminus_result r = fx_garbage_result();
+    int rc = api("terminus_terminate", terminus_terminate(f->ctx, 42, &o, &r));
 
     check_single(rc, &r);
     return rc;
@@ -162,10 +267,19 @@ static void setup_exit(fx *f)
 
 static int run_exit(fx *f)
 {
-    int rc = terminus_exit(f->ctx, 3, 0);
+    int rc = api("terminus_exit", terminus_exit(f->ctx, 3, 0));
 
     /* Hooks run before the OS is asked to exit, once, whatever it answers. */
     CHECK_EQ(hook_runs, 1);
+    return rc;
+}
+
+static int run_exit_fast(fx *f)
+{
+    int rc = api("terminus_exit", terminus_exit(f->ctx, 4, TERMINUS_EXIT_FAST));
+
+    /* A fast exit runs no hook, whatever the OS answers. */
+    CHECK_EQ(hook_runs, 0);
     return rc;
 }
 
@@ -190,7 +304,7 @@ static void setup_listen(fx *f)
 static int run_listen(fx *f)
 {
     terminus_listener *l = NULL;
-    int rc = terminus_listen(f->ctx, NULL, 5, on_request, NULL, &l);
+    int rc = api("terminus_listen", terminus_listen(f->ctx, NULL, 5, on_request, NULL, &l));
 
     if (rc != TERMINUS_OK) {
         CHECK(l == NULL);
@@ -203,6 +317,9 @@ static int run_listen(fx *f)
     CHECK_EQ(listener_calls, 1);
     CHECK_EQ(hook_runs, 1);
     terminus_listener_free(l);
+    /* After the free, nothing is called any more. */
+    CHECK_EQ(terminus_fake_deliver(f->fake, TERMINUS_REASON_LOGOFF), 0);
+    CHECK_EQ(listener_calls, 1);
     return rc;
 }
 
@@ -214,10 +331,15 @@ static void setup_nothing(fx *f)
 
 static int run_logoff(fx *f)
 {
-    return terminus_logoff(f->ctx, TERMINUS_LOGOFF_FORCE_IF_HUNG);
+    return api("terminus_logoff", terminus_logoff(f->ctx, TERMINUS_LOGOFF_FORCE_IF_HUNG));
 }
 
-/* --- server_open + list + resolve by name + logoff WAIT + close --- */
+static int run_logoff_plain(fx *f)
+{
+    return api("terminus_logoff", terminus_logoff(f->ctx, 0));
+}
+
+/* --- servers and sessions --- */
 static void setup_sessions(fx *f)
 {
     REQUIRE_RC(terminus_fake_server_add(f->fake, "srv", 1), TERMINUS_OK);
@@ -232,6 +354,7 @@ static void setup_sessions(fx *f)
                TERMINUS_OK);
 }
 
+/* server + list + resolve by name + logoff WAIT + close */
 static int run_sessions(fx *f)
 {
     terminus_server *s = NULL;
@@ -240,26 +363,136 @@ static int run_sessions(fx *f)
     uint32_t id = 0;
     int rc;
 
-    rc = terminus_server_open(f->ctx, "srv", &s);
-    if (rc != TERMINUS_OK)
+    rc = api("terminus_server_open", terminus_server_open(f->ctx, "srv", &s));
+    if (rc != TERMINUS_OK) {
+        CHECK(s == NULL);
         return rc;
+    }
     REQUIRE(s != NULL);
-    rc = terminus_session_list(s, &list, &count);
+    rc = api("terminus_session_list", terminus_session_list(s, &list, &count));
     if (rc == TERMINUS_OK) {
         CHECK_EQ(count, 3);
         CHECK(list != NULL);
         terminus_session_list_free(list);
-        rc = terminus_session_resolve(s, "console", &id);
+        rc = api("terminus_session_resolve", terminus_session_resolve(s, "console", &id));
+    } else {
+        CHECK(list == NULL);
+        CHECK_EQ(count, 0);
     }
     if (rc == TERMINUS_OK) {
         CHECK_EQ(id, 5);
-        rc = terminus_session_logoff(s, id, TERMINUS_SESSION_WAIT, 1000);
+        rc = api("terminus_session_logoff", terminus_session_logoff(s, id, TERMINUS_SESSION_WAIT, 1000));
     }
     terminus_server_close(s);
     return rc;
 }
 
-/* --- session logoff of the current session on this machine --- */
+/* One session call on "srv", opened and closed around it. */
+static int with_srv(fx *f, const char *name, int (*call)(terminus_server *s))
+{
+    terminus_server *s = NULL;
+    int rc = api("terminus_server_open", terminus_server_open(f->ctx, name, &s));
+
+    if (rc != TERMINUS_OK) {
+        CHECK(s == NULL);
+        return rc;
+    }
+    REQUIRE(s != NULL);
+    rc = call(s);
+    terminus_server_close(s);
+    return rc;
+}
+
+static int call_nothing(terminus_server *s)
+{
+    (void)s;
+    return TERMINUS_OK;
+}
+
+static int run_server_local(fx *f)
+{
+    return with_srv(f, NULL, call_nothing);
+}
+
+static int run_server_named(fx *f)
+{
+    return with_srv(f, "srv", call_nothing);
+}
+
+static int call_list(terminus_server *s)
+{
+    terminus_session_info *list = NULL;
+    size_t count = 99;
+    int rc = api("terminus_session_list", terminus_session_list(s, &list, &count));
+
+    if (rc == TERMINUS_OK) {
+        CHECK_EQ(count, 3);
+        REQUIRE(list != NULL);
+        CHECK_EQ(list[0].id + list[1].id + list[2].id, 11);
+    } else {
+        CHECK(list == NULL);
+        CHECK_EQ(count, 0);
+    }
+    terminus_session_list_free(list);
+    return rc;
+}
+
+static int run_list(fx *f)
+{
+    return with_srv(f, "srv", call_list);
+}
+
+static int call_resolve_id(terminus_server *s)
+{
+    uint32_t id = 0;
+    int rc = api("terminus_session_resolve", terminus_session_resolve(s, "6", &id));
+
+    if (rc == TERMINUS_OK)
+        CHECK_EQ(id, 6);
+    return rc;
+}
+
+static int run_resolve_id(fx *f)
+{
+    return with_srv(f, "srv", call_resolve_id);
+}
+
+static int call_resolve_name(terminus_server *s)
+{
+    uint32_t id = 0;
+    int rc = api("terminus_session_resolve", terminus_session_resolve(s, "rdp-TCP#1", &id));
+
+    if (rc == TERMINUS_OK)
+        CHECK_EQ(id, 6);
+    return rc;
+}
+
+static int run_resolve_name(fx *f)
+{
+    return with_srv(f, "srv", call_resolve_name);
+}
+
+static int call_logoff_nowait(terminus_server *s)
+{
+    return api("terminus_session_logoff", terminus_session_logoff(s, 5, 0, 0));
+}
+
+static int run_session_logoff(fx *f)
+{
+    return with_srv(f, "srv", call_logoff_nowait);
+}
+
+static int call_logoff_wait(terminus_server *s)
+{
+    return api("terminus_session_logoff", terminus_session_logoff(s, 6, TERMINUS_SESSION_WAIT, 1000));
+}
+
+static int run_session_logoff_wait(fx *f)
+{
+    return with_srv(f, "srv", call_logoff_wait);
+}
+
+/* --- the caller's own session on this machine --- */
 static void setup_current(fx *f)
 {
     REQUIRE_RC(terminus_fake_session_add(f->fake, "", 3, TERMINUS_SESSION_ACTIVE, "Console", "carol",
@@ -274,35 +507,77 @@ static int run_current(fx *f)
     uint32_t id = 0;
     int rc;
 
-    rc = terminus_server_open(f->ctx, NULL, &s);
+    rc = api("terminus_server_open", terminus_server_open(f->ctx, NULL, &s));
     if (rc != TERMINUS_OK)
         return rc;
-    rc = terminus_session_resolve(s, NULL, &id);
+    rc = api("terminus_session_resolve", terminus_session_resolve(s, NULL, &id));
     if (rc == TERMINUS_OK) {
         CHECK_EQ(id, 3);
-        rc = terminus_session_logoff(s, TERMINUS_SESSION_CURRENT, TERMINUS_SESSION_WAIT, 1000);
+        rc = api("terminus_session_logoff",
+                 terminus_session_logoff(s, TERMINUS_SESSION_CURRENT, TERMINUS_SESSION_WAIT, 1000));
     }
     terminus_server_close(s);
     return rc;
 }
 
+static int call_resolve_current(terminus_server *s)
+{
+    uint32_t id = 0;
+    int rc = api("terminus_session_resolve", terminus_session_resolve(s, NULL, &id));
+
+    if (rc == TERMINUS_OK)
+        CHECK_EQ(id, 3);
+    return rc;
+}
+
+static int run_resolve_current(fx *f)
+{
+    return with_srv(f, NULL, call_resolve_current);
+}
+
+static int call_logoff_current(terminus_server *s)
+{
+    return api("terminus_session_logoff", terminus_session_logoff(s, TERMINUS_SESSION_CURRENT, 0, 0));
+}
+
+static int run_logoff_current(fx *f)
+{
+    return with_srv(f, NULL, call_logoff_current);
+}
+
 static const op ops[] = {
     { "terminate cooperative", setup_coop, run_terminate_default, TERMINUS_OK, 0, one_pid, 1 },
+    { "terminate cooperative NO_FORCE", setup_coop, run_no_force_coop, TERMINUS_OK, 1, one_pid, 1 },
     { "terminate stubborn", setup_stubborn, run_terminate_grace, TERMINUS_OK, 0, one_pid, 1 },
     { "terminate stubborn NO_FORCE", setup_stubborn, run_no_force_stubborn, TERMINUS_E_TIMEOUT, 1, one_pid, 1 },
     { "terminate FORCE", setup_stubborn, run_terminate_force, TERMINUS_OK, 0, one_pid, 1 },
     { "terminate_many mixed", setup_mixed, run_many, TERMINUS_OK, 0, mixed_pids, N_MIXED },
     { "terminate_many mixed NO_FORCE", setup_mixed, run_many_no_force, TERMINUS_E_TIMEOUT, 1, mixed_pids,
       N_MIXED },
+    { "terminate_many mixed FORCE", setup_mixed, run_many_force, TERMINUS_OK, 0, mixed_pids, N_MIXED },
     { "exit", setup_exit, run_exit, TERMINUS_OK, 0, NULL, 0 },
+    { "exit fast", setup_exit, run_exit_fast, TERMINUS_OK, 0, NULL, 0 },
     { "listen + deliver", setup_listen, run_listen, TERMINUS_OK, 0, NULL, 0 },
     { "logoff", setup_nothing, run_logoff, TERMINUS_OK, 0, NULL, 0 },
+    { "logoff (no flag)", setup_nothing, run_logoff_plain, TERMINUS_OK, 0, NULL, 0 },
+    { "server_open local", setup_nothing, run_server_local, TERMINUS_OK, 0, NULL, 0 },
+    { "server_open named", setup_sessions, run_server_named, TERMINUS_OK, 0, NULL, 0 },
+    { "session_list", setup_sessions, run_list, TERMINUS_OK, 0, NULL, 0 },
+    { "session_resolve by id", setup_sessions, run_resolve_id, TERMINUS_OK, 0, NULL, 0 },
+    { "session_resolve by name", setup_sessions, run_resolve_name, TERMINUS_OK, 0, NULL, 0 },
+    { "session_resolve current", setup_current, run_resolve_current, TERMINUS_OK, 0, NULL, 0 },
+    { "session_logoff", setup_sessions, run_session_logoff, TERMINUS_OK, 0, NULL, 0 },
+    { "session_logoff WAIT", setup_sessions, run_session_logoff_wait, TERMINUS_OK, 0, NULL, 0 },
+    { "session_logoff CURRENT", setup_current, run_logoff_current, TERMINUS_OK, 0, NULL, 0 },
     { "server + list + resolve + logoff WAIT", setup_sessions, run_sessions, TERMINUS_OK, 0, NULL, 0 },
     { "current session logoff WAIT", setup_current, run_current, TERMINUS_OK, 0, NULL, 0 },
 };
+#define N_OPS (sizeof ops / sizeof ops[0])
 
-/* Run op once with the fault at call nth (0: no fault); returns the faults fired. */
-static uint32_t run_with_fault(const op *o, uint32_t nth, int persistent, int *rc_out)
+/* Run op once with the fault (at call nth of `primitive`, 0: no fault);
+ * returns the faults fired. */
+static uint32_t run_fault(const op *o, const char *primitive, uint32_t nth, int persistent, int code,
+                          int *rc_out)
 {
     const terminus_error *e;
     uint32_t fired;
@@ -314,7 +589,7 @@ static uint32_t run_with_fault(const op *o, uint32_t nth, int persistent, int *r
     o->setup(&f);
     terminus_fake_calls_clear(f.fake);
     if (nth > 0)
-        REQUIRE_RC(terminus_fake_fail(f.fake, "*", nth, persistent, TERMINUS_E_OS, FAULT_OS_CODE), TERMINUS_OK);
+        REQUIRE_RC(terminus_fake_fail(f.fake, primitive, nth, persistent, code, FAULT_OS_CODE), TERMINUS_OK);
     terminus_error_clear();
     rc = o->run(&f);
     fired = terminus_fake_faults_fired(f.fake);
@@ -327,7 +602,7 @@ static uint32_t run_with_fault(const op *o, uint32_t nth, int persistent, int *r
     if (rc != TERMINUS_OK) {
         CHECK(e->message[0] != '\0');
         CHECK_RC(e->code, rc);
-        if (rc == TERMINUS_E_OS)
+        if (rc == TERMINUS_E_OS && code == TERMINUS_E_OS)
             CHECK_EQ(e->os_code, FAULT_OS_CODE);
     }
     if (o->no_force) {
@@ -336,17 +611,23 @@ static uint32_t run_with_fault(const op *o, uint32_t nth, int persistent, int *r
             CHECK_EQ(fx_proc(&f, o->pids[i]).kills, 0);
     }
     if (h_failures > 0)
-        printf("#   ^ in \"%s\" with the fault at call %u (%s): rc %s\n", o->name, (unsigned)nth,
-               persistent ? "persistent" : "once", terminus_error_name(rc));
+        printf("#   ^ in \"%s\" with %s at call %u of %s (%s): rc %s\n", o->name, terminus_error_name(code),
+               (unsigned)nth, primitive, persistent ? "persistent" : "once", terminus_error_name(rc));
     fx_close(&f); /* checks that no handle is left open */
     return fired;
+}
+
+static uint32_t run_with_fault(const op *o, uint32_t nth, int persistent, int *rc_out)
+{
+    return run_fault(o, "*", nth, persistent, TERMINUS_E_OS, rc_out);
 }
 
 static void sweep(int persistent)
 {
     size_t k;
 
-    for (k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+    check_documented = 0; /* exit_process has no documented failure: E_OS reaches terminus_exit */
+    for (k = 0; k < N_OPS; k++) {
         const op *o = &ops[k];
         uint32_t n;
         int rc;
@@ -392,7 +673,8 @@ static void sweep_other_codes(void)
                                  TERMINUS_E_NO_MEMORY };
     size_t k, c;
 
-    for (k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+    check_documented = 0; /* codes outside the shim's contract on purpose */
+    for (k = 0; k < N_OPS; k++) {
         for (c = 0; c < sizeof codes / sizeof codes[0]; c++) {
             uint32_t n;
 
@@ -429,4 +711,84 @@ static void sweep_other_codes(void)
     }
 }
 
-HARNESS_MAIN(T(sweep_once), T(sweep_persistent), T(sweep_other_codes))
+/* --- each primitive, with each code os.h documents for it ------------------ */
+
+#define MAX_CODES 6
+static const struct {
+    const char *primitive;
+    int codes[MAX_CODES]; /* ended by 0 */
+} contract[] = {
+    { "process_open", { TERMINUS_E_NOT_FOUND, TERMINUS_E_ACCESS_DENIED, TERMINUS_E_NO_MEMORY, TERMINUS_E_OS } },
+    { "process_status", { TERMINUS_E_ACCESS_DENIED, TERMINUS_E_OS } },
+    { "process_request", { TERMINUS_E_NOT_FOUND, TERMINUS_E_ACCESS_DENIED, TERMINUS_E_OS } },
+    { "process_kill", { TERMINUS_E_NOT_FOUND, TERMINUS_E_ACCESS_DENIED, TERMINUS_E_OS } },
+    { "wait_open", { TERMINUS_E_NO_MEMORY, TERMINUS_E_OS } },
+    { "wait_any", { TERMINUS_E_TIMEOUT, TERMINUS_E_OS } },
+    /* os.h documents no failure of exit_process (a native one does not return);
+     * E_UNSUPPORTED is what a backend without it would say. */
+    { "exit_process", { TERMINUS_E_UNSUPPORTED } },
+    { "listen_start", { TERMINUS_E_REFUSED, TERMINUS_E_NO_MEMORY, TERMINUS_E_OS } },
+    { "logoff", { TERMINUS_E_NOT_FOUND, TERMINUS_E_ACCESS_DENIED, TERMINUS_E_REFUSED, TERMINUS_E_UNAVAILABLE,
+                  TERMINUS_E_OS } },
+    { "server_open", { TERMINUS_E_NOT_FOUND, TERMINUS_E_UNAVAILABLE, TERMINUS_E_ACCESS_DENIED,
+                       TERMINUS_E_UNSUPPORTED, TERMINUS_E_NO_MEMORY, TERMINUS_E_OS } },
+    { "session_list", { TERMINUS_E_UNAVAILABLE, TERMINUS_E_ACCESS_DENIED, TERMINUS_E_OS } },
+    { "session_current", { TERMINUS_E_NOT_FOUND, TERMINUS_E_OS } },
+    { "session_logoff", { TERMINUS_E_NOT_FOUND, TERMINUS_E_ACCESS_DENIED, TERMINUS_E_REFUSED,
+                          TERMINUS_E_UNAVAILABLE, TERMINUS_E_UNSUPPORTED, TERMINUS_E_OS } },
+    { "session_wait_gone", { TERMINUS_E_TIMEOUT, TERMINUS_E_UNAVAILABLE, TERMINUS_E_OS } },
+};
+#define N_CONTRACT (sizeof contract / sizeof contract[0])
+
+static void sweep_each_primitive(void)
+{
+    size_t k, p, c;
+    int persistent;
+
+    check_documented = 1;
+    for (k = 0; k < N_OPS; k++) {
+        const op *o = &ops[k];
+        unsigned runs = 0, prims = 0;
+        int rc;
+
+        run_fault(o, "*", 0, 0, TERMINUS_E_OS, &rc);
+        CHECK_RC(rc, o->baseline);
+        for (p = 0; p < N_CONTRACT; p++) {
+            int reached = 0;
+
+            for (c = 0; c < MAX_CODES && contract[p].codes[c] != 0; c++) {
+                for (persistent = 0; persistent <= 1; persistent++) {
+                    uint32_t n;
+
+                    /* An injected E_TIMEOUT from wait_any spends no virtual
+                     * time: the core must take it as a failed wait (no kill,
+                     * no spin), even when it persists. */
+                    for (n = 1; n <= MAX_FAULT_POINTS; n++) {
+                        int before = h_failures;
+                        uint32_t fired = run_fault(o, contract[p].primitive, n, persistent,
+                                                   contract[p].codes[c], &rc);
+
+                        runs++;
+                        if (fired == 0) {
+                            CHECK_RC(rc, o->baseline);
+                            break;
+                        }
+                        reached = 1;
+                        if (h_failures > before + 20)
+                            break;
+                    }
+                    CHECK(n <= MAX_FAULT_POINTS);
+                }
+            }
+            prims += (unsigned)reached;
+        }
+        CHECK(prims > 0);
+        printf("# %s: %u primitives reached, %u runs\n", o->name, prims, runs);
+        fflush(stdout);
+        if (h_failures > 100)
+            break;
+    }
+    check_documented = 0;
+}
+
+HARNESS_MAIN(T(sweep_once), T(sweep_persistent), T(sweep_other_codes), T(sweep_each_primitive))

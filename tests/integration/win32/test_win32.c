@@ -383,7 +383,10 @@ static void t_many(void)
     printf("terminate_many: %d targets (%d listeners EXITED, %d stubborn FORCED) in %.0f ms "
            "(grace %d); slowest listener exit %.1f ms after the start\n",
            N, exited, forced, wall, GRACE, worst_exit);
-    CHECK(wall >= GRACE - 10 && wall < GRACE + 5000);
+    /* One shared window: the whole call is the sending (~30 ms a request
+     * under Wine), then grace once, then the kills; never N x grace. The
+     * upper bound is loose for a loaded 2-core machine. */
+    CHECK(wall >= GRACE - 10 && wall < 2 * GRACE + 8000);
     for (int i = 0; i < N; i++)
         child_free(&c[i]);
 }
