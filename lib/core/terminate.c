@@ -250,9 +250,33 @@ static void wait_pending(tm_run *r, uint64_t deadline, int outcome)
     os->wait_close(os->data, set);
 }
 
-static void phase_open(tm_run *r)
+/* Send target i its exit request, timed from now. */
+static void request_one(tm_run *r, size_t i)
 {
     const terminus_os *os = r->os;
+    unsigned mark;
+    int rc;
+
+    r->t[i].since = now_us(os);
+    mark = tm_error_mark();
+    rc = os->process_request(os->data, r->t[i].proc, r->opts->message);
+    if (rc == TERMINUS_E_NOT_FOUND)
+        target_ended(r, i, TERMINUS_OUTCOME_GONE, 0); /* it ended before the request */
+    else if (rc != TERMINUS_OK)
+        target_os_fail(r, i, mark, rc, "process_request");
+}
+
+/*
+ * Open every target and, unless FORCE, send each its request as soon as it
+ * is open, so that the first targets are leaving while the last are opened.
+ * Returns when the last request went out: the shared grace window starts
+ * there, so that no target gets less than grace_ms however long opening and
+ * sending took (a broadcast costs per window on the desktop).
+ */
+static uint64_t phase_open(tm_run *r)
+{
+    const terminus_os *os = r->os;
+    int ask = !(r->opts->flags & TERMINUS_TERMINATE_FORCE);
 
     for (size_t i = 0; i < r->count; i++) {
         unsigned mark = tm_error_mark();
@@ -273,32 +297,8 @@ static void phase_open(tm_run *r)
         r->t[i].pending = 1;
         if (!st.running)
             target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, &st);
-    }
-}
-
-/*
- * Send the request to every pending target, each timed from its own request.
- * Returns when the last one went out: the shared grace window starts there,
- * so that no target gets less than grace_ms however long the sending took
- * (a broadcast costs per window on the desktop).
- */
-static uint64_t phase_request(tm_run *r)
-{
-    const terminus_os *os = r->os;
-
-    for (size_t i = 0; i < r->count; i++) {
-        unsigned mark;
-        int rc;
-
-        if (!r->t[i].pending)
-            continue;
-        r->t[i].since = now_us(os);
-        mark = tm_error_mark();
-        rc = os->process_request(os->data, r->t[i].proc, r->opts->message);
-        if (rc == TERMINUS_E_NOT_FOUND)
-            target_ended(r, i, TERMINUS_OUTCOME_GONE, 0); /* it ended before the request */
-        else if (rc != TERMINUS_OK)
-            target_os_fail(r, i, mark, rc, "process_request");
+        else if (ask)
+            request_one(r, i);
     }
     return now_us(os);
 }
@@ -336,10 +336,9 @@ static void phase_kill(tm_run *r)
 static void run(tm_run *r)
 {
     const terminus_os *os = r->os;
+    uint64_t sent = phase_open(r);
 
-    phase_open(r);
     if (!(r->opts->flags & TERMINUS_TERMINATE_FORCE)) {
-        uint64_t sent = phase_request(r);
         wait_pending(r, sent + (uint64_t)r->opts->grace_ms * 1000, TERMINUS_OUTCOME_EXITED);
         if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE) {
             for (size_t i = 0; i < r->count; i++) {

@@ -362,7 +362,6 @@ static int px_process_kill(void *data, terminus_os_process *proc, uint32_t exit_
 struct terminus_os_waitset {
     int epfd;
     size_t count;
-    int fds[]; /* the pidfds, by index */
 };
 
 static int px_wait_open(void *data, terminus_os_process *const *procs, size_t count,
@@ -372,9 +371,7 @@ static int px_wait_open(void *data, terminus_os_process *const *procs, size_t co
     (void)data;
 
     *out = NULL;
-    if (count > (SIZE_MAX - sizeof *set) / sizeof(int))
-        return terminus_os_error(TERMINUS_E_NO_MEMORY, ENOMEM, "wait set of %zu: too large", count);
-    set = malloc(sizeof *set + count * sizeof(int));
+    set = malloc(sizeof *set);
     if (set == NULL)
         return terminus_os_error(TERMINUS_E_NO_MEMORY, ENOMEM, "wait set of %zu: out of memory",
                                  count);
@@ -388,9 +385,10 @@ static int px_wait_open(void *data, terminus_os_process *const *procs, size_t co
     for (size_t i = 0; i < count; i++) {
         struct epoll_event ev;
         memset(&ev, 0, sizeof ev);
-        ev.events = EPOLLIN;
+        /* one-shot: an ended process fires once and is then disabled, so
+         * each index is reported once with no EPOLL_CTL_DEL per target */
+        ev.events = EPOLLIN | EPOLLONESHOT;
         ev.data.u64 = (uint64_t)i;
-        set->fds[i] = procs[i]->fd;
         if (epoll_ctl(set->epfd, EPOLL_CTL_ADD, procs[i]->fd, &ev) < 0) {
             int err = errno;
             close(set->epfd);
@@ -429,12 +427,8 @@ static int px_wait_any(void *data, terminus_os_waitset *set, uint32_t timeout_ms
         if (n == 0 && tm_px_now_us() >= deadline)
             return TERMINUS_E_TIMEOUT;
     }
-    for (int i = 0; i < n; i++) {
-        size_t idx = (size_t)ev[i].data.u64;
-        /* report each index once: it leaves the set */
-        epoll_ctl(set->epfd, EPOLL_CTL_DEL, set->fds[idx], NULL);
-        ready[(*nready)++] = idx;
-    }
+    for (int i = 0; i < n; i++)
+        ready[(*nready)++] = (size_t)ev[i].data.u64;
     return TERMINUS_OK;
 }
 
