@@ -58,6 +58,34 @@ static int is(const char *s, const char *word)
     return rest != NULL && *rest == '\0';
 }
 
+static int is_help(const char *a)
+{
+    return is(a, "/?") || is(a, "-?") || is(a, "-h") || is(a, "--help");
+}
+
+/*
+ * The server option of logoff and sessions at argv[*i]: /server:NAME,
+ * --server=NAME or --server NAME. Returns 1 when it was one (*server set,
+ * *i moved past it), 0 when it was not, ARGS_ERROR (with err) when malformed.
+ */
+static int server_opt(int argc, char **argv, int *i, const char **server, char *err, size_t errsize)
+{
+    const char *a = argv[*i], *v;
+
+    if ((v = after(a, "/server:")) != NULL || (v = after(a, "--server=")) != NULL) {
+        if (*v == '\0')
+            return err_set(err, errsize, "missing server name in '%s'", a);
+        *server = v;
+        return 1;
+    }
+    if (!is(a, "--server"))
+        return 0;
+    if (*i + 1 >= argc || argv[*i + 1] == NULL)
+        return err_set(err, errsize, "%s needs a server name", a);
+    *server = argv[++*i];
+    return 1;
+}
+
 /* A decimal number that fits in 32 bits, digits only. */
 static int parse_u32(const char *s, uint32_t *out)
 {
@@ -80,22 +108,18 @@ int logoff_parse(int argc, char **argv, logoff_args *out, char *err, size_t errs
 {
     memset(out, 0, sizeof *out);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
+        const char *a = argv[i];
+        int srv;
 
         if (a == NULL)
             break;
-        if (is(a, "/?") || is(a, "-?") || is(a, "-h") || is(a, "--help"))
+        if (is_help(a))
             return ARGS_HELP;
-        if (is(a, "/v") || is(a, "-v") || is(a, "--verbose")) {
+        if ((srv = server_opt(argc, argv, &i, &out->server, err, errsize)) != 0) {
+            if (srv == ARGS_ERROR)
+                return ARGS_ERROR;
+        } else if (is(a, "/v") || is(a, "-v") || is(a, "--verbose")) {
             out->verbose = 1;
-        } else if ((v = after(a, "/server:")) != NULL || (v = after(a, "--server=")) != NULL) {
-            if (*v == '\0')
-                return err_set(err, errsize, "missing server name in '%s'", a);
-            out->server = v;
-        } else if (is(a, "--server")) {
-            if (i + 1 >= argc || argv[i + 1] == NULL)
-                return err_set(err, errsize, "%s needs a server name", a);
-            out->server = argv[++i];
         } else if (a[0] == '/' || (a[0] == '-' && a[1] != '\0')) {
             return err_set(err, errsize, "Invalid parameter(s): '%s'", a);
         } else {
@@ -116,7 +140,7 @@ int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsiz
 
         if (a == NULL)
             break;
-        if (is(a, "/?") || is(a, "-?") || is(a, "-h") || is(a, "--help"))
+        if (is_help(a))
             return ARGS_HELP;
         if (is(a, "/f") || is(a, "-f") || is(a, "--force")) {
             out->force = 1;
@@ -162,23 +186,18 @@ int sessions_parse(int argc, char **argv, sessions_args *out, char *err, size_t 
 {
     memset(out, 0, sizeof *out);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
+        const char *a = argv[i];
+        int srv;
 
         if (a == NULL)
             break;
-        if (is(a, "/?") || is(a, "-?") || is(a, "-h") || is(a, "--help"))
+        if (is_help(a))
             return ARGS_HELP;
-        if ((v = after(a, "/server:")) != NULL || (v = after(a, "--server=")) != NULL) {
-            if (*v == '\0')
-                return err_set(err, errsize, "missing server name in '%s'", a);
-            out->server = v;
-        } else if (is(a, "--server")) {
-            if (i + 1 >= argc || argv[i + 1] == NULL)
-                return err_set(err, errsize, "%s needs a server name", a);
-            out->server = argv[++i];
-        } else {
+        srv = server_opt(argc, argv, &i, &out->server, err, errsize);
+        if (srv == ARGS_ERROR)
+            return ARGS_ERROR;
+        if (srv == 0)
             return err_set(err, errsize, "Invalid parameter(s): '%s'", a);
-        }
     }
     return ARGS_OK;
 }
