@@ -238,6 +238,17 @@ static int tm_win_process_open(void *data, terminus_pid pid, terminus_os_process
     }
     if (h == NULL)
         return tm_win_fail(TM_SITE_OPEN, TM_LAST(), "OpenProcess(%lu)", (unsigned long)pid);
+    /* NT ignores the low two bits of a process id: OpenProcess(pid + 1..3)
+     * opens pid. Only the process whose id is exactly the one asked for is
+     * the target; anything else (the caller itself, System) is not. */
+    DWORD got = GetProcessId(h);
+    if (got != (DWORD)pid) {
+        CloseHandle(h);
+        return terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                 "OpenProcess(%lu): no such process (the id names process %lu, "
+                                 "whose id differs in its low two bits)",
+                                 (unsigned long)pid, (unsigned long)got);
+    }
     terminus_os_process *p = malloc(sizeof *p);
     if (p == NULL) {
         CloseHandle(h);

@@ -492,6 +492,17 @@ static void t_bad_input(void)
     two[1] = c.pid;
     CHECK_RC(terminus_terminate_many(NULL, two, 2, NULL, r), TERMINUS_E_INVALID);
 
+    /* NT ignores the low two bits of a pid: pid + 1..3 must not reach the
+     * child, the caller or System (even with FORCE) */
+    CHECK_RC(terminus_terminate_options_init(&o, 1), TERMINUS_OK);
+    o.flags = TERMINUS_TERMINATE_FORCE;
+    for (DWORD k = 1; k <= 3; k++) {
+        CHECK_RC(terminus_terminate(NULL, c.pid + k, &o, &r[0]), TERMINUS_E_NOT_FOUND);
+        CHECK_RC(terminus_terminate(NULL, GetCurrentProcessId() + k, &o, &r[0]), TERMINUS_E_NOT_FOUND);
+        CHECK_RC(terminus_terminate(NULL, 4 + k, &o, &r[0]), TERMINUS_E_NOT_FOUND);
+    }
+    printf("aliased pid: %s\n", terminus_error_last()->message);
+
     /* a pid that names no process */
     CHECK_RC(terminus_terminate(NULL, 0x7ffffff0u, NULL, &r[0]), TERMINUS_E_NOT_FOUND);
     printf("bogus pid: %s (os_code %ld)\n", terminus_error_last()->message,
