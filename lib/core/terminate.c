@@ -121,6 +121,13 @@ static uint64_t now_us(const terminus_os *os)
     return os->clock_us ? os->clock_us(os->data) : 0;
 }
 
+/* t + ms, saturating: a clock near its end never wraps a deadline into the past. */
+static uint64_t after_ms(uint64_t t, uint32_t ms)
+{
+    uint64_t d = (uint64_t)ms * 1000;
+    return t > UINT64_MAX - d ? UINT64_MAX : t + d;
+}
+
 /* Target i failed with code: keep the record if it is the first in pid order. */
 static void target_fail(tm_run *r, size_t i, int code)
 {
@@ -324,7 +331,7 @@ static void phase_kill(tm_run *r)
         else if (rc != TERMINUS_OK)
             target_os_fail(r, i, mark, rc, "process_kill");
     }
-    wait_pending(r, now_us(os) + (uint64_t)TERMINUS_KILL_WAIT_MS * 1000, TERMINUS_OUTCOME_FORCED);
+    wait_pending(r, after_ms(now_us(os), TERMINUS_KILL_WAIT_MS), TERMINUS_OUTCOME_FORCED);
     for (size_t i = 0; i < r->count; i++) {
         if (r->t[i].pending) {
             tm_fail(TERMINUS_E_TIMEOUT, "still runs %u ms after it was killed", TERMINUS_KILL_WAIT_MS);
@@ -339,7 +346,7 @@ static void run(tm_run *r)
     uint64_t sent = phase_open(r);
 
     if (!(r->opts->flags & TERMINUS_TERMINATE_FORCE)) {
-        wait_pending(r, sent + (uint64_t)r->opts->grace_ms * 1000, TERMINUS_OUTCOME_EXITED);
+        wait_pending(r, after_ms(sent, r->opts->grace_ms), TERMINUS_OUTCOME_EXITED);
         if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE) {
             for (size_t i = 0; i < r->count; i++) {
                 if (r->t[i].pending) {

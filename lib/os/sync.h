@@ -1,6 +1,6 @@
 /*
  * lib/os/sync.h: the few threading primitives that the core and the fake
- * need (a mutex), kept here so that no OS call stands outside lib/os/.
+ * need (a mutex and a condition variable), kept here so that no OS call stands outside lib/os/.
  * Private to the library.
  */
 #ifndef TERMINUS_OS_SYNC_H
@@ -9,10 +9,12 @@
 #ifdef _WIN32
 typedef struct tm_mutex { void *srw; } tm_mutex; /* an SRWLOCK */
 #define TM_MUTEX_INIT { 0 }
+typedef struct tm_cond { void *cv; } tm_cond;    /* a CONDITION_VARIABLE */
 #else
 #include <pthread.h>
 typedef struct tm_mutex { pthread_mutex_t m; } tm_mutex;
 #define TM_MUTEX_INIT { PTHREAD_MUTEX_INITIALIZER }
+typedef struct tm_cond { pthread_cond_t c; } tm_cond;
 #endif
 
 /* Static initialisation with TM_MUTEX_INIT, or tm_mutex_init(). */
@@ -20,5 +22,11 @@ void tm_mutex_init(tm_mutex *m);
 void tm_mutex_destroy(tm_mutex *m);
 void tm_mutex_lock(tm_mutex *m);
 void tm_mutex_unlock(tm_mutex *m);
+
+/* A condition variable to wait on with a locked tm_mutex. */
+void tm_cond_init(tm_cond *c);
+void tm_cond_destroy(tm_cond *c);
+void tm_cond_wait(tm_cond *c, tm_mutex *m);
+void tm_cond_broadcast(tm_cond *c);
 
 #endif

@@ -188,6 +188,38 @@ static void deliver_bad_reason(void)
     fx_close(&f);
 }
 
-HARNESS_MAIN(T(request_then_clean_exit), T(logoff_reason), T(nonzero_answer_no_exit),
+/* An at_exit hook that frees the listener whose request made the process
+ * exit: the natural cleanup must neither hang nor leak (the fake's
+ * listen_stop, called from inside the listener's own callback). */
+static terminus_listener *hook_listener;
+
+static void free_listener_hook(void *arg)
+{
+    (void)arg;
+    terminus_listener_free(hook_listener);
+    hook_listener = NULL;
+}
+
+static void hook_frees_own_listener(void)
+{
+    state s = { 0, 0, 0 };
+    uint32_t code = 0;
+    fx f;
+
+    fx_open(&f);
+    REQUIRE_RC(terminus_listen(f.ctx, NULL, 9, on_request, &s, &hook_listener), TERMINUS_OK);
+    REQUIRE_RC(terminus_at_exit(f.ctx, free_listener_hook, NULL), TERMINUS_OK);
+    CHECK_EQ(terminus_fake_deliver(f.fake, TERMINUS_REASON_REQUEST), 1);
+    CHECK_EQ(s.calls, 1);
+    CHECK(hook_listener == NULL);
+    CHECK_EQ(terminus_fake_exits(f.fake, &code, NULL), 1);
+    CHECK_EQ(code, 9);
+    /* gone for good: nothing is called any more, and nothing is left open */
+    CHECK_EQ(terminus_fake_deliver(f.fake, TERMINUS_REASON_REQUEST), 0);
+    CHECK_EQ(terminus_fake_open_handles(f.fake), 0);
+    fx_close(&f);
+}
+
+HARNESS_MAIN(T(hook_frees_own_listener), T(request_then_clean_exit), T(logoff_reason), T(nonzero_answer_no_exit),
              T(after_free_nothing_called), T(free_null), T(bad_arguments), T(listen_start_failure),
              T(deliver_bad_reason))

@@ -623,7 +623,26 @@ static void wait_timeout_without_time_is_failure(void)
     fx_close(&f);
 }
 
-HARNESS_MAIN(T(wait_timeout_without_time_is_failure), T(cooperative_exits), T(elapsed_is_relative), T(stubborn_forced), T(stubborn_no_force_times_out),
+/* A clock near its end: the grace deadline saturates instead of wrapping
+ * into the past, so the target still gets its grace (no kill at once). */
+static void clock_near_end_keeps_grace(void)
+{
+    fx f;
+    terminus_result r;
+    terminus_terminate_options o = fx_opts(TERMINUS_TERMINATE_NO_FORCE, 5000, 1);
+
+    fx_open(&f);
+    fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
+    REQUIRE_RC(terminus_fake_advance(f.fake, UINT64_MAX - 1000000), TERMINUS_OK);
+    CHECK_RC(run(&f, 42, &o, &r), TERMINUS_E_TIMEOUT);
+    CHECK_EQ(fx_calls(&f, "process_kill"), 0);
+    /* the wait ran to the end of the clock (1 s left), not for 0 ms */
+    CHECK(fx_log_contains(&f, "wait_any(1 procs, 1000 ms)"));
+    CHECK(!fx_log_contains(&f, "wait_any(1 procs, 0 ms)"));
+    fx_close(&f);
+}
+
+HARNESS_MAIN(T(clock_near_end_keeps_grace), T(wait_timeout_without_time_is_failure), T(cooperative_exits), T(elapsed_is_relative), T(stubborn_forced), T(stubborn_no_force_times_out),
              T(cooperative_no_force), T(cooperative_too_slow_is_forced), T(force_kills_at_once),
              T(gone_target), T(gone_target_with_force), T(terminate_twice), T(unknown_pid_not_found),
              T(denied_target), T(unkillable_times_out), T(kill_denied), T(exits_after_within_grace),

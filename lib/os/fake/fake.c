@@ -83,10 +83,10 @@
  * One tm_mutex guards the whole state. It is never held while user code
  * runs: session_list copies the sessions and calls `fn` without it, and
  * terminus_fake_deliver() takes a snapshot of the listeners and calls each
- * without it. listen_stop waits (briefly spinning on the mutex) until no
- * delivery is inside that listener's callback, so the callback is never
- * called after listen_stop returns; a callback must therefore not stop its
- * own listener.
+ * without it. listen_stop sleeps on a condition variable until no delivery
+ * is inside that listener's callback, so the callback is never called after
+ * listen_stop returns; a callback that stops its own listener does not wait
+ * for itself (the delivery frees the listener when it leaves the callback).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -219,7 +219,11 @@ struct terminus_os_listener {
     terminus_os_listen_fn fn;
     void *arg;
     unsigned busy;        /* deliveries inside fn right now */
+    int stopped;          /* stopped from its own callback: the last delivery frees it */
 };
+
+/* The listener whose callback runs on this thread, if any. */
+static _Thread_local terminus_os_listener *tm_fake_in_callback;
 
 struct tm_fake_entry {
     int prim;
@@ -228,6 +232,7 @@ struct tm_fake_entry {
 
 struct terminus_fake {
     tm_mutex lock;
+    tm_cond idle;  /* signalled when a listener's last delivery leaves its callback */
     terminus_os os;
 
     uint64_t now_us;
@@ -853,14 +858,18 @@ static void tm_fake_listen_stop(void *data, terminus_os_listener *listener)
     tm_mutex_lock(&fake->lock);
     if (tm_fake_owns(fake, listener, TM_FK_LISTENER)) {
         tm_fake_log(fake, TM_FP_LISTEN_STOP, "listen_stop()");
-        /* Off the list first: no new delivery finds it. Then wait for the
-         * deliveries inside its callback, which only need the lock to leave. */
+        /* Off the list first: no new delivery finds it. Then wait, asleep,
+         * for the deliveries inside its callback to leave it; stopped from
+         * its own callback, it cannot wait for itself: the last delivery to
+         * leave frees it. */
         tm_fake_unlink(fake, &listener->h);
-        while (listener->busy) {
-            tm_mutex_unlock(&fake->lock);
-            tm_mutex_lock(&fake->lock);
+        if (listener->busy && tm_fake_in_callback == listener) {
+            listener->stopped = 1;
+        } else {
+            while (listener->busy)
+                tm_cond_wait(&fake->idle, &fake->lock);
+            free(listener);
         }
-        free(listener);
     }
     tm_mutex_unlock(&fake->lock);
 }
@@ -1123,6 +1132,7 @@ TERMINUS_API int terminus_fake_new(terminus_fake **out)
         return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "terminus_fake_new: out of memory");
     }
     tm_mutex_init(&fake->lock);
+    tm_cond_init(&fake->idle);
 
     fake->os.version = TERMINUS_OS_VERSION;
     fake->os.name = "fake";
@@ -1186,6 +1196,7 @@ TERMINUS_API void terminus_fake_free(terminus_fake *fake)
     for (i = 0; i < fake->nlog; i++)
         free(fake->log[i].text);
     free(fake->log);
+    tm_cond_destroy(&fake->idle);
     tm_mutex_destroy(&fake->lock);
     free(fake);
 }
@@ -1629,10 +1640,19 @@ TERMINUS_API int terminus_fake_deliver(terminus_fake *fake, int reason)
         tm_mutex_unlock(&fake->lock);
         if (!l)
             continue;
-        fn(arg, reason);
+        {
+            terminus_os_listener *outer = tm_fake_in_callback;
+            tm_fake_in_callback = l;
+            fn(arg, reason);
+            tm_fake_in_callback = outer;
+        }
         called++;
         tm_mutex_lock(&fake->lock);
-        l->busy--;
+        if (--l->busy == 0) {
+            if (l->stopped)
+                free(l);
+            tm_cond_broadcast(&fake->idle);
+        }
         tm_mutex_unlock(&fake->lock);
     }
     free(serials);
