@@ -28,7 +28,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/terminus-demo.XXXXXX")
 pids=()
 cleanup() {
     local p
-    for p in "${pids[@]}"; do
+    # only what is still a job of this shell: a pid already reaped by a
+    # wait may belong to another process by now
+    for p in $(jobs -p); do
         kill -KILL "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
     done

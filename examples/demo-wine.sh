@@ -26,7 +26,7 @@ done
 export WINEPATH="Z:${build//\//\\}\\lib"
 export WINEDEBUG=${WINEDEBUG:--all}
 export WINEDLLOVERRIDES=${WINEDLLOVERRIDES:-mscoree,mshtml=}
-export WINEPREFIX=${TERMINUS_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/terminus/wineprefix}
+export WINEPREFIX=${TERMINUS_WINEPREFIX:-${XDG_CACHE_HOME:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache}/terminus/wineprefix}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/terminus-demo-wine.XXXXXX")
 pids=()      # unix pids of the wine64-run processes started in the background
@@ -36,7 +36,9 @@ cleanup() {
     for p in "${winpids[@]}"; do
         "$wrun" "$bin/tkill.exe" /F "$p" >/dev/null 2>&1 || true
     done
-    for p in "${pids[@]}"; do
+    # only what is still a job of this shell: a pid already reaped by a
+    # wait may belong to another process by now
+    for p in $(jobs -p); do
         kill -KILL "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
     done

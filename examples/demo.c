@@ -45,6 +45,17 @@ static void show_calls(terminus_fake *fake)
     terminus_fake_calls_clear(fake);
 }
 
+static int mismatches;
+
+/* What a step shows must be what terminus promises: say so when it is not. */
+static void expect(int ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "demo: MISMATCH: %s\n", what);
+        mismatches++;
+    }
+}
+
 static int check(int rc, const char *what)
 {
     if (rc != TERMINUS_OK) {
@@ -89,11 +100,21 @@ int main(void)
                (double)results[i].elapsed_us / 1000.0);
     printf("   => %s; virtual time spent: %.1f ms\n\n", terminus_error_name(rc),
            (double)terminus_fake_now_us(fake) / 1000.0);
+    expect(rc == TERMINUS_OK, "terminate_many returns TERMINUS_OK");
+    expect(results[0].outcome == TERMINUS_OUTCOME_EXITED && results[0].elapsed_us == 120000,
+           "4242 leaves by itself 120 ms after the request");
+    expect(results[1].outcome == TERMINUS_OUTCOME_FORCED && results[1].exit_code == 1 &&
+               results[1].elapsed_us == 2000000,
+           "4243 is killed after exactly the 2000 ms grace, with exit code 1");
+    expect(results[2].outcome == TERMINUS_OUTCOME_GONE && results[2].exit_code == 3,
+           "4244 is reported gone with its exit code 3");
 
     printf("2. Bad input changes nothing: terminus_terminate(pid 0):\n");
     rc = terminus_terminate(ctx, 0, NULL, NULL);
     printf("   => %s: %s (OS calls made: %u)\n\n", terminus_error_name(rc), terminus_error_last()->message,
            (unsigned)terminus_fake_call_count(fake, NULL));
+    expect(rc == TERMINUS_E_INVALID && terminus_fake_call_count(fake, NULL) == 0,
+           "pid 0 is TERMINUS_E_INVALID and reaches no OS call");
 
     printf("3. Server WF12 with three sessions; log off \"rdp-tcp#3\" and wait for it to go:\n");
     check(terminus_fake_session_add(fake, "WF12", 0, TERMINUS_SESSION_DISCONNECTED, "Services", "", 0, 0),
@@ -113,17 +134,28 @@ int main(void)
     terminus_session_list_free(list);
     check(terminus_session_resolve(server, "rdp-tcp#3", &id), "terminus_session_resolve");
     printf("   \"rdp-tcp#3\" resolves to session %u\n", (unsigned)id);
+    expect(count == 3 && id == 3, "three sessions listed; the name resolves to id 3 whatever its case");
     uint64_t t0 = terminus_fake_now_us(fake);
     rc = terminus_session_logoff(server, id, TERMINUS_SESSION_WAIT, 5000);
     show_calls(fake);
     printf("   => %s; the session was gone after %.1f ms\n", terminus_error_name(rc),
            (double)(terminus_fake_now_us(fake) - t0) / 1000.0);
+    expect(rc == TERMINUS_OK && terminus_fake_now_us(fake) - t0 == 450000 &&
+               !terminus_fake_session_exists(fake, "WF12", 3),
+           "the logoff waits until the session is gone, 450 ms later");
     rc = terminus_session_logoff(server, 0, 0, 0);
     printf("   session 0 => %s: %s\n", terminus_error_name(rc), terminus_error_last()->message);
+    expect(rc == TERMINUS_E_REFUSED, "session 0 is refused");
 
     terminus_server_close(server);
     terminus_ctx_free(ctx);
     printf("\nhandles left open: %u\n", (unsigned)terminus_fake_open_handles(fake));
+    expect(terminus_fake_open_handles(fake) == 0, "no handle is left open");
     terminus_fake_free(fake);
+    if (mismatches > 0) {
+        fprintf(stderr, "demo: %d step(s) did not show what they should\n", mismatches);
+        return 1;
+    }
+    printf("demo (fake OS): every step showed what it should.\n");
     return 0;
 }

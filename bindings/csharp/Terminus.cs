@@ -741,7 +741,12 @@ namespace Terminus
         /// <summary>The virtual clock in microseconds.</summary>
         public ulong NowUs { get { return Native.terminus_fake_now_us(handle); } }
         /// <summary>Move the clock forward.</summary>
-        public void Advance(TimeSpan by) { Error.Check(Native.terminus_fake_advance(handle, (ulong)(by.Ticks / 10))); }
+        public void Advance(TimeSpan by)
+        {
+            if (by < TimeSpan.Zero)
+                throw new ArgumentOutOfRangeException(nameof(by), "the fake's clock only moves forward");
+            Error.Check(Native.terminus_fake_advance(handle, (ulong)(by.Ticks / 10)));
+        }
         /// <summary>Set the pid the fake says the caller has.</summary>
         public void SetSelf(uint pid) { Error.Check(Native.terminus_fake_set_self(handle, pid)); }
 
