@@ -158,7 +158,8 @@ typedef int (*terminus_request_fn)(void *arg, int reason);
  * message (and acts only when it names this process), `WM_QUERYENDSESSION` /
  * `WM_ENDSESSION` and console control events. Linux: a dedicated thread
  * receives SIGTERM (#TERMINUS_REASON_REQUEST) and SIGHUP
- * (#TERMINUS_REASON_LOGOFF). The callback must not free its own listener.
+ * (#TERMINUS_REASON_LOGOFF). The callback must not free its own listener
+ * (an exit hook it triggers may).
  *
  * @param ctx        the context, or NULL for the default context
  * @param message    the registered message name; NULL = #TERMINUS_DEFAULT_MESSAGE
@@ -178,7 +179,11 @@ TERMINUS_API int terminus_listen(terminus_ctx *ctx, const char *message, uint32_
 
 /**
  * @brief Stop listening and free the listener.
- * @param listener  the listener; NULL is ignored. Not from its own callback.
+ * Once it returns, the callback is never called again. It may be called from
+ * a terminus_at_exit() hook, including one that runs because the callback
+ * returned 0 (a natural cleanup before the exit); it must not be called by the
+ * callback itself.
+ * @param listener  the listener; NULL is ignored
  */
 TERMINUS_API void terminus_listener_free(terminus_listener *listener);
 

@@ -644,9 +644,18 @@ struct terminus_os_listener {
 
 static const wchar_t tm_win_class[] = L"terminus.listener.1";
 
-/* The one listener of this process (the console control handler is per process). */
+/*
+ * The one listener of this process (the console control handler is per
+ * process). The console handler never holds the lock while it calls fn: fn
+ * may lead to terminus_exit, whose at-exit hooks may free the listener, and
+ * an SRW lock is not recursive. It counts itself busy instead, and
+ * listen_stop waits on tm_win_listener_idle until no other thread is in fn.
+ */
 static SRWLOCK tm_win_listener_lock = SRWLOCK_INIT;
+static CONDITION_VARIABLE tm_win_listener_idle = CONDITION_VARIABLE_INIT;
 static struct terminus_os_listener *tm_win_listener;
+static unsigned tm_win_console_busy;          /* console handler calls of fn in progress */
+static _Thread_local unsigned tm_win_console_mine; /* ... of them on this thread */
 
 static void tm_win_logoff_once(struct terminus_os_listener *l)
 {
@@ -733,11 +742,30 @@ static BOOL WINAPI tm_win_console_handler(DWORD type)
 {
     if (type != CTRL_CLOSE_EVENT && type != CTRL_LOGOFF_EVENT && type != CTRL_SHUTDOWN_EVENT)
         return FALSE; /* Ctrl+C and Ctrl+Break keep their default handling */
-    /* shared: listen_stop takes it exclusively, so fn is never called after it */
-    AcquireSRWLockShared(&tm_win_listener_lock);
-    if (tm_win_listener != NULL)
-        tm_win_logoff_once(tm_win_listener);
-    ReleaseSRWLockShared(&tm_win_listener_lock);
+    terminus_os_listen_fn fn = NULL;
+    void *arg = NULL;
+    /* under the lock: listen_stop clears the slot under it, then waits for busy == 0,
+       so fn is never called after it returns */
+    AcquireSRWLockExclusive(&tm_win_listener_lock);
+    struct terminus_os_listener *l = tm_win_listener;
+    if (l != NULL && InterlockedExchange(&l->logoff_done, 1) == 0) {
+        fn = l->fn;
+        arg = l->arg;
+        tm_win_console_busy++;
+        tm_win_console_mine++;
+    }
+    ReleaseSRWLockExclusive(&tm_win_listener_lock);
+    if (fn == NULL)
+        return TRUE;
+    /* without the lock: fn may end in at-exit hooks that stop the listener
+       (listen_stop on this thread then does not wait for itself); `l` may be
+       freed by the time fn returns and is not used after it */
+    fn(arg, TERMINUS_REASON_LOGOFF);
+    AcquireSRWLockExclusive(&tm_win_listener_lock);
+    tm_win_console_mine--;
+    if (--tm_win_console_busy == 0)
+        WakeAllConditionVariable(&tm_win_listener_idle);
+    ReleaseSRWLockExclusive(&tm_win_listener_lock);
     return TRUE;
 }
 
@@ -750,11 +778,18 @@ static void tm_win_listener_free(struct terminus_os_listener *l)
     free(l);
 }
 
+/*
+ * Free the slot, then wait until the console handler is no longer in fn on
+ * another thread (calls on this thread are the caller's own: a hook that
+ * stops the listener from inside fn; waiting for them would never end).
+ */
 static void tm_win_listen_release_slot(struct terminus_os_listener *l)
 {
     AcquireSRWLockExclusive(&tm_win_listener_lock);
     if (tm_win_listener == l)
         tm_win_listener = NULL;
+    while (tm_win_console_busy > tm_win_console_mine)
+        SleepConditionVariableSRW(&tm_win_listener_idle, &tm_win_listener_lock, INFINITE, 0);
     ReleaseSRWLockExclusive(&tm_win_listener_lock);
 }
 
@@ -835,7 +870,8 @@ static void tm_win_listen_stop(void *data, terminus_os_listener *l)
     (void)data;
     if (l == NULL)
         return;
-    /* after this, the console handler no longer calls fn (it waits for a call in progress) */
+    /* after this, the console handler no longer calls fn (it waits for a call in
+       progress on another thread; one on this thread is the caller's own) */
     tm_win_listen_release_slot(l);
     if (l->console_handler)
         SetConsoleCtrlHandler(tm_win_console_handler, FALSE);

@@ -5,7 +5,8 @@
  *   test_win32 NAME     run one test; exit 0 pass, 1 fail, 77 skipped
  *
  * Helpers (tm_listener.exe, tm_stubborn.exe, tm_hung.exe) are found next to
- * this program and started with CreateProcessW.
+ * this program and started with CreateProcessW; so is this program itself,
+ * as `test_win32 child_free_in_hook ...` (see t_free_in_hook).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -571,6 +572,200 @@ static void t_listen_api(void)
     }
 }
 
+/* ---------------------------------------------------------------------- */
+/* A listener freed by an at-exit hook, from inside its own request.       */
+/*                                                                         */
+/* `test_win32 child_free_in_hook EXIT_CODE MARKER` is such a program: its  */
+/* callback writes "reason=N" and returns 0, so terminus_exit runs the hook, */
+/* which writes "hook", calls terminus_listener_free and writes "freed";    */
+/* then the process exits with EXIT_CODE. A hang shows as a missing "freed" */
+/* and a process that does not exit.                                        */
+/* ---------------------------------------------------------------------- */
+
+static const char *child_marker;
+static terminus_listener *child_listener;
+
+static void child_note(const char *mode, const char *text)
+{
+    FILE *f = fopen(child_marker, mode);
+    if (f != NULL) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static int child_on_request(void *arg, int reason)
+{
+    char buf[32];
+    (void)arg;
+    snprintf(buf, sizeof buf, "reason=%d\n", reason);
+    child_note("w", buf);
+    return 0;
+}
+
+static void child_hook(void *arg)
+{
+    (void)arg;
+    child_note("a", "hook\n");
+    terminus_listener_free(child_listener); /* must not deadlock */
+    child_listener = NULL;
+    child_note("a", "freed\n");
+}
+
+static int child_free_in_hook(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: test_win32 child_free_in_hook EXIT_CODE MARKER\n");
+        return 2;
+    }
+    child_marker = argv[3];
+    if (terminus_at_exit(NULL, child_hook, NULL) != TERMINUS_OK) {
+        fprintf(stderr, "child: terminus_at_exit: %s\n", terminus_error_last()->message);
+        return 3;
+    }
+    if (terminus_listen(NULL, NULL, (uint32_t)strtoul(argv[2], NULL, 10), child_on_request, NULL,
+                        &child_listener) != TERMINUS_OK) {
+        fprintf(stderr, "child: terminus_listen: %s\n", terminus_error_last()->message);
+        return 4;
+    }
+    tmt_signal_ready();
+    Sleep(INFINITE);
+    return 0;
+}
+
+static void spawn_free_in_hook(child *c, unsigned exit_code)
+{
+    char args[MAX_PATH + 64];
+    snprintf(c->marker, sizeof c->marker, "%s\\marker-%u.txt", temp_dir, marker_seq++);
+    DeleteFileA(c->marker);
+    snprintf(args, sizeof args, "child_free_in_hook %u \"%s\"", exit_code, c->marker);
+    spawn_start(c, L"test_win32.exe", args);
+}
+
+/* Window path: a request, the hook frees the listener on the window's thread. */
+static void t_free_in_hook(void)
+{
+    child c;
+    terminus_result r;
+    char m[256];
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    o.grace_ms = 10000;
+    o.forced_exit_code = 99;
+    spawn_free_in_hook(&c, 43);
+    spawn_wait(&c);
+    CHECK_RC(terminus_terminate(NULL, c.pid, &o, &r), TERMINUS_OK);
+    print_result("free in hook (window)", &r);
+    CHECK(r.outcome == TERMINUS_OUTCOME_EXITED);
+    CHECK(r.exit_code == 43);
+    CHECK(exit_code_of(&c) == 43);
+    read_marker(&c, m, sizeof m);
+    printf("marker: \"%s\"\n", m);
+    CHECK(strcmp(m, "reason=1\nhook\nfreed\n") == 0);
+    child_free(&c);
+}
+
+/*
+ * kernelbase!CtrlRoutine: the thread procedure the system starts in a
+ * console process to deliver a control event (GenerateConsoleCtrlEvent
+ * only sends CTRL_C / CTRL_BREAK). NULL if this system does not export it.
+ */
+static LPTHREAD_START_ROUTINE ctrl_routine(void)
+{
+    HMODULE m = GetModuleHandleW(L"kernelbase.dll");
+    FARPROC p = m != NULL ? GetProcAddress(m, "CtrlRoutine") : NULL;
+    if (p == NULL)
+        p = GetProcAddress(GetModuleHandleW(L"kernel32.dll"), "CtrlRoutine");
+    return p != NULL ? (LPTHREAD_START_ROUTINE)(void (*)(void))p : NULL;
+}
+
+/*
+ * Console path: CTRL_CLOSE_EVENT delivered the way the system does it (a
+ * thread at CtrlRoutine in the target, here started with CreateRemoteThread;
+ * kernelbase is at the same address in every process of a session). The
+ * console handler calls the callback, the hook frees the listener on the
+ * handler's thread: it used to deadlock there (the handler held the SRW lock
+ * shared, listen_stop took it exclusive).
+ */
+static void t_console_free_in_hook(void)
+{
+    child c;
+    char m[256];
+    LPTHREAD_START_ROUTINE ctrl = ctrl_routine();
+    if (ctrl == NULL) {
+        printf("CtrlRoutine is not exported here: cannot deliver CTRL_CLOSE_EVENT\n");
+        exit(77);
+    }
+    spawn_free_in_hook(&c, 44);
+    spawn_wait(&c);
+    HANDLE th =
+        CreateRemoteThread(c.h, NULL, 0, ctrl, (LPVOID)(ULONG_PTR)CTRL_CLOSE_EVENT, 0, NULL);
+    REQUIRE(th != NULL);
+    double t0 = now_ms();
+    DWORD w = WaitForSingleObject(c.h, 10000);
+    printf("console CTRL_CLOSE: child %s after %.0f ms\n",
+           w == WAIT_OBJECT_0 ? "exited" : "STILL RUNNING (hung)", now_ms() - t0);
+    CHECK(w == WAIT_OBJECT_0);
+    if (w == WAIT_OBJECT_0)
+        CHECK(exit_code_of(&c) == 44);
+    read_marker(&c, m, sizeof m);
+    printf("marker: \"%s\"\n", m);
+    CHECK(strcmp(m, "reason=2\nhook\nfreed\n") == 0);
+    CloseHandle(th);
+    child_free(&c);
+}
+
+/*
+ * Console path, in this process: terminus_listener_free on another thread
+ * while the console handler is in the callback waits until the callback
+ * has returned (the callback never runs after listen_stop returns).
+ */
+static volatile LONG slow_calls, slow_in, slow_out, slow_reason;
+
+static int slow_keep_running(void *arg, int reason)
+{
+    (void)arg;
+    InterlockedIncrement(&slow_calls);
+    InterlockedExchange(&slow_reason, reason);
+    InterlockedExchange(&slow_in, 1);
+    Sleep(500);
+    InterlockedExchange(&slow_out, 1);
+    return 1; /* keep running: no exit */
+}
+
+static void t_console_stop_waits(void)
+{
+    terminus_listener *l = NULL;
+    LPTHREAD_START_ROUTINE ctrl = ctrl_routine();
+    if (ctrl == NULL) {
+        printf("CtrlRoutine is not exported here: cannot deliver CTRL_CLOSE_EVENT\n");
+        exit(77);
+    }
+    CHECK_RC(terminus_listen(NULL, NULL, 0, slow_keep_running, NULL, &l), TERMINUS_OK);
+    if (l == NULL)
+        return;
+    HANDLE th = CreateThread(NULL, 0, ctrl, (LPVOID)(ULONG_PTR)CTRL_CLOSE_EVENT, 0, NULL);
+    REQUIRE(th != NULL);
+    double t0 = now_ms();
+    while (!slow_in && now_ms() - t0 < 10000)
+        Sleep(2);
+    CHECK(slow_in);
+    t0 = now_ms();
+    terminus_listener_free(l);
+    double wall = now_ms() - t0;
+    LONG out_at_return = slow_out;
+    printf("listener_free during the console callback returned after %.0f ms, callback %s\n",
+           wall, out_at_return ? "done" : "STILL RUNNING");
+    CHECK(out_at_return == 1);
+    CHECK(WaitForSingleObject(th, 10000) == WAIT_OBJECT_0);
+    CHECK(slow_calls == 1);
+    CHECK(slow_reason == TERMINUS_REASON_LOGOFF);
+    CloseHandle(th);
+    /* and listening works again afterwards */
+    l = NULL;
+    CHECK_RC(terminus_listen(NULL, NULL, 0, keep_running, NULL, &l), TERMINUS_OK);
+    terminus_listener_free(l);
+}
+
 /* The WTS operations under Wine: E_UNSUPPORTED with a message that says why. */
 static void t_wts(void)
 {
@@ -703,6 +898,9 @@ static const struct {
     {"gone", t_gone},
     {"bad_input", t_bad_input},
     {"listen_api", t_listen_api},
+    {"free_in_hook", t_free_in_hook},
+    {"console_free_in_hook", t_console_free_in_hook},
+    {"console_stop_waits", t_console_stop_waits},
     {"exit", t_exit},
     {"wts", t_wts},
     {"logoff", t_logoff},
@@ -712,6 +910,8 @@ static const struct {
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc >= 2 && strcmp(argv[1], "child_free_in_hook") == 0)
+        return child_free_in_hook(argc, argv); /* a helper, started by the tests above */
     if (argc != 2) {
         fprintf(stderr, "usage: test_win32 NAME\n");
         return 2;
