@@ -23,10 +23,12 @@
  *   per process) when pidfd_open hits EMFILE, so that a terminate of many
  *   targets stays correct past the open-files limit.
  * - the listener installs handlers for SIGTERM and SIGHUP that forward the
- *   signal through a pipe to a dedicated thread, which calls back; stop puts
- *   the earlier handlers back. No thread's signal mask changes (see the
- *   listener section for why). The registered message name is unused on
- *   Linux.
+ *   signal through a pipe to a dedicated thread, which calls back with the
+ *   signal mask terminus_listen's caller had; stop puts the earlier handlers
+ *   back. The caller's signal mask never changes (see the listener section
+ *   for why). An ignored SIGHUP (nohup) is left ignored. A forked copy of a
+ *   listening process does not listen. The registered message name is unused
+ *   on Linux.
  * - logoff: logind has no FORCE distinction; every flag gives the same
  *   TerminateSession.
  * - without pidfds (kernels before 5.3, or under valgrind 3.19, which does
@@ -455,33 +457,53 @@ static int px_exit_process(void *data, uint32_t exit_code, int fast)
 
 /*
  * SIGTERM and SIGHUP get a handler that only writes the signal number to a
- * pipe; a dedicated thread reads the pipe and calls back. No thread's signal
- * mask is changed, on purpose:
+ * pipe; a dedicated thread reads the pipe and calls back. The caller's
+ * signal mask is never changed, on purpose:
  * - a mask blocked in the caller's thread is inherited across fork and exec,
  *   so every program the caller starts afterwards (Python's subprocess and
  *   .NET's Process included) would ignore SIGTERM;
  * - runtimes such as Python and Mono have threads before any user code runs,
  *   and a mask set now would not reach them anyway.
+ * The listener thread blocks every signal while it waits (the program's
+ * signals, SIGCHLD and the like, are not ours to take), but runs the
+ * callback with the mask the thread that called terminus_listen had: the
+ * callback may start programs (posix_spawn, or fork and exec as Python's
+ * subprocess does), which inherit the mask of the thread that starts them,
+ * and a program started with SIGTERM blocked could never be asked to stop.
+ *
  * The handler is installed with SA_RESTART; whichever thread the kernel picks
  * runs it for a few instructions (calls that never restart, such as poll or
- * nanosleep, may see EINTR there, as with any handler). A process forked from
- * the listening one does not listen: the handler puts the earlier disposition
- * back and raises the signal again.
+ * nanosleep, may see EINTR there, as with any handler).
  *
- * One listener per process. The pipe lives as long as the process, so a
- * handler that runs late on another thread never writes to a closed or
- * reused descriptor.
+ * SIGHUP is left alone when it is ignored at terminus_listen (a program run
+ * under nohup): the program then hears no logoff, and nohup keeps working.
+ * SIGTERM is always taken: hearing it is what the listener is for.
+ *
+ * fork: a process forked from the listening one does not listen (the thread
+ * is not copied). Its handler puts the earlier disposition back and raises
+ * the signal again; terminus_listener_free in it only puts the dispositions
+ * back (it neither writes to the pipe, which it shares with its parent, nor
+ * joins a thread it does not have); terminus_listen in it starts afresh with
+ * a pipe of its own.
+ *
+ * One listener per process. The pipe lives as long as the process (or until
+ * a forked copy starts its own listener), so a handler that runs late on
+ * another thread never writes to a closed or reused descriptor.
  */
 static tm_mutex tm_px_listen_lock = TM_MUTEX_INIT;
 static int tm_px_listening;
+static int tm_px_hup_taken; /* SIGHUP's handler is ours (it was not ignored) */
 static int tm_px_pipe[2] = { -1, -1 };
-static volatile sig_atomic_t tm_px_owner; /* the pid that listens */
+static volatile sig_atomic_t tm_px_owner; /* the pid that listens (0: none yet) */
 static struct sigaction tm_px_old_term, tm_px_old_hup;
 
 struct terminus_os_listener {
     pthread_t thread;
+    pid_t pid;     /* the process that started it (a forked copy is not it) */
+    sigset_t mask; /* the mask of the thread that called terminus_listen */
     terminus_os_listen_fn fn;
     void *arg;
+    int self_stop; /* stopped from its own callback: the thread ends and frees it */
 };
 
 static void tm_px_forward(int sig)
@@ -502,13 +524,11 @@ static void tm_px_forward(int sig)
 static void *tm_px_listen_thread(void *p)
 {
     terminus_os_listener *l = p;
-    sigset_t mask;
+    sigset_t all;
 
-    /* This thread takes no signal of the program's (those it is meant to see
-     * arrive through the pipe). */
-    sigfillset(&mask);
-    pthread_sigmask(SIG_SETMASK, &mask, NULL);
-
+    /* Started with every signal blocked (see px_listen_start); it stays so
+     * while waiting. */
+    sigfillset(&all);
     for (;;) {
         unsigned char buf[64];
         struct pollfd pfd = { tm_px_pipe[0], POLLIN, 0 };
@@ -522,9 +542,45 @@ static void *tm_px_listen_thread(void *p)
         for (ssize_t i = 0; i < n; i++) {
             if (buf[i] == 0)
                 return NULL; /* listen_stop */
+            /* the caller's mask for the callback: what it starts inherits it */
+            pthread_sigmask(SIG_SETMASK, &l->mask, NULL);
             l->fn(l->arg, buf[i] == SIGHUP ? TERMINUS_REASON_LOGOFF : TERMINUS_REASON_REQUEST);
+            pthread_sigmask(SIG_SETMASK, &all, NULL);
+            if (l->self_stop) {
+                /* listen_stop ran inside the callback (an exit hook): it
+                 * could not join this thread, which now ends by itself */
+                free(l);
+                return NULL;
+            }
         }
     }
+}
+
+/* Put back the dispositions terminus_listen found. */
+static void tm_px_restore_signals(void)
+{
+    sigaction(SIGTERM, &tm_px_old_term, NULL);
+    if (tm_px_hup_taken)
+        sigaction(SIGHUP, &tm_px_old_hup, NULL);
+    tm_px_hup_taken = 0;
+}
+
+/* In a process forked from a listening one: drop what was inherited (the
+ * handlers of a listener whose thread is not here, and the parent's pipe). */
+static void tm_px_forget_parent(void)
+{
+    if (tm_px_owner == 0 || (pid_t)tm_px_owner == getpid())
+        return;
+    if (tm_px_listening)
+        tm_px_restore_signals();
+    tm_px_listening = 0;
+    /* No handler of ours is installed now, and a late one on this process
+     * would not write (tm_px_owner is not this pid): the descriptors can go. */
+    if (tm_px_pipe[0] >= 0)
+        close(tm_px_pipe[0]);
+    if (tm_px_pipe[1] >= 0)
+        close(tm_px_pipe[1]);
+    tm_px_pipe[0] = tm_px_pipe[1] = -1;
 }
 
 static int tm_px_pipe_ready(void)
@@ -543,14 +599,15 @@ static int px_listen_start(void *data, const char *message, terminus_os_listen_f
                            terminus_os_listener **out)
 {
     terminus_os_listener *l;
-    struct sigaction sa;
-    sigset_t all, old;
+    struct sigaction sa, hup;
+    sigset_t all;
     int r, err;
     (void)data;
     (void)message; /* unused on Linux: the request is SIGTERM */
 
     *out = NULL;
     tm_mutex_lock(&tm_px_listen_lock);
+    tm_px_forget_parent();
     if (tm_px_listening) {
         tm_mutex_unlock(&tm_px_listen_lock);
         return terminus_os_error(TERMINUS_E_REFUSED, 0,
@@ -566,15 +623,17 @@ static int px_listen_start(void *data, const char *message, terminus_os_listen_f
         tm_mutex_unlock(&tm_px_listen_lock);
         return terminus_os_error(TERMINUS_E_NO_MEMORY, ENOMEM, "listen: out of memory");
     }
+    l->pid = getpid();
     l->fn = fn;
     l->arg = arg;
 
-    /* The thread starts with every signal blocked (it sets its own mask
-     * again; this closes the window before it runs). */
+    /* The thread starts with every signal blocked (a new thread inherits its
+     * creator's mask); the caller's own mask is saved for the callback and
+     * put back at once. */
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_sigmask(SIG_SETMASK, &all, &l->mask);
     err = pthread_create(&l->thread, NULL, tm_px_listen_thread, l);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_sigmask(SIG_SETMASK, &l->mask, NULL);
     if (err != 0) {
         free(l);
         tm_mutex_unlock(&tm_px_listen_lock);
@@ -590,7 +649,11 @@ static int px_listen_start(void *data, const char *message, terminus_os_listen_f
     sigaddset(&sa.sa_mask, SIGTERM);
     sigaddset(&sa.sa_mask, SIGHUP);
     sigaction(SIGTERM, &sa, &tm_px_old_term);
-    sigaction(SIGHUP, &sa, &tm_px_old_hup);
+    /* An ignored SIGHUP (nohup) stays ignored. */
+    sigaction(SIGHUP, NULL, &hup);
+    tm_px_hup_taken = (hup.sa_flags & SA_SIGINFO) != 0 || hup.sa_handler != SIG_IGN;
+    if (tm_px_hup_taken)
+        sigaction(SIGHUP, &sa, &tm_px_old_hup);
     tm_px_listening = 1;
     tm_mutex_unlock(&tm_px_listen_lock);
     *out = l;
@@ -605,10 +668,33 @@ static void px_listen_stop(void *data, terminus_os_listener *l)
     if (l == NULL)
         return;
     tm_mutex_lock(&tm_px_listen_lock);
+    if (l->pid != getpid()) {
+        /* A forked copy of the listening process: the thread is not here,
+         * and the pipe is the parent's, whose listener must keep running.
+         * Only the dispositions go back (unless this copy has started a
+         * listener of its own since). */
+        if ((pid_t)tm_px_owner == l->pid && tm_px_listening) {
+            tm_px_restore_signals();
+            tm_px_listening = 0;
+        }
+        tm_mutex_unlock(&tm_px_listen_lock);
+        free(l);
+        return;
+    }
     /* Give the signals back to their earlier dispositions first: from here a
      * SIGTERM does what it did before terminus_listen. */
-    sigaction(SIGTERM, &tm_px_old_term, NULL);
-    sigaction(SIGHUP, &tm_px_old_hup, NULL);
+    tm_px_restore_signals();
+    tm_px_listening = 0;
+    if (pthread_equal(pthread_self(), l->thread)) {
+        /* From inside the callback (an exit hook run by the clean exit it
+         * asked for): a thread cannot join itself. It is detached and, once
+         * the callback returns, ends and frees the listener by itself; the
+         * callback is not called again. */
+        l->self_stop = 1;
+        pthread_detach(l->thread);
+        tm_mutex_unlock(&tm_px_listen_lock);
+        return;
+    }
     do
         r = write(tm_px_pipe[1], &stop, 1);
     while (r < 0 && errno == EINTR);
@@ -619,7 +705,6 @@ static void px_listen_stop(void *data, terminus_os_listener *l)
         r = write(tm_px_pipe[1], &stop, 1);
     }
     pthread_join(l->thread, NULL);
-    tm_px_listening = 0;
     tm_mutex_unlock(&tm_px_listen_lock);
     free(l);
 }
@@ -970,13 +1055,29 @@ static int tm_px_on_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret
     return 0;
 }
 
+/* How long GetSession may take when timeout_ms is 0 ("only look"): a look
+ * needs one round trip to logind, which 0 cannot bound; past this, the
+ * session counts as not seen gone (E_TIMEOUT). */
+#define TM_PX_LOOK_US 100000u
+
+/*
+ * Bounded by timeout_ms: every bus call here gets at most the time that is
+ * left (at least 1 ms), so the whole wait overruns timeout_ms by no more than
+ * a few ms (timeout_ms 0: by at most TM_PX_LOOK_US). A logind that does not
+ * answer GetSession in time gives E_TIMEOUT (the session was not seen gone
+ * within the bound). s->lock is held for the whole wait, as for every call
+ * on this server's bus connection (sd-bus is not thread-safe): other calls
+ * on the same server wait behind it, at most timeout_ms.
+ */
 static int px_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uint32_t timeout_ms)
 {
     char lid[256];
     struct tm_px_gone g;
     sd_bus_slot *slot = NULL;
-    sd_bus_message *reply = NULL;
+    sd_bus_message *m = NULL, *reply = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
     uint64_t deadline = tm_px_now_us() + (uint64_t)timeout_ms * 1000u;
+    uint64_t call_us;
     int r;
     (void)data;
 
@@ -988,22 +1089,47 @@ static int px_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, 
     }
     g.lid = lid;
     g.gone = 0;
-    /* Subscribe first, then look: a removal in between is not missed. */
-    r = sd_bus_match_signal(s->bus, &slot, NULL, TM_LOGIN1_PATH, TM_LOGIN1_MANAGER,
-                            "SessionRemoved", tm_px_on_removed, &g);
+    /* Subscribe first, then look: a removal in between is not missed. The
+     * AddMatch is sent without waiting for its reply (which could take the
+     * bus's default 25 s): the bus daemon handles this connection's messages
+     * in order, so the match is in place before GetSession reaches logind. */
+    r = sd_bus_match_signal_async(s->bus, &slot, NULL, TM_LOGIN1_PATH, TM_LOGIN1_MANAGER,
+                                  "SessionRemoved", tm_px_on_removed, NULL, &g);
     if (r < 0) {
         r = tm_px_fail(-r, NULL, TM_PX_BUS, "logind: subscribing to SessionRemoved");
         goto done;
     }
-    r = tm_px_call(s, "GetSession", timeout_ms == 0 ? 0 : (uint64_t)timeout_ms * 1000u + 1000000u,
-                   &reply, lid, "s", lid);
+    /* sd-bus reads a call timeout of 0 as its default (25 s): never pass 0. */
+    if (timeout_ms == 0) {
+        call_us = TM_PX_LOOK_US;
+    } else {
+        uint64_t now = tm_px_now_us();
+        call_us = now < deadline ? deadline - now : 0;
+        if (call_us < 1000u)
+            call_us = 1000u;
+    }
+    r = sd_bus_message_new_method_call(s->bus, &m, TM_LOGIN1, TM_LOGIN1_PATH, TM_LOGIN1_MANAGER,
+                                       "GetSession");
+    if (r >= 0)
+        r = sd_bus_message_append(m, "s", lid);
+    if (r >= 0)
+        r = sd_bus_call(s->bus, m, call_us, &e, &reply);
+    sd_bus_message_unref(m);
     sd_bus_message_unref(reply);
-    if (r == TERMINUS_E_NOT_FOUND) {
-        r = TERMINUS_OK; /* gone already */
+    if (r == -ETIMEDOUT) {
+        r = terminus_os_error(TERMINUS_E_TIMEOUT, ETIMEDOUT,
+                              "logind: no answer about session %s within %u ms", lid,
+                              (unsigned)(call_us / 1000u));
+        sd_bus_error_free(&e);
         goto done;
     }
-    if (r != TERMINUS_OK)
+    if (r < 0) {
+        r = tm_px_fail(-r, &e, TM_PX_BUS, "logind GetSession(%s)", lid);
+        sd_bus_error_free(&e);
+        if (r == TERMINUS_E_NOT_FOUND)
+            r = TERMINUS_OK; /* gone already */
         goto done;
+    }
     for (;;) {
         uint64_t now;
         do

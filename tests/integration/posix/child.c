@@ -1,6 +1,9 @@
 /*
  * tests/integration/posix/child.c: the target processes of the posix suite.
  *
+ *   child listenfree READYFD MARKER CODE  like listen, plus an exit hook that
+ *                                      frees the listener (from inside its
+ *                                      callback's exit) and appends "freed 1"
  *   child listen READYFD MARKER CODE   terminus_listen; on a request append
  *                                      "reason N" to MARKER, return 0 (so
  *                                      terminus exits with CODE)
@@ -69,6 +72,15 @@ static int on_request(void *arg, int reason)
     return 0;
 }
 
+static terminus_listener *hook_listener;
+
+static void free_in_hook(void *arg)
+{
+    (void)arg;
+    terminus_listener_free(hook_listener);
+    append("freed", 1);
+}
+
 static void on_signal(int sig)
 {
     append("signal", sig);
@@ -85,10 +97,14 @@ int main(int argc, char **argv)
 {
     if (argc < 2)
         return 100;
-    if (strcmp(argv[1], "listen") == 0 && argc == 5) {
+    if ((strcmp(argv[1], "listen") == 0 || strcmp(argv[1], "listenfree") == 0) && argc == 5) {
         terminus_listener *l = NULL;
         marker = argv[3];
         int rc = terminus_listen(NULL, NULL, (uint32_t)atoi(argv[4]), on_request, NULL, &l);
+        if (rc == TERMINUS_OK && strcmp(argv[1], "listenfree") == 0) {
+            hook_listener = l;
+            rc = terminus_at_exit(NULL, free_in_hook, NULL);
+        }
         if (rc != TERMINUS_OK) {
             fprintf(stderr, "child: terminus_listen: %s\n", terminus_error_last()->message);
             return 101;

@@ -366,6 +366,30 @@ static void test_logoff_wait(void)
     CHECK_RC(terminus_session_logoff(s, 7, TERMINUS_SESSION_WAIT, 0), TERMINUS_E_TIMEOUT);
     CHECK(now_us() - t0 < 200000, "timeout 0 waited");
     terminus_server_close(s);
+
+    /* A logind that does not answer at all (stopped): the wait keeps its
+     * bound, GetSession included (timeout 0: one short look, 100 ms). */
+    {
+        const terminus_os *os = terminus_os_native();
+        terminus_os_server *srv = NULL;
+        rc = os->server_open(os->data, NULL, &srv);
+        CHECK_RC(rc, TERMINUS_OK);
+        if (rc == TERMINUS_OK) {
+            kill(mock_pid, SIGSTOP);
+            t0 = now_us();
+            CHECK_RC(os->session_wait_gone(os->data, srv, 7, 300), TERMINUS_E_TIMEOUT);
+            ms = (double)(now_us() - t0) / 1000.0;
+            CHECK(ms >= 290 && ms < 500, "wait_gone(300 ms) on a stopped logind took %.1f ms", ms);
+            printf("wait_gone(300 ms), logind stopped: %.1f ms\n", ms);
+            t0 = now_us();
+            CHECK_RC(os->session_wait_gone(os->data, srv, 7, 0), TERMINUS_E_TIMEOUT);
+            ms = (double)(now_us() - t0) / 1000.0;
+            CHECK(ms < 200, "wait_gone(0) on a stopped logind took %.1f ms", ms);
+            printf("wait_gone(0), logind stopped: %.1f ms\n", ms);
+            kill(mock_pid, SIGCONT);
+            os->server_close(os->data, srv);
+        }
+    }
 }
 
 static void test_unknown(void)

@@ -12,6 +12,20 @@
 
 static const char *child_path;
 
+/* ThreadSanitizer starts no thread in a process forked from a threaded one,
+ * and swallows a signal re-raised with its default action: the listener's
+ * fork checks that need either are left out under it. */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+
 /* Start `child MODE ...` with a ready pipe; the literal "READY" in args is
  * replaced by the pipe's descriptor. Waits until the child is ready. */
 static pid_t spawn_child(const char *mode, ...)
@@ -80,6 +94,28 @@ static void test_cooperative(void)
     CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 42, "waitpid status %d", status);
     printf("cooperative: one terminate took %.3f ms (request to observed exit %.3f ms)\n",
            (double)(t1 - t0) / 1000.0, (double)res.elapsed_us / 1000.0);
+}
+
+/* An exit hook frees the listener whose callback asked for the exit: the
+ * listener thread cannot join itself, so it must end by itself, and the
+ * process must still leave cleanly with the listener's code. */
+static void test_free_in_hook(void)
+{
+    char marker[300];
+    terminus_result res;
+    terminus_terminate_options o = opts_with(0, 5000);
+    int status;
+    pid_t pid;
+
+    path_in_dir(marker, sizeof marker, "freehook");
+    pid = spawn_child("listenfree", "READY", marker, "43", NULL);
+    CHECK_RC(terminus_terminate(NULL, (terminus_pid)pid, &o, &res), TERMINUS_OK);
+    CHECK(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d", res.outcome);
+    CHECK(res.exit_code == 43, "exit code %u", res.exit_code);
+    CHECK(file_contains(marker, "reason 1"), "the child did not save its data");
+    CHECK(file_contains(marker, "freed 1"), "the hook did not free the listener");
+    status = reap(pid);
+    CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 43, "waitpid status %d", status);
 }
 
 /* --- a stubborn child is forced after grace ---------------------------------- */
@@ -706,12 +742,34 @@ static void test_thousand(void)
 static atomic_int got_request, got_logoff;
 static pthread_t main_thread;
 static atomic_int on_main_thread;
+/* When set, the callback starts `grep SigBlk /proc/self/status` (fork and
+ * exec) with its output in this file (as a program's callback might start one). */
+static char spawn_out[300];
+
+static void spawn_from_callback(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(spawn_out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        /* grep itself, not through sh: dash clears its signal mask */
+        char *argv[] = { (char *)"grep", (char *)"SigBlk", (char *)"/proc/self/status", NULL };
+        if (fd < 0)
+            _exit(126);
+        dup2(fd, 1);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    if (pid > 0)
+        reap(pid);
+}
 
 static int on_request(void *arg, int reason)
 {
     (void)arg;
     if (pthread_equal(pthread_self(), main_thread))
         atomic_store(&on_main_thread, 1);
+    if (spawn_out[0] != '\0')
+        spawn_from_callback();
     if (reason == TERMINUS_REASON_REQUEST)
         atomic_fetch_add(&got_request, 1);
     else if (reason == TERMINUS_REASON_LOGOFF)
@@ -726,15 +784,137 @@ static int wait_count(atomic_int *c, int want)
     return atomic_load(c);
 }
 
+/* The SigBlk mask a file written by spawn_from_callback holds: 0 if read. */
+static int sigblk_of(const char *path, unsigned long long *v)
+{
+    char line[128];
+    FILE *f = fopen(path, "r");
+    int ok;
+    if (f == NULL)
+        return -1;
+    ok = fgets(line, sizeof line, f) != NULL && sscanf(line, "SigBlk: %llx", v) == 1;
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+#define SIGBIT(sig) (1ull << ((sig) - 1))
+
+/* Programs the callback starts inherit the mask of the thread that called
+ * terminus_listen, not the listener thread's (which blocks everything). */
+static void listener_callback_mask(void)
+{
+    terminus_listener *l = NULL;
+    sigset_t set, saved;
+    unsigned long long b = 0;
+    int got, want = atomic_load(&got_request) + 1;
+
+    /* the caller: SIGTERM, SIGINT and SIGHUP open, SIGUSR2 blocked (so the
+     * test sees the caller's mask, not merely an empty one) */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_UNBLOCK, &set, &saved);
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    path_in_dir(spawn_out, sizeof spawn_out, "sigblk");
+    CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l), TERMINUS_OK);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    kill(getpid(), SIGTERM);
+    CHECK(wait_count(&got_request, want) == want, "request count %d", atomic_load(&got_request));
+    terminus_listener_free(l);
+    got = sigblk_of(spawn_out, &b);
+    spawn_out[0] = '\0';
+    CHECK(got == 0, "the callback's program wrote no SigBlk");
+    if (got == 0) {
+        CHECK(!(b & SIGBIT(SIGTERM)) && !(b & SIGBIT(SIGINT)) && !(b & SIGBIT(SIGHUP)),
+              "a program started by the callback has SigBlk %llx (SIGTERM/SIGINT/SIGHUP blocked)",
+              b);
+        CHECK(b & SIGBIT(SIGUSR2), "SigBlk %llx: not the caller's mask", b);
+        printf("listener: a program started by the callback has SigBlk %016llx\n", b);
+    }
+}
+
+/* Under nohup (SIGHUP ignored), SIGHUP stays ignored while listening. */
+static void listener_nohup(void)
+{
+    terminus_listener *l = NULL;
+    struct sigaction ign, old, now;
+    int logoffs = atomic_load(&got_logoff), requests = atomic_load(&got_request);
+
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGHUP, &ign, &old);
+    CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l), TERMINUS_OK);
+    sigaction(SIGHUP, NULL, &now);
+    CHECK(now.sa_handler == SIG_IGN, "SIGHUP no longer ignored while listening");
+    kill(getpid(), SIGHUP); /* ignored: this process survives, no callback */
+    kill(getpid(), SIGTERM); /* still heard */
+    CHECK(wait_count(&got_request, requests + 1) == requests + 1, "request count %d",
+          atomic_load(&got_request));
+    sleep_ms(20);
+    CHECK(atomic_load(&got_logoff) == logoffs, "an ignored SIGHUP reached the callback");
+    terminus_listener_free(l);
+    sigaction(SIGHUP, NULL, &now);
+    CHECK(now.sa_handler == SIG_IGN, "SIGHUP no longer ignored after terminus_listener_free");
+    sigaction(SIGHUP, &old, NULL);
+}
+
+/* A forked copy that frees the inherited listener leaves the parent's
+ * listener running, and can listen on its own. */
+static void listener_fork(void)
+{
+    terminus_listener *l = NULL;
+    struct sigaction before, now;
+    int status, want;
+    pid_t pid;
+
+    sigaction(SIGTERM, NULL, &before);
+    CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l), TERMINUS_OK);
+    pid = fork();
+    if (pid == 0) {
+        /* exit codes: 0 ok, 2 dispositions not restored, 3 listen refused,
+         * 4 the child's own listener did not hear SIGTERM */
+        terminus_listener *mine = NULL;
+        int base = atomic_load(&got_request);
+        terminus_listener_free(l);
+        sigaction(SIGTERM, NULL, &now);
+        if (now.sa_handler != before.sa_handler)
+            _exit(2);
+        if (UNDER_TSAN)
+            _exit(0);
+        if (terminus_listen(NULL, NULL, 0, on_request, NULL, &mine) != TERMINUS_OK)
+            _exit(3);
+        kill(getpid(), SIGTERM);
+        if (wait_count(&got_request, base + 1) != base + 1)
+            _exit(4);
+        terminus_listener_free(mine);
+        _exit(0);
+    }
+    status = reap(pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "forked child status %d", status);
+    want = atomic_load(&got_request) + 1;
+    kill(getpid(), SIGTERM); /* fatal if the parent's listener had stopped */
+    CHECK(wait_count(&got_request, want) == want,
+          "the parent's listener stopped after a fork freed its copy (request count %d)",
+          atomic_load(&got_request));
+    terminus_listener_free(l);
+}
+
 static void test_listener(void)
 {
     terminus_listener *l = NULL, *l2 = NULL;
-    struct sigaction now;
+    struct sigaction now, before_term, before_hup;
     sigset_t before, mask;
     int status;
     pid_t pid;
 
     main_thread = pthread_self();
+    sigaction(SIGTERM, NULL, &before_term);
+    sigaction(SIGHUP, NULL, &before_hup);
     pthread_sigmask(SIG_BLOCK, NULL, &before);
     CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l), TERMINUS_OK);
     CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l2), TERMINUS_E_REFUSED);
@@ -746,8 +926,15 @@ static void test_listener(void)
 
     kill(getpid(), SIGTERM);
     CHECK(wait_count(&got_request, 1) == 1, "request count %d", atomic_load(&got_request));
-    kill(getpid(), SIGHUP);
-    CHECK(wait_count(&got_logoff, 1) == 1, "logoff count %d", atomic_load(&got_logoff));
+    if (before_hup.sa_handler == SIG_IGN) {
+        /* run under nohup: SIGHUP stays ignored (see listener_nohup) */
+        kill(getpid(), SIGHUP);
+        sleep_ms(20);
+        CHECK(atomic_load(&got_logoff) == 0, "an ignored SIGHUP was heard");
+    } else {
+        kill(getpid(), SIGHUP);
+        CHECK(wait_count(&got_logoff, 1) == 1, "logoff count %d", atomic_load(&got_logoff));
+    }
     kill(getpid(), SIGTERM);
     CHECK(wait_count(&got_request, 2) == 2, "request count %d", atomic_load(&got_request));
     CHECK(!atomic_load(&on_main_thread), "the callback ran on the main thread");
@@ -766,23 +953,38 @@ static void test_listener(void)
     }
     sleep_ms(20);
     kill(pid, SIGTERM);
+    if (UNDER_TSAN) {
+        sleep_ms(50);
+        kill(pid, SIGKILL);
+    }
     status = reap(pid);
-    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "forked child status %d", status);
+    CHECK(UNDER_TSAN || (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM),
+          "forked child status %d", status);
     sleep_ms(50);
     CHECK(atomic_load(&got_request) == 2, "the fork's SIGTERM reached this listener");
     terminus_listener_free(l);
 
-    /* everything as it was before */
+    /* everything as it was before (not necessarily SIG_DFL: under nohup,
+     * SIGHUP was and stays ignored) */
     sigaction(SIGTERM, NULL, &now);
-    CHECK(now.sa_handler == SIG_DFL, "SIGTERM handler not restored");
+    CHECK(now.sa_handler == before_term.sa_handler, "SIGTERM handler not restored");
     sigaction(SIGHUP, NULL, &now);
-    CHECK(now.sa_handler == SIG_DFL, "SIGHUP handler not restored");
+    CHECK(now.sa_handler == before_hup.sa_handler, "SIGHUP handler not restored");
 
     /* and again */
     CHECK_RC(terminus_listen(NULL, "any-name", 0, on_request, NULL, &l), TERMINUS_OK);
     kill(getpid(), SIGTERM);
     CHECK(wait_count(&got_request, 3) == 3, "request count %d", atomic_load(&got_request));
     terminus_listener_free(l);
+
+    listener_fork();
+    listener_callback_mask();
+    listener_nohup();
+
+    sigaction(SIGTERM, NULL, &now);
+    CHECK(now.sa_handler == before_term.sa_handler, "SIGTERM handler not restored at the end");
+    sigaction(SIGHUP, NULL, &now);
+    CHECK(now.sa_handler == before_hup.sa_handler, "SIGHUP handler not restored at the end");
 }
 
 /* --- exit ---------------------------------------------------------------------- */
@@ -830,6 +1032,7 @@ int main(int argc, char **argv)
 {
     static const struct { const char *name; void (*fn)(void); } tests[] = {
         { "cooperative", test_cooperative },
+        { "free_in_hook", test_free_in_hook },
         { "stubborn", test_stubborn },
         { "noforce", test_noforce },
         { "force", test_force },
