@@ -49,16 +49,21 @@ else:
     raise SystemExit("terminate(0) did not raise")
 
 import subprocess
+# a real process, asked to leave (Python's default SIGTERM ends it)
+p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+r = terminus.terminate(p.pid, grace=5.0)
+assert r.outcome == terminus.Outcome.EXITED, r
+assert p.wait(timeout=10) == -15, p.returncode  # terminus did not reap it
+print("real child:", r)
+
 p = subprocess.Popen([sys.executable, "-c", "pass"])
 p.wait()
 try:
     terminus.terminate(p.pid)
 except terminus.NotFound as e:
     print("gone pid:", e)
-except terminus.Unsupported as e:
-    print("native backend unsupported:", e)
 else:
-    raise SystemExit("terminate of a reaped pid did not raise")
+    raise SystemExit("terminate of a reaped pid did not raise NotFound")
 print("ok")
 '''
 
