@@ -1,7 +1,8 @@
 /*
  * tests/threads/test_threads.c: 8 threads x 1000 operations at once, each
  * thread on its own fake context and all of them on one shared fake context
- * (and on the default native context), mixing terminates, session lookups on
+ * (and on the default native context, where each thread also terminates ten
+ * real processes: copies of this program), mixing terminates, session lookups on
  * a shared server, exit hooks registered on the shared context and reads of
  * the error record. Every thread checks, after every operation, that
  * terminus_error_last() still holds its own last failure: a message naming a
@@ -24,6 +25,11 @@
 #else
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+extern char **environ;
 #endif
 
 #define N_THREADS 8
@@ -36,9 +42,12 @@ typedef struct worker {
     terminus_ctx *ctx;
     int failures;
     int hooks;     /* hooks it registered on the shared context */
+    int real;      /* real processes it terminated */
+    int real_tried;
     char last[96]; /* what its error record must hold */
 } worker;
 
+static const char *self_exe; /* argv[0]: real targets are copies of this program */
 static terminus_fake *shared_fake;
 static terminus_ctx *shared_ctx;
 static terminus_server *shared_server;
@@ -92,6 +101,65 @@ static void expect_failure(worker *w, int op, int got, int want, const char *wha
     snprintf(w->last, sizeof w->last, "%s", marker);
 }
 
+/*
+ * A real process, terminated through the default native context from this
+ * thread while the others run: a copy of this program that only waits.
+ * POSIX: it dies of the request (SIGTERM), EXITED, and this thread reaps it;
+ * Windows: it has no listener, so it is killed at once (FORCE), FORCED.
+ */
+static void real_terminate(worker *w, int i)
+{
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    terminus_result r;
+    int rc;
+#ifdef _WIN32
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+    char cmd[1024];
+
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    snprintf(cmd, sizeof cmd, "\"%s\" wait", self_exe);
+    if (!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
+        fail(w, i, "CreateProcess(%s) failed: %lu", cmd, (unsigned long)GetLastError());
+        return;
+    }
+    o.flags = TERMINUS_TERMINATE_FORCE;
+    o.forced_exit_code = 70u + (uint32_t)w->index;
+    rc = terminus_terminate(NULL, (terminus_pid)pi.dwProcessId, &o, &r);
+    expect(w, i, rc, TERMINUS_OK, "terminate of a real process");
+    w->real += rc == TERMINUS_OK;
+    if (rc == TERMINUS_OK && (r.outcome != TERMINUS_OUTCOME_FORCED || r.exit_code != o.forced_exit_code))
+        fail(w, i, "real process: outcome %d, exit code %u", (int)r.outcome, (unsigned)r.exit_code);
+    if (rc != TERMINUS_OK)
+        TerminateProcess(pi.hProcess, 1);
+    WaitForSingleObject(pi.hProcess, 10000);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+#else
+    char *argv[] = { (char *)self_exe, (char *)"wait", NULL };
+    pid_t pid;
+    int status = 0;
+
+    if (posix_spawn(&pid, self_exe, NULL, NULL, argv, environ) != 0) {
+        fail(w, i, "posix_spawn(%s) failed", self_exe);
+        return;
+    }
+    o.grace_ms = 10000;
+    rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &r);
+    expect(w, i, rc, TERMINUS_OK, "terminate of a real process");
+    w->real += rc == TERMINUS_OK;
+    if (rc == TERMINUS_OK && r.outcome != TERMINUS_OUTCOME_EXITED)
+        fail(w, i, "real process: outcome %d", (int)r.outcome);
+    if (rc != TERMINUS_OK)
+        kill(pid, SIGKILL);
+    /* terminus never reaps: this thread does, and sees the signal */
+    if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status) ||
+        (rc == TERMINUS_OK && WTERMSIG(status) != SIGTERM))
+        fail(w, i, "waitpid of the real process: status %d", status);
+#endif
+}
+
 static void hook(void *arg)
 {
     (void)arg;
@@ -137,7 +205,11 @@ static void one_op(worker *w, int i)
             fail(w, i, "terminate on the shared fake: outcome %d", (int)r.outcome);
         break;
     }
-    case 2: { /* the default native context: validation only, on every backend */
+    case 2: { /* the default native context: validation, and now and then a real process */
+        if ((i / 7) % 15 == 0) { /* ten per thread */
+            w->real_tried++;
+            real_terminate(w, i);
+        }
         terminus_pid big = 0x80000000u + (terminus_pid)w->index * 10000u + (terminus_pid)i;
         rc = terminus_terminate(NULL, 0, NULL, &r);
         expect_failure(w, i, rc, TERMINUS_E_INVALID, "terminate(NULL, 0)", "pid 0");
@@ -239,7 +311,7 @@ static int setup_shared(void)
     return 1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     static worker workers[N_THREADS];
 #ifdef _WIN32
@@ -248,9 +320,19 @@ int main(void)
     pthread_t threads[N_THREADS];
 #endif
     const terminus_error *e;
-    int t, failures = 0, hooks = 0, started = 0;
+    int t, failures = 0, hooks = 0, started = 0, real = 0;
     uint32_t code = 99;
 
+    if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+        /* a real target: wait to be ended (at most a minute) */
+#ifdef _WIN32
+        Sleep(60000);
+#else
+        sleep(60);
+#endif
+        return 3;
+    }
+    self_exe = argv[0];
     printf("1..1\n");
     fflush(stdout);
     if (!setup_shared())
@@ -323,7 +405,13 @@ int main(void)
     terminus_ctx_free(shared_ctx);
     terminus_fake_free(shared_fake);
 
-    printf("# %d threads x %d operations, %d hooks\n", N_THREADS, N_OPS, hooks);
+    for (t = 0; t < N_THREADS; t++) {
+        real += workers[t].real;
+        if (workers[t].real != workers[t].real_tried || workers[t].real_tried < 10)
+            failures++;
+    }
+    printf("# %d threads x %d operations, %d hooks, %d real processes terminated\n", N_THREADS, N_OPS,
+           hooks, real);
     printf("%s 1 - threads\n", failures == 0 ? "ok" : "not ok");
     return failures == 0 ? 0 : 1;
 }
