@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include "stats.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,33 +139,6 @@ static int reap(const pid_t *pids, int n, int sig)
 static void settle(void)
 {
     sleep_ms(30);
-}
-
-/* --- statistics ------------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The q-quantile (0..1) of v[0..n), nearest rank; sorts v. */
-static double quantile(double *v, int n, double q)
-{
-    int k;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    k = (int)(q * n + 0.999999) - 1;
-    if (k < 0)
-        k = 0;
-    if (k >= n)
-        k = n - 1;
-    return v[k];
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* --- the table ---------------------------------------------------------------- */

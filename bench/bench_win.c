@@ -32,6 +32,7 @@
 #include <windows.h>
 
 #include <stdint.h>
+#include "stats.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,31 +221,8 @@ static void post_requests(const child *c, int n, const HWND *hwnd)
             die("PostMessageW");
 }
 
-/* --- statistics and the table ---------------------------------------------------- */
+/* --- the table ------------------------------------------------------------------ */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double quantile(double *v, int n, double q)
-{
-    int k;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    k = (int)(q * n + 0.999999) - 1;
-    if (k < 0)
-        k = 0;
-    if (k >= n)
-        k = n - 1;
-    return v[k];
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 struct row {
     char name[64];

@@ -32,6 +32,19 @@ const char tkill_usage[] =
     "Exit code: 0 when every process ended (or was asked, with /NOWAIT),\n"
     "1 when any could not be ended, 2 for bad usage.\n";
 
+int args_done(int parsed, const char *usage, const char *prefix, const char *err, int bad_exit)
+{
+    if (parsed == ARGS_HELP) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (parsed == ARGS_ERROR) {
+        fprintf(stderr, "%s%s\n\n%s", prefix, err, usage);
+        return bad_exit;
+    }
+    return -1;
+}
+
 static int err_set(char *err, size_t size, const char *fmt, const char *arg)
 {
     if (err != NULL && size > 0)

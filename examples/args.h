@@ -12,6 +12,11 @@
 #define ARGS_HELP 1  /* print the usage, exit 0 */
 #define ARGS_ERROR 2 /* print err and the usage, exit with the usage code */
 
+/* What a program does with a parser's answer: ARGS_HELP prints the usage and
+ * gives 0; ARGS_ERROR prints "prefix" err and the usage to stderr and gives
+ * bad_exit; ARGS_OK gives -1 (go on). Use: if ((rc = args_done(...)) >= 0) return rc; */
+int args_done(int parsed, const char *usage, const char *prefix, const char *err, int bad_exit);
+
 /* logoff [sessionID | sessionname] [/server:servername] [/v] [/?]
  * Linux spellings too: --server NAME, --server=NAME, -v, --verbose, -h, --help. */
 typedef struct logoff_args {

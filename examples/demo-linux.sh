@@ -24,23 +24,10 @@ for p in listener tkill sessions logoff; do
     [[ -x $bin/$p ]] || { echo "demo-linux: $bin/$p is not built" >&2; exit 1; }
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/terminus-demo.XXXXXX")
-pids=()
-cleanup() {
-    local p
-    # only what is still a job of this shell: a pid already reaped by a
-    # wait may belong to another process by now
-    for p in $(jobs -p); do
-        kill -KILL "$p" 2>/dev/null || true
-        wait "$p" 2>/dev/null || true
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=examples/demo-common.sh
+. "$root/examples/demo-common.sh"
+demo_start terminus-demo
 
-step() { printf '\n=== %s\n' "$*"; }
-fail() { echo "demo: FAILED: $*" >&2; exit 1; }
 # run CMD...: print it as typed, run it, indent its output; sets $out, $rc.
 run() {
     local shown=("$@")
@@ -48,24 +35,14 @@ run() {
     printf '   $ %s\n' "${shown[*]}"
     rc=0
     out=$("$@" 2>&1) || rc=$?
-    [[ -n $out ]] && printf '%s\n' "$out" | sed 's/^/     /'
+    [[ -n $out ]] && printf '%s\n' "$out" | indent
     return 0
-}
-# wait_for FILE PATTERN SECONDS: until FILE has a line matching PATTERN.
-wait_for() {
-    local i
-    for ((i = 0; i < $3 * 20; i++)); do
-        grep -q -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
 }
 
 # --- 1. a listener asked to leave --------------------------------------------
 step "Linux 1/3: a program that listens is asked to leave: it saves its data and exits (tkill /grace:2000)"
 "$bin/listener" "$tmp/data.txt" 0 >"$tmp/listener.out" 2>&1 &
 lpid=$!
-pids+=("$lpid")
 wait_for "$tmp/listener.out" '^ready ' 5 || fail "the listener did not start: $(cat "$tmp/listener.out")"
 echo "   listener started: $(head -n1 "$tmp/listener.out") (it counts edits it has not saved)"
 sleep 0.5
@@ -83,7 +60,6 @@ step "Linux 2/3: a process that ignores SIGTERM and knows nothing of terminus is
 # An ignored disposition survives exec: sleep ignores SIGTERM too.
 bash -c 'trap "" TERM; exec sleep 600' &
 spid=$!
-pids+=("$spid")
 for ((i = 0; i < 100; i++)); do
     [[ $(cat "/proc/$spid/comm" 2>/dev/null) == sleep ]] && break
     sleep 0.02
@@ -136,12 +112,10 @@ cat >"$tmp/bus.conf" <<EOF
 </busconfig>
 EOF
 /usr/bin/dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile >/dev/null 2>&1 &
-pids+=("$!")
 for ((i = 0; i < 250; i++)); do [[ -S $tmp/bus ]] && break; sleep 0.02; done
 [[ -S $tmp/bus ]] || fail "the private dbus-daemon did not start"
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$tmp/bus
 /usr/bin/python3 -m dbusmock --system --template "$template" >"$tmp/mock.log" 2>&1 &
-pids+=("$!")
 owned() {
     dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
         org.freedesktop.DBus.NameHasOwner string:org.freedesktop.login1 2>/dev/null | grep -q 'boolean true'

@@ -28,43 +28,25 @@ export WINEDEBUG=${WINEDEBUG:--all}
 export WINEDLLOVERRIDES=${WINEDLLOVERRIDES:-mscoree,mshtml=}
 export WINEPREFIX=${TERMINUS_WINEPREFIX:-${XDG_CACHE_HOME:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache}/terminus/wineprefix}
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/terminus-demo-wine.XXXXXX")
-pids=()      # unix pids of the wine64-run processes started in the background
 winpids=()   # Windows pids to end with tkill.exe /F if a step failed midway
-cleanup() {
+demo_cleanup_more() {
     local p
     for p in "${winpids[@]}"; do
         "$wrun" "$bin/tkill.exe" /F "$p" >/dev/null 2>&1 || true
     done
-    # only what is still a job of this shell: a pid already reaped by a
-    # wait may belong to another process by now
-    for p in $(jobs -p); do
-        kill -KILL "$p" 2>/dev/null || true
-        wait "$p" 2>/dev/null || true
-    done
-    rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=examples/demo-common.sh
+. "$root/examples/demo-common.sh"
+demo_start terminus-demo-wine
 
-step() { printf '\n=== %s\n' "$*"; }
-fail() { echo "demo: FAILED: $*" >&2; exit 1; }
 # run PROGRAM.exe ARGS...: print it as typed, run it under Wine, indent its
 # output; sets $out and $rc.
 run() {
     printf '   C:\\> %s\n' "${1##*/}${2:+ ${*:2}}"
     rc=0
     out=$("$wrun" "$@" 2>&1 | tr -d '\r') || rc=$?
-    [[ -n $out ]] && printf '%s\n' "$out" | sed 's/^/     /'
+    [[ -n $out ]] && printf '%s\n' "$out" | indent
     return 0
-}
-wait_for() {
-    local i
-    for ((i = 0; i < $3 * 20; i++)); do
-        grep -q -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
 }
 # The Windows pids of the running notepad.exe processes (wmic's output is UTF-16).
 notepads() {
@@ -79,7 +61,6 @@ step "Wine 1/3: listener.exe listens (a hidden window) and is asked to leave: it
 data_win="Z:${tmp//\//\\}\\data.txt"
 "$wrun" "$bin/listener.exe" "$data_win" 0 >"$tmp/listener.out" 2>&1 &
 lpid=$!
-pids+=("$lpid")
 wait_for "$tmp/listener.out" '^ready ' 15 || fail "listener.exe did not start: $(cat "$tmp/listener.out")"
 wpid=$(awk '/^ready / { print $2; exit }' "$tmp/listener.out" | tr -d '\r')
 winpids+=("$wpid")
@@ -100,7 +81,6 @@ step "Wine 2/3: notepad.exe, which knows nothing of terminus, ignores the reques
 before=$(notepads)
 "$wrun" notepad.exe >/dev/null 2>&1 &
 npid=$!
-pids+=("$npid")
 new=
 for ((i = 0; i < 50; i++)); do
     new=$(comm -13 <(echo "$before") <(notepads) | head -n1)

@@ -28,16 +28,9 @@ int main(int argc, char **argv)
     char err[256];
     int rc;
 
-    switch (logoff_parse(argc, argv, &args, err, sizeof err)) {
-    case ARGS_HELP:
-        fputs(logoff_usage, stdout);
-        return 0;
-    case ARGS_ERROR:
-        fprintf(stderr, "%s\n\n%s", err, logoff_usage);
-        return 1;
-    default:
-        break;
-    }
+    rc = args_done(logoff_parse(argc, argv, &args, err, sizeof err), logoff_usage, "", err, 1);
+    if (rc >= 0)
+        return rc;
     rc = terminus_server_open(NULL, args.server, &server);
     if (rc != TERMINUS_OK)
         return fail(args.server ? "Could not open the server" : "Could not reach the session manager");

@@ -43,16 +43,9 @@ int main(int argc, char **argv)
     char err[256];
     int rc;
 
-    switch (sessions_parse(argc, argv, &args, err, sizeof err)) {
-    case ARGS_HELP:
-        fputs(sessions_usage, stdout);
-        return 0;
-    case ARGS_ERROR:
-        fprintf(stderr, "%s\n\n%s", err, sessions_usage);
-        return 1;
-    default:
-        break;
-    }
+    rc = args_done(sessions_parse(argc, argv, &args, err, sizeof err), sessions_usage, "", err, 1);
+    if (rc >= 0)
+        return rc;
     rc = terminus_server_open(NULL, args.server, &server);
     if (rc != TERMINUS_OK)
         return fail(args.server ? "Could not open the server" : "Could not reach the session manager");

@@ -45,16 +45,9 @@ int main(int argc, char **argv)
     char err[256];
     int rc, failed = 0;
 
-    switch (tkill_parse(argc, argv, &args, err, sizeof err)) {
-    case ARGS_HELP:
-        fputs(tkill_usage, stdout);
-        return 0;
-    case ARGS_ERROR:
-        fprintf(stderr, "tkill: %s\n\n%s", err, tkill_usage);
-        return 2;
-    default:
-        break;
-    }
+    rc = args_done(tkill_parse(argc, argv, &args, err, sizeof err), tkill_usage, "tkill: ", err, 2);
+    if (rc >= 0)
+        return rc;
     opts.grace_ms = args.nowait ? 0 : args.grace_ms;
     opts.flags = args.force ? TERMINUS_TERMINATE_FORCE : args.nowait ? TERMINUS_TERMINATE_NO_FORCE : 0;
     results = calloc(args.count, sizeof *results);

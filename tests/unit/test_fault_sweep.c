@@ -188,9 +188,10 @@ static void setup_mixed(fx *f)
     fx_add(f, 17, TERMINUS_FAKE_EXITS_ON_REQUEST, 999, 5);
 }
 
-static int run_many(fx *f)
+/* terminate_many over the mixed set with the given flags. */
+static int many_with(fx *f, uint32_t flags)
 {
-    terminus_terminate_options o = fx_opts(0, 1000, 9);
+    terminus_terminate_options o = fx_opts(flags, 1000, 9);
     terminus_result r[N_MIXED];
     size_t i;
     int rc;
@@ -202,33 +203,9 @@ static int run_many(fx *f)
     return rc;
 }
 
-static int run_many_no_force(fx *f)
-{
-    terminus_terminate_options o = fx_opts(TERMINUS_TERMINATE_NO_FORCE, 1000, 9);
-    terminus_result r[N_MIXED];
-    size_t i;
-    int rc;
-
-    for (i = 0; i < N_MIXED; i++)
-        r[i] = fx_garbage_result();
-    rc = api("terminus_terminate_many", terminus_terminate_many(f->ctx, mixed_pids, N_MIXED, &o, r));
-    check_many(rc, r, N_MIXED);
-    return rc;
-}
-
-static int run_many_force(fx *f)
-{
-    terminus_terminate_options o = fx_opts(TERMINUS_TERMINATE_FORCE, 1000, 9);
-    terminus_result r[N_MIXED];
-    size_t i;
-    int rc;
-
-    for (i = 0; i < N_MIXED; i++)
-        r[i] = fx_garbage_result();
-    rc = api("terminus_terminate_many", terminus_terminate_many(f->ctx, mixed_pids, N_MIXED, &o, r));
-    check_many(rc, r, N_MIXED);
-    return rc;
-}
+static int run_many(fx *f) { return many_with(f, 0); }
+static int run_many_no_force(fx *f) { return many_with(f, TERMINUS_TERMINATE_NO_FORCE); }
+static int run_many_force(fx *f) { return many_with(f, TERMINUS_TERMINATE_FORCE); }
 
 static int run_no_force_stubborn(fx *f)
 {

@@ -145,7 +145,7 @@ struct terminus_os {
     int (*exit_process)(void *data, uint32_t exit_code, int fast);
 
     /**
-     * Start listening for exit requests named `message` (Windows) or for
+     * Start listening for exit requests named `message` (never NULL; Windows) or for
      * SIGTERM / SIGHUP (POSIX), on a thread of the backend's, which calls
      * `fn(arg, reason)` for each request that names this process.
      * @return OK; E_REFUSED (one listener only, and one runs), E_NO_MEMORY, E_OS

@@ -308,8 +308,6 @@ static int tm_win_process_status(void *data, terminus_os_process *proc, terminus
 static UINT tm_win_register_message(const char *message, int *code)
 {
     wchar_t wname[512];
-    if (message == NULL) /* the core passes the default; be safe anyway */
-        message = TERMINUS_DEFAULT_MESSAGE;
     int rc = tm_win_wide("RegisterWindowMessageW", message, wname, 512);
     if (rc != TERMINUS_OK) {
         *code = rc;
@@ -339,8 +337,6 @@ static int tm_win_process_request(void *data, terminus_os_process *proc, const c
     int code = tm_win_must_run(proc);
     if (code != TERMINUS_OK)
         return code;
-    if (message == NULL)
-        message = TERMINUS_DEFAULT_MESSAGE;
     UINT msg = tm_win_register_message(message, &code);
     if (msg == 0)
         return code;
