@@ -43,6 +43,21 @@
 #define TERMINUS_API
 #endif
 
+/**
+ * @def TERMINUS_PRINTF
+ * @brief Marks a printf-style function: `fmt` is argument `f`, its values start at `a`.
+ *
+ * Lets GCC and clang check the format strings given to terminus_os_error()
+ * (and the library's own formatting helpers); nothing on other compilers.
+ */
+#if defined(__GNUC__) && defined(__MINGW32__)
+#define TERMINUS_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#elif defined(__GNUC__)
+#define TERMINUS_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define TERMINUS_PRINTF(f, a)
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -114,7 +129,7 @@ typedef struct terminus_os terminus_os;
  */
 typedef struct terminus_error {
     int code;            /**< the TERMINUS_* code of the last failure on this thread, or TERMINUS_OK */
-    long os_code;        /**< the native error number (GetLastError, errno), or 0 */
+    int64_t os_code;     /**< the native error number (GetLastError, errno), or 0; `int64_t` since 0.2 (it was `long`, 32 bits on Windows) */
     const char *message; /**< what failed and why, naming the argument or the OS call; never NULL */
 } terminus_error;
 

@@ -30,15 +30,7 @@ struct terminus_ctx {
 int tm_ctx_get(terminus_ctx **ctx, const char *fn);
 
 /* error.c: set the thread's record; every tm_fail returns code. */
-int tm_fail(int code, const char *fmt, ...)
-#if defined(__GNUC__)
-#if defined(__MINGW32__)
-    __attribute__((format(gnu_printf, 2, 3)))
-#else
-    __attribute__((format(printf, 2, 3)))
-#endif
-#endif
-    ;
+int tm_fail(int code, const char *fmt, ...) TERMINUS_PRINTF(2, 3);
 /* Mark the start of a shim call: the record a backend writes is told apart
  * from an older one by a per-thread serial number. */
 unsigned tm_error_mark(void);

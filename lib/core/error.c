@@ -58,7 +58,7 @@ static tm_record *record(void)
     return r;
 }
 
-static int vset(int code, long os_code, const char *fmt, va_list ap)
+static int vset(int code, int64_t os_code, const char *fmt, va_list ap)
 {
     tm_record *r = record();
     int n = vsnprintf(r->buf, sizeof r->buf, fmt, ap);
@@ -85,7 +85,7 @@ void terminus_error_clear(void)
     r->serial++;
 }
 
-int terminus_os_error(int code, long os_code, const char *fmt, ...)
+int terminus_os_error(int code, int64_t os_code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

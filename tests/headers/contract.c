@@ -73,7 +73,9 @@ int main(void)
     int (*session_resolve)(terminus_server *, const char *, uint32_t *) = terminus_session_resolve;
     int (*session_logoff)(terminus_server *, uint32_t, uint32_t, uint32_t) = terminus_session_logoff;
     /* the structs' members, by name and type */
-    terminus_error e = { 0, 0L, "" };
+    terminus_error e = { 0, (int64_t)0, "" };
+    int64_t *os_code = &e.os_code; /* int64_t since 0.2 on every platform */
+    typedef char os_code_is_64_bits[sizeof e.os_code == 8 ? 1 : -1];
     terminus_result r = { (int32_t)0, (int32_t)0, (uint32_t)0, (uint64_t)0 };
     terminus_session_info si = { (uint32_t)0, (int32_t)0, "", "" };
     void *all[] = { (void *)&ctx_new, (void *)&ctx_free, (void *)&version, (void *)&strerror_,
@@ -85,6 +87,8 @@ int main(void)
 
     (void)all;
     (void)e;
+    (void)os_code;
+    (void)sizeof(os_code_is_64_bits);
     (void)r;
     (void)si;
     return defaults.version == 1 && defaults.flags == 0 && defaults.grace_ms == 5000 &&

@@ -24,9 +24,9 @@ static inline int h_check_rc(int got, int want, const char *file, int line, cons
     h_failures++;
     e = terminus_error_last();
     h_fail_head(file, line);
-    printf("%s returned %d %s, expected %d %s (error_last: %s %ld \"%s\")\n", expr, got,
+    printf("%s returned %d %s, expected %d %s (error_last: %s %lld \"%s\")\n", expr, got,
            terminus_error_name(got), want, terminus_error_name(want), terminus_error_name(e->code),
-           e->os_code, e->message != NULL ? e->message : "(null)");
+           (long long)e->os_code, e->message != NULL ? e->message : "(null)");
     fflush(stdout);
     return 0;
 }

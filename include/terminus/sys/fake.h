@@ -210,7 +210,7 @@ TERMINUS_API int terminus_fake_session_exists(terminus_fake *fake, const char *s
  * @retval TERMINUS_E_INVALID NULL argument, unknown primitive, nth 0, code not an error
  */
 TERMINUS_API int terminus_fake_fail(terminus_fake *fake, const char *primitive, uint32_t nth,
-                                    int persistent, int code, long os_code);
+                                    int persistent, int code, int64_t os_code);
 
 /**
  * @brief Make each call of a primitive cost virtual time.

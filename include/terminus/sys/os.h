@@ -211,15 +211,8 @@ TERMINUS_API const terminus_os *terminus_os_native(void);
  *                 e.g. `"OpenProcess(%u)"`; the core keeps it as it is
  * @return `code`, so that a backend can write `return terminus_os_error(...)`
  */
-TERMINUS_API int terminus_os_error(int code, long os_code, const char *fmt, ...)
-#if defined(__GNUC__)
-#if defined(__MINGW32__)
-    __attribute__((format(gnu_printf, 3, 4)))
-#else
-    __attribute__((format(printf, 3, 4)))
-#endif
-#endif
-    ;
+TERMINUS_API int terminus_os_error(int code, int64_t os_code, const char *fmt, ...)
+    TERMINUS_PRINTF(3, 4);
 
 #ifdef __cplusplus
 }

@@ -254,7 +254,7 @@ struct terminus_fake {
         uint32_t nth;
         int persistent;
         int code;
-        long os_code;
+        int64_t os_code;
         uint32_t seen;       /* matching calls since terminus_fake_fail() */
     } fault;
     uint32_t faults_fired;   /* failures made by the current (or last) fault */
@@ -301,19 +301,9 @@ static uint64_t tm_fake_add_sat(uint64_t a, uint64_t b)
     return b > UINT64_MAX - a ? UINT64_MAX : a + b;
 }
 
-#if defined(__GNUC__)
-#if defined(__MINGW32__)
-#define TM_FAKE_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
-#else
-#define TM_FAKE_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#endif
-#else
-#define TM_FAKE_PRINTF(f, a)
-#endif
-
 /* Append one line to the call log and count the call. Only portable
  * conversions are used in the formats (no %zu, no 64-bit ones). */
-static void tm_fake_log(terminus_fake *fake, int prim, const char *fmt, ...) TM_FAKE_PRINTF(3, 4);
+static void tm_fake_log(terminus_fake *fake, int prim, const char *fmt, ...) TERMINUS_PRINTF(3, 4);
 static void tm_fake_log(terminus_fake *fake, int prim, const char *fmt, ...)
 {
     char buf[512];
@@ -1433,7 +1423,7 @@ TERMINUS_API int terminus_fake_session_exists(terminus_fake *fake, const char *s
 }
 
 TERMINUS_API int terminus_fake_fail(terminus_fake *fake, const char *primitive, uint32_t nth,
-                                    int persistent, int code, long os_code)
+                                    int persistent, int code, int64_t os_code)
 {
     int prim;
 

@@ -88,10 +88,7 @@ static void tm_win_sysmsg(DWORD err, char *out, size_t size)
  * system's message and the native number, and return the code.
  */
 static int tm_win_fail(enum tm_win_site site, DWORD err, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(gnu_printf, 3, 4)))
-#endif
-    ;
+    TERMINUS_PRINTF(3, 4);
 
 static int tm_win_fail(enum tm_win_site site, DWORD err, const char *fmt, ...)
 {

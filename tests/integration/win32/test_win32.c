@@ -506,8 +506,8 @@ static void t_bad_input(void)
 
     /* a pid that names no process */
     CHECK_RC(terminus_terminate(NULL, 0x7ffffff0u, NULL, &r[0]), TERMINUS_E_NOT_FOUND);
-    printf("bogus pid: %s (os_code %ld)\n", terminus_error_last()->message,
-           terminus_error_last()->os_code);
+    printf("bogus pid: %s (os_code %lld)\n", terminus_error_last()->message,
+           (long long)terminus_error_last()->os_code);
     CHECK(r[0].outcome == TERMINUS_OUTCOME_NONE);
 
     Sleep(300);
@@ -812,8 +812,8 @@ static void t_wts(void)
     }
     /* never log off for real: a session id that is surely not ours */
     rc = terminus_session_logoff(s, 4242, 0, 0);
-    printf("session_logoff(4242): %s: %s (os_code %ld)\n", terminus_error_name(rc),
-           terminus_error_last()->message, terminus_error_last()->os_code);
+    printf("session_logoff(4242): %s: %s (os_code %lld)\n", terminus_error_name(rc),
+           terminus_error_last()->message, (long long)terminus_error_last()->os_code);
     CHECK_RC(rc, TERMINUS_E_UNSUPPORTED);
     CHECK(strstr(terminus_error_last()->message, "WTSLogoffSession") != NULL);
     CHECK(strstr(terminus_error_last()->message, "not implemented") != NULL);
@@ -821,8 +821,8 @@ static void t_wts(void)
     terminus_server_close(s);
 
     rc = terminus_server_open(NULL, "WF12", &r);
-    printf("server_open(\"WF12\"): %s: %s (os_code %ld)\n", terminus_error_name(rc),
-           terminus_error_last()->message, terminus_error_last()->os_code);
+    printf("server_open(\"WF12\"): %s: %s (os_code %lld)\n", terminus_error_name(rc),
+           terminus_error_last()->message, (long long)terminus_error_last()->os_code);
     CHECK_RC(rc, TERMINUS_E_UNSUPPORTED);
     CHECK(r == NULL);
     CHECK(strstr(terminus_error_last()->message, "WTSOpenServerW(\"WF12\")") != NULL);
@@ -870,8 +870,8 @@ static void t_listen_no_driver(void)
     }
     double t0 = now_ms();
     int rc = terminus_listen(NULL, NULL, 0, keep_running, NULL, &l);
-    printf("terminus_listen: %s after %.1f ms: %s (os_code %ld)\n", terminus_error_name(rc),
-           now_ms() - t0, terminus_error_last()->message, terminus_error_last()->os_code);
+    printf("terminus_listen: %s after %.1f ms: %s (os_code %lld)\n", terminus_error_name(rc),
+           now_ms() - t0, terminus_error_last()->message, (long long)terminus_error_last()->os_code);
     CHECK(rc != TERMINUS_OK);
     CHECK(l == NULL);
     CHECK(strstr(terminus_error_last()->message, "CreateWindowExW") != NULL);
