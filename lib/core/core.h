@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "terminus.h"
-#include "../os/sync.h"
+#include "sync.h"
 
 typedef struct tm_hook {
     terminus_cleanup_fn fn;

@@ -98,7 +98,7 @@
 #include "terminus/sys/os.h"
 #include "terminus/terminate.h"
 
-#include "../sync.h"
+#include "../../core/sync.h"
 
 /* ------------------------------------------------------------------------ */
 /* Primitives: names for the log, the counters and fault injection.         */

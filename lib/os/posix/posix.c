@@ -61,7 +61,7 @@
 
 #include "terminus/sys/os.h"
 #include "terminus/terminate.h"
-#include "../sync.h"
+#include "../../core/sync.h"
 
 /* --- PIDFD_GET_INFO (kernel 6.15+), not in Debian 12's headers ------------ */
 

@@ -1,4 +1,4 @@
-/* lib/os/sync.c: a mutex over SRWLOCK (Windows) or pthreads (elsewhere). */
+/* lib/core/sync.c: a mutex over SRWLOCK (Windows) or pthreads (elsewhere). */
 #include "sync.h"
 
 #ifdef _WIN32

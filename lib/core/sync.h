@@ -1,10 +1,12 @@
 /*
- * lib/os/sync.h: the few threading primitives that the core and the fake
- * need (a mutex and a condition variable), kept here so that no OS call stands outside lib/os/.
- * Private to the library.
+ * lib/core/sync.h: the few threading primitives that the core, the fake and
+ * the backends need (a mutex and a condition variable). They are the C
+ * runtime's locks (pthreads; SRW locks on Windows), not OS facilities that the
+ * shim stands for, so they live with their first user, the core; see
+ * docs/design.md, "Layers". Private to the library.
  */
-#ifndef TERMINUS_OS_SYNC_H
-#define TERMINUS_OS_SYNC_H
+#ifndef TERMINUS_CORE_SYNC_H
+#define TERMINUS_CORE_SYNC_H
 
 #ifdef _WIN32
 typedef struct tm_mutex { void *srw; } tm_mutex; /* an SRWLOCK */
