@@ -10,8 +10,6 @@
 
 #include "core.h"
 
-#define T_PENDING 1 /* open and still running, as far as we know */
-
 typedef struct tm_target {
     terminus_os_process *proc;
     int pending;
@@ -20,7 +18,6 @@ typedef struct tm_target {
 
 /* One terminate call: everything the phases share. */
 typedef struct tm_run {
-    const char *fn;
     const terminus_os *os;
     const terminus_terminate_options *opts;
     const terminus_pid *pids;
@@ -412,7 +409,6 @@ static int terminate(const char *fn, terminus_ctx *ctx, const terminus_pid *pids
     }
 
     memset(&r, 0, sizeof r);
-    r.fn = fn;
     r.os = &ctx->os;
     r.opts = &o;
     r.pids = pids;
