@@ -787,12 +787,7 @@ namespace Terminus
         /// <summary>Make the nth call (from now) of a primitive ("process_open", "wait_any", ..., or "*") fail.</summary>
         public void Fail(string primitive, ErrorCode code, uint nth = 1, bool persistent = false, long osCode = 0)
         {
-            int rc;
-            if (Native.LongIs64)
-                rc = Native.terminus_fake_fail(handle, Utf8.ToBytes(primitive), nth, persistent ? 1 : 0, (int)code, osCode);
-            else
-                rc = Native.terminus_fake_fail32(handle, Utf8.ToBytes(primitive), nth, persistent ? 1 : 0, (int)code, (int)osCode);
-            Error.Check(rc);
+            Error.Check(Native.terminus_fake_fail(handle, Utf8.ToBytes(primitive), nth, persistent ? 1 : 0, (int)code, osCode));
         }
 
         public void FailClear() { Native.terminus_fake_fail_clear(handle); }
@@ -855,6 +850,15 @@ namespace Terminus
     // Internals.
     // ------------------------------------------------------------------
 
+    /// <summary>terminus_error of common.h: { int code; int64_t os_code; const char *message; }.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeError
+    {
+        public int code;
+        public long os_code;
+        public IntPtr message;
+    }
+
     internal static class Error
     {
         internal static void Check(int rc)
@@ -863,25 +867,13 @@ namespace Terminus
                 throw Last(rc);
         }
 
-        // terminus_error { int code; long os_code; const char *message; }:
-        // C long is 64-bit on LP64 (Linux, macOS), 32-bit on Windows.
         internal static TerminusException Last(int rc)
         {
-            IntPtr p = Native.terminus_error_last();
-            int code = Marshal.ReadInt32(p, 0);
-            long os;
-            IntPtr msg;
-            if (Native.LongIs64) {
-                os = Marshal.ReadInt64(p, 8);
-                msg = Marshal.ReadIntPtr(p, 16);
-            } else {
-                os = Marshal.ReadInt32(p, 4);
-                msg = Marshal.ReadIntPtr(p, 8); // LLP64 or 32-bit: long is 4 bytes
-            }
-            string text = Utf8.FromPtr(msg);
-            if (code != rc || text.Length == 0)
+            var e = (NativeError)Marshal.PtrToStructure(Native.terminus_error_last(), typeof(NativeError));
+            string text = Utf8.FromPtr(e.message);
+            if (e.code != rc || text.Length == 0)
                 return TerminusException.Create((ErrorCode)rc, 0, Library.StrError((ErrorCode)rc));
-            return TerminusException.Create((ErrorCode)rc, os, text);
+            return TerminusException.Create((ErrorCode)rc, e.os_code, text);
         }
 
         internal static uint Pid(int pid)
@@ -1006,9 +998,6 @@ namespace Terminus
         /// <summary>The DllImport name (see the top of this file for how it resolves).</summary>
         public const string Lib = "terminus";
 
-        /// <summary>Whether C long is 64 bits here (LP64: not Windows, 64-bit).</summary>
-        public static readonly bool LongIs64 = IntPtr.Size == 8 && Path.DirectorySeparatorChar != '\\';
-
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         public delegate void CleanupFn(IntPtr arg);
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
@@ -1056,7 +1045,6 @@ namespace Terminus
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_set_current_session(FakeHandle fake, uint id);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_session_exists(FakeHandle fake, byte[] server, uint id);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_fail(FakeHandle fake, byte[] primitive, uint nth, int persistent, int code, long osCode);
-        [DllImport(Lib, CallingConvention = C, EntryPoint = "terminus_fake_fail")] public static extern int terminus_fake_fail32(FakeHandle fake, byte[] primitive, uint nth, int persistent, int code, int osCode);
         [DllImport(Lib, CallingConvention = C)] public static extern void terminus_fake_fail_clear(FakeHandle fake);
         [DllImport(Lib, CallingConvention = C)] public static extern uint terminus_fake_faults_fired(FakeHandle fake);
         [DllImport(Lib, CallingConvention = C)] public static extern UIntPtr terminus_fake_call_count(FakeHandle fake, byte[] primitive);

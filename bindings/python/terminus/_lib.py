@@ -28,7 +28,7 @@ from ctypes import (
     c_char_p,
     c_int,
     c_int32,
-    c_long,
+    c_int64,
     c_size_t,
     c_uint32,
     c_uint64,
@@ -101,7 +101,7 @@ def _load() -> Tuple[ctypes.CDLL, str]:
 # --- C types --------------------------------------------------------------
 
 class CError(Structure):
-    _fields_ = [("code", c_int), ("os_code", c_long), ("message", c_char_p)]
+    _fields_ = [("code", c_int), ("os_code", c_int64), ("message", c_char_p)]
 
 
 class CTerminateOptions(Structure):
@@ -189,7 +189,7 @@ _PROTOTYPES = {
                                           c_int, c_uint32]),
     "terminus_fake_set_current_session": (c_int, [_P, c_uint32]),
     "terminus_fake_session_exists": (c_int, [_P, c_char_p, c_uint32]),
-    "terminus_fake_fail": (c_int, [_P, c_char_p, c_uint32, c_int, c_int, c_long]),
+    "terminus_fake_fail": (c_int, [_P, c_char_p, c_uint32, c_int, c_int, c_int64]),
     "terminus_fake_fail_clear": (None, [_P]),
     "terminus_fake_faults_fired": (c_uint32, [_P]),
     "terminus_fake_call_count": (c_size_t, [_P, c_char_p]),

@@ -237,6 +237,19 @@ static class TerminusTests
         }
     }
 
+    // os_code is an int64_t on every platform: a number above 32 bits comes back whole.
+    static void FakeOsCode64()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(42, FakeBehaviour.ExitsOnRequest);
+            fake.Fail("process_open", ErrorCode.OSFailure, 1, false, 0x123456789L);
+            var e = Throws<OSFailureException>(() => ctx.Terminate(42u), "injected");
+            Equal(0x123456789L, e.OsCode, "os code");
+            Check(e.Message.Contains("[os error " + 0x123456789L + "]"), "message shows it: " + e.Message);
+            Equal(1u, fake.FaultsFired, "fired");
+        });
+    }
+
     static void FakeCallLog()
     {
         WithFake((fake, ctx) => {
@@ -530,6 +543,7 @@ static class TerminusTests
         Run("terminate through the fake", FakeTerminate);
         Run("terminate many through the fake", FakeTerminateMany);
         Run("fault injection", FakeFaults);
+        Run("os_code is 64 bits", FakeOsCode64);
         Run("call log", FakeCallLog);
         Run("sessions through the fake", FakeSessions);
         Run("exit hooks and logoff through the fake", FakeExitAndLogoff);

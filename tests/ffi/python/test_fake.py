@@ -5,7 +5,7 @@ import threading
 import pytest
 
 import terminus
-from terminus import Outcome, SessionState
+from terminus import Outcome, SessionState, _lib
 from terminus.fake import Behaviour, Exits, Fake, Logoffs, SessionBehaviour
 
 
@@ -93,6 +93,18 @@ def test_fault_on_open(fake, ctx):
     assert fake.faults_fired == 1
     # once only: the next call works
     assert ctx.terminate(42).outcome == Outcome.EXITED
+
+
+def test_fault_os_code_is_64_bits(fake, ctx):
+    """os_code is an int64_t everywhere: a number above 32 bits comes back whole."""
+    assert _lib.CError.os_code.size == 8
+    fake.add_process(42, Behaviour.EXITS_ON_REQUEST)
+    fake.fail("process_open", terminus.OSFailure, os_code=0x123456789)
+    with pytest.raises(terminus.OSFailure) as info:
+        ctx.terminate(42)
+    assert info.value.os_code == 0x123456789
+    assert "[os error {}]".format(0x123456789) in str(info.value)
+    assert fake.faults_fired == 1
 
 
 def test_fault_sweep_never_leaks(fake, ctx):
