@@ -1,0 +1,66 @@
+/*
+ * lib/os/linux/linux.h: what the files of the Linux backend share. Private
+ * to the backend (lib/os/linux/backend.c describes it as a whole):
+ * - the error translation and the error helper (backend.c);
+ * - the monotonic clock (backend.c);
+ * - the members of the terminus_os table that process.c, listener.c and
+ *   logind.c define, for the table in backend.c.
+ */
+#ifndef TERMINUS_OS_LINUX_H
+#define TERMINUS_OS_LINUX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <systemd/sd-bus.h>
+
+#include "terminus/sys/os.h"
+
+/* --- errors: the one translation (backend.c) -------------------------------- */
+
+/* Where an error comes from: the meaning of ENOENT and EINVAL depends on it. */
+enum { TM_LINUX_PROC = 0, TM_LINUX_BUS = 1 };
+
+/* errno (positive) or D-Bus error name (may be NULL) => TERMINUS code. */
+int tm_linux_code(int err, const char *dbus_name, int domain);
+
+/* Record a failure: "what: reason (errno)" or "what: D-Bus name: message".
+ * err is a positive errno (0 if none); e may be NULL. Returns the code. */
+int tm_linux_fail(int err, const sd_bus_error *e, int domain, const char *fmt, ...)
+    TERMINUS_PRINTF(4, 5);
+
+/* --- clock (backend.c) ------------------------------------------------------ */
+
+/* CLOCK_MONOTONIC in microseconds. */
+uint64_t tm_linux_now_us(void);
+
+/* --- processes and wait sets (process.c) ------------------------------------ */
+
+int tm_linux_process_open(void *data, terminus_pid pid, terminus_os_process **out);
+void tm_linux_process_close(void *data, terminus_os_process *proc);
+int tm_linux_process_status(void *data, terminus_os_process *proc, terminus_os_status *st);
+int tm_linux_process_request(void *data, terminus_os_process *proc, const char *message);
+int tm_linux_process_kill(void *data, terminus_os_process *proc, uint32_t exit_code);
+int tm_linux_wait_open(void *data, terminus_os_process *const *procs, size_t count,
+                       terminus_os_waitset **out);
+int tm_linux_wait_any(void *data, terminus_os_waitset *set, uint32_t timeout_ms, size_t *ready,
+                      size_t capacity, size_t *nready);
+void tm_linux_wait_close(void *data, terminus_os_waitset *set);
+
+/* --- the listener (listener.c) ---------------------------------------------- */
+
+int tm_linux_listen_start(void *data, const char *message, terminus_os_listen_fn fn, void *arg,
+                          terminus_os_listener **out);
+void tm_linux_listen_stop(void *data, terminus_os_listener *l);
+
+/* --- logind over sd-bus (logind.c) ------------------------------------------ */
+
+int tm_linux_logoff(void *data, uint32_t flags);
+int tm_linux_server_open(void *data, const char *name, terminus_os_server **out);
+void tm_linux_server_close(void *data, terminus_os_server *s);
+int tm_linux_session_list(void *data, terminus_os_server *s, terminus_os_session_fn fn, void *arg);
+int tm_linux_session_current(void *data, terminus_os_server *s, uint32_t *id);
+int tm_linux_session_logoff(void *data, terminus_os_server *s, uint32_t id);
+int tm_linux_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uint32_t timeout_ms);
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * lib/os/linux/process.c: processes and wait sets of the Linux backend.
+ *
+ * Processes are held by pidfds (pidfd_open), signalled with
+ * pidfd_send_signal and waited for in epoll, so a recycled pid is never
+ * touched and nothing sleep-polls. Exit codes are read without reaping:
+ * waitid(P_PIDFD, WNOWAIT) for the caller's children, ioctl(PIDFD_GET_INFO)
+ * (kernel 6.15+) for other processes once their parent has reaped them.
+ * process_open may raise the soft RLIMIT_NOFILE to the hard limit (once per
+ * process) when pidfd_open hits EMFILE or ENFILE. What users see of this is
+ * listed in lib/os/linux/backend.c.
+ */
+#define _GNU_SOURCE 1
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "terminus/sys/os.h"
+#include "terminus/terminate.h"
+#include "../../core/sync.h"
+#include "linux.h"
+
+/* --- PIDFD_GET_INFO (kernel 6.15+), not in Debian 12's headers ------------ */
+
+#define TM_P_PIDFD ((idtype_t)3)
+
+#ifndef PIDFD_INFO_EXIT
+#define PIDFD_INFO_EXIT (1UL << 3)
+#endif
+
+/* The first version of the kernel's struct pidfd_info (64 bytes); the ioctl is
+ * extensible, the kernel reads the size from the request number. */
+struct tm_linux_pidfd_info {
+    uint64_t mask;
+    uint64_t cgroupid;
+    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+    int32_t exit_code;
+};
+_Static_assert(sizeof(struct tm_linux_pidfd_info) == 64, "pidfd_info version 0 is 64 bytes");
+
+#define TM_PIDFS_IOCTL_MAGIC 0xFF
+#define TM_PIDFD_GET_INFO    _IOWR(TM_PIDFS_IOCTL_MAGIC, 11, struct tm_linux_pidfd_info)
+
+/* --- processes -------------------------------------------------------------- */
+
+struct terminus_os_process {
+    pid_t pid;
+    int fd; /* the pidfd: the identity for the whole call */
+};
+
+static tm_mutex tm_linux_rlimit_lock = TM_MUTEX_INIT;
+static int tm_linux_rlimit_raised;
+
+/* Raise the soft open-files limit to the hard one, once per process.
+ * Returns 1 if it is (now or already) raised, so that a retry may help. */
+static int tm_linux_raise_nofile(void)
+{
+    int ok;
+    tm_mutex_lock(&tm_linux_rlimit_lock);
+    if (!tm_linux_rlimit_raised) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+                tm_linux_rlimit_raised = 1;
+        }
+    }
+    ok = tm_linux_rlimit_raised;
+    tm_mutex_unlock(&tm_linux_rlimit_lock);
+    return ok;
+}
+
+int tm_linux_process_open(void *data, terminus_pid pid, terminus_os_process **out)
+{
+    terminus_os_process *p;
+    int fd, err, retried = 0;
+    (void)data;
+
+    *out = NULL;
+    for (;;) {
+        fd = pidfd_open((pid_t)pid, 0);
+        if (fd >= 0)
+            break;
+        err = errno;
+        if ((err == EMFILE || err == ENFILE) && !retried && tm_linux_raise_nofile()) {
+            retried = 1;
+            continue;
+        }
+        return tm_linux_fail(err, NULL, TM_LINUX_PROC, "pidfd_open(%u)", (unsigned)pid);
+    }
+    p = malloc(sizeof *p);
+    if (p == NULL) {
+        close(fd);
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, ENOMEM, "pidfd_open(%u): out of memory",
+                                 (unsigned)pid);
+    }
+    p->pid = (pid_t)pid;
+    p->fd = fd;
+    *out = p;
+    return TERMINUS_OK;
+}
+
+void tm_linux_process_close(void *data, terminus_os_process *proc)
+{
+    (void)data;
+    if (proc == NULL)
+        return;
+    close(proc->fd);
+    free(proc);
+}
+
+/* A wait status (WIFEXITED / WIFSIGNALED) => the exit code terminus reports. */
+static uint32_t tm_linux_wait_code(int status)
+{
+    if (WIFEXITED(status))
+        return (uint32_t)WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128u + (uint32_t)WTERMSIG(status);
+    return TERMINUS_EXIT_CODE_UNKNOWN;
+}
+
+int tm_linux_process_status(void *data, terminus_os_process *proc, terminus_os_status *st)
+{
+    struct pollfd pfd;
+    siginfo_t si;
+    int r;
+    (void)data;
+
+    st->running = 1;
+    st->code_known = 0;
+    st->exit_code = TERMINUS_EXIT_CODE_UNKNOWN;
+
+    pfd.fd = proc->fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    do
+        r = poll(&pfd, 1, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return tm_linux_fail(errno, NULL, TM_LINUX_PROC, "poll(pidfd of %d)", (int)proc->pid);
+    if (r == 0 || (pfd.revents & (POLLIN | POLLHUP)) == 0)
+        return TERMINUS_OK;
+    st->running = 0;
+
+    /* The caller's child: read the status and leave it for the caller. */
+    memset(&si, 0, sizeof si);
+    r = waitid(TM_P_PIDFD, (id_t)proc->fd, &si, WEXITED | WNOHANG | WNOWAIT);
+    if (r == 0 && si.si_pid != 0) {
+        if (si.si_code == CLD_EXITED) {
+            st->exit_code = (uint32_t)si.si_status;
+            st->code_known = 1;
+        } else if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
+            st->exit_code = 128u + (uint32_t)si.si_status;
+            st->code_known = 1;
+        }
+        return TERMINUS_OK;
+    }
+    if (r < 0 && errno != ECHILD)
+        return TERMINUS_OK; /* ended; the code is unknown */
+
+    /* Not our child (or already reaped): the kernel keeps the exit status in
+     * the pidfd once the process is reaped (6.15+). */
+    {
+        struct tm_linux_pidfd_info info;
+        memset(&info, 0, sizeof info);
+        info.mask = PIDFD_INFO_EXIT;
+        if (ioctl(proc->fd, TM_PIDFD_GET_INFO, &info) == 0 && (info.mask & PIDFD_INFO_EXIT)) {
+            st->exit_code = tm_linux_wait_code(info.exit_code);
+            st->code_known = st->exit_code != TERMINUS_EXIT_CODE_UNKNOWN;
+        }
+        /* ENOTTY / EINVAL (older kernel), ESRCH (reaped without exit info):
+         * the code stays unknown */
+    }
+    return TERMINUS_OK;
+}
+
+static int tm_linux_signal(terminus_os_process *proc, int sig, const char *name)
+{
+    if (pidfd_send_signal(proc->fd, sig, NULL, 0) == 0)
+        return TERMINUS_OK;
+    return tm_linux_fail(errno, NULL, TM_LINUX_PROC, "pidfd_send_signal(%d, %s)", (int)proc->pid,
+                         name);
+}
+
+int tm_linux_process_request(void *data, terminus_os_process *proc, const char *message)
+{
+    (void)data;
+    (void)message; /* unused on Linux: the request is SIGTERM */
+    return tm_linux_signal(proc, SIGTERM, "SIGTERM");
+}
+
+int tm_linux_process_kill(void *data, terminus_os_process *proc, uint32_t exit_code)
+{
+    (void)data;
+    (void)exit_code; /* Linux cannot choose it: a SIGKILLed process reports 137 */
+    return tm_linux_signal(proc, SIGKILL, "SIGKILL");
+}
+
+/* --- wait sets: one epoll instance, every pidfd registered once ------------- */
+
+struct terminus_os_waitset {
+    int epfd;
+    size_t count;
+};
+
+int tm_linux_wait_open(void *data, terminus_os_process *const *procs, size_t count,
+                       terminus_os_waitset **out)
+{
+    terminus_os_waitset *set;
+    (void)data;
+
+    *out = NULL;
+    set = malloc(sizeof *set);
+    if (set == NULL)
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, ENOMEM, "wait set of %zu: out of memory",
+                                 count);
+    set->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (set->epfd < 0) {
+        int err = errno;
+        free(set);
+        return tm_linux_fail(err, NULL, TM_LINUX_PROC, "epoll_create1");
+    }
+    set->count = count;
+    for (size_t i = 0; i < count; i++) {
+        struct epoll_event ev;
+        memset(&ev, 0, sizeof ev);
+        /* one-shot: an ended process fires once and is then disabled, so
+         * each index is reported once with no EPOLL_CTL_DEL per target */
+        ev.events = EPOLLIN | EPOLLONESHOT;
+        ev.data.u64 = (uint64_t)i;
+        if (epoll_ctl(set->epfd, EPOLL_CTL_ADD, procs[i]->fd, &ev) < 0) {
+            int err = errno;
+            close(set->epfd);
+            free(set);
+            return tm_linux_fail(err, NULL, TM_LINUX_PROC, "epoll_ctl(ADD, pidfd of %d)",
+                                 (int)procs[i]->pid);
+        }
+    }
+    *out = set;
+    return TERMINUS_OK;
+}
+
+#define TM_LINUX_EVENTS 256
+
+int tm_linux_wait_any(void *data, terminus_os_waitset *set, uint32_t timeout_ms, size_t *ready,
+                      size_t capacity, size_t *nready)
+{
+    struct epoll_event ev[TM_LINUX_EVENTS];
+    uint64_t deadline = tm_linux_now_us() + (uint64_t)timeout_ms * 1000u;
+    int max = capacity < TM_LINUX_EVENTS ? (int)capacity : TM_LINUX_EVENTS;
+    int n;
+    (void)data;
+
+    *nready = 0;
+    if (capacity == 0)
+        return terminus_os_error(TERMINUS_E_OS, EINVAL, "epoll_wait: no room to report into");
+    for (;;) {
+        uint64_t now = tm_linux_now_us();
+        uint64_t left_ms = now >= deadline ? 0 : (deadline - now + 999u) / 1000u;
+        int t = left_ms > (uint64_t)INT_MAX ? INT_MAX : (int)left_ms;
+        n = epoll_wait(set->epfd, ev, max, t);
+        if (n > 0)
+            break;
+        if (n < 0 && errno != EINTR)
+            return tm_linux_fail(errno, NULL, TM_LINUX_PROC, "epoll_wait");
+        if (n == 0 && tm_linux_now_us() >= deadline)
+            return TERMINUS_E_TIMEOUT;
+    }
+    for (int i = 0; i < n; i++)
+        ready[(*nready)++] = (size_t)ev[i].data.u64;
+    return TERMINUS_OK;
+}
+
+void tm_linux_wait_close(void *data, terminus_os_waitset *set)
+{
+    (void)data;
+    if (set == NULL)
+        return;
+    close(set->epfd);
+    free(set);
+}
