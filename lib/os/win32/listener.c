@@ -1,0 +1,283 @@
+/*
+ * lib/os/win32/listener.c: the listener window and the console handler.
+ *
+ * A hidden top-level window (message-only windows, HWND_MESSAGE, never hear
+ * broadcasts under Wine 8) on a thread of its own, with its own message
+ * loop. It acts on the registered message that process.c broadcasts only
+ * when wParam is this process's pid, and on the end of the session
+ * (WM_QUERYENDSESSION, WM_ENDSESSION). Console programs also get CTRL_CLOSE /
+ * LOGOFF / SHUTDOWN through a console control handler. The UIPI filter is
+ * never widened (no ChangeWindowMessageFilter): a process of lower integrity
+ * cannot make this one exit.
+ */
+#include "win32.h"
+
+#include <process.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "terminus/terminate.h"
+
+#define TM_WIN_WM_STOP (WM_APP + 0x7e1) /* posted by listen_stop */
+
+struct terminus_os_listener {
+    terminus_os_listen_fn fn;
+    void *arg;
+    UINT msg;
+    DWORD self;
+    HANDLE thread;
+    unsigned tid;
+    HANDLE ready; /* set once the window exists, or failed to */
+    HWND hwnd;
+    DWORD create_err; /* GetLastError() of a failed RegisterClassExW/CreateWindowExW */
+    const char *failed_call;
+    HINSTANCE hinst;
+    LONG logoff_done; /* LOGOFF is reported once, by the window or the console handler */
+    int console_handler;
+};
+
+static const wchar_t tm_win_class[] = L"terminus.listener.1";
+
+/*
+ * The one listener of this process (the console control handler is per
+ * process). The console handler never holds the lock while it calls fn: fn
+ * may lead to terminus_exit, whose at-exit hooks may free the listener, and
+ * an SRW lock is not recursive. It counts itself busy instead, and
+ * listen_stop waits on tm_win_listener_idle until no other thread is in fn.
+ */
+static SRWLOCK tm_win_listener_lock = SRWLOCK_INIT;
+static CONDITION_VARIABLE tm_win_listener_idle = CONDITION_VARIABLE_INIT;
+static struct terminus_os_listener *tm_win_listener;
+static unsigned tm_win_console_busy;               /* console handler calls of fn in progress */
+static _Thread_local unsigned tm_win_console_mine; /* ... of them on this thread */
+
+static void tm_win_logoff_once(struct terminus_os_listener *l)
+{
+    if (InterlockedExchange(&l->logoff_done, 1) == 0)
+        l->fn(l->arg, TERMINUS_REASON_LOGOFF);
+}
+
+static LRESULT CALLBACK tm_win_wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp)
+{
+    struct terminus_os_listener *l;
+    if (msg == WM_NCCREATE) {
+        const CREATESTRUCTW *cs = (const CREATESTRUCTW *)lp;
+        SetWindowLongPtrW(hwnd, GWLP_USERDATA, (LONG_PTR)cs->lpCreateParams);
+        return DefWindowProcW(hwnd, msg, wp, lp);
+    }
+    l = (struct terminus_os_listener *)GetWindowLongPtrW(hwnd, GWLP_USERDATA);
+    if (l == NULL)
+        return DefWindowProcW(hwnd, msg, wp, lp);
+
+    if (msg == l->msg && l->msg != 0) {
+        /* a broadcast reaches every application: act only when it names us */
+        if (wp == (WPARAM)l->self)
+            l->fn(l->arg, TERMINUS_REASON_REQUEST);
+        return 0;
+    }
+    switch (msg) {
+    case WM_QUERYENDSESSION:
+        return TRUE; /* never veto; the data is saved at WM_ENDSESSION */
+    case WM_ENDSESSION:
+        if (wp)
+            tm_win_logoff_once(l);
+        return 0;
+    case WM_CLOSE:
+        return 0; /* only listen_stop closes this window */
+    case TM_WIN_WM_STOP:
+        DestroyWindow(hwnd);
+        return 0;
+    case WM_DESTROY:
+        PostQuitMessage(0);
+        return 0;
+    default:
+        return DefWindowProcW(hwnd, msg, wp, lp);
+    }
+}
+
+static unsigned __stdcall tm_win_listener_main(void *p)
+{
+    struct terminus_os_listener *l = p;
+    WNDCLASSEXW wc;
+    memset(&wc, 0, sizeof wc);
+    wc.cbSize = sizeof wc;
+    wc.lpfnWndProc = tm_win_wndproc;
+    wc.hInstance = l->hinst;
+    wc.lpszClassName = tm_win_class;
+    if (!RegisterClassExW(&wc) && GetLastError() != ERROR_CLASS_ALREADY_EXISTS) {
+        l->create_err = GetLastError();
+        l->failed_call = "RegisterClassExW";
+        SetEvent(l->ready);
+        return 1;
+    }
+    /* top-level (no parent, not HWND_MESSAGE) and hidden (no WS_VISIBLE) */
+    l->hwnd = CreateWindowExW(0, tm_win_class, L"terminus listener", WS_OVERLAPPED, 0, 0, 0, 0,
+                              NULL, NULL, l->hinst, l);
+    if (l->hwnd == NULL) {
+        l->create_err = GetLastError();
+        l->failed_call = "CreateWindowExW";
+        SetEvent(l->ready);
+        return 1;
+    }
+    SetEvent(l->ready);
+
+    MSG m;
+    BOOL r;
+    while ((r = GetMessageW(&m, NULL, 0, 0)) > 0) {
+        TranslateMessage(&m);
+        DispatchMessageW(&m);
+    }
+    if (IsWindow(l->hwnd))
+        DestroyWindow(l->hwnd);
+    return 0;
+}
+
+static BOOL WINAPI tm_win_console_handler(DWORD type)
+{
+    if (type != CTRL_CLOSE_EVENT && type != CTRL_LOGOFF_EVENT && type != CTRL_SHUTDOWN_EVENT)
+        return FALSE; /* Ctrl+C and Ctrl+Break keep their default handling */
+    terminus_os_listen_fn fn = NULL;
+    void *arg = NULL;
+    /* under the lock: listen_stop clears the slot under it, then waits for busy == 0,
+       so fn is never called after it returns */
+    AcquireSRWLockExclusive(&tm_win_listener_lock);
+    struct terminus_os_listener *l = tm_win_listener;
+    if (l != NULL && InterlockedExchange(&l->logoff_done, 1) == 0) {
+        fn = l->fn;
+        arg = l->arg;
+        tm_win_console_busy++;
+        tm_win_console_mine++;
+    }
+    ReleaseSRWLockExclusive(&tm_win_listener_lock);
+    if (fn == NULL)
+        return TRUE;
+    /* without the lock: fn may end in at-exit hooks that stop the listener
+       (listen_stop on this thread then does not wait for itself); `l` may be
+       freed by the time fn returns and is not used after it */
+    fn(arg, TERMINUS_REASON_LOGOFF);
+    AcquireSRWLockExclusive(&tm_win_listener_lock);
+    tm_win_console_mine--;
+    if (--tm_win_console_busy == 0)
+        WakeAllConditionVariable(&tm_win_listener_idle);
+    ReleaseSRWLockExclusive(&tm_win_listener_lock);
+    return TRUE;
+}
+
+static void tm_win_listener_free(struct terminus_os_listener *l)
+{
+    if (l->ready != NULL)
+        CloseHandle(l->ready);
+    if (l->thread != NULL)
+        CloseHandle(l->thread);
+    free(l);
+}
+
+/*
+ * Free the slot, then wait until the console handler is no longer in fn on
+ * another thread (calls on this thread are the caller's own: a hook that
+ * stops the listener from inside fn; waiting for them would never end).
+ */
+static void tm_win_listen_release_slot(struct terminus_os_listener *l)
+{
+    AcquireSRWLockExclusive(&tm_win_listener_lock);
+    if (tm_win_listener == l)
+        tm_win_listener = NULL;
+    while (tm_win_console_busy > tm_win_console_mine)
+        SleepConditionVariableSRW(&tm_win_listener_idle, &tm_win_listener_lock, INFINITE, 0);
+    ReleaseSRWLockExclusive(&tm_win_listener_lock);
+}
+
+int tm_win_listen_start(void *data, const char *message, terminus_os_listen_fn fn, void *arg,
+                        terminus_os_listener **out)
+{
+    (void)data;
+    int code = TERMINUS_OK;
+    struct terminus_os_listener *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "listen_start: out of memory");
+    l->fn = fn;
+    l->arg = arg;
+    l->self = GetCurrentProcessId();
+
+    l->msg = tm_win_register_message(message, &code);
+    if (l->msg == 0) {
+        free(l);
+        return code;
+    }
+    if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                                GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                            (LPCWSTR)(void *)tm_win_class, &l->hinst))
+        l->hinst = GetModuleHandleW(NULL);
+    l->ready = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (l->ready == NULL) {
+        code = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "CreateEventW");
+        tm_win_listener_free(l);
+        return code;
+    }
+
+    /* reserve the slot (a second listen_start now gets E_REFUSED) */
+    AcquireSRWLockExclusive(&tm_win_listener_lock);
+    if (tm_win_listener != NULL) {
+        ReleaseSRWLockExclusive(&tm_win_listener_lock);
+        tm_win_listener_free(l);
+        return terminus_os_error(TERMINUS_E_REFUSED, 0,
+                                 "listen_start: this process already has a listener");
+    }
+    tm_win_listener = l;
+    ReleaseSRWLockExclusive(&tm_win_listener_lock);
+
+    uintptr_t th = _beginthreadex(NULL, 0, tm_win_listener_main, l, 0, &l->tid);
+    if (th == 0) {
+        code = terminus_os_error(TERMINUS_E_OS, 0, "_beginthreadex(listener): cannot start");
+        tm_win_listen_release_slot(l);
+        tm_win_listener_free(l);
+        return code;
+    }
+    l->thread = (HANDLE)th;
+    WaitForSingleObject(l->ready, INFINITE);
+    if (l->hwnd == NULL) {
+        WaitForSingleObject(l->thread, INFINITE);
+        if (l->create_err == 0)
+            code = terminus_os_error(
+                TERMINUS_E_OS, 0,
+                "%s: cannot create the listener window, without an error code (under Wine "
+                "without a display, set HKCU\\Software\\Wine\\Drivers Graphics=null)",
+                l->failed_call);
+        else
+            code = tm_win_fail(TM_WIN_SITE_GENERIC, l->create_err,
+                               "%s(listener window; under Wine without a display, set "
+                               "HKCU\\Software\\Wine\\Drivers Graphics=null)",
+                               l->failed_call);
+        UnregisterClassW(tm_win_class, l->hinst);
+        tm_win_listen_release_slot(l);
+        tm_win_listener_free(l);
+        return code;
+    }
+    if (SetConsoleCtrlHandler(tm_win_console_handler, TRUE))
+        l->console_handler = 1;
+    *out = l;
+    return TERMINUS_OK;
+}
+
+void tm_win_listen_stop(void *data, terminus_os_listener *l)
+{
+    (void)data;
+    if (l == NULL)
+        return;
+    /* after this, the console handler no longer calls fn (it waits for a call in
+       progress on another thread; one on this thread is the caller's own) */
+    tm_win_listen_release_slot(l);
+    if (l->console_handler)
+        SetConsoleCtrlHandler(tm_win_console_handler, FALSE);
+    if (!PostMessageW(l->hwnd, TM_WIN_WM_STOP, 0, 0))
+        PostThreadMessageW(l->tid, WM_QUIT, 0, 0);
+    if (GetCurrentThreadId() == (DWORD)l->tid) {
+        /* from its own callback (documented as not allowed): the window still
+           uses `l` until the loop ends, so it is left allocated */
+        return;
+    }
+    WaitForSingleObject(l->thread, INFINITE);
+    UnregisterClassW(tm_win_class, l->hinst);
+    tm_win_listener_free(l);
+}

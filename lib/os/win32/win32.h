@@ -1,0 +1,94 @@
+/*
+ * lib/os/win32/win32.h: the private header of the Win32 backend.
+ *
+ * What the files of lib/os/win32 share: the translation of native errors
+ * (tm_win_fail and its call sites), the UTF-8/UTF-16 conversions, the
+ * registered message, and the members of terminus_os that backend.c puts in
+ * the table. Every name carries the prefix tm_win_ (TM_WIN_ for constants).
+ */
+#ifndef TERMINUS_OS_WIN32_H
+#define TERMINUS_OS_WIN32_H
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef UNICODE
+#define UNICODE
+#endif
+#include <windows.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "terminus/sys/os.h"
+
+/* ---------------------------------------------------------------------- */
+/* Errors and strings (backend.c)                                          */
+/* ---------------------------------------------------------------------- */
+
+/* Which call failed, for the few numbers whose meaning depends on it. */
+enum tm_win_site {
+    TM_WIN_SITE_GENERIC = 0,
+    TM_WIN_SITE_OPEN, /* OpenProcess: ERROR_INVALID_PARAMETER means "no such process" */
+    TM_WIN_SITE_WTS   /* wtsapi32: Wine's stubs may fail with GetLastError() == 0 */
+};
+
+/* The error of the call that just failed. */
+#define TM_WIN_LAST() GetLastError()
+
+/* Whether this is Wine (for messages that explain its stubs). */
+int tm_win_is_wine(void);
+
+/*
+ * Translate `err` (a GetLastError() value) from a call made at `site` into a
+ * TERMINUS_E_* code, record it with the call's description (fmt, ...), the
+ * system's message and the native number, and return the code.
+ */
+int tm_win_fail(enum tm_win_site site, DWORD err, const char *fmt, ...) TERMINUS_PRINTF(3, 4);
+
+/* UTF-8 -> UTF-16 into `out` (`cap` units). 0 on success, else a code. */
+int tm_win_wide(const char *what, const char *s, wchar_t *out, int cap);
+
+/* UTF-16 -> UTF-8 into `out` (`cap` bytes), cut at a character boundary. */
+void tm_win_narrow(const wchar_t *w, char *out, size_t cap);
+
+/* ---------------------------------------------------------------------- */
+/* Processes, wait sets and exit (process.c)                               */
+/* ---------------------------------------------------------------------- */
+
+/* The registered message for `message` (UTF-8), or 0 with the error recorded. */
+UINT tm_win_register_message(const char *message, int *code);
+
+int tm_win_process_open(void *data, terminus_pid pid, terminus_os_process **out);
+void tm_win_process_close(void *data, terminus_os_process *proc);
+int tm_win_process_status(void *data, terminus_os_process *proc, terminus_os_status *st);
+int tm_win_process_request(void *data, terminus_os_process *proc, const char *message);
+int tm_win_process_kill(void *data, terminus_os_process *proc, uint32_t exit_code);
+int tm_win_wait_open(void *data, terminus_os_process *const *procs, size_t count,
+                     terminus_os_waitset **out);
+int tm_win_wait_any(void *data, terminus_os_waitset *set, uint32_t timeout_ms, size_t *ready,
+                    size_t capacity, size_t *nready);
+void tm_win_wait_close(void *data, terminus_os_waitset *set);
+int tm_win_exit_process(void *data, uint32_t exit_code, int fast);
+
+/* ---------------------------------------------------------------------- */
+/* The listener (listener.c)                                               */
+/* ---------------------------------------------------------------------- */
+
+int tm_win_listen_start(void *data, const char *message, terminus_os_listen_fn fn, void *arg,
+                        terminus_os_listener **out);
+void tm_win_listen_stop(void *data, terminus_os_listener *l);
+
+/* ---------------------------------------------------------------------- */
+/* Logoff, servers and sessions (wts.c)                                    */
+/* ---------------------------------------------------------------------- */
+
+int tm_win_logoff(void *data, uint32_t flags);
+int tm_win_server_open(void *data, const char *name, terminus_os_server **out);
+void tm_win_server_close(void *data, terminus_os_server *s);
+int tm_win_session_list(void *data, terminus_os_server *s, terminus_os_session_fn fn, void *arg);
+int tm_win_session_current(void *data, terminus_os_server *s, uint32_t *id);
+int tm_win_session_logoff(void *data, terminus_os_server *s, uint32_t id);
+int tm_win_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uint32_t timeout_ms);
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * lib/os/win32/wts.c: logoff (ExitWindowsEx), servers and sessions (wtsapi32).
+ *
+ * Wine 8 stubs most of wtsapi32: its calls fail with
+ * ERROR_CALL_NOT_IMPLEMENTED (120), e.g. WTSLogoffSession, or fail leaving
+ * GetLastError at 0, and WTSEnumerateSessionsW lists no session at all.
+ * tm_win_fail (TM_WIN_SITE_WTS) and session_list turn each of these into
+ * TERMINUS_E_UNSUPPORTED.
+ */
+#include "win32.h"
+
+#include <wtsapi32.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "terminus/logoff.h"
+
+/* ---------------------------------------------------------------------- */
+/* Logoff                                                                  */
+/* ---------------------------------------------------------------------- */
+
+int tm_win_logoff(void *data, uint32_t flags)
+{
+    (void)data;
+    UINT how = EWX_LOGOFF;
+    if (flags & TERMINUS_LOGOFF_FORCE)
+        how |= EWX_FORCE;
+    if (flags & TERMINUS_LOGOFF_FORCE_IF_HUNG)
+        how |= EWX_FORCEIFHUNG;
+    if (!ExitWindowsEx(how, SHTDN_REASON_MAJOR_OTHER | SHTDN_REASON_MINOR_OTHER |
+                                SHTDN_REASON_FLAG_PLANNED))
+        return tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "ExitWindowsEx(EWX_LOGOFF%s%s)",
+                           (flags & TERMINUS_LOGOFF_FORCE) ? " | EWX_FORCE" : "",
+                           (flags & TERMINUS_LOGOFF_FORCE_IF_HUNG) ? " | EWX_FORCEIFHUNG" : "");
+    return TERMINUS_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Servers and sessions                                                    */
+/* ---------------------------------------------------------------------- */
+
+struct terminus_os_server {
+    HANDLE h; /* WTS_CURRENT_SERVER_HANDLE for this machine */
+    int local;
+    char name[256]; /* for messages; "" for this machine */
+};
+
+static const char *tm_win_srv_name(const terminus_os_server *s)
+{
+    return s->local ? "(this machine)" : s->name;
+}
+
+int tm_win_server_open(void *data, const char *name, terminus_os_server **out)
+{
+    (void)data;
+    terminus_os_server *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "server_open: out of memory");
+    if (name == NULL || name[0] == '\0') {
+        s->h = WTS_CURRENT_SERVER_HANDLE; /* nothing to open or close */
+        s->local = 1;
+        *out = s;
+        return TERMINUS_OK;
+    }
+    snprintf(s->name, sizeof s->name, "%s", name);
+    wchar_t wname[512];
+    int rc = tm_win_wide("WTSOpenServerW", name, wname, 512);
+    if (rc != TERMINUS_OK) {
+        free(s);
+        return rc;
+    }
+    SetLastError(0);
+    s->h = WTSOpenServerW(wname);
+    if (s->h == NULL) {
+        rc = tm_win_fail(TM_WIN_SITE_WTS, TM_WIN_LAST(), "WTSOpenServerW(\"%s\")", name);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return TERMINUS_OK;
+}
+
+void tm_win_server_close(void *data, terminus_os_server *s)
+{
+    (void)data;
+    if (s == NULL)
+        return;
+    if (!s->local)
+        WTSCloseServer(s->h);
+    free(s);
+}
+
+static int32_t tm_win_state(WTS_CONNECTSTATE_CLASS st)
+{
+    switch (st) {
+    case WTSActive:
+        return TERMINUS_SESSION_ACTIVE;
+    case WTSConnected:
+        return TERMINUS_SESSION_CONNECTED;
+    case WTSDisconnected:
+        return TERMINUS_SESSION_DISCONNECTED;
+    default:
+        return TERMINUS_SESSION_OTHER;
+    }
+}
+
+/* A string property of a session, in UTF-8; "" if it has none or cannot be read. */
+static void tm_win_session_string(HANDLE h, DWORD id, WTS_INFO_CLASS what, char *out, size_t cap)
+{
+    LPWSTR buf = NULL;
+    DWORD bytes = 0;
+    out[0] = '\0';
+    if (WTSQuerySessionInformationW(h, id, what, &buf, &bytes) && buf != NULL)
+        tm_win_narrow(buf, out, cap);
+    if (buf != NULL)
+        WTSFreeMemory(buf);
+}
+
+int tm_win_session_list(void *data, terminus_os_server *s, terminus_os_session_fn fn, void *arg)
+{
+    (void)data;
+    WTS_SESSION_INFOW *list = NULL;
+    DWORD count = 0;
+    SetLastError(0);
+    if (!WTSEnumerateSessionsW(s->h, 0, 1, &list, &count))
+        return tm_win_fail(TM_WIN_SITE_WTS, TM_WIN_LAST(), "WTSEnumerateSessionsW(%s)",
+                           tm_win_srv_name(s));
+    if (count == 0) {
+        /* Every Windows server has at least session 0 (services): an empty
+         * list is a stub's answer (Wine's), not a server with no session. */
+        if (list != NULL)
+            WTSFreeMemory(list);
+        return terminus_os_error(TERMINUS_E_UNSUPPORTED, 0,
+                                 "WTSEnumerateSessionsW(%s) listed no session, not even session 0: "
+                                 "this system does not implement it%s",
+                                 tm_win_srv_name(s),
+                                 tm_win_is_wine() ? " (Wine stubs most of wtsapi32)" : "");
+    }
+    int rc = TERMINUS_OK;
+    for (DWORD i = 0; i < count && rc == TERMINUS_OK; i++) {
+        terminus_session_info info;
+        char user[256], domain[256];
+        memset(&info, 0, sizeof info);
+        info.id = (uint32_t)list[i].SessionId;
+        info.state = tm_win_state(list[i].State);
+        tm_win_narrow(list[i].pWinStationName, info.name, sizeof info.name);
+        /* a session that went away since the enumeration just has no user */
+        tm_win_session_string(s->h, list[i].SessionId, WTSUserName, user, sizeof user);
+        if (user[0] != '\0') {
+            tm_win_session_string(s->h, list[i].SessionId, WTSDomainName, domain, sizeof domain);
+            if (domain[0] != '\0' && strlen(domain) + 1 + strlen(user) < sizeof info.user)
+                snprintf(info.user, sizeof info.user, "%s\\%s", domain, user);
+            else
+                snprintf(info.user, sizeof info.user, "%s", user);
+        }
+        rc = fn(arg, &info);
+    }
+    if (list != NULL)
+        WTSFreeMemory(list);
+    return rc;
+}
+
+int tm_win_session_current(void *data, terminus_os_server *s, uint32_t *id)
+{
+    (void)data;
+    if (!s->local)
+        return terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                 "session_current: the caller has no session on server \"%s\"",
+                                 s->name);
+    DWORD sid = 0;
+    if (!ProcessIdToSessionId(GetCurrentProcessId(), &sid))
+        return tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "ProcessIdToSessionId(%lu)",
+                           (unsigned long)GetCurrentProcessId());
+    *id = (uint32_t)sid;
+    return TERMINUS_OK;
+}
+
+int tm_win_session_logoff(void *data, terminus_os_server *s, uint32_t id)
+{
+    (void)data;
+    SetLastError(0);
+    /* bWait FALSE: returns at once; session_wait_gone does the bounded wait */
+    if (!WTSLogoffSession(s->h, (DWORD)id, FALSE))
+        return tm_win_fail(TM_WIN_SITE_WTS, TM_WIN_LAST(), "WTSLogoffSession(%s, %lu)",
+                           tm_win_srv_name(s), (unsigned long)id);
+    return TERMINUS_OK;
+}
+
+/*
+ * How long session_wait_gone sleeps between two looks. WTS has no wait with a
+ * timeout: WTSLogoffSession's bWait=TRUE blocks for as long as the logoff
+ * takes, and WTSWaitSystemEvent cannot be bounded either (only cancelled
+ * from another thread). So the session's state is polled, with a short
+ * bounded sleep, and the wait stops at the caller's timeout.
+ */
+#define TM_WIN_SESSION_POLL_MS 50u
+
+int tm_win_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uint32_t timeout_ms)
+{
+    (void)data;
+    ULONGLONG start = GetTickCount64();
+    for (;;) {
+        WTS_CONNECTSTATE_CLASS *state = NULL;
+        DWORD bytes = 0;
+        SetLastError(0);
+        if (!WTSQuerySessionInformationW(s->h, (DWORD)id, WTSConnectState, (LPWSTR *)&state,
+                                         &bytes)) {
+            DWORD err = GetLastError();
+            if (err == ERROR_CTX_WINSTATION_NOT_FOUND || err == ERROR_INVALID_PARAMETER ||
+                err == ERROR_FILE_NOT_FOUND)
+                return TERMINUS_OK; /* gone */
+            return tm_win_fail(TM_WIN_SITE_WTS, err,
+                               "WTSQuerySessionInformationW(%s, %lu, "
+                               "WTSConnectState)",
+                               tm_win_srv_name(s), (unsigned long)id);
+        }
+        int down = state != NULL && bytes >= sizeof *state && *state == WTSDown;
+        if (state != NULL)
+            WTSFreeMemory(state);
+        if (down)
+            return TERMINUS_OK;
+        ULONGLONG spent = GetTickCount64() - start;
+        if (spent >= timeout_ms)
+            return terminus_os_error(
+                TERMINUS_E_TIMEOUT, 0, "session %lu on %s is still there after %lu ms",
+                (unsigned long)id, tm_win_srv_name(s), (unsigned long)timeout_ms);
+        ULONGLONG left = timeout_ms - spent;
+        Sleep((DWORD)(left < TM_WIN_SESSION_POLL_MS ? left : TM_WIN_SESSION_POLL_MS));
+    }
+}
