@@ -163,7 +163,8 @@ struct terminus_os {
 
     /**
      * Open a server: `name` NULL is this machine; otherwise a well-formed name.
-     * @return OK; E_NOT_FOUND, E_UNAVAILABLE, E_ACCESS_DENIED, E_UNSUPPORTED, E_NO_MEMORY, E_OS
+     * @return OK; E_NOT_FOUND, E_UNAVAILABLE, E_ACCESS_DENIED, E_UNSUPPORTED, E_NO_MEMORY, E_OS;
+     *         E_INVALID for a name of the right shape that the OS still cannot read
      */
     int (*server_open)(void *data, const char *name, terminus_os_server **out);
     /** Close a server. Never fails. */
@@ -177,17 +178,18 @@ struct terminus_os {
                         void *arg);
     /**
      * The caller's own session on this server.
-     * @return OK; E_NOT_FOUND (the caller is in none, or the server is remote), E_OS
+     * @return OK; E_NOT_FOUND (the caller is in none, or the server is remote), E_UNAVAILABLE, E_OS
      */
     int (*session_current)(void *data, terminus_os_server *server, uint32_t *id);
     /**
      * Log a session off and return without waiting for it to be gone.
-     * @return OK; E_NOT_FOUND, E_ACCESS_DENIED, E_REFUSED, E_UNAVAILABLE, E_UNSUPPORTED, E_OS
+     * @return OK; E_NOT_FOUND, E_ACCESS_DENIED, E_REFUSED, E_UNAVAILABLE, E_UNSUPPORTED, E_OS;
+     *         E_INVALID when `id` is shared by two sessions (never guess which)
      */
     int (*session_logoff)(void *data, terminus_os_server *server, uint32_t id);
     /**
      * Wait until the session is gone, at most `timeout_ms` (0: only look).
-     * @return OK (gone, or never was); E_TIMEOUT; E_UNAVAILABLE, E_OS
+     * @return OK (gone, or never was); E_TIMEOUT; E_UNAVAILABLE, E_OS; E_INVALID as session_logoff
      */
     int (*session_wait_gone)(void *data, terminus_os_server *server, uint32_t id,
                              uint32_t timeout_ms);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-login.h>
@@ -28,85 +29,97 @@
 #define TM_LOGIN1_MANAGER "org.freedesktop.login1.Manager"
 #define TM_LOGIN1_SESSION "org.freedesktop.login1.Session"
 
-/* A logind id that is not a small decimal number gets an id from here up. */
-#define TM_LINUX_MAPPED_BASE 0x80000000u
-
-struct tm_linux_idmap {
-    char *lid;
-    uint32_t id;
-};
+/*
+ * A session's terminus id is a pure function of its logind id, the same in
+ * every process and on every server (include/terminus/session.h documents
+ * it for users):
+ * - a decimal number N written canonically, 1 <= N < 0x80000000: N;
+ * - "c" and a canonical N < 0x40000000 (logind's ids for sessions it makes
+ *   itself, "c1"): 0x80000000 + N;
+ * - anything else ("0", "01", "2147483648", "x"): 0xC0000000 | the 32-bit
+ *   FNV-1a hash of the id modulo 0x3FFFFFFF, so never 0xFFFFFFFF
+ *   (TERMINUS_SESSION_CURRENT) and never 0 (refused for logoff).
+ * Two logind ids may give one id (a hash collision): a logoff by that id is
+ * then refused, never guessed (tm_linux_lid_of).
+ */
+#define TM_LINUX_C_BASE    0x80000000u
+#define TM_LINUX_HASH_BASE 0xC0000000u
+#define TM_LINUX_HASH_MOD  0x3FFFFFFFu
 
 struct terminus_os_server {
     sd_bus *bus;
     int remote;
+    pid_t pid;     /* the process that opened it: sd-bus connections do not survive fork() */
     tm_mutex lock; /* sd-bus objects are not thread-safe */
-    struct tm_linux_idmap *map;
-    size_t nmap, cap;
 };
 
-/* "3" => 3; anything else (leading zero, letters, too large) => 0. */
-static uint32_t tm_linux_numeric(const char *lid)
+/* s is a decimal number below limit written canonically (digits, no leading
+ * zero; "0" alone is canonical): 1 with *v, else 0. */
+static int tm_linux_decimal(const char *s, uint32_t limit, uint32_t *v)
 {
-    uint32_t v = 0;
-    if (lid[0] < '1' || lid[0] > '9')
+    uint32_t n = 0;
+
+    if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] != '\0'))
         return 0;
-    for (const char *c = lid; *c; c++) {
-        if (*c < '0' || *c > '9' || v > (TM_LINUX_MAPPED_BASE - 1u - (uint32_t)(*c - '0')) / 10u)
+    for (const char *c = s; *c != '\0'; c++) {
+        uint32_t d = (uint32_t)(*c - '0');
+        if (*c < '0' || *c > '9' || n > (limit - 1u - d) / 10u)
             return 0;
-        v = v * 10u + (uint32_t)(*c - '0');
+        n = n * 10u + d;
     }
-    return v;
+    *v = n;
+    return 1;
 }
 
-/* The terminus id of a logind id, adding it to the map if new. Locked. */
-static int tm_linux_id_of(terminus_os_server *s, const char *lid, uint32_t *id)
+/* The terminus id of a logind id (see above). */
+static uint32_t tm_linux_id_of(const char *lid)
 {
-    uint32_t v = tm_linux_numeric(lid);
-    char *copy;
-    if (v != 0) {
-        *id = v;
-        return TERMINUS_OK;
+    uint32_t n, h = 2166136261u; /* FNV-1a, 32 bits */
+
+    if (tm_linux_decimal(lid, TM_LINUX_C_BASE, &n) && n != 0)
+        return n;
+    if (lid[0] == 'c' && tm_linux_decimal(lid + 1, TM_LINUX_HASH_BASE - TM_LINUX_C_BASE, &n))
+        return TM_LINUX_C_BASE + n;
+    for (const unsigned char *p = (const unsigned char *)lid; *p != '\0'; p++) {
+        h ^= *p;
+        h *= 16777619u;
     }
-    for (size_t i = 0; i < s->nmap; i++)
-        if (strcmp(s->map[i].lid, lid) == 0) {
-            *id = s->map[i].id;
-            return TERMINUS_OK;
-        }
-    if (s->nmap == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        struct tm_linux_idmap *m = realloc(s->map, cap * sizeof *m);
-        if (m == NULL)
-            return terminus_os_error(TERMINUS_E_NO_MEMORY, ENOMEM, "session map: out of memory");
-        s->map = m;
-        s->cap = cap;
-    }
-    copy = strdup(lid);
-    if (copy == NULL)
-        return terminus_os_error(TERMINUS_E_NO_MEMORY, ENOMEM, "session map: out of memory");
-    s->map[s->nmap].lid = copy;
-    s->map[s->nmap].id = TM_LINUX_MAPPED_BASE + (uint32_t)s->nmap;
-    *id = s->map[s->nmap].id;
-    s->nmap++;
-    return TERMINUS_OK;
+    return TM_LINUX_HASH_BASE | (h % TM_LINUX_HASH_MOD);
 }
 
-/* The logind id of a terminus id. Locked. */
-static int tm_linux_lid_of(terminus_os_server *s, uint32_t id, char *buf, size_t size)
+/*
+ * A server belongs to the process that opened it: in a child after fork()
+ * the sd-bus connection is the parent's (sd-bus answers ECHILD, and a
+ * message sent on the shared socket would mix with the parent's). Checked
+ * before the lock, which another thread of the parent may have held at
+ * fork() time. Returns OK, or E_UNAVAILABLE with a record.
+ */
+static int tm_linux_owned(const terminus_os_server *s)
 {
-    if (id != 0 && id < TM_LINUX_MAPPED_BASE) {
-        snprintf(buf, size, "%u", (unsigned)id);
+    pid_t self = getpid();
+
+    if (self == s->pid)
         return TERMINUS_OK;
-    }
-    for (size_t i = 0; i < s->nmap; i++)
-        if (s->map[i].id == id) {
-            snprintf(buf, size, "%s", s->map[i].lid);
-            return TERMINUS_OK;
-        }
-    return terminus_os_error(TERMINUS_E_NOT_FOUND, 0, "session %u: no such session on this server",
-                             (unsigned)id);
+    return terminus_os_error(TERMINUS_E_UNAVAILABLE, ECHILD,
+                             "server opened by process %ld, used in its child %ld after fork(): "
+                             "open a new one",
+                             (long)s->pid, (long)self);
 }
 
-/* Call a login1 Manager method. Returns OK or the translated error. */
+/* Record a failure as tm_linux_fail does, but with the code given. */
+static int tm_linux_fail_as(int code, int err, const sd_bus_error *e, const char *what)
+{
+    char buf[256];
+
+    if (e != NULL && sd_bus_error_is_set(e))
+        return terminus_os_error(code, err, "%s: %s: %s", what, e->name,
+                                 e->message != NULL ? e->message : "");
+    return terminus_os_error(code, err, "%s: %s (%d)", what, strerror_r(err, buf, sizeof buf), err);
+}
+
+/* Call a login1 Manager method. timeout_us 0 is sd-bus's default (25 s);
+ * with a timeout given, no answer in time is E_TIMEOUT. Returns OK or the
+ * translated error. */
 static int tm_linux_call(terminus_os_server *s, const char *method, uint64_t timeout_us,
                          sd_bus_message **reply, const char *what, const char *types, ...)
 {
@@ -125,6 +138,12 @@ static int tm_linux_call(terminus_os_server *s, const char *method, uint64_t tim
     if (r >= 0)
         r = sd_bus_call(s->bus, m, timeout_us, &e, reply);
     sd_bus_message_unref(m);
+    if (r == -ETIMEDOUT && timeout_us != 0) {
+        sd_bus_error_free(&e);
+        return terminus_os_error(TERMINUS_E_TIMEOUT, ETIMEDOUT,
+                                 "logind %s(%s): no answer within %u ms", method, what,
+                                 (unsigned)(timeout_us / 1000u));
+    }
     if (r < 0) {
         r = tm_linux_fail(-r, &e, TM_LINUX_BUS, "logind %s(%s)", method, what);
         sd_bus_error_free(&e);
@@ -137,7 +156,8 @@ int tm_linux_server_open(void *data, const char *name, terminus_os_server **out)
 {
     terminus_os_server *s;
     sd_bus_error e = SD_BUS_ERROR_NULL;
-    int r;
+    char what[300];
+    int r, code;
     (void)data;
 
     *out = NULL;
@@ -146,15 +166,20 @@ int tm_linux_server_open(void *data, const char *name, terminus_os_server **out)
         return terminus_os_error(TERMINUS_E_NO_MEMORY, ENOMEM, "server: out of memory");
     tm_mutex_init(&s->lock);
     s->remote = name != NULL;
+    s->pid = getpid();
     r = name == NULL ? sd_bus_open_system(&s->bus) : sd_bus_open_system_remote(&s->bus, name);
     if (r < 0) {
-        r = tm_linux_fail(-r, NULL, TM_LINUX_BUS, "%s(%s)",
-                          name == NULL ? "sd_bus_open_system" : "sd_bus_open_system_remote",
-                          name == NULL ? "local" : name);
-        /* a name sd-bus cannot parse is not a reachable server */
-        if (r == TERMINUS_E_OS && name != NULL)
-            r = terminus_os_error(TERMINUS_E_NOT_FOUND, terminus_error_last()->os_code, "%s",
-                                  terminus_error_last()->message);
+        snprintf(what, sizeof what, "%s(%s)",
+                 name == NULL ? "sd_bus_open_system" : "sd_bus_open_system_remote",
+                 name == NULL ? "local" : name);
+        /* sd-bus reads the name before it starts ssh: EINVAL is a name it
+         * cannot read (the core has checked the shape, so this is rare) */
+        if (r == -EINVAL && name != NULL)
+            r = terminus_os_error(TERMINUS_E_INVALID, EINVAL,
+                                  "%s: sd-bus cannot read the server name \"%s\" (%d)", what, name,
+                                  EINVAL);
+        else
+            r = tm_linux_fail(-r, NULL, TM_LINUX_BUS, "%s", what);
         tm_mutex_destroy(&s->lock);
         free(s);
         return r;
@@ -163,12 +188,12 @@ int tm_linux_server_open(void *data, const char *name, terminus_os_server **out)
     r = sd_bus_call_method(s->bus, TM_LOGIN1, TM_LOGIN1_PATH, "org.freedesktop.DBus.Peer", "Ping",
                            &e, NULL, NULL);
     if (r < 0) {
-        r = tm_linux_fail(-r, &e, TM_LINUX_BUS, "logind on %s",
-                          name == NULL ? "the system bus" : name);
+        snprintf(what, sizeof what, "logind on %s", name == NULL ? "the system bus" : name);
+        code = tm_linux_code(-r, sd_bus_error_is_set(&e) ? e.name : NULL, TM_LINUX_BUS);
         /* the bus is there but logind is not: unavailable, whatever sd-bus said */
-        if (r == TERMINUS_E_NOT_FOUND || r == TERMINUS_E_OS)
-            r = terminus_os_error(TERMINUS_E_UNAVAILABLE, terminus_error_last()->os_code, "%s",
-                                  terminus_error_last()->message);
+        if (code == TERMINUS_E_NOT_FOUND || code == TERMINUS_E_OS)
+            code = TERMINUS_E_UNAVAILABLE;
+        r = tm_linux_fail_as(code, -r, &e, what);
         sd_bus_error_free(&e);
         sd_bus_flush_close_unref(s->bus);
         tm_mutex_destroy(&s->lock);
@@ -179,16 +204,19 @@ int tm_linux_server_open(void *data, const char *name, terminus_os_server **out)
     return TERMINUS_OK;
 }
 
+/* In a child after fork(), only the memory terminus allocated is freed: the
+ * inherited connection is the parent's (sd-bus would refuse with ECHILD, and
+ * closing a remote one could stop the parent's ssh), and the lock may have
+ * been held by a thread that the child does not have. */
 void tm_linux_server_close(void *data, terminus_os_server *s)
 {
     (void)data;
     if (s == NULL)
         return;
-    sd_bus_flush_close_unref(s->bus);
-    for (size_t i = 0; i < s->nmap; i++)
-        free(s->map[i].lid);
-    free(s->map);
-    tm_mutex_destroy(&s->lock);
+    if (s->pid == getpid()) {
+        sd_bus_flush_close_unref(s->bus);
+        tm_mutex_destroy(&s->lock);
+    }
     free(s);
 }
 
@@ -217,8 +245,10 @@ static void tm_linux_entries_free(struct tm_linux_entry *v, size_t n)
     free(v);
 }
 
-/* ListSessions => a malloc'ed array of copies. Locked. */
-static int tm_linux_list(terminus_os_server *s, struct tm_linux_entry **out, size_t *count)
+/* ListSessions => a malloc'ed array of copies (timeout_us as for
+ * tm_linux_call). Locked. */
+static int tm_linux_list(terminus_os_server *s, uint64_t timeout_us, struct tm_linux_entry **out,
+                         size_t *count)
 {
     sd_bus_message *reply = NULL;
     struct tm_linux_entry *v = NULL;
@@ -227,7 +257,7 @@ static int tm_linux_list(terminus_os_server *s, struct tm_linux_entry **out, siz
 
     *out = NULL;
     *count = 0;
-    r = tm_linux_call(s, "ListSessions", 0, &reply, "", NULL);
+    r = tm_linux_call(s, "ListSessions", timeout_us, &reply, "", NULL);
     if (r != TERMINUS_OK)
         return r;
     r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "(susso)");
@@ -266,15 +296,50 @@ static int tm_linux_list(terminus_os_server *s, struct tm_linux_entry **out, siz
     return TERMINUS_OK;
 }
 
-int tm_linux_session_list(void *data, terminus_os_server *s, terminus_os_session_fn fn, void *arg)
+/*
+ * The logind id (malloc'ed, in *lid) of the one listed session whose id is
+ * id; *lid NULL when no session has it. Two sessions with that id (a hash
+ * collision) is E_INVALID: a logoff never guesses. Locked.
+ */
+static int tm_linux_lid_of(terminus_os_server *s, uint32_t id, uint64_t timeout_us, char **lid)
 {
     struct tm_linux_entry *v;
-    size_t n;
+    size_t n, at = (size_t)-1;
+    int r;
+
+    *lid = NULL;
+    r = tm_linux_list(s, timeout_us, &v, &n);
+    for (size_t i = 0; r == TERMINUS_OK && i < n; i++) {
+        if (tm_linux_id_of(v[i].lid) != id)
+            continue;
+        if (at != (size_t)-1)
+            r = terminus_os_error(
+                TERMINUS_E_INVALID, 0,
+                "logind sessions \"%s\" and \"%s\" both have the id %lu: name the "
+                "session instead",
+                v[at].lid, v[i].lid, (unsigned long)id);
+        at = i;
+    }
+    if (r == TERMINUS_OK && at != (size_t)-1) {
+        *lid = v[at].lid;
+        v[at].lid = NULL;
+    }
+    tm_linux_entries_free(v, n);
+    return r;
+}
+
+int tm_linux_session_list(void *data, terminus_os_server *s, terminus_os_session_fn fn, void *arg)
+{
+    struct tm_linux_entry *v = NULL;
+    size_t n = 0;
     int r;
     (void)data;
 
+    r = tm_linux_owned(s);
+    if (r != TERMINUS_OK)
+        return r;
     tm_mutex_lock(&s->lock);
-    r = tm_linux_list(s, &v, &n);
+    r = tm_linux_list(s, 0, &v, &n);
     for (size_t i = 0; r == TERMINUS_OK && i < n; i++) {
         terminus_session_info info;
         sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -282,9 +347,7 @@ int tm_linux_session_list(void *data, terminus_os_server *s, terminus_os_session
         int q;
 
         memset(&info, 0, sizeof info);
-        r = tm_linux_id_of(s, v[i].lid, &info.id);
-        if (r != TERMINUS_OK)
-            break;
+        info.id = tm_linux_id_of(v[i].lid);
         q = sd_bus_get_property_string(s->bus, TM_LOGIN1, v[i].path, TM_LOGIN1_SESSION, "State", &e,
                                        &state);
         if (q < 0) {
@@ -328,29 +391,39 @@ int tm_linux_session_current(void *data, terminus_os_server *s, uint32_t *id)
     char *lid;
     int r;
     (void)data;
+    r = tm_linux_owned(s);
+    if (r != TERMINUS_OK)
+        return r;
     if (s->remote)
         return terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
                                  "session_current: the caller has no session on a remote server");
     r = tm_linux_own_session(&lid);
     if (r != TERMINUS_OK)
         return r;
-    tm_mutex_lock(&s->lock);
-    r = tm_linux_id_of(s, lid, id);
-    tm_mutex_unlock(&s->lock);
+    *id = tm_linux_id_of(lid);
     free(lid);
-    return r;
+    return TERMINUS_OK;
 }
 
+/* The session is found by listing and deriving each one's id, so that an id
+ * only ever names the session it was derived from. */
 int tm_linux_session_logoff(void *data, terminus_os_server *s, uint32_t id)
 {
-    char lid[256];
+    char *lid = NULL;
     int r;
     (void)data;
+    r = tm_linux_owned(s);
+    if (r != TERMINUS_OK)
+        return r;
     tm_mutex_lock(&s->lock);
-    r = tm_linux_lid_of(s, id, lid, sizeof lid);
+    r = tm_linux_lid_of(s, id, 0, &lid);
+    if (r == TERMINUS_OK && lid == NULL)
+        r = terminus_os_error(TERMINUS_E_NOT_FOUND, 0, "logind: no session has the id %lu",
+                              (unsigned long)id);
     if (r == TERMINUS_OK)
         r = tm_linux_call(s, "TerminateSession", 0, NULL, lid, "s", lid);
     tm_mutex_unlock(&s->lock);
+    free(lid);
     return r;
 }
 
@@ -364,49 +437,48 @@ static int tm_linux_on_removed(sd_bus_message *m, void *userdata, sd_bus_error *
     struct tm_linux_gone *g = userdata;
     const char *lid = NULL, *path = NULL;
     (void)ret_error;
-    if (sd_bus_message_read(m, "so", &lid, &path) >= 0 && lid != NULL && strcmp(lid, g->lid) == 0)
+    if (g->lid != NULL && sd_bus_message_read(m, "so", &lid, &path) >= 0 && lid != NULL &&
+        strcmp(lid, g->lid) == 0)
         g->gone = 1;
     return 0;
 }
 
-/* How long GetSession may take when timeout_ms is 0 ("only look"): a look
- * needs one round trip to logind, which 0 cannot bound; past this, the
- * session counts as not seen gone (E_TIMEOUT). */
+/* How long the look (ListSessions) may take when timeout_ms is 0 ("only
+ * look"): a look needs one round trip to logind, which 0 cannot bound; past
+ * this, the session counts as not seen gone (E_TIMEOUT). */
 #define TM_LINUX_LOOK_US 100000u
 
 /*
  * Bounded by timeout_ms: every bus call here gets at most the time that is
  * left (at least 1 ms), so the whole wait overruns timeout_ms by no more than
  * a few ms (timeout_ms 0: by at most TM_LINUX_LOOK_US). A logind that does not
- * answer GetSession in time gives E_TIMEOUT (the session was not seen gone
+ * answer ListSessions in time gives E_TIMEOUT (the session was not seen gone
  * within the bound). s->lock is held for the whole wait, as for every call
  * on this server's bus connection (sd-bus is not thread-safe): other calls
  * on the same server wait behind it, at most timeout_ms.
  */
 int tm_linux_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uint32_t timeout_ms)
 {
-    char lid[256];
+    char *lid = NULL;
     struct tm_linux_gone g;
     sd_bus_slot *slot = NULL;
-    sd_bus_message *m = NULL, *reply = NULL;
-    sd_bus_error e = SD_BUS_ERROR_NULL;
     uint64_t deadline = tm_linux_now_us() + (uint64_t)timeout_ms * 1000u;
     uint64_t call_us;
     int r;
     (void)data;
 
+    r = tm_linux_owned(s);
+    if (r != TERMINUS_OK)
+        return r;
     tm_mutex_lock(&s->lock);
-    r = tm_linux_lid_of(s, id, lid, sizeof lid);
-    if (r != TERMINUS_OK) {
-        tm_mutex_unlock(&s->lock);
-        return TERMINUS_OK; /* never was */
-    }
-    g.lid = lid;
+    g.lid = NULL;
     g.gone = 0;
-    /* Subscribe first, then look: a removal in between is not missed. The
-     * AddMatch is sent without waiting for its reply (which could take the
-     * bus's default 25 s): the bus daemon handles this connection's messages
-     * in order, so the match is in place before GetSession reaches logind. */
+    /* Subscribe first, then look: a removal in between is not missed (its
+     * signal waits in the connection's queue until sd_bus_process below,
+     * when g.lid is known). The AddMatch is sent without waiting for its
+     * reply (which could take the bus's default 25 s): the bus daemon handles
+     * this connection's messages in order, so the match is in place before
+     * ListSessions reaches logind. */
     r = sd_bus_match_signal_async(s->bus, &slot, NULL, TM_LOGIN1_PATH, TM_LOGIN1_MANAGER,
                                   "SessionRemoved", tm_linux_on_removed, NULL, &g);
     if (r < 0) {
@@ -422,28 +494,10 @@ int tm_linux_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, u
         if (call_us < 1000u)
             call_us = 1000u;
     }
-    r = sd_bus_message_new_method_call(s->bus, &m, TM_LOGIN1, TM_LOGIN1_PATH, TM_LOGIN1_MANAGER,
-                                       "GetSession");
-    if (r >= 0)
-        r = sd_bus_message_append(m, "s", lid);
-    if (r >= 0)
-        r = sd_bus_call(s->bus, m, call_us, &e, &reply);
-    sd_bus_message_unref(m);
-    sd_bus_message_unref(reply);
-    if (r == -ETIMEDOUT) {
-        r = terminus_os_error(TERMINUS_E_TIMEOUT, ETIMEDOUT,
-                              "logind: no answer about session %s within %u ms", lid,
-                              (unsigned)(call_us / 1000u));
-        sd_bus_error_free(&e);
-        goto done;
-    }
-    if (r < 0) {
-        r = tm_linux_fail(-r, &e, TM_LINUX_BUS, "logind GetSession(%s)", lid);
-        sd_bus_error_free(&e);
-        if (r == TERMINUS_E_NOT_FOUND)
-            r = TERMINUS_OK; /* gone already */
-        goto done;
-    }
+    r = tm_linux_lid_of(s, id, call_us, &lid);
+    if (r != TERMINUS_OK || lid == NULL)
+        goto done; /* OK with no lid: gone already, or never was */
+    g.lid = lid;
     for (;;) {
         uint64_t now;
         do
@@ -473,6 +527,7 @@ int tm_linux_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, u
 done:
     sd_bus_slot_unref(slot);
     tm_mutex_unlock(&s->lock);
+    free(lid);
     return r;
 }
 
