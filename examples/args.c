@@ -18,19 +18,18 @@ const char logoff_usage[] =
     "                      (-v on Linux).\n"
     "  /?                  Shows this information (--help on Linux).\n";
 
-const char tkill_usage[] =
-    "Asks processes to leave, and kills them only after a grace period.\n"
-    "\n"
-    "TKILL [/F] [/GRACE:ms] [/NOWAIT] pid...\n"
-    "\n"
-    "  /F          Kill at once, without asking (-f, --force).\n"
-    "  /GRACE:ms   How long the processes have to leave after the request\n"
-    "              (--grace ms); default 5000.\n"
-    "  /NOWAIT     Ask and return: never kill, do not wait (--nowait).\n"
-    "  /?          Shows this information (-h, --help).\n"
-    "\n"
-    "Exit code: 0 when every process ended (or was asked, with /NOWAIT),\n"
-    "1 when any could not be ended, 2 for bad usage.\n";
+const char tkill_usage[] = "Asks processes to leave, and kills them only after a grace period.\n"
+                           "\n"
+                           "TKILL [/F] [/GRACE:ms] [/NOWAIT] pid...\n"
+                           "\n"
+                           "  /F          Kill at once, without asking (-f, --force).\n"
+                           "  /GRACE:ms   How long the processes have to leave after the request\n"
+                           "              (--grace ms); default 5000.\n"
+                           "  /NOWAIT     Ask and return: never kill, do not wait (--nowait).\n"
+                           "  /?          Shows this information (-h, --help).\n"
+                           "\n"
+                           "Exit code: 0 when every process ended (or was asked, with /NOWAIT),\n"
+                           "1 when any could not be ended, 2 for bad usage.\n";
 
 int args_done(int parsed, const char *usage, const char *prefix, const char *err, int bad_exit)
 {
@@ -78,24 +77,47 @@ static int is_help(const char *a)
 
 /*
  * The server option of logoff and sessions at argv[*i]: /server:NAME,
- * --server=NAME or --server NAME. Returns 1 when it was one (*server set,
- * *i moved past it), 0 when it was not, ARGS_ERROR (with err) when malformed.
+ * --server=NAME or --server NAME (the option's name in any case). Returns 1
+ * when it was one (*server set, *i moved past it), 0 when it was not,
+ * ARGS_ERROR (with err) when malformed. The name must be there, not empty
+ * (the library reads "" as this machine: `logoff --server "" 5` must not log
+ * off the local session 5) and not an option (`--server /v` must not take
+ * /v as the server).
  */
 static int server_opt(int argc, char **argv, int *i, const char **server, char *err, size_t errsize)
 {
     const char *a = argv[*i], *v;
+    int joined = 1;
 
-    if ((v = after(a, "/server:")) != NULL || (v = after(a, "--server=")) != NULL) {
-        if (*v == '\0')
-            return err_set(err, errsize, "missing server name in '%s'", a);
-        *server = v;
-        return 1;
+    if ((v = after(a, "/server:")) == NULL && (v = after(a, "--server=")) == NULL) {
+        if (!is(a, "--server"))
+            return 0;
+        if (*i + 1 >= argc || argv[*i + 1] == NULL)
+            return err_set(err, errsize, "%s needs a server name (leave it out for this machine)",
+                           a);
+        v = argv[*i + 1];
+        joined = 0;
     }
-    if (!is(a, "--server"))
-        return 0;
-    if (*i + 1 >= argc || argv[*i + 1] == NULL)
-        return err_set(err, errsize, "%s needs a server name", a);
-    *server = argv[++*i];
+    if (*v == '\0') {
+        if (joined)
+            return err_set(err, errsize,
+                           "missing server name in '%s' (leave the option out for this machine)",
+                           a);
+        return err_set(err, errsize,
+                       "%s needs a server name, not an empty one (leave it out for this machine)",
+                       a);
+    }
+    if (*v == '-' || *v == '/') {
+        if (joined)
+            return err_set(err, errsize, "server name in '%s' starts like an option ('-' or '/')",
+                           a);
+        if (err != NULL && errsize > 0)
+            snprintf(err, errsize, "%s needs a server name, not the option '%s'", a, v);
+        return ARGS_ERROR;
+    }
+    *server = v;
+    if (!joined)
+        ++*i;
     return 1;
 }
 
@@ -137,7 +159,8 @@ int logoff_parse(int argc, char **argv, logoff_args *out, char *err, size_t errs
             return err_set(err, errsize, "Invalid parameter(s): '%s'", a);
         } else {
             if (out->session != NULL)
-                return err_set(err, errsize, "Invalid parameter(s): more than one session ('%s')", a);
+                return err_set(err, errsize, "Invalid parameter(s): more than one session ('%s')",
+                               a);
             out->session = a;
         }
     }
@@ -161,7 +184,8 @@ int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsiz
             out->nowait = 1;
         } else if ((v = after(a, "/grace:")) != NULL || (v = after(a, "--grace=")) != NULL) {
             if (!parse_u32(v, &out->grace_ms))
-                return err_set(err, errsize, "bad grace period in '%s' (milliseconds, 0 to 4294967295)", a);
+                return err_set(err, errsize,
+                               "bad grace period in '%s' (milliseconds, 0 to 4294967295)", a);
         } else if (is(a, "--grace")) {
             if (i + 1 >= argc || argv[i + 1] == NULL || !parse_u32(argv[i + 1], &out->grace_ms))
                 return err_set(err, errsize, "%s needs milliseconds (0 to 4294967295)", a);
