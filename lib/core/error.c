@@ -8,7 +8,8 @@
 #include "core.h"
 
 /* Tie the list to the contract's numbers: each entry must be the next code. */
-enum { TM_CODE_COUNT = 0
+enum {
+    TM_CODE_COUNT = 0
 #define TM_COUNT(code, msg) +1
     TERMINUS_ERROR_MAP(TM_COUNT)
 #undef TM_COUNT
@@ -18,7 +19,9 @@ _Static_assert(TM_CODE_COUNT == 1 - TERMINUS_E_LAST, "TERMINUS_ERROR_MAP lists e
 const char *terminus_strerror(int code)
 {
     switch (code) {
-#define TM_STR(c, msg) case c: return msg;
+#define TM_STR(c, msg)                                                                             \
+    case c:                                                                                        \
+        return msg;
         TERMINUS_ERROR_MAP(TM_STR)
 #undef TM_STR
     default:
@@ -29,7 +32,9 @@ const char *terminus_strerror(int code)
 const char *terminus_error_name(int code)
 {
     switch (code) {
-#define TM_NAME(c, msg) case c: return #c;
+#define TM_NAME(c, msg)                                                                            \
+    case c:                                                                                        \
+        return #c;
         TERMINUS_ERROR_MAP(TM_NAME)
 #undef TM_NAME
     default:
@@ -44,7 +49,7 @@ const char *terminus_version(void)
 
 typedef struct tm_record {
     terminus_error pub;
-    unsigned serial;     /* moves on every write: tells a fresh record from an old one */
+    unsigned serial; /* moves on every write: tells a fresh record from an old one */
     char buf[512];
 } tm_record;
 
