@@ -31,8 +31,8 @@ static int server_name_check(const char *fn, const char *name)
     if (at != NULL && strchr(host, '@') != NULL)
         return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": more than one '@'", fn, name);
     if (at != NULL && (strpbrk(name, ":[]/") != NULL && strpbrk(name, ":[]/") < at))
-        return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": the user has a ':', '[', ']' or '/'",
-                       fn, name);
+        return tm_fail(TERMINUS_E_INVALID,
+                       "%s: server name \"%s\": the user has a ':', '[', ']' or '/'", fn, name);
     if (host[0] == '\0')
         return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": no host%s", fn, name,
                        at != NULL ? " after '@'" : "");
@@ -41,16 +41,16 @@ static int server_name_check(const char *fn, const char *name)
         if (end == NULL)
             return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": '[' without ']'", fn, name);
         if (end == host + 1)
-            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": nothing between '[' and ']'",
-                           fn, name);
+            return tm_fail(TERMINUS_E_INVALID,
+                           "%s: server name \"%s\": nothing between '[' and ']'", fn, name);
         for (const char *p = host + 1; p < end; p++) {
             if (strchr("0123456789abcdefABCDEF:.", *p) == NULL)
                 return tm_fail(TERMINUS_E_INVALID,
                                "%s: server name \"%s\": '%c' in an IPv6 address", fn, name, *p);
         }
         if (end[1] != '\0' && end[1] != ':')
-            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": text after ']' is not ':port'",
-                           fn, name);
+            return tm_fail(TERMINUS_E_INVALID,
+                           "%s: server name \"%s\": text after ']' is not ':port'", fn, name);
         if (end[1] == ':')
             port = end + 2;
     } else {
@@ -60,7 +60,8 @@ static int server_name_check(const char *fn, const char *name)
             return tm_fail(TERMINUS_E_INVALID,
                            "%s: server name \"%s\": '[', ']' or '/' in the host name", fn, name);
         if (colon == host)
-            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": no host before ':'", fn, name);
+            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": no host before ':'", fn,
+                           name);
         if (colon != NULL && strchr(colon + 1, ':') != NULL)
             return tm_fail(TERMINUS_E_INVALID,
                            "%s: server name \"%s\": more than one ':' (write an IPv6 address as "
@@ -73,18 +74,20 @@ static int server_name_check(const char *fn, const char *name)
         unsigned long v = 0;
 
         if (port[0] == '\0')
-            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": no port after ':'", fn, name);
+            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": no port after ':'", fn,
+                           name);
         for (const char *p = port; *p != '\0'; p++) {
             if (*p < '0' || *p > '9')
-                return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": port \"%s\" is not a number",
-                               fn, name, port);
+                return tm_fail(TERMINUS_E_INVALID,
+                               "%s: server name \"%s\": port \"%s\" is not a number", fn, name,
+                               port);
             v = v * 10 + (unsigned long)(*p - '0');
             if (v > 65535)
                 break;
         }
         if (v == 0 || v > 65535)
-            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": port %s is not in 1..65535", fn,
-                           name, port);
+            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": port %s is not in 1..65535",
+                           fn, name, port);
     }
     return TERMINUS_OK;
 }
@@ -265,8 +268,8 @@ static int parse_id(const char *fn, const char *spec, uint32_t *id)
     for (const char *p = spec; *p != '\0'; p++) {
         v = v * 10 + (uint64_t)(*p - '0');
         if (v >= TERMINUS_SESSION_CURRENT)
-            return tm_fail(TERMINUS_E_INVALID, "%s: session id \"%s\" is out of range (below %lu)", fn,
-                           spec, (unsigned long)TERMINUS_SESSION_CURRENT);
+            return tm_fail(TERMINUS_E_INVALID, "%s: session id \"%s\" is out of range (below %lu)",
+                           fn, spec, (unsigned long)TERMINUS_SESSION_CURRENT);
     }
     if (spec[0] == '0' && spec[1] != '\0')
         return 0; /* "01" is not how an id is written: a name */
@@ -277,7 +280,7 @@ static int parse_id(const char *fn, const char *spec, uint32_t *id)
 /* The index of the session that spec names in l, or -1 with a record. */
 static long find(const char *fn, const tm_list *l, const char *spec, int numeric, uint32_t want)
 {
-    const size_t full = sizeof ((terminus_session_info *)0)->name - 1;
+    const size_t full = sizeof((terminus_session_info *)0)->name - 1;
     long by_id = -1, by_name = -1;
 
     for (size_t i = 0; i < l->count; i++) {
@@ -295,16 +298,17 @@ static long find(const char *fn, const tm_list *l, const char *spec, int numeric
     }
     if (by_id >= 0 && by_name >= 0 && by_id != by_name)
         return tm_fail(TERMINUS_E_INVALID,
-                       "%s: \"%s\" is the id of session \"%s\" and the name of session %lu",
-                       fn, spec, l->items[by_id].name, (unsigned long)l->items[by_name].id),
+                       "%s: \"%s\" is the id of session \"%s\" and the name of session %lu", fn,
+                       spec, l->items[by_id].name, (unsigned long)l->items[by_name].id),
                -1;
     if (by_id >= 0)
         return by_id;
     if (by_name >= 0 && strlen(l->items[by_name].name) >= full)
-        return tm_fail(TERMINUS_E_INVALID,
-                       "%s: session %lu's name is %lu bytes, the most a name can hold, and may have "
-                       "been cut from a longer one: name it by its id",
-                       fn, (unsigned long)l->items[by_name].id, (unsigned long)full),
+        return tm_fail(
+                   TERMINUS_E_INVALID,
+                   "%s: session %lu's name is %lu bytes, the most a name can hold, and may have "
+                   "been cut from a longer one: name it by its id",
+                   fn, (unsigned long)l->items[by_name].id, (unsigned long)full),
                -1;
     if (by_name < 0)
         return tm_fail(TERMINUS_E_NOT_FOUND, "%s: no session has the %s \"%s\"", fn,
@@ -327,7 +331,7 @@ int terminus_session_resolve(terminus_server *server, const char *spec, uint32_t
         return tm_fail(TERMINUS_E_INVALID, "%s: id is NULL", fn);
     if (spec == NULL)
         return current(server, fn, id);
-    rc = tm_check_string(fn, "spec", spec, sizeof ((terminus_session_info *)0)->name - 1, 1);
+    rc = tm_check_string(fn, "spec", spec, sizeof((terminus_session_info *)0)->name - 1, 1);
     if (rc != TERMINUS_OK)
         return rc;
     numeric = parse_id(fn, spec, &want);
@@ -343,7 +347,8 @@ int terminus_session_resolve(terminus_server *server, const char *spec, uint32_t
     return at >= 0 ? TERMINUS_OK : terminus_error_last()->code;
 }
 
-int terminus_session_logoff(terminus_server *server, uint32_t id, uint32_t flags, uint32_t timeout_ms)
+int terminus_session_logoff(terminus_server *server, uint32_t id, uint32_t flags,
+                            uint32_t timeout_ms)
 {
     static const char fn[] = "terminus_session_logoff";
     const terminus_os *os;
@@ -366,8 +371,8 @@ int terminus_session_logoff(terminus_server *server, uint32_t id, uint32_t flags
             return rc;
     }
     if (id == 0)
-        return tm_fail(TERMINUS_E_REFUSED, "%s: session 0 is the services' session and is never logged off",
-                       fn);
+        return tm_fail(TERMINUS_E_REFUSED,
+                       "%s: session 0 is the services' session and is never logged off", fn);
     mark = tm_error_mark();
     rc = os->session_logoff(os->data, server->os_server, id);
     if (rc != TERMINUS_OK)
