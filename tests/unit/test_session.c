@@ -14,11 +14,12 @@ static void setup(fx *f)
     REQUIRE_RC(terminus_fake_session_add(f->fake, "srv1", 0, TERMINUS_SESSION_OTHER, "Services", "",
                                          TERMINUS_FAKE_SESSION_ENDS, 0),
                TERMINUS_OK);
-    REQUIRE_RC(terminus_fake_session_add(f->fake, "srv1", 1, TERMINUS_SESSION_ACTIVE, "Console", "alice",
-                                         TERMINUS_FAKE_SESSION_ENDS, 300),
+    REQUIRE_RC(terminus_fake_session_add(f->fake, "srv1", 1, TERMINUS_SESSION_ACTIVE, "Console",
+                                         "alice", TERMINUS_FAKE_SESSION_ENDS, 300),
                TERMINUS_OK);
-    REQUIRE_RC(terminus_fake_session_add(f->fake, "srv1", 12, TERMINUS_SESSION_DISCONNECTED, "RDP-Tcp#3",
-                                         "DOMAIN\\bob", TERMINUS_FAKE_SESSION_HANGS, 0),
+    REQUIRE_RC(terminus_fake_session_add(f->fake, "srv1", 12, TERMINUS_SESSION_DISCONNECTED,
+                                         "RDP-Tcp#3", "DOMAIN\\bob", TERMINUS_FAKE_SESSION_HANGS,
+                                         0),
                TERMINUS_OK);
     REQUIRE_RC(terminus_fake_session_add(f->fake, "srv1", 7, TERMINUS_SESSION_CONNECTED, "c2", "",
                                          TERMINUS_FAKE_SESSION_DENIED, 0),
@@ -90,8 +91,9 @@ static void open_unknown_and_unreachable(void)
 
 static void open_malformed(void)
 {
-    static const char *const bad[] = { "a b", " srv1", "srv1 ", "a\x01", "a\tb", "srv\n", "a\x7f",
-                                       "\xff", "srv\xc3", "\xc0\xaf", "\xed\xa0\x80" };
+    static const char *const bad[] = { "a b",     " srv1",    "srv1 ",       "a\x01",
+                                       "a\tb",    "srv\n",    "a\x7f",       "\xff",
+                                       "srv\xc3", "\xc0\xaf", "\xed\xa0\x80" };
     terminus_server *s = NULL;
     char big[300];
     size_t i;
@@ -117,7 +119,8 @@ static void open_malformed(void)
     fx_close(&f);
 }
 
-static const terminus_session_info *find(const terminus_session_info *list, size_t count, uint32_t id)
+static const terminus_session_info *find(const terminus_session_info *list, size_t count,
+                                         uint32_t id)
 {
     size_t i;
 
@@ -244,7 +247,8 @@ static void list_failure(void)
 
     setup(&f);
     s = open_server(&f, "srv1");
-    REQUIRE_RC(terminus_fake_fail(f.fake, "session_list", 1, 0, TERMINUS_E_UNAVAILABLE, 1722), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_fail(f.fake, "session_list", 1, 0, TERMINUS_E_UNAVAILABLE, 1722),
+               TERMINUS_OK);
     CHECK_RC(terminus_session_list(s, &list, &count), TERMINUS_E_UNAVAILABLE);
     CHECK_EQ(terminus_error_last()->os_code, 1722);
     CHECK(fx_has_message());
@@ -276,7 +280,8 @@ static void resolve_ids_and_names(void)
     setup(&f);
     s = open_server(&f, "srv1");
     expect_resolve(s, "12", TERMINUS_OK, 12);
-    expect_resolve(s, "0012", TERMINUS_E_NOT_FOUND, 0); /* "0012" is no way to write an id: a name */
+    expect_resolve(s, "0012", TERMINUS_E_NOT_FOUND,
+                   0); /* "0012" is no way to write an id: a name */
     expect_resolve(s, "1", TERMINUS_OK, 1);
     expect_resolve(s, "0", TERMINUS_OK, 0);
     expect_resolve(s, "7", TERMINUS_OK, 7);
@@ -302,8 +307,8 @@ static void resolve_ascii_case_only(void)
     fx f;
 
     setup(&f);
-    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv1", 20, TERMINUS_SESSION_ACTIVE, "caf\xc3\xa9", "",
-                                         TERMINUS_FAKE_SESSION_ENDS, 0),
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv1", 20, TERMINUS_SESSION_ACTIVE, "caf\xc3\xa9",
+                                         "", TERMINUS_FAKE_SESSION_ENDS, 0),
                TERMINUS_OK);
     s = open_server(&f, "srv1");
     expect_resolve(s, "caf\xc3\xa9", TERMINUS_OK, 20);
@@ -315,9 +320,10 @@ static void resolve_ascii_case_only(void)
 
 static void resolve_malformed(void)
 {
-    static const char *const bad[] = { "", "4294967295", "99999999999", "4294967296",
-                                       "00000000000000000000000000004294967295", "\xff", "a\x01",
-                                       "Con\tsole", "\xc0\xaf", "\xed\xa0\x80" };
+    static const char *const bad[] = {
+        "",     "4294967295", "99999999999", "4294967296", "00000000000000000000000000004294967295",
+        "\xff", "a\x01",      "Con\tsole",   "\xc0\xaf",   "\xed\xa0\x80"
+    };
     terminus_server *s;
     char big[80];
     uint32_t id = 0;
@@ -406,7 +412,8 @@ static void logoff_current(void)
                                          TERMINUS_FAKE_SESSION_ENDS, 100),
                TERMINUS_OK);
     REQUIRE_RC(terminus_fake_set_current_session(f.fake, 3), TERMINUS_OK);
-    CHECK_RC(terminus_session_logoff(s, TERMINUS_SESSION_CURRENT, TERMINUS_SESSION_WAIT, 1000), TERMINUS_OK);
+    CHECK_RC(terminus_session_logoff(s, TERMINUS_SESSION_CURRENT, TERMINUS_SESSION_WAIT, 1000),
+             TERMINUS_OK);
     CHECK_EQ(fx_calls(&f, "session_logoff"), 1);
     CHECK_EQ(terminus_fake_session_exists(f.fake, "", 3), 0);
     CHECK_EQ(terminus_fake_now_us(f.fake), 100000);
@@ -515,7 +522,8 @@ static void logoff_unknown_id(void)
 
 static void logoff_bad_flags(void)
 {
-    static const uint32_t bad[] = { 0x2, 0x4, 0x80000000u, TERMINUS_SESSION_WAIT | 0x10, UINT32_MAX };
+    static const uint32_t bad[] = { 0x2, 0x4, 0x80000000u, TERMINUS_SESSION_WAIT | 0x10,
+                                    UINT32_MAX };
     terminus_server *s;
     size_t i;
     fx f;
@@ -555,9 +563,200 @@ static void resolve_then_logoff(void)
     fx_close(&f);
 }
 
-HARNESS_MAIN(T(open_local), T(open_named), T(open_unknown_and_unreachable), T(open_malformed), T(list_sessions),
-             T(list_empty), T(list_long_fields), T(list_bad_arguments), T(list_failure),
-             T(resolve_ids_and_names), T(resolve_ascii_case_only), T(resolve_malformed), T(resolve_current),
-             T(logoff_session_zero_refused), T(logoff_current), T(logoff_wait_ends), T(logoff_wait_too_slow),
-             T(logoff_no_wait), T(logoff_hangs_times_out), T(logoff_denied), T(logoff_unknown_id),
-             T(logoff_bad_flags), T(resolve_then_logoff))
+/*
+ * A server name is [user@]host[:port], an IPv6 address in brackets: a
+ * malformed one is E_INVALID with a message naming the fault, and the OS is
+ * not asked (lib/core/session.c, server_name_check).
+ */
+static void server_name_shape_refused(void)
+{
+    static const struct {
+        const char *name, *fault;
+    } bad[] = {
+        { "host:", "no port after ':'" },
+        { "user@", "no host after '@'" },
+        { "[::1", "'[' without ']'" },
+        { "host:22:33", "more than one ':'" },
+        { "@host", "no user before '@'" },
+        { "[::1]:0", "port 0 is not in 1..65535" },
+        { "h:65536", "port 65536 is not in 1..65535" },
+    };
+    terminus_server *s = NULL;
+    size_t i;
+    fx f;
+
+    setup(&f);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        terminus_error_clear();
+        CHECK_RC(terminus_server_open(f.ctx, bad[i].name, &s), TERMINUS_E_INVALID);
+        CHECK(s == NULL);
+        CHECK_ERROR(TERMINUS_E_INVALID, bad[i].fault);
+        CHECK_ERROR(TERMINUS_E_INVALID, bad[i].name);
+    }
+    CHECK_EQ(terminus_fake_call_count(f.fake, NULL), 0);
+    fx_close(&f);
+}
+
+/* Well-formed names reach the backend's server_open as they are. */
+static void server_name_shape_accepted(void)
+{
+    static const char *const good[] = { "user@host:22", "[::1]:2222", "host" };
+    terminus_server *s;
+    char entry[64];
+    size_t i;
+    fx f;
+
+    setup(&f);
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        REQUIRE_RC(terminus_fake_server_add(f.fake, good[i], 1), TERMINUS_OK);
+        s = open_server(&f, good[i]);
+        snprintf(entry, sizeof entry, "server_open(\"%s\")", good[i]);
+        CHECK(fx_log_contains(&f, entry));
+        terminus_server_close(s);
+    }
+    CHECK_EQ(fx_calls(&f, "server_open"), 3);
+    fx_close(&f);
+}
+
+/* "01" is a name, not the id 1: a session named "01" is found, and with no
+ * such session the spec finds nothing (never session 1). */
+static void resolve_leading_zero_is_name(void)
+{
+    terminus_server *s;
+    fx f;
+
+    setup(&f);
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv1", 40, TERMINUS_SESSION_ACTIVE, "01", "",
+                                         TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    s = open_server(&f, "srv1");
+    expect_resolve(s, "01", TERMINUS_OK, 40);
+    expect_resolve(s, "001", TERMINUS_E_NOT_FOUND, 0);
+    expect_resolve(s, "07", TERMINUS_E_NOT_FOUND, 0);
+    expect_resolve(s, "1", TERMINUS_OK, 1);
+    terminus_server_close(s);
+    fx_close(&f);
+}
+
+/* Digits name the session with that id if there is one, else the session
+ * with that name (a logind id such as "2147483648"); a spec that is one
+ * session's id and another's name is refused, naming both. */
+static void resolve_id_or_name_ambiguity(void)
+{
+    terminus_server *s;
+    fx f;
+
+    setup(&f);
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv1", 0xC0000123u, TERMINUS_SESSION_ACTIVE,
+                                         "2147483648", "", TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv1", 50, TERMINUS_SESSION_ACTIVE, "12", "",
+                                         TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv1", 51, TERMINUS_SESSION_ACTIVE, "51", "",
+                                         TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    s = open_server(&f, "srv1");
+    expect_resolve(s, "2147483648", TERMINUS_OK, 0xC0000123u);
+    /* "12" is session 12's id and session 50's name */
+    expect_resolve(s, "12", TERMINUS_E_INVALID, 0);
+    CHECK_ERROR(TERMINUS_E_INVALID, "RDP-Tcp#3");
+    CHECK_ERROR(TERMINUS_E_INVALID, "session 50");
+    /* "51" is session 51's id and its own name: no doubt */
+    expect_resolve(s, "51", TERMINUS_OK, 51);
+    terminus_server_close(s);
+    fx_close(&f);
+}
+
+/* A name of the full 63 bytes may have been cut from a longer one: a match
+ * on it is refused; the session is named by its id. */
+static void resolve_full_name_refused(void)
+{
+    char name[64];
+    terminus_server *s;
+    fx f;
+
+    memset(name, 'n', 63);
+    name[63] = '\0';
+    setup(&f);
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv1", 60, TERMINUS_SESSION_ACTIVE, name, "",
+                                         TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    s = open_server(&f, "srv1");
+    expect_resolve(s, name, TERMINUS_E_INVALID, 0);
+    CHECK_ERROR(TERMINUS_E_INVALID, "by its id");
+    expect_resolve(s, "60", TERMINUS_OK, 60);
+    name[62] = '\0'; /* 62 bytes cannot have been cut: no such session */
+    expect_resolve(s, name, TERMINUS_E_NOT_FOUND, 0);
+    terminus_server_close(s);
+    fx_close(&f);
+}
+
+/* The fake's table, with a session_list that reports the sessions named
+ * "twin..." under one id, 9, as a backend whose derived ids collide would. */
+static const terminus_os *twin_inner;
+
+struct twin_arg {
+    terminus_os_session_fn fn;
+    void *arg;
+};
+
+static int twin_each(void *arg, const terminus_session_info *info)
+{
+    struct twin_arg *t = arg;
+    terminus_session_info copy = *info;
+
+    if (strncmp(copy.name, "twin", 4) == 0)
+        copy.id = 9;
+    return t->fn(t->arg, &copy);
+}
+
+static int twin_list(void *data, terminus_os_server *server, terminus_os_session_fn fn, void *arg)
+{
+    struct twin_arg t;
+
+    t.fn = fn;
+    t.arg = arg;
+    return twin_inner->session_list(data, server, twin_each, &t);
+}
+
+/* An id that two sessions share names neither: refused, naming both. */
+static void resolve_shared_id_refused(void)
+{
+    terminus_os table;
+    terminus_ctx *ctx = NULL;
+    terminus_server *s = NULL;
+    fx f;
+
+    setup(&f);
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv1", 21, TERMINUS_SESSION_ACTIVE, "twin-a", "",
+                                         TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv1", 22, TERMINUS_SESSION_ACTIVE, "twin-b", "",
+                                         TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    twin_inner = terminus_fake_os(f.fake);
+    table = *twin_inner;
+    table.session_list = twin_list;
+    REQUIRE_RC(terminus_ctx_new(&ctx, &table), TERMINUS_OK);
+    REQUIRE_RC(terminus_server_open(ctx, "srv1", &s), TERMINUS_OK);
+    expect_resolve(s, "9", TERMINUS_E_INVALID, 0);
+    CHECK_ERROR(TERMINUS_E_INVALID, "twin-a");
+    CHECK_ERROR(TERMINUS_E_INVALID, "twin-b");
+    CHECK_ERROR(TERMINUS_E_INVALID, "name the session");
+    expect_resolve(s, "twin-b", TERMINUS_OK, 9);
+    expect_resolve(s, "1", TERMINUS_OK, 1);
+    terminus_server_close(s);
+    terminus_ctx_free(ctx);
+    fx_close(&f);
+}
+
+HARNESS_MAIN(T(open_local), T(open_named), T(open_unknown_and_unreachable), T(open_malformed),
+             T(list_sessions), T(list_empty), T(list_long_fields), T(list_bad_arguments),
+             T(list_failure), T(resolve_ids_and_names), T(resolve_ascii_case_only),
+             T(resolve_malformed), T(resolve_current), T(logoff_session_zero_refused),
+             T(logoff_current), T(logoff_wait_ends), T(logoff_wait_too_slow), T(logoff_no_wait),
+             T(logoff_hangs_times_out), T(logoff_denied), T(logoff_unknown_id), T(logoff_bad_flags),
+             T(resolve_then_logoff), T(server_name_shape_refused), T(server_name_shape_accepted),
+             T(resolve_leading_zero_is_name), T(resolve_id_or_name_ambiguity),
+             T(resolve_full_name_refused), T(resolve_shared_id_refused))
