@@ -14,7 +14,37 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-login.h>
 
-#define MAPPED 0x80000000u
+/*
+ * The terminus id of a logind id, written here from its documentation
+ * (include/terminus/session.h, terminus_session_info::id), not from the
+ * backend's code: N stays N, "cN" is 0x80000000 + N, anything else
+ * 0xC0000000 | (FNV-1a 32 % 0x3FFFFFFF).
+ */
+static uint32_t derived_id(const char *lid)
+{
+    uint64_t n = 0;
+    uint32_t h = 2166136261u;
+    const char *digits = lid[0] == 'c' ? lid + 1 : lid;
+    uint64_t limit = lid[0] == 'c' ? 0x40000000u : 0x80000000u;
+    int canonical = digits[0] >= '0' && digits[0] <= '9' && (digits[0] != '0' || digits[1] == '\0');
+
+    for (const char *c = digits; canonical && *c != '\0'; c++) {
+        if (*c < '0' || *c > '9' || (n = n * 10 + (uint64_t)(*c - '0')) >= limit)
+            canonical = 0;
+    }
+    if (canonical && lid[0] == 'c')
+        return 0x80000000u + (uint32_t)n;
+    if (canonical && n != 0)
+        return (uint32_t)n;
+    for (const unsigned char *p = (const unsigned char *)lid; *p != '\0'; p++) {
+        h ^= *p;
+        h *= 16777619u;
+    }
+    return 0xC0000000u | (h % 0x3FFFFFFFu);
+}
+
+/* c2's id */
+#define MAPPED 0x80000002u
 
 static pid_t daemon_pid, mock_pid;
 static const char *template_path; /* the TEMPLATE argument */
@@ -182,14 +212,41 @@ static void add_sessions(void)
 
 /* The bus, the mock on it and its three sessions: what every case but
  * "unavailable" starts with. */
-static void mock_up(void)
+static void mock_empty(void)
 {
     if (!have("/usr/bin/dbus-daemon") ||
         system("/usr/bin/python3 -c 'import dbusmock' >/dev/null 2>&1") != 0)
         SKIP("dbus-daemon or python3-dbusmock missing");
     start_bus();
     start_mock(template_path);
+}
+
+static void mock_up(void)
+{
+    mock_empty();
     add_sessions();
+}
+
+static void add_session(const char *lid, uint32_t uid, const char *user)
+{
+    mock_call("AddSession", "ssusb", lid, "seat0", uid, user, 0);
+}
+
+/* logind's own TerminateSession on the mock, as another program would call
+ * it: the session is removed at once. */
+static void end_session(const char *lid)
+{
+    sd_bus *bus = test_bus();
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    int r = sd_bus_call_method(bus, "org.freedesktop.login1", "/org/freedesktop/login1",
+                               "org.freedesktop.login1.Manager", "TerminateSession", &e, NULL, "s",
+                               lid);
+    if (r < 0) {
+        fprintf(stderr, "TerminateSession(%s): %s\n", lid, e.message ? e.message : strerror(-r));
+        exit(1);
+    }
+    sd_bus_error_free(&e);
+    sd_bus_flush_close_unref(bus);
 }
 
 /* The listed session named name, or NULL. */
@@ -422,10 +479,10 @@ static void test_unknown(void)
     if (rc != TERMINUS_OK)
         return;
     CHECK_RC(terminus_session_logoff(s, 99, 0, 0), TERMINUS_E_NOT_FOUND);
-    CHECK_MSG(strstr(terminus_error_last()->message, "NoSuchSession") != NULL, "message: %s",
-              terminus_error_last()->message);
+    CHECK_ERROR(TERMINUS_E_NOT_FOUND, "no session has the id 99");
     CHECK_RC(terminus_session_logoff(s, 99, TERMINUS_SESSION_WAIT, 1000), TERMINUS_E_NOT_FOUND);
     CHECK_RC(terminus_session_logoff(s, MAPPED + 5, 0, 0), TERMINUS_E_NOT_FOUND); /* never listed */
+    CHECK_RC(terminus_session_logoff(s, derived_id("x"), 0, 0), TERMINUS_E_NOT_FOUND);
     CHECK_MSG(listed(s, "3") == 1 && listed(s, "c2") == 1 && listed(s, "7") == 1,
               "a session went away");
     terminus_server_close(s);
@@ -589,6 +646,268 @@ static void test_remote(void)
     CHECK_MSG(s == NULL, "a server handed out");
 }
 
+/* The id the list gives the session named lid, or 0 when it is not listed. */
+static uint32_t listed_id(terminus_server *s, const char *lid)
+{
+    terminus_session_info *list = NULL;
+    const terminus_session_info *x;
+    size_t n = 0;
+    uint32_t id = 0;
+
+    if (terminus_session_list(s, &list, &n) != TERMINUS_OK)
+        return 0;
+    x = find(list, n, lid);
+    if (x != NULL)
+        id = x->id;
+    terminus_session_list_free(list);
+    return id;
+}
+
+/*
+ * An id printed by one process names the same session in the next, whatever
+ * ended in between: c1, c2 and c3 are listed; c1 ends; a new process (a
+ * child with its own server, which lists the sessions first, as `logoff`
+ * does) logs off the id listed for c2: c2 goes, c3 stays with its id.
+ */
+static void test_stable_ids(void)
+{
+    terminus_server *s = NULL;
+    uint32_t c2, c3;
+    int status = -1;
+    pid_t child;
+
+    mock_empty();
+    add_session("c1", 1001, "bob");
+    add_session("c2", 1002, "carol");
+    add_session("c3", 1003, "dave");
+    REQUIRE_RC(terminus_server_open(NULL, NULL, &s), TERMINUS_OK);
+    c2 = listed_id(s, "c2");
+    c3 = listed_id(s, "c3");
+    CHECK_EQ(listed_id(s, "c1"), 0x80000001u);
+    CHECK_EQ(c2, 0x80000002u);
+    CHECK_EQ(c3, 0x80000003u);
+    end_session("c1");
+    CHECK_EQ(listed(s, "c1"), 0);
+
+    fflush(stdout);
+    child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        terminus_server *t = NULL;
+        terminus_session_info *list = NULL;
+        size_t n = 0;
+        int rc = terminus_server_open(NULL, NULL, &t);
+        if (rc == TERMINUS_OK)
+            rc = terminus_session_list(t, &list, &n);
+        terminus_session_list_free(list);
+        if (rc == TERMINUS_OK)
+            rc = terminus_session_logoff(t, c2, TERMINUS_SESSION_WAIT, 5000);
+        if (rc != TERMINUS_OK)
+            printf("# child: %s: %s\n", terminus_error_name(rc), terminus_error_last()->message);
+        fflush(stdout);
+        _exit(rc == TERMINUS_OK ? 0 : 1);
+    }
+    REQUIRE(waitpid(child, &status, 0) == child);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's logoff: status %#x",
+              status);
+    CHECK_MSG(listed(s, "c2") == 0, "c2 is still there");
+    CHECK_MSG(listed(s, "c3") == 1, "c3 was logged off in c2's place");
+    CHECK_EQ(listed_id(s, "c3"), c3);
+    /* and in this process, with the same server */
+    CHECK_RC(terminus_session_logoff(s, c3, 0, 0), TERMINUS_OK);
+    CHECK_EQ(listed(s, "c3"), 0);
+    terminus_server_close(s);
+}
+
+/*
+ * logind ids that are not what they look like: "2147483648" (digits, too
+ * large to keep its number), "01" (not session 1), "0" (not id 0, which is
+ * refused for logoff), "c01" (not c1). Each gets the documented id, can be
+ * named, and a logoff of it touches only it.
+ */
+static void test_odd_ids(void)
+{
+    static const char *const odd[] = { "2147483648", "01", "0", "c01", "c1073741824" };
+    terminus_server *s = NULL;
+    uint32_t id = 0;
+
+    mock_empty();
+    add_session("1", 1001, "bob");
+    add_session("c1", 1002, "carol");
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+        add_session(odd[i], 1003, "dave");
+    REQUIRE_RC(terminus_server_open(NULL, NULL, &s), TERMINUS_OK);
+    CHECK_EQ(listed_id(s, "1"), 1);
+    CHECK_EQ(listed_id(s, "c1"), 0x80000001u);
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        uint32_t want = derived_id(odd[i]);
+        CHECK_MSG(want >= 0xC0000000u && want != TERMINUS_SESSION_CURRENT, "%s => %#x", odd[i],
+                  want);
+        CHECK_EQ(listed_id(s, odd[i]), want);
+        CHECK_RC(terminus_session_resolve(s, odd[i], &id), TERMINUS_OK);
+        CHECK_MSG(id == want, "resolve %s => %#x, not %#x", odd[i], id, want);
+    }
+    /* "2147483648" names the session of that name (no session has that id) */
+    CHECK_RC(terminus_session_resolve(s, "2147483648", &id), TERMINUS_OK);
+    CHECK_RC(terminus_session_logoff(s, id, TERMINUS_SESSION_WAIT, 5000), TERMINUS_OK);
+    CHECK_EQ(listed(s, "2147483648"), 0);
+    /* "01" is not session 1 */
+    CHECK_RC(terminus_session_resolve(s, "01", &id), TERMINUS_OK);
+    CHECK_NE(id, 1);
+    CHECK_RC(terminus_session_logoff(s, id, 0, 0), TERMINUS_OK);
+    CHECK_EQ(listed(s, "01"), 0);
+    CHECK_EQ(listed(s, "1"), 1);
+    CHECK_RC(terminus_session_resolve(s, "01", &id), TERMINUS_E_NOT_FOUND);
+    /* "0" can be logged off: its id is not 0 */
+    CHECK_RC(terminus_session_resolve(s, "0", &id), TERMINUS_OK);
+    CHECK_RC(terminus_session_logoff(s, id, 0, 0), TERMINUS_OK);
+    CHECK_EQ(listed(s, "0"), 0);
+    /* "c01" is not c1 */
+    CHECK_RC(terminus_session_resolve(s, "c01", &id), TERMINUS_OK);
+    CHECK_RC(terminus_session_logoff(s, id, 0, 0), TERMINUS_OK);
+    CHECK_EQ(listed(s, "c01"), 0);
+    CHECK_EQ(listed(s, "c1"), 1);
+    CHECK_EQ(listed(s, "1"), 1);
+    CHECK_EQ(listed(s, "c1073741824"), 1);
+    terminus_server_close(s);
+}
+
+/*
+ * Two logind ids whose hashes collide ("x58975" and "x329405", both
+ * 0xfa6d2ac0): the shared id names neither; a logoff by it is refused,
+ * naming both, and nothing is logged off. Each is still named by its name.
+ */
+static void test_collision(void)
+{
+    terminus_server *s = NULL;
+    uint32_t id = 0;
+
+    mock_up();
+    add_session("x58975", 1003, "dave");
+    add_session("x329405", 1004, "erin");
+    CHECK_EQ(derived_id("x58975"), 0xfa6d2ac0u);
+    CHECK_EQ(derived_id("x329405"), 0xfa6d2ac0u);
+    REQUIRE_RC(terminus_server_open(NULL, NULL, &s), TERMINUS_OK);
+    CHECK_EQ(listed_id(s, "x58975"), 0xfa6d2ac0u);
+    CHECK_EQ(listed_id(s, "x329405"), 0xfa6d2ac0u);
+    CHECK_RC(terminus_session_logoff(s, 0xfa6d2ac0u, 0, 0), TERMINUS_E_INVALID);
+    CHECK_ERROR(TERMINUS_E_INVALID, "\"x58975\"");
+    CHECK_ERROR(TERMINUS_E_INVALID, "\"x329405\"");
+    CHECK_ERROR(TERMINUS_E_INVALID, "name the session");
+    CHECK_RC(terminus_session_logoff(s, 0xfa6d2ac0u, TERMINUS_SESSION_WAIT, 1000),
+             TERMINUS_E_INVALID);
+    CHECK_RC(terminus_session_resolve(s, "4201458368", &id), TERMINUS_E_INVALID);
+    CHECK_EQ(listed(s, "x58975"), 1);
+    CHECK_EQ(listed(s, "x329405"), 1);
+    CHECK_RC(terminus_session_resolve(s, "x329405", &id), TERMINUS_OK);
+    CHECK_EQ(id, 0xfa6d2ac0u);
+    /* the wait alone refuses it too (the backend member, as the core calls it) */
+    {
+        const terminus_os *os = terminus_os_native();
+        terminus_os_server *srv = NULL;
+        REQUIRE_RC(os->server_open(os->data, NULL, &srv), TERMINUS_OK);
+        CHECK_RC(os->session_wait_gone(os->data, srv, 0xfa6d2ac0u, 100), TERMINUS_E_INVALID);
+        os->server_close(os->data, srv);
+    }
+    /* once one of them is gone, the id names the other */
+    end_session("x58975");
+    CHECK_RC(terminus_session_logoff(s, 0xfa6d2ac0u, TERMINUS_SESSION_WAIT, 5000), TERMINUS_OK);
+    CHECK_EQ(listed(s, "x329405"), 0);
+    CHECK_EQ(listed(s, "3"), 1);
+    terminus_server_close(s);
+}
+
+/*
+ * Malformed server names are INVALID with a message saying what is wrong
+ * (the core checks them); the backend itself, given a name sd-bus cannot
+ * read, says INVALID too (not NOT_FOUND) with a message built once.
+ */
+static void test_bad_names(void)
+{
+    static const struct {
+        const char *name, *fault;
+    } bad[] = {
+        { "host:", "no port" },
+        { "user@", "no host" },
+        { "[::1", "without ']'" },
+        { "host:22:33", "more than one ':'" },
+    };
+    const terminus_os *os = terminus_os_native();
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        terminus_server *s = NULL;
+        terminus_os_server *srv = NULL;
+
+        CHECK_RC(terminus_server_open(NULL, bad[i].name, &s), TERMINUS_E_INVALID);
+        CHECK_ERROR(TERMINUS_E_INVALID, bad[i].fault);
+        CHECK_MSG(s == NULL, "a server for %s", bad[i].name);
+        terminus_error_clear();
+        CHECK_RC(os->server_open(os->data, bad[i].name, &srv), TERMINUS_E_INVALID);
+        CHECK_ERROR(TERMINUS_E_INVALID, "sd_bus_open_system_remote");
+        CHECK_ERROR(TERMINUS_E_INVALID, bad[i].name);
+        CHECK_ERROR(TERMINUS_E_INVALID, "cannot read the server name");
+        CHECK_MSG(srv == NULL, "a server for %s", bad[i].name);
+    }
+}
+
+/*
+ * A server belongs to the process that opened it: in a child after fork()
+ * every use is UNAVAILABLE at once, saying so, and touches nothing (the
+ * session the child tried to log off is still there, the parent's server
+ * still works); the child's own server works.
+ */
+static void test_fork(void)
+{
+    terminus_server *s = NULL;
+    int status = -1;
+    pid_t child, parent = getpid();
+
+    mock_up();
+    REQUIRE_RC(terminus_server_open(NULL, NULL, &s), TERMINUS_OK);
+    CHECK_EQ(listed(s, "3"), 1);
+    fflush(stdout);
+    child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        terminus_server *t = NULL;
+        terminus_session_info *list = NULL;
+        size_t n = 0;
+        uint32_t id = 0;
+        char want[128];
+
+        snprintf(want, sizeof want,
+                 "server opened by process %ld, used in its child %ld after fork(): open a new one",
+                 (long)parent, (long)getpid());
+        CHECK_RC(terminus_session_list(s, &list, &n), TERMINUS_E_UNAVAILABLE);
+        CHECK_ERROR(TERMINUS_E_UNAVAILABLE, want);
+        CHECK_EQ(terminus_error_last()->os_code, ECHILD);
+        CHECK_RC(terminus_session_logoff(s, 3, 0, 0), TERMINUS_E_UNAVAILABLE);
+        CHECK_ERROR(TERMINUS_E_UNAVAILABLE, want);
+        CHECK_RC(terminus_session_logoff(s, 7, TERMINUS_SESSION_WAIT, 1000),
+                 TERMINUS_E_UNAVAILABLE);
+        CHECK_RC(terminus_session_resolve(s, "c2", &id), TERMINUS_E_UNAVAILABLE);
+        CHECK_RC(terminus_session_resolve(s, NULL, &id), TERMINUS_E_UNAVAILABLE);
+        CHECK_ERROR(TERMINUS_E_UNAVAILABLE, want);
+        terminus_server_close(s); /* frees only what is the child's */
+        /* its own server works */
+        CHECK_RC(terminus_server_open(NULL, NULL, &t), TERMINUS_OK);
+        if (t != NULL)
+            CHECK_EQ(listed(t, "3"), 1);
+        terminus_server_close(t);
+        fflush(stdout);
+        _exit(h_failures == 0 ? 0 : 1);
+    }
+    REQUIRE(waitpid(child, &status, 0) == child);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child's checks: status %#x",
+              status);
+    /* nothing was logged off, and the parent's server still works */
+    CHECK_EQ(listed(s, "3"), 1);
+    CHECK_EQ(listed(s, "7"), 1);
+    CHECK_RC(terminus_session_logoff(s, 3, TERMINUS_SESSION_WAIT, 5000), TERMINUS_OK);
+    CHECK_EQ(listed(s, "3"), 0);
+    terminus_server_close(s);
+}
+
 /* Before each case: the TEMPLATE argument and a fresh directory; the bus and
  * the mock are stopped after it, and on every exit path too. */
 static void setup(char **args)
@@ -609,6 +928,11 @@ static const h_test tests[] = {
     { "unavailable", test_unavailable, 0 },
     { "logoff-self", test_logoff_self, 0 },
     { "remote", test_remote, 0 },
+    { "stable-ids", test_stable_ids, 0 },
+    { "odd-ids", test_odd_ids, 0 },
+    { "collision", test_collision, 0 },
+    { "bad-names", test_bad_names, 0 },
+    { "fork", test_fork, 0 },
 };
 
 int main(int argc, char **argv)
