@@ -10,6 +10,12 @@ rely on (python3-dbusmock 0.28 as Debian 12 ships it):
   logind does;
 - GetSessionByPID raises NoSuchSessionForPID (no process is in a mock session).
 
+Session ids are whatever AddSession is given, as long as it is an object path
+element ([A-Za-z0-9_]): "c1", "2147483648", "01", "0" and the pair whose
+terminus ids collide ("x58975", "x329405") are all valid; ListSessions lists
+them in the order they were added (tests/integration/posix/test_logind.c
+relies on both).
+
 Test controls, on the mock interface (org.freedesktop.DBus.Mock):
 - DenyTerminate(s id): TerminateSession(id) raises
   org.freedesktop.DBus.Error.AccessDenied;
