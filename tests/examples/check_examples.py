@@ -247,6 +247,28 @@ def t_usage(tmp):
     check(rc == 1 and 'needs a server name' in err, 'sessions --server (no name): exit 1')
     rc, _, err = run('sessions', '/server:bad name')
     check(rc == 1 and 'TERMINUS_E_INVALID' in err, 'sessions /server:"bad name": exit 1, E_INVALID')
+    # An empty, missing or option-like server name is bad usage in every
+    # spelling (the library would read "" as this machine): exit 1, as every
+    # usage error of logoff and sessions, a message naming the fault, the usage.
+    bad_servers = (
+        (['--server', ''], 'needs a server name, not an empty one'),
+        (['--SERVER', ''], 'needs a server name, not an empty one'),
+        (['--server'], 'needs a server name'),
+        (['--server', '/v'], "needs a server name, not the option '/v'"),
+        (['--server', '-v'], "needs a server name, not the option '-v'"),
+        (['--server', '--help'], "needs a server name, not the option '--help'"),
+        (['/server:'], "missing server name in '/server:'"),
+        (['/SERVER:'], "missing server name in '/SERVER:'"),
+        (['--server='], "missing server name in '--server='"),
+        (['/server:/v'], "server name in '/server:/v' starts like an option"),
+        (['--server=-x'], "server name in '--server=-x' starts like an option"),
+    )
+    for args, says in bad_servers:
+        for prog, usage, extra in (('logoff', 'LOGOFF', ['5']), ('sessions', 'SESSIONS', [])):
+            full = args + extra if args != ['--server'] else extra + args
+            rc, out, err = run(prog, *full)
+            check(rc == 1 and says in err and usage in err and out == '',
+                  f'{prog} {full}: exit 1, "{says}", the usage')
 
 
 # --- logind mock --------------------------------------------------------------
@@ -323,7 +345,8 @@ def t_logind(tmp):
             with open(os.path.join(tmp, 'mock.log')) as f:
                 print(f.read())
         check(mock_owned(env), 'the logind mock runs')
-        for sid, uid, user, active in (('3', 1000, 'alice', 'true'), ('c2', 1001, 'bob', 'false'),
+        for sid, uid, user, active in (('3', 1000, 'alice', 'true'), ('c1', 1003, 'dave', 'false'),
+                                       ('c2', 1001, 'bob', 'false'), ('c3', 1004, 'erin', 'false'),
                                        ('7', 1002, 'carol', 'false')):
             p = dbus_send(env, '--dest=org.freedesktop.login1', '/org/freedesktop/login1',
                           'org.freedesktop.DBus.Mock.AddSession', 'string:' + sid, 'string:seat0',
@@ -335,14 +358,37 @@ def t_logind(tmp):
         rows = session_rows(out)
         check(rows.get('3') == (3, 'Active', 'alice'), 'session 3: alice, active')
         check(rows.get('7') == (7, 'Connected', 'carol'), 'session 7: carol, connected')
-        check('c2' in rows and rows['c2'][0] >= 0x80000000 and rows['c2'][2] == 'bob',
-              'session c2: bob, a mapped id')
+        check('c2' in rows and rows['c2'][2] == 'bob' and 'c1' in rows and 'c3' in rows,
+              'c1, c2 (bob) and c3 are listed')
 
-        rc, out, _ = run('logoff', 'C2', '/v', env=env)
-        check(rc == 0 and 'Logging off session ID' in out, 'logoff C2 /v: exit 0, says what it does')
+        # The id `sessions` printed for c2 names c2 in the next process, after
+        # c1 (listed before it) has ended; c3 is untouched.
+        c2_id, c3_id = rows['c2'][0], rows['c3'][0]
+        rc, out, _ = run('logoff', 'c1', env=env)
+        check(rc == 0, 'logoff c1: exit 0')
+        rc, out, _ = run('logoff', c2_id, '/v', env=env)
+        check(rc == 0 and f'Logging off session ID {c2_id}' in out,
+              f'logoff {c2_id} (the id printed for c2) /v: exit 0, says what it does')
         rc, out, _ = run('sessions', env=env)
         rows = session_rows(out)
-        check(rc == 0 and 'c2' not in rows and '3' in rows and '7' in rows, 'c2 is gone, 3 and 7 stay')
+        check(rc == 0 and 'c1' not in rows and 'c2' not in rows, 'c1 and c2 are gone')
+        check(rows.get('c3', (0,))[0] == c3_id, 'c3 is still there, with the same id')
+        check('3' in rows and '7' in rows, '3 and 7 stay')
+        check(c2_id == 0x80000002 and c3_id == 0x80000003, 'c2 and c3 had the ids 0x80000002 and 0x80000003')
+
+        rc, out, _ = run('logoff', 'C3', '/v', env=env)
+        check(rc == 0 and 'Logging off session ID' in out, 'logoff C3 /v: exit 0, by its name')
+        rc, out, _ = run('sessions', env=env)
+        rows = session_rows(out)
+        check(rc == 0 and set(rows) == {'3', '7'}, 'c3 is gone, 3 and 7 stay')
+
+        # An empty server name is bad usage, not this machine: 7 stays.
+        rc, _, err = run('logoff', '--server', '', '7', env=env)
+        check(rc == 1 and 'not an empty one' in err, 'logoff --server "" 7: exit 1, bad usage')
+        rc, _, err = run('logoff', '/server:', '7', env=env)
+        check(rc == 1 and 'missing server name' in err, 'logoff /server: 7: exit 1, bad usage')
+        rc, out, _ = run('sessions', env=env)
+        check('7' in session_rows(out), 'the local session 7 was not logged off')
 
         rc, out, _ = run('logoff', '7', env=env)
         check(rc == 0 and out == '', 'logoff 7: exit 0, silent without /v')
