@@ -3,7 +3,7 @@
  * with the input split on NUL bytes into argv. Built twice: FUZZ_LOGOFF for
  * logoff_parse(), FUZZ_TKILL for tkill_parse(). Never crashes or reads past
  * an argument; an error always has a message; what it returns points into
- * argv.
+ * argv; a server name it accepts is neither empty nor an option.
  */
 #include "fuzz.h"
 
@@ -47,6 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 server_ok |= a.server >= argv[k] && a.server <= argv[k] + len;
             }
             FUZZ_CHECK(session_ok && server_ok);
+            /* "" would be this machine, and "-x" or "/v" an option taken as
+             * the server: both are usage errors (examples/args.c) */
+            FUZZ_CHECK(a.server == NULL ||
+                       (a.server[0] != '\0' && a.server[0] != '-' && a.server[0] != '/'));
             FUZZ_CHECK(a.verbose == 0 || a.verbose == 1);
         }
     }
