@@ -20,14 +20,28 @@ typedef struct terminus_server terminus_server;
 
 /**
  * @brief Open a server.
+ *
+ * A server belongs to the process that opened it. After `fork()` the child
+ * must open its own: on Linux a child's use of an inherited server returns
+ * #TERMINUS_E_UNAVAILABLE at once ("server opened by process P, used in its
+ * child C after fork(): open a new one") without touching the parent's
+ * connection, and terminus_server_close() in the child frees only
+ * terminus's own memory. The parent's server is not affected.
+ *
  * @param ctx      the context, or NULL for the default context; it must
  *                 outlive the server
- * @param name     NULL or "" for this machine; otherwise a host name
- *                 (Windows) or `[user@]host[:port]` (Linux), UTF-8, at most
- *                 255 bytes, no control characters or spaces
+ * @param name     NULL or "" (exactly the empty string) for this machine;
+ *                 otherwise a host name (Windows) or `[user@]host[:port]`
+ *                 (Linux; an IPv6 address in brackets, `[::1]:2222`; the
+ *                 port 1 to 65535), UTF-8, at most 255 bytes, no control
+ *                 characters or spaces. A program that takes the name from
+ *                 its user should refuse an empty one rather than pass it
+ *                 on, or it acts on this machine (the example programs do).
  * @param[out] out receives the server; close it with terminus_server_close()
  * @retval TERMINUS_OK            open
- * @retval TERMINUS_E_INVALID     `out` NULL or a malformed name
+ * @retval TERMINUS_E_INVALID     `out` NULL or a malformed name (`"host:"`,
+ *                                `"user@"`, `"[::1"`, `"host:22:33"`: the
+ *                                message says what is wrong)
  * @retval TERMINUS_E_NOT_FOUND   no such server
  * @retval TERMINUS_E_UNAVAILABLE the server or bus cannot be reached
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not connect
@@ -48,19 +62,26 @@ TERMINUS_API void terminus_server_close(terminus_server *server);
 
 /** @name Session states
  * @{ */
-#define TERMINUS_SESSION_ACTIVE 0       /**< a user is logged on and it is in front */
-#define TERMINUS_SESSION_CONNECTED 1    /**< connected, not (yet) active */
+#define TERMINUS_SESSION_ACTIVE       0 /**< a user is logged on and it is in front */
+#define TERMINUS_SESSION_CONNECTED    1 /**< connected, not (yet) active */
 #define TERMINUS_SESSION_DISCONNECTED 4 /**< a user is logged on, nobody is connected */
-#define TERMINUS_SESSION_OTHER 9        /**< listening, idle, down, closing, ... */
+#define TERMINUS_SESSION_OTHER        9 /**< listening, idle, down, closing, ... */
 /** @} */
 
 /** @brief One session. Fixed-size, so that bindings map it directly. */
 typedef struct terminus_session_info {
-    uint32_t id;     /**< the session id; on Linux a logind id that is not a number gets
-                          an id from 0x80000000 up that stays the same for the life of the server */
-    int32_t state;   /**< TERMINUS_SESSION_* */
-    char name[64];   /**< "RDP-Tcp#3", "Console", the logind id "c2"; UTF-8, NUL-terminated */
-    char user[256];  /**< "alice" or "DOMAIN\\alice"; "" if none; UTF-8, NUL-terminated */
+    uint32_t id;    /**< the session id. On Linux, a pure function of the logind id,
+                          the same in every process: a number N (1 to 2147483647,
+                          written without a leading zero) is N; "cN" (N below
+                          0x40000000, no leading zero) is 0x80000000 + N; any other
+                          ("0", "01", "2147483648") is 0xC0000000 | (its 32-bit
+                          FNV-1a hash modulo 0x3FFFFFFF), never 0 or
+                          #TERMINUS_SESSION_CURRENT. Two logind ids may share an id:
+                          terminus_session_logoff() then refuses it (name the
+                          session instead) */
+    int32_t state;  /**< TERMINUS_SESSION_* */
+    char name[64];  /**< "RDP-Tcp#3", "Console", the logind id "c2"; UTF-8, NUL-terminated */
+    char user[256]; /**< "alice" or "DOMAIN\\alice"; "" if none; UTF-8, NUL-terminated */
 } terminus_session_info;
 
 /**
@@ -71,13 +92,16 @@ typedef struct terminus_session_info {
  * @param[out] count receives how many
  * @retval TERMINUS_OK            listed
  * @retval TERMINUS_E_INVALID     a NULL argument
- * @retval TERMINUS_E_UNAVAILABLE the server went away
+ * @retval TERMINUS_E_UNAVAILABLE the server went away, or it was opened by
+ *                                the parent of this process (see
+ *                                terminus_server_open())
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not list sessions
  * @retval TERMINUS_E_UNSUPPORTED the backend cannot list sessions
  * @retval TERMINUS_E_NO_MEMORY   out of memory
  * @retval TERMINUS_E_OS          any other OS failure
  */
-TERMINUS_API int terminus_session_list(terminus_server *server, terminus_session_info **out, size_t *count);
+TERMINUS_API int terminus_session_list(terminus_server *server, terminus_session_info **out,
+                                       size_t *count);
 
 /**
  * @brief Free a list from terminus_session_list().
@@ -87,16 +111,25 @@ TERMINUS_API void terminus_session_list_free(terminus_session_info *list);
 
 /**
  * @brief Find a session's id, as the `logoff` command reads its argument.
+ *
+ * The same rules on every backend: digits without a leading zero ("12",
+ * "0") name the session with that id if there is one, else the session with
+ * that name (a logind id such as "2147483648"); anything else ("Console",
+ * "c2", "01") is a name, matched without regard to (ASCII) case. A spec that
+ * is the id of one session and the name of another, an id two sessions
+ * share, and a match on a name of the full 63 bytes (which may have been
+ * cut from a longer one) are refused: the caller must say which it means.
+ *
  * @param server  the server
- * @param spec    NULL = the caller's own session; digits ("12") = that id;
- *                anything else = a session name, matched without regard to
- *                (ASCII) case
+ * @param spec    NULL = the caller's own session; otherwise an id or a name
+ *                as above
  * @param[out] id receives the id
  * @retval TERMINUS_OK            found
  * @retval TERMINUS_E_INVALID     `server` or `id` NULL; `spec` empty, longer than
  *                                63 bytes, not UTF-8, with control characters,
  *                                or a number that does not fit or is
- *                                #TERMINUS_SESSION_CURRENT
+ *                                #TERMINUS_SESSION_CURRENT; or `spec` names
+ *                                two sessions, or one by a possibly cut name
  * @retval TERMINUS_E_NOT_FOUND   no session has that id or name, or the caller
  *                                is in no session
  * @return or a code of terminus_session_list()
@@ -114,12 +147,19 @@ TERMINUS_API int terminus_session_resolve(terminus_server *server, const char *s
  * @param timeout_ms  with WAIT, how long to wait for the session to be gone;
  *                    ignored without it
  * @retval TERMINUS_OK            logged off (and gone, with WAIT)
- * @retval TERMINUS_E_INVALID     `server` NULL or unknown bits in `flags`
+ * @retval TERMINUS_E_INVALID     `server` NULL or unknown bits in `flags`; on
+ *                                Linux, an id that two live logind sessions
+ *                                share (the message names both: name the
+ *                                session instead). A logoff by id never acts
+ *                                on another session than the one the id was
+ *                                derived from
  * @retval TERMINUS_E_REFUSED     session 0 (the services' session), or vetoed
  * @retval TERMINUS_E_NOT_FOUND   no such session
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not log it off
  * @retval TERMINUS_E_TIMEOUT     with WAIT: still there after `timeout_ms`
- * @retval TERMINUS_E_UNAVAILABLE the server went away
+ * @retval TERMINUS_E_UNAVAILABLE the server went away, or it was opened by
+ *                                the parent of this process (see
+ *                                terminus_server_open())
  * @retval TERMINUS_E_UNSUPPORTED the backend cannot log sessions off
  * @retval TERMINUS_E_OS          any other OS failure
  */
