@@ -48,7 +48,8 @@ int main(int argc, char **argv)
         return rc;
     rc = terminus_server_open(NULL, args.server, &server);
     if (rc != TERMINUS_OK)
-        return fail(args.server ? "Could not open the server" : "Could not reach the session manager");
+        return fail(args.server ? "Could not open the server"
+                                : "Could not reach the session manager");
     rc = terminus_session_list(server, &list, &count);
     if (rc != TERMINUS_OK) {
         terminus_server_close(server);
