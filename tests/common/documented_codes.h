@@ -107,18 +107,19 @@ static const tm_documented tm_documented_shim[] = {
     { "server_open", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |
                          TM_CODE(TERMINUS_E_UNAVAILABLE) | TM_CODE(TERMINUS_E_ACCESS_DENIED) |
                          TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_NO_MEMORY) |
-                         TM_CODE(TERMINUS_E_OS) },
+                         TM_CODE(TERMINUS_E_OS) | TM_CODE(TERMINUS_E_INVALID) },
     /* and the code of its callback */
     { "session_list", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_UNAVAILABLE) |
                           TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_OS) },
-    { "session_current",
-      TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) | TM_CODE(TERMINUS_E_OS) },
+    { "session_current", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |
+                             TM_CODE(TERMINUS_E_UNAVAILABLE) | TM_CODE(TERMINUS_E_OS) },
     { "session_logoff", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |
                             TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_REFUSED) |
                             TM_CODE(TERMINUS_E_UNAVAILABLE) | TM_CODE(TERMINUS_E_UNSUPPORTED) |
-                            TM_CODE(TERMINUS_E_OS) },
+                            TM_CODE(TERMINUS_E_OS) | TM_CODE(TERMINUS_E_INVALID) },
     { "session_wait_gone", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_TIMEOUT) |
-                               TM_CODE(TERMINUS_E_UNAVAILABLE) | TM_CODE(TERMINUS_E_OS) },
+                               TM_CODE(TERMINUS_E_UNAVAILABLE) | TM_CODE(TERMINUS_E_OS) |
+                               TM_CODE(TERMINUS_E_INVALID) },
 };
 
 /* The row named `name` of `table` (n rows), or NULL. */
