@@ -58,12 +58,37 @@ static tm_record *record(void)
     return r;
 }
 
+/* The length of s[0..len) without a UTF-8 sequence cut off at its end. */
+static size_t utf8_whole(const char *s, size_t len)
+{
+    size_t i = len, need;
+    unsigned char lead;
+
+    /* Back over the continuation bytes (at most three) to the lead byte. */
+    while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return len;
+    lead = (unsigned char)s[i - 1];
+    if (lead < 0xC0)
+        return len; /* ASCII, or not UTF-8 at all: nothing to mend */
+    need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    return len - (i - 1) < need ? i - 1 : len;
+}
+
 static int vset(int code, int64_t os_code, const char *fmt, va_list ap)
 {
     tm_record *r = record();
-    int n = vsnprintf(r->buf, sizeof r->buf, fmt, ap);
-    if (n < 0)
-        r->buf[0] = '\0';
+    /* Formatted apart first: an argument may be the record's own message
+     * (a backend that rewrites the code and keeps the text). */
+    char tmp[sizeof r->buf];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    size_t len = n < 0 ? 0 : (size_t)n;
+
+    if (len >= sizeof tmp)
+        len = utf8_whole(tmp, sizeof tmp - 1); /* cut on a character boundary */
+    memcpy(r->buf, tmp, len);
+    r->buf[len] = '\0';
     r->pub.code = code;
     r->pub.os_code = os_code;
     r->pub.message = r->buf;
