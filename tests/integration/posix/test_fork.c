@@ -1,7 +1,7 @@
 /*
  * tests/integration/posix/test_fork.c: a listening process forks, on real
- * processes (docs/guarantees.md, "Listeners survive fork"). One scenario per
- * run: test_fork NAME. Exit 0 = pass, 77 = skipped.
+ * processes (docs/guarantees.md, "Listeners survive fork"). One case per
+ * run (tests/common/check.h): test_fork NAME; test_fork --list names them.
  *
  * Each child reports what went wrong by its exit code; the parent waits for
  * it with a timeout and kills it if it hangs.
@@ -109,7 +109,7 @@ static void during_stop_child(void)
  * 2 s (it hung for ever when the stop held the listener's lock across the
  * join: the lock was copied held into a child without the thread that
  * would release it). */
-static void test_during_stop(void)
+static void during_stop(void)
 {
     int attempt, status = -1;
 
@@ -125,26 +125,27 @@ static void test_during_stop(void)
         if (l == NULL)
             return;
         kill(getpid(), SIGTERM);
-        CHECK(wait_flag(&in_callback, 1, 2000), "the slow callback did not start");
-        CHECK(pthread_create(&a, NULL, stopper, l) == 0, "pthread_create");
+        CHECK_MSG(wait_flag(&in_callback, 1, 2000), "the slow callback did not start");
+        CHECK_MSG(pthread_create(&a, NULL, stopper, l) == 0, "pthread_create");
         wait_flag(&freeing, 1, 2000);
         sleep_ms(100); /* thread A is now joining the listener's thread */
         pid = fork();
         if (pid == 0)
             during_stop_child();
-        CHECK(pid > 0, "fork: %s", strerror(errno));
+        CHECK_MSG(pid > 0, "fork: %s", strerror(errno));
         status = pid > 0 ? wait_or_kill(pid, 2000) : -2;
         pthread_join(a, NULL);
         if (!(WIFEXITED(status) && WEXITSTATUS(status) == 3))
             break;
-        printf("during_stop: attempt %d forked outside the stop, again\n", attempt + 1);
+        printf("# during_stop: attempt %d forked outside the stop, again\n", attempt + 1);
     }
-    CHECK(status != -1, "the child forked during terminus_listener_free hung in terminus_listen "
-                        "or terminus_listener_free (killed after 2 s)");
-    CHECK(status == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
-          "the child ended with status 0x%x (exit 3: never forked inside the stop; 4: "
-          "terminus_listen failed; 5: its own listener did not hear SIGTERM)",
-          (unsigned)status);
+    CHECK_MSG(status != -1,
+              "the child forked during terminus_listener_free hung in terminus_listen "
+              "or terminus_listener_free (killed after 2 s)");
+    CHECK_MSG(status == -1 || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
+              "the child ended with status 0x%x (exit 3: never forked inside the stop; 4: "
+              "terminus_listen failed; 5: its own listener did not hear SIGTERM)",
+              (unsigned)status);
 
     /* The stop finished its bookkeeping: this process can listen again. */
     {
@@ -152,7 +153,7 @@ static void test_during_stop(void)
         atomic_store(&heard, 0);
         CHECK_RC(terminus_listen(NULL, NULL, 0, counting_callback, NULL, &l), TERMINUS_OK);
         kill(getpid(), SIGTERM);
-        CHECK(wait_flag(&heard, 1, 2000), "the next listener did not hear SIGTERM");
+        CHECK_MSG(wait_flag(&heard, 1, 2000), "the next listener did not hear SIGTERM");
         terminus_listener_free(l);
     }
 }
@@ -278,7 +279,7 @@ static void reused_fds_child(terminus_listener *parents, int rfd, int wfd)
  * old code closed those numbers in terminus_listen, so the child's files
  * went and the new pipe took their numbers: a byte written to the child's
  * own file ran the callback, which exited the process). */
-static void test_reused_fds(void)
+static void reused_fds(void)
 {
     unsigned char before[128], after[128];
     terminus_listener *l = NULL;
@@ -302,60 +303,54 @@ static void test_reused_fds(void)
         else if (fl >= 0 && (fl & O_ACCMODE) == O_WRONLY)
             wfd = fd;
     }
-    CHECK(rfd >= 0 && wfd >= 0, "the listener's pipe was not found in /proc/self/fd");
+    CHECK_MSG(rfd >= 0 && wfd >= 0, "the listener's pipe was not found in /proc/self/fd");
     if (rfd < 0 || wfd < 0) {
         terminus_listener_free(l);
         return;
     }
-    printf("reused_fds: the listener's pipe is %d (read), %d (write)\n", rfd, wfd);
+    printf("# reused_fds: the listener's pipe is %d (read), %d (write)\n", rfd, wfd);
 
     pid = fork();
     if (pid == 0)
         reused_fds_child(l, rfd, wfd);
-    CHECK(pid > 0, "fork: %s", strerror(errno));
+    CHECK_MSG(pid > 0, "fork: %s", strerror(errno));
     status = pid > 0 ? wait_or_kill(pid, 5000) : -2;
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-          "the child ended with status 0x%x (exit 42: a write to its own file ran the callback "
-          "and exited; 12: a write to its own file failed (closed); 13: its files were closed "
-          "or changed; 14: a callback ran; 11: terminus_listen failed; 15: its own listener "
-          "did not hear SIGTERM; 16: terminus_listener_free closed its files)",
-          (unsigned)status);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "the child ended with status 0x%x (exit 42: a write to its own file ran the callback "
+              "and exited; 12: a write to its own file failed (closed); 13: its files were closed "
+              "or changed; 14: a callback ran; 11: terminus_listen failed; 15: its own listener "
+              "did not hear SIGTERM; 16: terminus_listener_free closed its files)",
+              (unsigned)status);
 
     /* The parent's listener still runs. */
     kill(getpid(), SIGTERM);
-    CHECK(wait_flag(&heard, 1, 2000), "the parent's listener no longer hears SIGTERM");
+    CHECK_MSG(wait_flag(&heard, 1, 2000), "the parent's listener no longer hears SIGTERM");
     terminus_listener_free(l);
 }
 
+/* Before each case: a fresh directory (and none of them under TSan). */
+static void setup(char **args)
+{
+    (void)args;
+    if (UNDER_TSAN)
+        SKIP("ThreadSanitizer starts no thread in a process forked from a threaded one");
+    make_dir();
+}
+
+static const h_test tests[] = {
+    T(during_stop),
+    T(reused_fds),
+};
+
 int main(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        void (*fn)(void);
-    } tests[] = {
-        { "during_stop", test_during_stop },
-        { "reused_fds", test_reused_fds },
+    static const h_program program = {
+        .tests = tests,
+        .count = sizeof tests / sizeof tests[0],
+        .need_name = 1,
+        .setup = setup,
+        .teardown = cleanup_dir,
     };
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s TEST\n", argv[0]);
-        return 2;
-    }
-    setvbuf(stdout, NULL, _IONBF, 0);
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (strcmp(argv[1], tests[i].name) == 0) {
-            if (UNDER_TSAN) {
-                printf("%s: skipped under ThreadSanitizer (no thread in a forked child)\n",
-                       argv[1]);
-                return SKIP;
-            }
-            make_dir();
-            tests[i].fn();
-            cleanup_dir();
-            if (failures)
-                fprintf(stderr, "%s: %d check(s) failed\n", argv[1], failures);
-            return failures ? 1 : 0;
-        }
-    }
-    fprintf(stderr, "unknown test %s\n", argv[1]);
-    return 2;
+
+    return h_main(&program, argc, argv);
 }
