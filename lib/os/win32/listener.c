@@ -143,7 +143,7 @@ static DWORD tm_win_listener_run(struct terminus_os_listener *l)
 static DWORD WINAPI tm_win_listener_main(void *p)
 {
     struct terminus_os_listener *l = p;
-    HMODULE module_ref = l->module_ref; /* `l` may be freed once the thread has ended */
+    HMODULE module_ref = l->module_ref; /* `l` is not used once run has returned */
     DWORD code = tm_win_listener_run(l);
     if (module_ref != NULL)
         FreeLibraryAndExitThread(module_ref, code); /* may unmap this code: never returns here */
