@@ -31,13 +31,13 @@
 
 #include <terminus.h>
 
-#define DEFAULT_N 1000
-#define DEFAULT_PAIRS 9
-#define BATCH_GRACE_MS 10000u
-#define STUBBORN_GRACE_MS 200u
-#define WAIT_GRACE_MS 2000u
-#define ONE_RUNS 200
-#define TARGET_RATIO 1.2
+#define DEFAULT_N          1000
+#define DEFAULT_PAIRS      9
+#define BATCH_GRACE_MS     10000u
+#define STUBBORN_GRACE_MS  200u
+#define WAIT_GRACE_MS      2000u
+#define ONE_RUNS           200
+#define TARGET_RATIO       1.2
 #define TARGET_WAIT_CPU_MS 20.0
 
 static int n_children = DEFAULT_N;
@@ -321,11 +321,15 @@ static void bench_batch(pid_t *pids)
         snprintf(r->floor, sizeof r->floor, "%.1f ms", cb);
         snprintf(r->ratio, sizeof r->ratio, "%.2f", ca / cb);
     }
-    note("%s: terminus = terminus_terminate_many() (pidfd_open, SIGTERM, epoll until every pidfd "
-         "is readable; grace 10 s, never reached); floor = kill(SIGTERM) each, then waitpid() each. "
-         "Terminus does not reap: the bench reaps its children afterwards, untimed; the row below adds that reap (waitpid() each, after terminus) for what a caller that reaps pays, and the next the CPU time of this process in the timed parts (the children's exits are not in it). Median of the "
-         "per-pair ratios over %d ABBA pairs; the times are the medians.",
-         "batch", n_pairs);
+    note(
+        "%s: terminus = terminus_terminate_many() (pidfd_open, SIGTERM, epoll until every pidfd "
+        "is readable; grace 10 s, never reached); floor = kill(SIGTERM) each, then waitpid() each. "
+        "Terminus does not reap: the bench reaps its children afterwards, untimed; the row below "
+        "adds that reap (waitpid() each, after terminus) for what a caller that reaps pays, and "
+        "the next the CPU time of this process in the timed parts (the children's exits are not in "
+        "it). Median of the "
+        "per-pair ratios over %d ABBA pairs; the times are the medians.",
+        "batch", n_pairs);
 }
 
 /* --- stubborn batch ------------------------------------------------------------ */
@@ -387,11 +391,12 @@ static void bench_stubborn(pid_t *pids)
     snprintf(r->ratio, sizeof r->ratio, "%.2f", mr);
     snprintf(r->target, sizeof r->target, "<= %.1f", TARGET_RATIO);
     check(r, mr <= TARGET_RATIO);
-    note("%s: totals; terminus = terminus_terminate_many(grace 200 ms); floor = kill(SIGTERM) each, "
-         "sleep 200 ms, kill(SIGKILL) each, waitpid() each. The ratio is the teardown beyond the "
-         "grace, (terminus - 200 ms) / (floor - 200 ms), median over %d ABBA pairs: the target "
-         "total <= grace + 1.2 x the floor's teardown.",
-         "stubborn", n_pairs);
+    note(
+        "%s: totals; terminus = terminus_terminate_many(grace 200 ms); floor = kill(SIGTERM) each, "
+        "sleep 200 ms, kill(SIGKILL) each, waitpid() each. The ratio is the teardown beyond the "
+        "grace, (terminus - 200 ms) / (floor - 200 ms), median over %d ABBA pairs: the target "
+        "total <= grace + 1.2 x the floor's teardown.",
+        "stubborn", n_pairs);
 }
 
 /* --- waiting is free ------------------------------------------------------------ */
@@ -443,11 +448,12 @@ static void bench_wait(pid_t *pids)
     snprintf(r->ratio, sizeof r->ratio, "-");
     snprintf(r->target, sizeof r->target, "<= %.0f ms", TARGET_WAIT_CPU_MS);
     check(r, t_cpu <= TARGET_WAIT_CPU_MS && t_ru <= TARGET_WAIT_CPU_MS);
-    note("%s: CPU time of this process (CLOCK_PROCESS_CPUTIME_ID; getrusage(RUSAGE_SELF) agrees) "
-         "over terminus_terminate() of one child that ignores SIGTERM, grace 2 s, including the "
-         "kill and the wait for its end; floor = kill, nanosleep(2 s), kill -9, waitpid. The target "
-         "is absolute: <= 20 ms.",
-         "wait");
+    note(
+        "%s: CPU time of this process (CLOCK_PROCESS_CPUTIME_ID; getrusage(RUSAGE_SELF) agrees) "
+        "over terminus_terminate() of one child that ignores SIGTERM, grace 2 s, including the "
+        "kill and the wait for its end; floor = kill, nanosleep(2 s), kill -9, waitpid. The target "
+        "is absolute: <= 20 ms.",
+        "wait");
 }
 
 /* --- one target ------------------------------------------------------------------ */
@@ -547,7 +553,8 @@ static void machine(void)
         if (fgets(line, sizeof line, f) != NULL) {
             line[strcspn(line, "\n")] = '\0';
             printf("load average at the start: %s (the floors are measured in the same run, so the "
-                   "ratios hold on a busy machine; the times do not)\n", line);
+                   "ratios hold on a busy machine; the times do not)\n",
+                   line);
         }
         fclose(f);
     }
@@ -560,7 +567,8 @@ static void raise_nofile(int need)
         die("getrlimit");
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)need) {
         if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)need) {
-            fprintf(stderr, "bench_posix: RLIMIT_NOFILE hard limit %lu < %d: raise it (ulimit -Hn)\n",
+            fprintf(stderr,
+                    "bench_posix: RLIMIT_NOFILE hard limit %lu < %d: raise it (ulimit -Hn)\n",
                     (unsigned long)rl.rlim_max, need);
             exit(2);
         }

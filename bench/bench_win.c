@@ -40,10 +40,10 @@
 
 #include <terminus.h>
 
-#define GRACE_MS 10000u
+#define GRACE_MS         10000u
 #define READY_TIMEOUT_MS 60000u
-#define LISTENER_CLASS L"terminus.listener.1" /* lib/os/win32's window class */
-#define BYSTANDER_CLASS L"terminus.bench.bystander"
+#define LISTENER_CLASS   L"terminus.listener.1" /* lib/os/win32's window class */
+#define BYSTANDER_CLASS  L"terminus.bench.bystander"
 
 static int n_runs = 30;
 static int n_batch = 100;
@@ -222,7 +222,6 @@ static void post_requests(const child *c, int n, const HWND *hwnd)
 }
 
 /* --- the table ------------------------------------------------------------------ */
-
 
 struct row {
     char name[64];
@@ -488,7 +487,8 @@ int main(int argc, char **argv)
         SYSTEM_INFO si;
         GetSystemInfo(&si);
         printf("terminus %s benchmarks: Windows%s%s, %lu CPUs\n", terminus_version(),
-               wine ? " under Wine " : "", wine ? wine : "", (unsigned long)si.dwNumberOfProcessors);
+               wine ? " under Wine " : "", wine ? wine : "",
+               (unsigned long)si.dwNumberOfProcessors);
     }
 
     bench_one("");

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ARGS_OK 0    /* run */
-#define ARGS_HELP 1  /* print the usage, exit 0 */
+#define ARGS_OK    0 /* run */
+#define ARGS_HELP  1 /* print the usage, exit 0 */
 #define ARGS_ERROR 2 /* print err and the usage, exit with the usage code */
 
 /* What a program does with a parser's answer: ARGS_HELP prints the usage and

@@ -15,20 +15,28 @@
 static const char *outcome_name(int outcome)
 {
     switch (outcome) {
-    case TERMINUS_OUTCOME_EXITED: return "EXITED (left by itself after the request)";
-    case TERMINUS_OUTCOME_FORCED: return "FORCED (killed after the grace period)";
-    case TERMINUS_OUTCOME_GONE: return "GONE (had already exited)";
-    default: return "NONE";
+    case TERMINUS_OUTCOME_EXITED:
+        return "EXITED (left by itself after the request)";
+    case TERMINUS_OUTCOME_FORCED:
+        return "FORCED (killed after the grace period)";
+    case TERMINUS_OUTCOME_GONE:
+        return "GONE (had already exited)";
+    default:
+        return "NONE";
     }
 }
 
 static const char *state_name(int state)
 {
     switch (state) {
-    case TERMINUS_SESSION_ACTIVE: return "active";
-    case TERMINUS_SESSION_CONNECTED: return "connected";
-    case TERMINUS_SESSION_DISCONNECTED: return "disconnected";
-    default: return "other";
+    case TERMINUS_SESSION_ACTIVE:
+        return "active";
+    case TERMINUS_SESSION_CONNECTED:
+        return "connected";
+    case TERMINUS_SESSION_DISCONNECTED:
+        return "disconnected";
+    default:
+        return "other";
     }
 }
 
@@ -83,7 +91,8 @@ int main(void)
            terminus_version());
 
     check(terminus_fake_new(&fake), "terminus_fake_new");
-    check(terminus_fake_process_add(fake, 4242, TERMINUS_FAKE_EXITS_ON_REQUEST, 120, 0), "add 4242");
+    check(terminus_fake_process_add(fake, 4242, TERMINUS_FAKE_EXITS_ON_REQUEST, 120, 0),
+          "add 4242");
     check(terminus_fake_process_add(fake, 4243, TERMINUS_FAKE_IGNORES, 0, 0), "add 4243");
     check(terminus_fake_process_add(fake, 4244, TERMINUS_FAKE_GONE, 0, 3), "add 4244");
     check(terminus_ctx_new(&ctx, terminus_fake_os(fake)), "terminus_ctx_new");
@@ -111,19 +120,20 @@ int main(void)
 
     printf("2. Bad input changes nothing: terminus_terminate(pid 0):\n");
     rc = terminus_terminate(ctx, 0, NULL, NULL);
-    printf("   => %s: %s (OS calls made: %u)\n\n", terminus_error_name(rc), terminus_error_last()->message,
-           (unsigned)terminus_fake_call_count(fake, NULL));
+    printf("   => %s: %s (OS calls made: %u)\n\n", terminus_error_name(rc),
+           terminus_error_last()->message, (unsigned)terminus_fake_call_count(fake, NULL));
     expect(rc == TERMINUS_E_INVALID && terminus_fake_call_count(fake, NULL) == 0,
            "pid 0 is TERMINUS_E_INVALID and reaches no OS call");
 
     printf("3. Server WF12 with three sessions; log off \"rdp-tcp#3\" and wait for it to go:\n");
-    check(terminus_fake_session_add(fake, "WF12", 0, TERMINUS_SESSION_DISCONNECTED, "Services", "", 0, 0),
+    check(terminus_fake_session_add(fake, "WF12", 0, TERMINUS_SESSION_DISCONNECTED, "Services", "",
+                                    0, 0),
           "add session 0");
-    check(terminus_fake_session_add(fake, "WF12", 1, TERMINUS_SESSION_ACTIVE, "Console", "CORP\\alice",
-                                    TERMINUS_FAKE_SESSION_ENDS, 0),
+    check(terminus_fake_session_add(fake, "WF12", 1, TERMINUS_SESSION_ACTIVE, "Console",
+                                    "CORP\\alice", TERMINUS_FAKE_SESSION_ENDS, 0),
           "add session 1");
-    check(terminus_fake_session_add(fake, "WF12", 3, TERMINUS_SESSION_ACTIVE, "RDP-Tcp#3", "CORP\\bob",
-                                    TERMINUS_FAKE_SESSION_ENDS, 450),
+    check(terminus_fake_session_add(fake, "WF12", 3, TERMINUS_SESSION_ACTIVE, "RDP-Tcp#3",
+                                    "CORP\\bob", TERMINUS_FAKE_SESSION_ENDS, 450),
           "add session 3");
     check(terminus_server_open(ctx, "WF12", &server), "terminus_server_open");
     check(terminus_session_list(server, &list, &count), "terminus_session_list");
@@ -134,7 +144,8 @@ int main(void)
     terminus_session_list_free(list);
     check(terminus_session_resolve(server, "rdp-tcp#3", &id), "terminus_session_resolve");
     printf("   \"rdp-tcp#3\" resolves to session %u\n", (unsigned)id);
-    expect(count == 3 && id == 3, "three sessions listed; the name resolves to id 3 whatever its case");
+    expect(count == 3 && id == 3,
+           "three sessions listed; the name resolves to id 3 whatever its case");
     uint64_t t0 = terminus_fake_now_us(fake);
     rc = terminus_session_logoff(server, id, TERMINUS_SESSION_WAIT, 5000);
     show_calls(fake);

@@ -18,7 +18,7 @@
 #ifdef _WIN32
 #include <windows.h>
 #define pause_ms(ms) Sleep(ms)
-#define self_pid() ((unsigned long)GetCurrentProcessId())
+#define self_pid()   ((unsigned long)GetCurrentProcessId())
 #else
 #include <time.h>
 #include <unistd.h>
@@ -66,7 +66,8 @@ int main(int argc, char **argv)
         exit_code = (uint32_t)strtoul(argv[2], NULL, 10);
     rc = terminus_listen(NULL, NULL, exit_code, on_request, NULL, &listener);
     if (rc != TERMINUS_OK) {
-        fprintf(stderr, "listener: %s (%s)\n", terminus_error_last()->message, terminus_error_name(rc));
+        fprintf(stderr, "listener: %s (%s)\n", terminus_error_last()->message,
+                terminus_error_name(rc));
         return 1;
     }
     printf("ready %lu\n", self_pid());

@@ -87,6 +87,7 @@ typedef struct terminus_os terminus_os;
  * Fixed numbers, identical on every platform; new codes are only appended.
  * @{
  */
+/* clang-format off */
 #define TERMINUS_OK 0                /**< success */
 #define TERMINUS_E_INVALID -1        /**< bad argument: NULL, pid 0, unknown flag bits, bad version, bad string */
 #define TERMINUS_E_NOT_FOUND -2      /**< no such process, session or server */
@@ -97,6 +98,7 @@ typedef struct terminus_os terminus_os;
 #define TERMINUS_E_UNAVAILABLE -7    /**< server or bus cannot be reached */
 #define TERMINUS_E_NO_MEMORY -8      /**< out of memory */
 #define TERMINUS_E_OS -9             /**< any other OS failure */
+/* clang-format on */
 /** @} */
 
 /**
@@ -106,16 +108,16 @@ typedef struct terminus_os terminus_os;
  * generates terminus_strerror() and terminus_error_name(); bindings and tests
  * may use it to walk every code.
  */
-#define TERMINUS_ERROR_MAP(XX)                                        \
-    XX(TERMINUS_OK, "success")                                        \
-    XX(TERMINUS_E_INVALID, "invalid argument")                        \
-    XX(TERMINUS_E_NOT_FOUND, "not found")                             \
-    XX(TERMINUS_E_ACCESS_DENIED, "access denied")                     \
-    XX(TERMINUS_E_TIMEOUT, "timed out")                               \
-    XX(TERMINUS_E_REFUSED, "refused")                                 \
-    XX(TERMINUS_E_UNSUPPORTED, "not supported on this platform")      \
-    XX(TERMINUS_E_UNAVAILABLE, "server or bus unavailable")           \
-    XX(TERMINUS_E_NO_MEMORY, "out of memory")                         \
+#define TERMINUS_ERROR_MAP(XX)                                                                     \
+    XX(TERMINUS_OK, "success")                                                                     \
+    XX(TERMINUS_E_INVALID, "invalid argument")                                                     \
+    XX(TERMINUS_E_NOT_FOUND, "not found")                                                          \
+    XX(TERMINUS_E_ACCESS_DENIED, "access denied")                                                  \
+    XX(TERMINUS_E_TIMEOUT, "timed out")                                                            \
+    XX(TERMINUS_E_REFUSED, "refused")                                                              \
+    XX(TERMINUS_E_UNSUPPORTED, "not supported on this platform")                                   \
+    XX(TERMINUS_E_UNAVAILABLE, "server or bus unavailable")                                        \
+    XX(TERMINUS_E_NO_MEMORY, "out of memory")                                                      \
     XX(TERMINUS_E_OS, "operating system error")
 
 /** @brief The lowest (most negative) code this version of terminus knows. */
@@ -128,8 +130,9 @@ typedef struct terminus_os terminus_os;
  * next terminus call on the same thread.
  */
 typedef struct terminus_error {
-    int code;            /**< the TERMINUS_* code of the last failure on this thread, or TERMINUS_OK */
-    int64_t os_code;     /**< the native error number (GetLastError, errno), or 0; `int64_t` since 0.2 (it was `long`, 32 bits on Windows) */
+    int code; /**< the TERMINUS_* code of the last failure on this thread, or TERMINUS_OK */
+    int64_t
+        os_code; /**< the native error number (GetLastError, errno), or 0; `int64_t` since 0.2 (it was `long`, 32 bits on Windows) */
     const char *message; /**< what failed and why, naming the argument or the OS call; never NULL */
 } terminus_error;
 

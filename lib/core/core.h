@@ -19,9 +19,9 @@ typedef struct tm_hook {
 } tm_hook;
 
 struct terminus_ctx {
-    terminus_os os;      /* the caller's table, copied up to its version */
-    int is_default;      /* the shared native context: never freed */
-    tm_mutex lock;       /* guards the hooks */
+    terminus_os os; /* the caller's table, copied up to its version */
+    int is_default; /* the shared native context: never freed */
+    tm_mutex lock;  /* guards the hooks */
     tm_hook *hooks;
     size_t nhooks, cap;
 };

@@ -14,7 +14,8 @@ static size_t os_size(uint32_t version)
 {
     switch (version) {
     case 1:
-        return offsetof(terminus_os, session_wait_gone) + sizeof(((terminus_os *)0)->session_wait_gone);
+        return offsetof(terminus_os, session_wait_gone) +
+               sizeof(((terminus_os *)0)->session_wait_gone);
     default:
         return 0;
     }
@@ -26,9 +27,10 @@ static int ctx_make(terminus_ctx **out, const terminus_os *os)
     size_t size = os_size(os->version);
 
     if (size == 0)
-        return tm_fail(TERMINUS_E_INVALID,
-                       "terminus_ctx_new: os->version %u is not a shim version this library knows (1 to %d)",
-                       (unsigned)os->version, TERMINUS_OS_VERSION);
+        return tm_fail(
+            TERMINUS_E_INVALID,
+            "terminus_ctx_new: os->version %u is not a shim version this library knows (1 to %d)",
+            (unsigned)os->version, TERMINUS_OS_VERSION);
     ctx = calloc(1, sizeof *ctx);
     if (ctx == NULL)
         return tm_fail(TERMINUS_E_NO_MEMORY, "terminus_ctx_new: out of memory");

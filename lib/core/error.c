@@ -8,7 +8,8 @@
 #include "core.h"
 
 /* Tie the list to the contract's numbers: each entry must be the next code. */
-enum { TM_CODE_COUNT = 0
+enum {
+    TM_CODE_COUNT = 0
 #define TM_COUNT(code, msg) +1
     TERMINUS_ERROR_MAP(TM_COUNT)
 #undef TM_COUNT
@@ -18,7 +19,9 @@ _Static_assert(TM_CODE_COUNT == 1 - TERMINUS_E_LAST, "TERMINUS_ERROR_MAP lists e
 const char *terminus_strerror(int code)
 {
     switch (code) {
-#define TM_STR(c, msg) case c: return msg;
+#define TM_STR(c, msg)                                                                             \
+    case c:                                                                                        \
+        return msg;
         TERMINUS_ERROR_MAP(TM_STR)
 #undef TM_STR
     default:
@@ -29,7 +32,9 @@ const char *terminus_strerror(int code)
 const char *terminus_error_name(int code)
 {
     switch (code) {
-#define TM_NAME(c, msg) case c: return #c;
+#define TM_NAME(c, msg)                                                                            \
+    case c:                                                                                        \
+        return #c;
         TERMINUS_ERROR_MAP(TM_NAME)
 #undef TM_NAME
     default:
@@ -44,7 +49,7 @@ const char *terminus_version(void)
 
 typedef struct tm_record {
     terminus_error pub;
-    unsigned serial;     /* moves on every write: tells a fresh record from an old one */
+    unsigned serial; /* moves on every write: tells a fresh record from an old one */
     char buf[512];
 } tm_record;
 
@@ -58,12 +63,37 @@ static tm_record *record(void)
     return r;
 }
 
+/* The length of s[0..len) without a UTF-8 sequence cut off at its end. */
+static size_t utf8_whole(const char *s, size_t len)
+{
+    size_t i = len, need;
+    unsigned char lead;
+
+    /* Back over the continuation bytes (at most three) to the lead byte. */
+    while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return len;
+    lead = (unsigned char)s[i - 1];
+    if (lead < 0xC0)
+        return len; /* ASCII, or not UTF-8 at all: nothing to mend */
+    need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    return len - (i - 1) < need ? i - 1 : len;
+}
+
 static int vset(int code, int64_t os_code, const char *fmt, va_list ap)
 {
     tm_record *r = record();
-    int n = vsnprintf(r->buf, sizeof r->buf, fmt, ap);
-    if (n < 0)
-        r->buf[0] = '\0';
+    /* Formatted apart first: an argument may be the record's own message
+     * (a backend that rewrites the code and keeps the text). */
+    char tmp[sizeof r->buf];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    size_t len = n < 0 ? 0 : (size_t)n;
+
+    if (len >= sizeof tmp)
+        len = utf8_whole(tmp, sizeof tmp - 1); /* cut on a character boundary */
+    memcpy(r->buf, tmp, len);
+    r->buf[len] = '\0';
     r->pub.code = code;
     r->pub.os_code = os_code;
     r->pub.message = r->buf;

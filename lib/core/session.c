@@ -13,6 +13,85 @@ struct terminus_server {
     terminus_os_server *os_server;
 };
 
+/*
+ * A server name is `[user@]host[:port]`, the host a name or an address, an
+ * IPv6 address in brackets (`[::1]:2222`). Only the shape is checked here,
+ * the same on every backend: whether such a host exists is the backend's to
+ * find out. Returns OK or E_INVALID saying what is wrong.
+ */
+static int server_name_check(const char *fn, const char *name)
+{
+    const char *at = strchr(name, '@');
+    const char *host = at != NULL ? at + 1 : name;
+    const char *port = NULL;
+    const char *end;
+
+    if (at != NULL && at == name)
+        return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": no user before '@'", fn, name);
+    if (at != NULL && strchr(host, '@') != NULL)
+        return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": more than one '@'", fn, name);
+    if (at != NULL && (strpbrk(name, ":[]/") != NULL && strpbrk(name, ":[]/") < at))
+        return tm_fail(TERMINUS_E_INVALID,
+                       "%s: server name \"%s\": the user has a ':', '[', ']' or '/'", fn, name);
+    if (host[0] == '\0')
+        return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": no host%s", fn, name,
+                       at != NULL ? " after '@'" : "");
+    if (host[0] == '[') {
+        end = strchr(host, ']');
+        if (end == NULL)
+            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": '[' without ']'", fn, name);
+        if (end == host + 1)
+            return tm_fail(TERMINUS_E_INVALID,
+                           "%s: server name \"%s\": nothing between '[' and ']'", fn, name);
+        for (const char *p = host + 1; p < end; p++) {
+            if (strchr("0123456789abcdefABCDEF:.", *p) == NULL)
+                return tm_fail(TERMINUS_E_INVALID,
+                               "%s: server name \"%s\": '%c' in an IPv6 address", fn, name, *p);
+        }
+        if (end[1] != '\0' && end[1] != ':')
+            return tm_fail(TERMINUS_E_INVALID,
+                           "%s: server name \"%s\": text after ']' is not ':port'", fn, name);
+        if (end[1] == ':')
+            port = end + 2;
+    } else {
+        const char *colon = strchr(host, ':');
+
+        if (strpbrk(host, "[]/") != NULL)
+            return tm_fail(TERMINUS_E_INVALID,
+                           "%s: server name \"%s\": '[', ']' or '/' in the host name", fn, name);
+        if (colon == host)
+            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": no host before ':'", fn,
+                           name);
+        if (colon != NULL && strchr(colon + 1, ':') != NULL)
+            return tm_fail(TERMINUS_E_INVALID,
+                           "%s: server name \"%s\": more than one ':' (write an IPv6 address as "
+                           "[address]:port)",
+                           fn, name);
+        if (colon != NULL)
+            port = colon + 1;
+    }
+    if (port != NULL) {
+        unsigned long v = 0;
+
+        if (port[0] == '\0')
+            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": no port after ':'", fn,
+                           name);
+        for (const char *p = port; *p != '\0'; p++) {
+            if (*p < '0' || *p > '9')
+                return tm_fail(TERMINUS_E_INVALID,
+                               "%s: server name \"%s\": port \"%s\" is not a number", fn, name,
+                               port);
+            v = v * 10 + (unsigned long)(*p - '0');
+            if (v > 65535)
+                break;
+        }
+        if (v == 0 || v > 65535)
+            return tm_fail(TERMINUS_E_INVALID, "%s: server name \"%s\": port %s is not in 1..65535",
+                           fn, name, port);
+    }
+    return TERMINUS_OK;
+}
+
 int terminus_server_open(terminus_ctx *ctx, const char *name, terminus_server **out)
 {
     static const char fn[] = "terminus_server_open";
@@ -31,6 +110,8 @@ int terminus_server_open(terminus_ctx *ctx, const char *name, terminus_server **
         name = NULL;
     if (name != NULL) {
         rc = tm_check_string(fn, "name", name, 255, 0);
+        if (rc == TERMINUS_OK)
+            rc = server_name_check(fn, name);
         if (rc != TERMINUS_OK)
             return rc;
     }
@@ -161,23 +242,79 @@ static int ascii_casecmp(const char *a, const char *b)
     }
 }
 
-/* "12" => 12. Returns 1 for digits only, 0 for a name; E_INVALID if it does not fit. */
+/*
+ * How a spec is read (the same on every backend):
+ * - digits only, without a leading zero ("12", "0"), is a candidate id; out
+ *   of range (4294967295 and up, whatever its zeros) is E_INVALID;
+ * - a candidate id names the session with that id if there is one, else the
+ *   session with that name ("2147483648" can be a logind session's name);
+ * - anything else ("Console", "c2", "01") is a name, matched without regard to
+ *   ASCII case;
+ * - a spec that is the id of one session and the name of another, or the id
+ *   of two sessions (a backend's derived ids collided), is E_INVALID: the
+ *   caller must say which it means;
+ * - a name of the full 63 bytes may have been cut from a longer one, so a
+ *   match on it is refused (E_INVALID): name that session by its id.
+ * Returns 1 for a candidate id (in *id), 0 for a name only, E_INVALID.
+ */
 static int parse_id(const char *fn, const char *spec, uint32_t *id)
 {
     uint64_t v = 0;
 
-    for (const char *p = spec; *p; p++) {
+    for (const char *p = spec; *p != '\0'; p++) {
         if (*p < '0' || *p > '9')
             return 0;
     }
-    for (const char *p = spec; *p; p++) {
+    for (const char *p = spec; *p != '\0'; p++) {
         v = v * 10 + (uint64_t)(*p - '0');
         if (v >= TERMINUS_SESSION_CURRENT)
-            return tm_fail(TERMINUS_E_INVALID, "%s: session id \"%s\" is out of range (below %lu)", fn,
-                           spec, (unsigned long)TERMINUS_SESSION_CURRENT);
+            return tm_fail(TERMINUS_E_INVALID, "%s: session id \"%s\" is out of range (below %lu)",
+                           fn, spec, (unsigned long)TERMINUS_SESSION_CURRENT);
     }
+    if (spec[0] == '0' && spec[1] != '\0')
+        return 0; /* "01" is not how an id is written: a name */
     *id = (uint32_t)v;
     return 1;
+}
+
+/* The index of the session that spec names in l, or -1 with a record. */
+static long find(const char *fn, const tm_list *l, const char *spec, int numeric, uint32_t want)
+{
+    const size_t full = sizeof((terminus_session_info *)0)->name - 1;
+    long by_id = -1, by_name = -1;
+
+    for (size_t i = 0; i < l->count; i++) {
+        if (numeric && l->items[i].id == want) {
+            if (by_id >= 0)
+                return tm_fail(TERMINUS_E_INVALID,
+                               "%s: sessions \"%s\" and \"%s\" have the same id %lu: name the "
+                               "session instead",
+                               fn, l->items[by_id].name, l->items[i].name, (unsigned long)want),
+                       -1;
+            by_id = (long)i;
+        }
+        if (ascii_casecmp(l->items[i].name, spec) == 0 && by_name < 0)
+            by_name = (long)i;
+    }
+    if (by_id >= 0 && by_name >= 0 && by_id != by_name)
+        return tm_fail(TERMINUS_E_INVALID,
+                       "%s: \"%s\" is the id of session \"%s\" and the name of session %lu", fn,
+                       spec, l->items[by_id].name, (unsigned long)l->items[by_name].id),
+               -1;
+    if (by_id >= 0)
+        return by_id;
+    if (by_name >= 0 && strlen(l->items[by_name].name) >= full)
+        return tm_fail(
+                   TERMINUS_E_INVALID,
+                   "%s: session %lu's name is %lu bytes, the most a name can hold, and may have "
+                   "been cut from a longer one: name it by its id",
+                   fn, (unsigned long)l->items[by_name].id, (unsigned long)full),
+               -1;
+    if (by_name < 0)
+        return tm_fail(TERMINUS_E_NOT_FOUND, "%s: no session has the %s \"%s\"", fn,
+                       numeric ? "id or name" : "name", spec),
+               -1;
+    return by_name;
 }
 
 int terminus_session_resolve(terminus_server *server, const char *spec, uint32_t *id)
@@ -185,6 +322,7 @@ int terminus_session_resolve(terminus_server *server, const char *spec, uint32_t
     static const char fn[] = "terminus_session_resolve";
     uint32_t want = 0;
     int numeric, rc;
+    long at;
     tm_list l;
 
     if (server == NULL)
@@ -193,7 +331,7 @@ int terminus_session_resolve(terminus_server *server, const char *spec, uint32_t
         return tm_fail(TERMINUS_E_INVALID, "%s: id is NULL", fn);
     if (spec == NULL)
         return current(server, fn, id);
-    rc = tm_check_string(fn, "spec", spec, sizeof ((terminus_session_info *)0)->name - 1, 1);
+    rc = tm_check_string(fn, "spec", spec, sizeof((terminus_session_info *)0)->name - 1, 1);
     if (rc != TERMINUS_OK)
         return rc;
     numeric = parse_id(fn, spec, &want);
@@ -202,21 +340,15 @@ int terminus_session_resolve(terminus_server *server, const char *spec, uint32_t
     rc = list(server, fn, &l);
     if (rc != TERMINUS_OK)
         return rc;
-    rc = TERMINUS_E_NOT_FOUND;
-    for (size_t i = 0; i < l.count; i++) {
-        if (numeric ? l.items[i].id == want : ascii_casecmp(l.items[i].name, spec) == 0) {
-            *id = l.items[i].id;
-            rc = TERMINUS_OK;
-            break;
-        }
-    }
+    at = find(fn, &l, spec, numeric, want);
+    if (at >= 0)
+        *id = l.items[at].id;
     free(l.items);
-    if (rc != TERMINUS_OK)
-        return tm_fail(rc, "%s: no session has the %s \"%s\"", fn, numeric ? "id" : "name", spec);
-    return TERMINUS_OK;
+    return at >= 0 ? TERMINUS_OK : terminus_error_last()->code;
 }
 
-int terminus_session_logoff(terminus_server *server, uint32_t id, uint32_t flags, uint32_t timeout_ms)
+int terminus_session_logoff(terminus_server *server, uint32_t id, uint32_t flags,
+                            uint32_t timeout_ms)
 {
     static const char fn[] = "terminus_session_logoff";
     const terminus_os *os;
@@ -239,8 +371,8 @@ int terminus_session_logoff(terminus_server *server, uint32_t id, uint32_t flags
             return rc;
     }
     if (id == 0)
-        return tm_fail(TERMINUS_E_REFUSED, "%s: session 0 is the services' session and is never logged off",
-                       fn);
+        return tm_fail(TERMINUS_E_REFUSED,
+                       "%s: session 0 is the services' session and is never logged off", fn);
     mark = tm_error_mark();
     rc = os->session_logoff(os->data, server->os_server, id);
     if (rc != TERMINUS_OK)

@@ -8,6 +8,7 @@
 #ifndef TERMINUS_CORE_SYNC_H
 #define TERMINUS_CORE_SYNC_H
 
+/* clang-format off */
 #ifdef _WIN32
 typedef struct tm_mutex { void *srw; } tm_mutex; /* an SRWLOCK */
 #define TM_MUTEX_INIT { 0 }
@@ -18,6 +19,7 @@ typedef struct tm_mutex { pthread_mutex_t m; } tm_mutex;
 #define TM_MUTEX_INIT { PTHREAD_MUTEX_INITIALIZER }
 typedef struct tm_cond { pthread_cond_t c; } tm_cond;
 #endif
+/* clang-format on */
 
 /* Static initialisation with TM_MUTEX_INIT, or tm_mutex_init(). */
 void tm_mutex_init(tm_mutex *m);

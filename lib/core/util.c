@@ -54,8 +54,8 @@ int tm_check_string(const char *fn, const char *what, const char *s, size_t max,
     for (len = 0; len <= max && s[len] != '\0'; len++) {
         unsigned char c = (unsigned char)s[len];
         if (c < 0x20 || c == 0x7F)
-            return tm_fail(TERMINUS_E_INVALID, "%s: %s has a control character (0x%02X) at byte %u", fn,
-                           what, (unsigned)c, (unsigned)len);
+            return tm_fail(TERMINUS_E_INVALID, "%s: %s has a control character (0x%02X) at byte %u",
+                           fn, what, (unsigned)c, (unsigned)len);
         if (c == ' ' && !allow_space)
             return tm_fail(TERMINUS_E_INVALID, "%s: %s has a space at byte %u", fn, what,
                            (unsigned)len);
@@ -63,7 +63,8 @@ int tm_check_string(const char *fn, const char *what, const char *s, size_t max,
     if (len == 0)
         return tm_fail(TERMINUS_E_INVALID, "%s: %s is empty", fn, what);
     if (len > max)
-        return tm_fail(TERMINUS_E_INVALID, "%s: %s is longer than %u bytes", fn, what, (unsigned)max);
+        return tm_fail(TERMINUS_E_INVALID, "%s: %s is longer than %u bytes", fn, what,
+                       (unsigned)max);
     if (!tm_utf8_valid(s, len))
         return tm_fail(TERMINUS_E_INVALID, "%s: %s is not valid UTF-8", fn, what);
     return TERMINUS_OK;
@@ -72,16 +73,19 @@ int tm_check_string(const char *fn, const char *what, const char *s, size_t max,
 int tm_check_pid(const char *fn, const terminus_os *os, terminus_pid pid)
 {
     if (pid == 0)
-        return tm_fail(TERMINUS_E_INVALID, "%s: pid 0 is not a process (it would mean the caller's group)", fn);
-    if (pid > INT32_MAX)
         return tm_fail(TERMINUS_E_INVALID,
-                       "%s: pid %lu is above INT32_MAX (kill() would read it as a group or every process)",
-                       fn, (unsigned long)pid);
+                       "%s: pid 0 is not a process (it would mean the caller's group)", fn);
+    if (pid > INT32_MAX)
+        return tm_fail(
+            TERMINUS_E_INVALID,
+            "%s: pid %lu is above INT32_MAX (kill() would read it as a group or every process)", fn,
+            (unsigned long)pid);
     if (os->self_pid != NULL && pid == os->self_pid(os->data))
-        return tm_fail(TERMINUS_E_REFUSED, "%s: pid %lu is the calling process (use terminus_exit)", fn,
-                       (unsigned long)pid);
-    if (os->system_pid != 0 && pid == os->system_pid)
-        return tm_fail(TERMINUS_E_REFUSED, "%s: pid %lu is the system's first process and is protected",
+        return tm_fail(TERMINUS_E_REFUSED, "%s: pid %lu is the calling process (use terminus_exit)",
                        fn, (unsigned long)pid);
+    if (os->system_pid != 0 && pid == os->system_pid)
+        return tm_fail(TERMINUS_E_REFUSED,
+                       "%s: pid %lu is the system's first process and is protected", fn,
+                       (unsigned long)pid);
     return TERMINUS_OK;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check the export table of the shared library: every name is terminus_*,
 every TERMINUS_API function of the public headers is there, and so is every
-function of the contract (DESIGN.md).
+function of the public contract (the functions tests/headers/contract.c pins).
 
 usage: check-exports.py --mode nm|objdump --tool PATH --lib LIBRARY --include DIR
 Exit 77 (skipped) when the tool is missing.
@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 
-# The functions of the contract (DESIGN.md, "Public API").
+# The functions of the public contract (docs/design.md; tests/headers/contract.c).
 CONTRACT = """
 terminus_ctx_new terminus_ctx_free terminus_version
 terminus_strerror terminus_error_name terminus_error_last

@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(terminus_fake_server_add(fake, "srv", 1) == TERMINUS_OK);
     FUZZ_CHECK(terminus_fake_server_add(fake, "host.example:22", 1) == TERMINUS_OK);
     FUZZ_CHECK(terminus_fake_server_add(fake, "down", 0) == TERMINUS_OK);
-    FUZZ_CHECK(terminus_fake_session_add(fake, "srv", 3, TERMINUS_SESSION_ACTIVE, "Console", "alice",
-                                         TERMINUS_FAKE_SESSION_ENDS, 0) == TERMINUS_OK);
+    FUZZ_CHECK(terminus_fake_session_add(fake, "srv", 3, TERMINUS_SESSION_ACTIVE, "Console",
+                                         "alice", TERMINUS_FAKE_SESSION_ENDS, 0) == TERMINUS_OK);
     FUZZ_CHECK(terminus_ctx_new(&ctx, terminus_fake_os(fake)) == TERMINUS_OK);
     terminus_fake_calls_clear(fake);
 

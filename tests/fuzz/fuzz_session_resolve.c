@@ -8,7 +8,8 @@
 #include "fuzz.h"
 
 static const uint32_t ids[] = { 0, 1, 2, 17, 65536, 4294967294u };
-static const char *const names[] = { "Services", "Console", "console2", "RDP-Tcp#17", "c2", "Ünïcode" };
+static const char *const names[] = { "Services",   "Console", "console2",
+                                     "RDP-Tcp#17", "c2",      "Ünïcode" };
 #define N_SESSIONS (sizeof ids / sizeof ids[0])
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -24,10 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     FUZZ_CHECK(terminus_fake_new(&fake) == TERMINUS_OK);
     for (i = 0; i < N_SESSIONS; i++)
-        FUZZ_CHECK(terminus_fake_session_add(fake, "", ids[i], TERMINUS_SESSION_ACTIVE, names[i], "user",
-                                             TERMINUS_FAKE_SESSION_ENDS, 0) == TERMINUS_OK);
+        FUZZ_CHECK(terminus_fake_session_add(fake, "", ids[i], TERMINUS_SESSION_ACTIVE, names[i],
+                                             "user", TERMINUS_FAKE_SESSION_ENDS, 0) == TERMINUS_OK);
     if (mode & 1)
-        FUZZ_CHECK(terminus_fake_set_current_session(fake, ids[(mode >> 1) % N_SESSIONS]) == TERMINUS_OK);
+        FUZZ_CHECK(terminus_fake_set_current_session(fake, ids[(mode >> 1) % N_SESSIONS]) ==
+                   TERMINUS_OK);
     FUZZ_CHECK(terminus_ctx_new(&ctx, terminus_fake_os(fake)) == TERMINUS_OK);
     FUZZ_CHECK(terminus_server_open(ctx, NULL, &server) == TERMINUS_OK);
 

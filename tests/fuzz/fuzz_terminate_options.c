@@ -21,7 +21,7 @@ static uint32_t take_u32(const uint8_t **p, size_t *left)
     size_t i;
 
     for (i = 0; i < 4 && *left > 0; i++, (*p)++, (*left)--)
-        v |= (uint32_t)**p << (8 * i);
+        v |= (uint32_t) * *p << (8 * i);
     return v;
 }
 
@@ -30,8 +30,8 @@ static const struct {
     int behaviour;
     uint32_t after_ms;
 } world[] = {
-    { 1, TERMINUS_FAKE_IGNORES, 0 },     /* the system's first process */
-    { 1000, TERMINUS_FAKE_IGNORES, 0 },  /* the caller itself */
+    { 1, TERMINUS_FAKE_IGNORES, 0 },    /* the system's first process */
+    { 1000, TERMINUS_FAKE_IGNORES, 0 }, /* the caller itself */
     { 10, TERMINUS_FAKE_EXITS_ON_REQUEST, 100 },
     { 11, TERMINUS_FAKE_IGNORES, 0 },
     { 12, TERMINUS_FAKE_EXITS_AFTER, 300 },
@@ -79,8 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     FUZZ_CHECK(terminus_fake_new(&fake) == TERMINUS_OK);
     for (i = 0; i < N_WORLD; i++)
-        FUZZ_CHECK(terminus_fake_process_add(fake, world[i].pid, world[i].behaviour, world[i].after_ms, 5) ==
-                   TERMINUS_OK);
+        FUZZ_CHECK(terminus_fake_process_add(fake, world[i].pid, world[i].behaviour,
+                                             world[i].after_ms, 5) == TERMINUS_OK);
     FUZZ_CHECK(terminus_ctx_new(&ctx, terminus_fake_os(fake)) == TERMINUS_OK);
     terminus_fake_calls_clear(fake);
     memset(results, 0xAB, sizeof results);

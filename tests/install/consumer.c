@@ -31,9 +31,11 @@ int main(void)
           "terminus_error_name(TERMINUS_E_TIMEOUT)");
 
     check(terminus_fake_new(&fake) == TERMINUS_OK, "terminus_fake_new");
-    check(terminus_fake_process_add(fake, 42, TERMINUS_FAKE_EXITS_ON_REQUEST, 300, 7) == TERMINUS_OK,
+    check(terminus_fake_process_add(fake, 42, TERMINUS_FAKE_EXITS_ON_REQUEST, 300, 7) ==
+              TERMINUS_OK,
           "fake process 42 leaves 300 ms after a request");
-    check(terminus_ctx_new(&ctx, terminus_fake_os(fake)) == TERMINUS_OK, "terminus_ctx_new over the fake");
+    check(terminus_ctx_new(&ctx, terminus_fake_os(fake)) == TERMINUS_OK,
+          "terminus_ctx_new over the fake");
     memset(&r, 0, sizeof r);
     check(terminus_terminate(ctx, 42, NULL, &r) == TERMINUS_OK, "terminus_terminate(42)");
     check(r.status == TERMINUS_OK && r.outcome == TERMINUS_OUTCOME_EXITED, "it exited on request");

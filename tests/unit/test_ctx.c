@@ -89,7 +89,8 @@ static void ctx_copies_table(void)
     terminus_result r = fx_garbage_result();
 
     REQUIRE_RC(terminus_fake_new(&fake), TERMINUS_OK);
-    REQUIRE_RC(terminus_fake_process_add(fake, 42, TERMINUS_FAKE_EXITS_ON_REQUEST, 300, 7), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_process_add(fake, 42, TERMINUS_FAKE_EXITS_ON_REQUEST, 300, 7),
+               TERMINUS_OK);
     table = *terminus_fake_os(fake);
     REQUIRE_RC(terminus_ctx_new(&ctx, &table), TERMINUS_OK);
     /* Wreck the caller's copy. */
@@ -163,7 +164,8 @@ static void null_member_terminate(void)
     terminus_fake_process_info info;
 
     REQUIRE_RC(terminus_fake_new(&fake), TERMINUS_OK);
-    REQUIRE_RC(terminus_fake_process_add(fake, 42, TERMINUS_FAKE_EXITS_ON_REQUEST, 10, 0), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_process_add(fake, 42, TERMINUS_FAKE_EXITS_ON_REQUEST, 10, 0),
+               TERMINUS_OK);
     REQUIRE_RC(terminus_fake_process_add(fake, 43, TERMINUS_FAKE_IGNORES, 0, 0), TERMINUS_OK);
 
     ctx = ctx_without(fake, "process_open");

@@ -63,7 +63,8 @@ static void strerror_examples(void)
 
 static void unknown_codes(void)
 {
-    static const int unknown[] = { 1, 2, 100, TERMINUS_E_LAST - 1, -10, -100, -1000, INT_MAX, INT_MIN };
+    static const int unknown[] = { 1,     2,       100,    TERMINUS_E_LAST - 1, -10, -100,
+                                   -1000, INT_MAX, INT_MIN };
     size_t i;
 
     for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
@@ -124,7 +125,8 @@ static void os_error_records(void)
     const terminus_error *e;
 
     terminus_error_clear();
-    CHECK_RC(terminus_os_error(TERMINUS_E_OS, 1234, "SomeCall(%d, \"%s\")", 42, "x"), TERMINUS_E_OS);
+    CHECK_RC(terminus_os_error(TERMINUS_E_OS, 1234, "SomeCall(%d, \"%s\")", 42, "x"),
+             TERMINUS_E_OS);
     e = terminus_error_last();
     REQUIRE(e != NULL);
     CHECK_RC(e->code, TERMINUS_E_OS);
@@ -157,6 +159,66 @@ static void os_error_long_message(void)
     terminus_error_clear();
 }
 
+/* A backend that rewrites a code keeps the text by formatting the record's
+ * own message into the new record: the text must survive. */
+static void os_error_into_itself(void)
+{
+    const terminus_error *e;
+    char want[128];
+
+    terminus_os_error(TERMINUS_E_OS, 111, "logind on %s: %s", "host", "Connection refused");
+    e = terminus_error_last();
+    snprintf(want, sizeof want, "%s", e->message);
+    CHECK_RC(terminus_os_error(TERMINUS_E_UNAVAILABLE, e->os_code, "%s", e->message),
+             TERMINUS_E_UNAVAILABLE);
+    e = terminus_error_last();
+    CHECK_STR_EQ(e->message, want);
+    CHECK_EQ(e->os_code, 111);
+    CHECK_RC(terminus_os_error(TERMINUS_E_UNAVAILABLE, 111, "open: %s", e->message),
+             TERMINUS_E_UNAVAILABLE);
+    CHECK_STR_EQ(terminus_error_last()->message, "open: logind on host: Connection refused");
+    terminus_error_clear();
+}
+
+/* 1 when s is well-formed UTF-8 (no sequence cut short). */
+static int utf8_whole(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != 0;) {
+        size_t n = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC0 ? 2 : 0;
+        if (n == 0)
+            return 0;
+        for (size_t i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+        }
+        p += n;
+    }
+    return 1;
+}
+
+/* A long message (a localized system message) is cut on a character
+ * boundary: never in the middle of a UTF-8 sequence. */
+static void os_error_cut_on_char_boundary(void)
+{
+    static const char *const chars[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+    char msg[700];
+
+    for (size_t c = 0; c < sizeof chars / sizeof chars[0]; c++) {
+        for (size_t pad = 505; pad <= 511; pad++) {
+            size_t len;
+
+            memset(msg, 'x', pad);
+            snprintf(msg + pad, sizeof msg - pad, "%s%s", chars[c], chars[c]);
+            terminus_os_error(TERMINUS_E_OS, 1, "%s", msg);
+            len = strlen(terminus_error_last()->message);
+            CHECK(utf8_whole(terminus_error_last()->message));
+            CHECK(len >= 508 && len <= 511);
+            CHECK(strncmp(terminus_error_last()->message, msg, len) == 0);
+        }
+    }
+    terminus_error_clear();
+}
+
 static void version_string(void)
 {
     char buf[64];
@@ -166,10 +228,12 @@ static void version_string(void)
     snprintf(buf, sizeof buf, "%d.%d.%d", TERMINUS_VERSION_MAJOR, TERMINUS_VERSION_MINOR,
              TERMINUS_VERSION_PATCH);
     CHECK_STR_EQ(terminus_version(), buf);
-    CHECK_EQ(TERMINUS_VERSION_NUMBER,
-             TERMINUS_VERSION_MAJOR * 10000 + TERMINUS_VERSION_MINOR * 100 + TERMINUS_VERSION_PATCH);
+    CHECK_EQ(TERMINUS_VERSION_NUMBER, TERMINUS_VERSION_MAJOR * 10000 +
+                                          TERMINUS_VERSION_MINOR * 100 + TERMINUS_VERSION_PATCH);
 }
 
 HARNESS_MAIN(T(error_last_initial), T(strerror_and_name_every_code), T(error_map_is_dense),
-             T(strerror_examples), T(unknown_codes), T(error_last_after_failure), T(error_clear_resets),
-             T(success_keeps_record), T(os_error_records), T(os_error_long_message), T(version_string))
+             T(strerror_examples), T(unknown_codes), T(error_last_after_failure),
+             T(error_clear_resets), T(success_keeps_record), T(os_error_records),
+             T(os_error_long_message), T(os_error_into_itself), T(os_error_cut_on_char_boundary),
+             T(version_string))

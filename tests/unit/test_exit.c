@@ -210,6 +210,6 @@ static void exit_process_failure(void)
     fx_close(&f);
 }
 
-HARNESS_MAIN(T(hooks_lifo_once), T(same_hook_twice), T(many_hooks), T(fast_skips_hooks), T(unknown_flags),
-             T(at_exit_null_fn), T(hooks_per_context), T(ctx_free_drops_hooks), T(exit_codes_pass_through),
-             T(exit_process_failure))
+HARNESS_MAIN(T(hooks_lifo_once), T(same_hook_twice), T(many_hooks), T(fast_skips_hooks),
+             T(unknown_flags), T(at_exit_null_fn), T(hooks_per_context), T(ctx_free_drops_hooks),
+             T(exit_codes_pass_through), T(exit_process_failure))

@@ -136,7 +136,8 @@ static void bad_arguments(void)
     CHECK_RC(terminus_listen(f.ctx, NULL, 0, on_request, &s, NULL), TERMINUS_E_INVALID);
     CHECK_ERROR(TERMINUS_E_INVALID, "out");
     for (i = 0; i < sizeof bad_messages / sizeof bad_messages[0]; i++) {
-        CHECK_RC(terminus_listen(f.ctx, bad_messages[i], 0, on_request, &s, &l), TERMINUS_E_INVALID);
+        CHECK_RC(terminus_listen(f.ctx, bad_messages[i], 0, on_request, &s, &l),
+                 TERMINUS_E_INVALID);
         CHECK_ERROR(TERMINUS_E_INVALID, "message");
         CHECK(l == NULL);
     }
@@ -220,6 +221,6 @@ static void hook_frees_own_listener(void)
     fx_close(&f);
 }
 
-HARNESS_MAIN(T(hook_frees_own_listener), T(request_then_clean_exit), T(logoff_reason), T(nonzero_answer_no_exit),
-             T(after_free_nothing_called), T(free_null), T(bad_arguments), T(listen_start_failure),
-             T(deliver_bad_reason))
+HARNESS_MAIN(T(hook_frees_own_listener), T(request_then_clean_exit), T(logoff_reason),
+             T(nonzero_answer_no_exit), T(after_free_nothing_called), T(free_null),
+             T(bad_arguments), T(listen_start_failure), T(deliver_bad_reason))

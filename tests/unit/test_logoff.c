@@ -24,8 +24,12 @@ static void flags_pass_through(void)
 
 static void bad_flags(void)
 {
-    static const uint32_t bad[] = { TERMINUS_LOGOFF_FORCE | TERMINUS_LOGOFF_FORCE_IF_HUNG, 0x4, 0x8,
-                                    0x80000000u, TERMINUS_LOGOFF_FORCE | 0x100, UINT32_MAX };
+    static const uint32_t bad[] = { TERMINUS_LOGOFF_FORCE | TERMINUS_LOGOFF_FORCE_IF_HUNG,
+                                    0x4,
+                                    0x8,
+                                    0x80000000u,
+                                    TERMINUS_LOGOFF_FORCE | 0x100,
+                                    UINT32_MAX };
     size_t i;
     fx f;
 
@@ -50,7 +54,8 @@ static void os_failure(void)
     fx_open(&f);
     for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         terminus_error_clear();
-        REQUIRE_RC(terminus_fake_fail(f.fake, "logoff", 1, 0, codes[i], (long)(100 + i)), TERMINUS_OK);
+        REQUIRE_RC(terminus_fake_fail(f.fake, "logoff", 1, 0, codes[i], (long)(100 + i)),
+                   TERMINUS_OK);
         CHECK_RC(terminus_logoff(f.ctx, 0), codes[i]);
         CHECK_RC(terminus_error_last()->code, codes[i]);
         CHECK_EQ(terminus_error_last()->os_code, 100 + (long)i);

@@ -276,7 +276,7 @@ static void resolve_ids_and_names(void)
     setup(&f);
     s = open_server(&f, "srv1");
     expect_resolve(s, "12", TERMINUS_OK, 12);
-    expect_resolve(s, "0012", TERMINUS_OK, 12);
+    expect_resolve(s, "0012", TERMINUS_E_NOT_FOUND, 0); /* "0012" is no way to write an id: a name */
     expect_resolve(s, "1", TERMINUS_OK, 1);
     expect_resolve(s, "0", TERMINUS_OK, 0);
     expect_resolve(s, "7", TERMINUS_OK, 7);

@@ -33,8 +33,8 @@ static void check_untouched(fx *f)
 }
 
 /* terminus_terminate(pid, opts) is rejected with want, naming `needle`. */
-static void expect_rejected(fx *f, terminus_pid pid, const terminus_terminate_options *opts, int want,
-                            const char *needle)
+static void expect_rejected(fx *f, terminus_pid pid, const terminus_terminate_options *opts,
+                            int want, const char *needle)
 {
     terminus_result r = fx_garbage_result();
 
@@ -136,15 +136,15 @@ static void options_message(void)
 {
     static const char *const bad[] = {
         "",
-        "\xff",                /* not UTF-8 at all */
-        "abc\xc3",             /* cut sequence */
-        "\x80",                /* lone continuation byte */
-        "a\xc3(",              /* bad continuation */
-        "\xc0\xaf",            /* overlong '/' */
-        "\xe0\x80\xaf",        /* overlong */
-        "\xed\xa0\x80",        /* UTF-16 surrogate */
-        "\xf4\x90\x80\x80",    /* above U+10FFFF */
-        "\x01",                /* control characters */
+        "\xff",             /* not UTF-8 at all */
+        "abc\xc3",          /* cut sequence */
+        "\x80",             /* lone continuation byte */
+        "a\xc3(",           /* bad continuation */
+        "\xc0\xaf",         /* overlong '/' */
+        "\xe0\x80\xaf",     /* overlong */
+        "\xed\xa0\x80",     /* UTF-16 surrogate */
+        "\xf4\x90\x80\x80", /* above U+10FFFF */
+        "\x01",             /* control characters */
         "a\tb",
         "line\n",
         "a\x7f",
@@ -187,7 +187,8 @@ static void bad_options_with_force(void)
 
 /* terminate_many(pids, count) is rejected: every result carries the code. */
 static void expect_many_rejected(fx *f, const terminus_pid *pids, size_t count,
-                                 const terminus_terminate_options *opts, int want, const char *needle)
+                                 const terminus_terminate_options *opts, int want,
+                                 const char *needle)
 {
     terminus_result r[8];
     size_t i;

@@ -132,8 +132,8 @@ struct terminus_os {
      * `*nready`; each index is reported once. A `timeout_ms` of 0 only looks.
      * @return OK (`*nready` >= 1); E_TIMEOUT (`*nready` = 0); E_OS
      */
-    int (*wait_any)(void *data, terminus_os_waitset *set, uint32_t timeout_ms,
-                    size_t *ready, size_t capacity, size_t *nready);
+    int (*wait_any)(void *data, terminus_os_waitset *set, uint32_t timeout_ms, size_t *ready,
+                    size_t capacity, size_t *nready);
     /** Free a wait set. Never fails. */
     void (*wait_close)(void *data, terminus_os_waitset *set);
 

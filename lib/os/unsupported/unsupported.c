@@ -7,14 +7,30 @@
 #include "terminus/sys/os.h"
 
 static const terminus_os unsupported_os = {
-    TERMINUS_OS_VERSION, "unsupported", NULL, 0,
-    NULL, NULL,                         /* clock_us, self_pid */
-    NULL, NULL, NULL, NULL, NULL,       /* process_* */
-    NULL, NULL, NULL,                   /* wait_* */
-    NULL,                               /* exit_process */
-    NULL, NULL,                         /* listen_* */
-    NULL,                               /* logoff */
-    NULL, NULL, NULL, NULL, NULL, NULL, /* server and sessions */
+    TERMINUS_OS_VERSION,
+    "unsupported",
+    NULL,
+    0,
+    NULL,
+    NULL, /* clock_us, self_pid */
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL, /* process_* */
+    NULL,
+    NULL,
+    NULL, /* wait_* */
+    NULL, /* exit_process */
+    NULL,
+    NULL, /* listen_* */
+    NULL, /* logoff */
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL, /* server and sessions */
 };
 
 const terminus_os *terminus_os_native(void)

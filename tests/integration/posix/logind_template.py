@@ -1,7 +1,7 @@
 '''A stricter systemd-logind mock for the terminus tests.
 
 Loads python3-dbusmock's stock "logind" template and fixes what the tests
-rely on (see /work/shared/FACTS.md):
+rely on (python3-dbusmock 0.28 as Debian 12 ships it):
 - GetSession of an unknown id raises org.freedesktop.login1.NoSuchSession
   (the stock one makes up a path, or dies on ids that are not valid path
   elements);

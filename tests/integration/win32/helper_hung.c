@@ -15,8 +15,8 @@ int main(void)
     wc.lpszClassName = L"tm_hung";
     if (!RegisterClassExW(&wc))
         return 3;
-    if (CreateWindowExW(0, L"tm_hung", L"hung", WS_OVERLAPPED, 0, 0, 0, 0, NULL, NULL,
-                        wc.hInstance, NULL) == NULL)
+    if (CreateWindowExW(0, L"tm_hung", L"hung", WS_OVERLAPPED, 0, 0, 0, 0, NULL, NULL, wc.hInstance,
+                        NULL) == NULL)
         return 4;
     tmt_signal_ready();
     Sleep(INFINITE); /* never pumps */

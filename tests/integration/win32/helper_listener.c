@@ -56,10 +56,12 @@ int main(int argc, char **argv)
         uint32_t flags = strcmp(argv[3], "exit_fast") == 0 ? TERMINUS_EXIT_FAST : 0;
         tmt_signal_ready();
         terminus_exit(NULL, (uint32_t)strtoul(argv[1], NULL, 10), flags);
-        fprintf(stderr, "tm_listener: terminus_exit returned: %s\n", terminus_error_last()->message);
+        fprintf(stderr, "tm_listener: terminus_exit returned: %s\n",
+                terminus_error_last()->message);
         return 5;
     }
-    int rc = terminus_listen(NULL, NULL, (uint32_t)strtoul(argv[1], NULL, 10), on_request, NULL, &l);
+    int rc =
+        terminus_listen(NULL, NULL, (uint32_t)strtoul(argv[1], NULL, 10), on_request, NULL, &l);
     if (rc != TERMINUS_OK) {
         fprintf(stderr, "tm_listener: terminus_listen: %s\n", terminus_error_last()->message);
         return 4;

@@ -1,0 +1,577 @@
+/*
+ * lib/os/fake/api.c: the scripting API of terminus/sys/fake.h (terminus_fake_*):
+ * making and freeing a fake, scripting its world, faults and latency,
+ * reading its call log and what the core asked of it, delivering requests
+ * to its listeners.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "terminus/terminate.h"
+
+#include "fake.h"
+
+#define TM_FAKE_NULL(fn) terminus_os_error(TERMINUS_E_INVALID, 0, "%s: fake is NULL", fn)
+
+/* The length of `s` if it is shorter than `max` bytes, else `max`. */
+static size_t tm_fake_strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n] != '\0')
+        n++;
+    return n;
+}
+
+TERMINUS_API int terminus_fake_new(terminus_fake **out)
+{
+    terminus_fake *fake;
+
+    if (out == NULL)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "terminus_fake_new: out is NULL");
+    *out = NULL;
+    fake = calloc(1, sizeof *fake);
+    if (fake == NULL)
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "terminus_fake_new: out of memory");
+    fake->handles.next = fake->handles.prev = &fake->handles;
+    fake->self = 1000;
+    fake->current_session = TERMINUS_SESSION_CURRENT;
+    if (tm_fake_server_get(fake, "") == NULL) {
+        free(fake->servers);
+        free(fake);
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "terminus_fake_new: out of memory");
+    }
+    tm_mutex_init(&fake->lock);
+    tm_cond_init(&fake->idle);
+
+    fake->os = tm_fake_table;
+    fake->os.data = fake;
+
+    *out = fake;
+    return TERMINUS_OK;
+}
+
+TERMINUS_API void terminus_fake_free(terminus_fake *fake)
+{
+    size_t i;
+    struct tm_fake_handle *h, *next;
+
+    if (fake == NULL)
+        return;
+    for (h = fake->handles.next; h != &fake->handles; h = next) {
+        next = h->next;
+        tm_fake_handle_free(h);
+    }
+    for (i = 0; i < fake->nprocs; i++)
+        free(fake->procs[i]);
+    free(fake->procs);
+    for (i = 0; i < fake->nservers; i++) {
+        free(fake->servers[i]->sessions);
+        free(fake->servers[i]);
+    }
+    free(fake->servers);
+    for (i = 0; i < fake->nlog; i++)
+        free(fake->log[i].text);
+    free(fake->log);
+    tm_cond_destroy(&fake->idle);
+    tm_mutex_destroy(&fake->lock);
+    free(fake);
+}
+
+TERMINUS_API const terminus_os *terminus_fake_os(terminus_fake *fake)
+{
+    if (fake == NULL) {
+        TM_FAKE_NULL("terminus_fake_os");
+        return NULL;
+    }
+    return &fake->os;
+}
+
+TERMINUS_API uint64_t terminus_fake_now_us(terminus_fake *fake)
+{
+    if (fake == NULL) {
+        TM_FAKE_NULL("terminus_fake_now_us");
+        return 0;
+    }
+    return fake->os.clock_us(fake);
+}
+
+TERMINUS_API int terminus_fake_advance(terminus_fake *fake, uint64_t us)
+{
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_advance");
+    tm_mutex_lock(&fake->lock);
+    fake->now_us = tm_fake_add_sat(fake->now_us, us);
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_set_self(terminus_fake *fake, terminus_pid pid)
+{
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_set_self");
+    if (pid == 0)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_set_self: pid 0 is not a process");
+    tm_mutex_lock(&fake->lock);
+    fake->self = pid;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_process_add(terminus_fake *fake, terminus_pid pid, int behaviour,
+                                           uint32_t after_ms, uint32_t exit_code)
+{
+    struct tm_fake_proc *p, **procs;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_process_add");
+    if (pid == 0)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_process_add: pid 0 is not a process");
+    if (behaviour < TERMINUS_FAKE_EXITS_ON_REQUEST || behaviour > TERMINUS_FAKE_KILL_DENIED)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_process_add: unknown behaviour %d", behaviour);
+    tm_mutex_lock(&fake->lock);
+    if (tm_fake_proc_find(fake, pid) != NULL) {
+        tm_mutex_unlock(&fake->lock);
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_process_add: pid %u is in use", (unsigned)pid);
+    }
+    procs = tm_fake_grow(fake->procs, &fake->capprocs, fake->nprocs + 1, sizeof *fake->procs);
+    if (procs)
+        fake->procs = procs;
+    if (procs == NULL || (p = calloc(1, sizeof *p)) == NULL) {
+        tm_mutex_unlock(&fake->lock);
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0,
+                                 "terminus_fake_process_add: out of memory");
+    }
+    p->pid = pid;
+    p->behaviour = behaviour;
+    p->after_ms = after_ms;
+    p->exit_code = exit_code;
+    p->running = 1;
+    if (behaviour == TERMINUS_FAKE_GONE) {
+        p->running = 0;
+        p->end_code = exit_code;
+        p->ended_us = fake->now_us;
+    } else if (behaviour == TERMINUS_FAKE_EXITS_AFTER) {
+        p->due_set = 1;
+        p->due_us = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(after_ms));
+    }
+    fake->procs[fake->nprocs++] = p;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_process_get(terminus_fake *fake, terminus_pid pid,
+                                           terminus_fake_process_info *info)
+{
+    struct tm_fake_proc *p;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_process_get");
+    if (info == NULL)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "terminus_fake_process_get: info is NULL");
+    tm_mutex_lock(&fake->lock);
+    p = tm_fake_proc_find(fake, pid);
+    if (p == NULL) {
+        tm_mutex_unlock(&fake->lock);
+        return terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                 "terminus_fake_process_get: no scripted process %u",
+                                 (unsigned)pid);
+    }
+    tm_fake_proc_update(fake, p);
+    info->running = p->running;
+    info->exit_code = p->running ? 0 : p->end_code;
+    info->requests = p->requests;
+    info->kills = p->kills;
+    info->ended_us = p->running ? 0 : p->ended_us;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_server_add(terminus_fake *fake, const char *name, int reachable)
+{
+    struct tm_fake_server *s;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_server_add");
+    if (name == NULL)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "terminus_fake_server_add: name is NULL");
+    if (tm_fake_strnlen(name, 64) >= 64)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_server_add: name is 64 bytes or more");
+    if (name[0] == '\0' && !reachable)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_server_add: the local server is always reachable");
+    tm_mutex_lock(&fake->lock);
+    s = tm_fake_server_get(fake, name);
+    if (s != NULL)
+        s->reachable = reachable ? 1 : 0;
+    tm_mutex_unlock(&fake->lock);
+    if (s == NULL)
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0,
+                                 "terminus_fake_server_add: out of memory");
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_session_add(terminus_fake *fake, const char *server, uint32_t id,
+                                           int32_t state, const char *name, const char *user,
+                                           int behaviour, uint32_t after_ms)
+{
+    struct tm_fake_server *srv;
+    struct tm_fake_session *s;
+    size_t nlen, ulen;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_session_add");
+    if (server == NULL || tm_fake_strnlen(server, 64) >= 64)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_session_add: server is NULL or 64 bytes or more");
+    if (id == TERMINUS_SESSION_CURRENT)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_session_add: id %u is TERMINUS_SESSION_CURRENT",
+                                 (unsigned)id);
+    if (state != TERMINUS_SESSION_ACTIVE && state != TERMINUS_SESSION_CONNECTED &&
+        state != TERMINUS_SESSION_DISCONNECTED && state != TERMINUS_SESSION_OTHER)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_session_add: unknown state %ld", (long)state);
+    if (name == NULL || (nlen = tm_fake_strnlen(name, 64)) >= 64)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_session_add: name is NULL or 64 bytes or more");
+    if (user == NULL || (ulen = tm_fake_strnlen(user, 256)) >= 256)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_session_add: user is NULL or 256 bytes or more");
+    if (behaviour < TERMINUS_FAKE_SESSION_ENDS || behaviour > TERMINUS_FAKE_SESSION_HANGS)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_session_add: unknown behaviour %d", behaviour);
+
+    tm_mutex_lock(&fake->lock);
+    srv = tm_fake_server_get(fake, server);
+    if (srv == NULL) {
+        tm_mutex_unlock(&fake->lock);
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0,
+                                 "terminus_fake_session_add: out of memory");
+    }
+    s = tm_fake_session_find(srv, id);
+    if (s != NULL && !tm_fake_session_gone(fake, s)) {
+        tm_mutex_unlock(&fake->lock);
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_session_add: id %u is in use on \"%s\"",
+                                 (unsigned)id, server);
+    }
+    if (s == NULL) { /* a gone session's slot is reused */
+        s = tm_fake_grow(srv->sessions, &srv->cap, srv->nsessions + 1, sizeof *srv->sessions);
+        if (s == NULL) {
+            tm_mutex_unlock(&fake->lock);
+            return terminus_os_error(TERMINUS_E_NO_MEMORY, 0,
+                                     "terminus_fake_session_add: out of memory");
+        }
+        srv->sessions = s;
+        s = &srv->sessions[srv->nsessions++];
+    }
+    memset(s, 0, sizeof *s);
+    s->info.id = id;
+    s->info.state = state;
+    memcpy(s->info.name, name, nlen);
+    memcpy(s->info.user, user, ulen);
+    s->behaviour = behaviour;
+    s->after_ms = after_ms;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_set_current_session(terminus_fake *fake, uint32_t id)
+{
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_set_current_session");
+    tm_mutex_lock(&fake->lock);
+    fake->current_session = id;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_session_exists(terminus_fake *fake, const char *server, uint32_t id)
+{
+    struct tm_fake_server *srv;
+    struct tm_fake_session *s;
+    int there = 0;
+
+    if (fake == NULL) {
+        TM_FAKE_NULL("terminus_fake_session_exists");
+        return 0;
+    }
+    if (server == NULL) {
+        terminus_os_error(TERMINUS_E_INVALID, 0, "terminus_fake_session_exists: server is NULL");
+        return 0;
+    }
+    tm_mutex_lock(&fake->lock);
+    srv = tm_fake_server_find(fake, server);
+    s = srv != NULL ? tm_fake_session_find(srv, id) : NULL;
+    there = s != NULL && !tm_fake_session_gone(fake, s);
+    tm_mutex_unlock(&fake->lock);
+    return there;
+}
+
+TERMINUS_API int terminus_fake_fail(terminus_fake *fake, const char *primitive, uint32_t nth,
+                                    int persistent, int code, int64_t os_code)
+{
+    int prim;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_fail");
+    if (primitive == NULL)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "terminus_fake_fail: primitive is NULL");
+    prim = strcmp(primitive, "*") == 0 ? TM_FP_ANY : tm_fake_prim_find(primitive);
+    if (prim == -2 || (prim >= 0 && !tm_fake_prims[prim].fallible))
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_fail: \"%s\" is not a primitive that can fail",
+                                 primitive);
+    if (nth == 0)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_fail: nth is 0 (calls count from 1)");
+    if (code >= 0)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_fail: code %d is not an error", code);
+    tm_mutex_lock(&fake->lock);
+    fake->fault.set = 1;
+    fake->fault.prim = prim;
+    fake->fault.nth = nth;
+    fake->fault.persistent = persistent ? 1 : 0;
+    fake->fault.code = code;
+    fake->fault.os_code = os_code;
+    fake->fault.seen = 0;
+    fake->faults_fired = 0;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_set_latency(terminus_fake *fake, const char *primitive, uint32_t us)
+{
+    int prim;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_set_latency");
+    if (primitive == NULL)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_set_latency: primitive is NULL");
+    prim = strcmp(primitive, "*") == 0 ? TM_FP_ANY : tm_fake_prim_find(primitive);
+    if (prim == -2 || (prim >= 0 && !tm_fake_prims[prim].fallible))
+        return terminus_os_error(
+            TERMINUS_E_INVALID, 0,
+            "terminus_fake_set_latency: \"%s\" is not a primitive that returns int", primitive);
+    tm_mutex_lock(&fake->lock);
+    for (int i = 0; i < TM_FP_COUNT; i++) {
+        if (tm_fake_prims[i].fallible && (prim == TM_FP_ANY || prim == i))
+            fake->latency_us[i] = us;
+    }
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API void terminus_fake_fail_clear(terminus_fake *fake)
+{
+    if (fake == NULL) {
+        TM_FAKE_NULL("terminus_fake_fail_clear");
+        return;
+    }
+    tm_mutex_lock(&fake->lock);
+    fake->fault.set = 0; /* faults_fired stays readable until the next fault */
+    tm_mutex_unlock(&fake->lock);
+}
+
+TERMINUS_API uint32_t terminus_fake_faults_fired(terminus_fake *fake)
+{
+    uint32_t n;
+    if (fake == NULL) {
+        TM_FAKE_NULL("terminus_fake_faults_fired");
+        return 0;
+    }
+    tm_mutex_lock(&fake->lock);
+    n = fake->faults_fired;
+    tm_mutex_unlock(&fake->lock);
+    return n;
+}
+
+TERMINUS_API size_t terminus_fake_call_count(terminus_fake *fake, const char *primitive)
+{
+    size_t n = 0;
+    int prim = -2;
+
+    if (fake == NULL) {
+        TM_FAKE_NULL("terminus_fake_call_count");
+        return 0;
+    }
+    if (primitive) {
+        prim = tm_fake_prim_find(primitive);
+        if (prim < 0) /* not a logged member (clock_us, self_pid, a typo) */
+            return 0;
+    }
+    tm_mutex_lock(&fake->lock);
+    n = primitive != NULL ? fake->calls[prim] : fake->calls_total;
+    tm_mutex_unlock(&fake->lock);
+    return n;
+}
+
+TERMINUS_API int terminus_fake_call(terminus_fake *fake, size_t index, char *buf, size_t size)
+{
+    static const char lost[] = "(not recorded: out of memory)";
+    const char *text;
+    size_t len;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_call");
+    if (buf == NULL || size == 0)
+        return terminus_os_error(TERMINUS_E_INVALID, 0,
+                                 "terminus_fake_call: buf is NULL or size 0");
+    tm_mutex_lock(&fake->lock);
+    if (index >= fake->calls_total) {
+        tm_mutex_unlock(&fake->lock);
+        buf[0] = '\0';
+        return terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                 "terminus_fake_call: index %lu is past the end (%lu calls)",
+                                 (unsigned long)index, (unsigned long)fake->calls_total);
+    }
+    text = index < fake->nlog && fake->log[index].text != NULL ? fake->log[index].text : lost;
+    len = strlen(text);
+    if (len >= size)
+        len = size - 1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API void terminus_fake_calls_clear(terminus_fake *fake)
+{
+    size_t i;
+    if (fake == NULL) {
+        TM_FAKE_NULL("terminus_fake_calls_clear");
+        return;
+    }
+    tm_mutex_lock(&fake->lock);
+    for (i = 0; i < fake->nlog; i++)
+        free(fake->log[i].text);
+    free(fake->log);
+    fake->log = NULL;
+    fake->nlog = fake->caplog = 0;
+    fake->log_lost = 0;
+    fake->calls_total = 0;
+    memset(fake->calls, 0, sizeof fake->calls);
+    tm_mutex_unlock(&fake->lock);
+}
+
+TERMINUS_API size_t terminus_fake_open_handles(terminus_fake *fake)
+{
+    size_t n;
+    if (fake == NULL) {
+        TM_FAKE_NULL("terminus_fake_open_handles");
+        return 0;
+    }
+    tm_mutex_lock(&fake->lock);
+    n = fake->nhandles;
+    tm_mutex_unlock(&fake->lock);
+    return n;
+}
+
+TERMINUS_API int terminus_fake_deliver(terminus_fake *fake, int reason)
+{
+    unsigned long *serials = NULL;
+    size_t n = 0, i;
+    int called = 0;
+    struct tm_fake_handle *h;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_deliver");
+    if (reason != TERMINUS_REASON_REQUEST && reason != TERMINUS_REASON_LOGOFF)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "terminus_fake_deliver: unknown reason %d",
+                                 reason);
+
+    /* A snapshot of the listeners, by serial: listeners started during the
+     * delivery are not called, listeners stopped during it are skipped. */
+    tm_mutex_lock(&fake->lock);
+    for (h = fake->handles.next; h != &fake->handles; h = h->next)
+        if (h->kind == TM_FK_LISTENER)
+            n++;
+    if (n > 0) {
+        serials = malloc(n * sizeof *serials);
+        if (serials == NULL) {
+            tm_mutex_unlock(&fake->lock);
+            return terminus_os_error(TERMINUS_E_NO_MEMORY, 0,
+                                     "terminus_fake_deliver: out of memory");
+        }
+        n = 0;
+        for (h = fake->handles.next; h != &fake->handles; h = h->next)
+            if (h->kind == TM_FK_LISTENER)
+                serials[n++] = ((terminus_os_listener *)h)->serial;
+    }
+    tm_mutex_unlock(&fake->lock);
+
+    for (i = 0; i < n; i++) {
+        terminus_os_listener *l = NULL;
+        terminus_os_listen_fn fn = NULL;
+        void *arg = NULL;
+
+        tm_mutex_lock(&fake->lock);
+        for (h = fake->handles.next; h != &fake->handles; h = h->next) {
+            if (h->kind == TM_FK_LISTENER && ((terminus_os_listener *)h)->serial == serials[i]) {
+                l = (terminus_os_listener *)h;
+                l->busy++; /* listen_stop waits for it to drop to 0 before freeing */
+                fn = l->fn;
+                arg = l->arg;
+                break;
+            }
+        }
+        tm_mutex_unlock(&fake->lock);
+        if (l == NULL)
+            continue;
+        {
+            terminus_os_listener *outer = tm_fake_in_callback;
+            tm_fake_in_callback = l;
+            fn(arg, reason);
+            tm_fake_in_callback = outer;
+        }
+        called++;
+        tm_mutex_lock(&fake->lock);
+        if (--l->busy == 0) {
+            if (l->stopped)
+                free(l);
+            tm_cond_broadcast(&fake->idle);
+        }
+        tm_mutex_unlock(&fake->lock);
+    }
+    free(serials);
+    return called;
+}
+
+TERMINUS_API uint32_t terminus_fake_exits(terminus_fake *fake, uint32_t *exit_code, int *fast)
+{
+    uint32_t n;
+    if (fake == NULL) {
+        TM_FAKE_NULL("terminus_fake_exits");
+        return 0;
+    }
+    tm_mutex_lock(&fake->lock);
+    n = fake->exits;
+    if (exit_code != NULL)
+        *exit_code = fake->exit_code;
+    if (fast != NULL)
+        *fast = fake->exit_fast;
+    tm_mutex_unlock(&fake->lock);
+    return n;
+}
+
+TERMINUS_API uint32_t terminus_fake_logoffs(terminus_fake *fake, uint32_t *flags)
+{
+    uint32_t n;
+    if (fake == NULL) {
+        TM_FAKE_NULL("terminus_fake_logoffs");
+        return 0;
+    }
+    tm_mutex_lock(&fake->lock);
+    n = fake->logoffs;
+    if (flags != NULL)
+        *flags = fake->logoff_flags;
+    tm_mutex_unlock(&fake->lock);
+    return n;
+}

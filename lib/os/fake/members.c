@@ -1,0 +1,554 @@
+/*
+ * lib/os/fake/members.c: the members of the fake OS's terminus_os table and
+ * the table itself (tm_fake_table).
+ *
+ * Each member that is logged opens with tm_fake_enter() (argument and handle
+ * checks, the lock, latency, the fault), does its work on the scripted world
+ * only when that leaves TERMINUS_OK, and closes with tm_fake_leave() (its
+ * line in the call log, the unlock); see inject.c.
+ */
+#include <stdlib.h>
+
+#include "fake.h"
+
+_Thread_local terminus_os_listener *tm_fake_in_callback;
+
+/* What clock_us and self_pid read, under the lock: the virtual clock and
+ * the caller's pid; both 0 for a NULL fake. These two are not logged. */
+static void tm_fake_read_self(terminus_fake *fake, uint64_t *now, terminus_pid *pid)
+{
+    *now = 0;
+    *pid = 0;
+    if (fake == NULL)
+        return;
+    tm_mutex_lock(&fake->lock);
+    *now = fake->now_us;
+    *pid = fake->self;
+    tm_mutex_unlock(&fake->lock);
+}
+
+static uint64_t tm_fake_clock_us(void *data)
+{
+    uint64_t now;
+    terminus_pid pid;
+    tm_fake_read_self(data, &now, &pid);
+    return now;
+}
+
+static terminus_pid tm_fake_self_pid(void *data)
+{
+    uint64_t now;
+    terminus_pid pid;
+    tm_fake_read_self(data, &now, &pid);
+    return pid;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Processes                                                                */
+
+static int tm_fake_process_open(void *data, terminus_pid pid, terminus_os_process **out)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_proc *p;
+    terminus_os_process *h;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_PROCESS_OPEN, 1, NULL, out, &rc))
+        return rc;
+    if (rc == TERMINUS_OK) {
+        p = tm_fake_proc_find(fake, pid);
+        if (p == NULL) {
+            rc = terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                   "fake: process_open(%u): no such process", (unsigned)pid);
+        } else if (p->behaviour == TERMINUS_FAKE_DENIED) {
+            rc = terminus_os_error(TERMINUS_E_ACCESS_DENIED, 0,
+                                   "fake: process_open(%u): access denied", (unsigned)pid);
+        } else if ((h = tm_fake_handle_new(fake, sizeof *h, TM_FK_PROCESS)) == NULL) {
+            rc = terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "fake: process_open(%u): out of memory",
+                                   (unsigned)pid);
+        } else {
+            h->proc = p;
+            *out = h;
+        }
+    }
+    return tm_fake_leave(fake, TM_FP_PROCESS_OPEN, rc, "process_open(%u) = %d", (unsigned)pid, rc);
+}
+
+static void tm_fake_process_close(void *data, terminus_os_process *proc)
+{
+    terminus_fake *fake = data;
+    int rc;
+
+    if (tm_fake_enter(fake, TM_FP_PROCESS_CLOSE, 1, proc, NULL, &rc))
+        tm_fake_leave_closing(fake, TM_FP_PROCESS_CLOSE, &proc->h, "process_close(%u)",
+                              (unsigned)proc->proc->pid);
+}
+
+static int tm_fake_process_status(void *data, terminus_os_process *proc, terminus_os_status *st)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_proc *p;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_PROCESS_STATUS, st != NULL, proc, NULL, &rc))
+        return rc;
+    p = proc->proc;
+    if (rc != TERMINUS_OK)
+        return tm_fake_leave(fake, TM_FP_PROCESS_STATUS, rc, "process_status(%u) = %d",
+                             (unsigned)p->pid, rc);
+    tm_fake_proc_update(fake, p);
+    st->running = p->running;
+    st->code_known = !p->running;
+    st->exit_code = p->running ? 0 : p->end_code;
+    if (p->running)
+        return tm_fake_leave(fake, TM_FP_PROCESS_STATUS, rc, "process_status(%u) = 0 [running]",
+                             (unsigned)p->pid);
+    return tm_fake_leave(fake, TM_FP_PROCESS_STATUS, rc, "process_status(%u) = 0 [exited %u]",
+                         (unsigned)p->pid, (unsigned)p->end_code);
+}
+
+/* A request or a kill reaches only a running process; both are counted. */
+static int tm_fake_process_reach(terminus_fake *fake, int prim, struct tm_fake_proc *p,
+                                 uint32_t *count)
+{
+    tm_fake_proc_update(fake, p);
+    if (!p->running)
+        return terminus_os_error(TERMINUS_E_NOT_FOUND, 0, "fake: %s(%u): the process has ended",
+                                 tm_fake_prims[prim].name, (unsigned)p->pid);
+    if (*count < UINT32_MAX)
+        (*count)++;
+    return TERMINUS_OK;
+}
+
+static int tm_fake_process_request(void *data, terminus_os_process *proc, const char *message)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_proc *p;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_PROCESS_REQUEST, 1, proc, NULL, &rc))
+        return rc;
+    p = proc->proc;
+    if (rc == TERMINUS_OK)
+        rc = tm_fake_process_reach(fake, TM_FP_PROCESS_REQUEST, p, &p->requests);
+    if (rc == TERMINUS_OK && p->behaviour == TERMINUS_FAKE_EXITS_ON_REQUEST && !p->due_set) {
+        p->due_set = 1;
+        p->due_us = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(p->after_ms));
+    }
+    return tm_fake_leave(fake, TM_FP_PROCESS_REQUEST, rc, "process_request(%u, %s%s%s) = %d",
+                         (unsigned)p->pid, TM_FAKE_QUOTED(message), rc);
+}
+
+static int tm_fake_process_kill(void *data, terminus_os_process *proc, uint32_t exit_code)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_proc *p;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_PROCESS_KILL, 1, proc, NULL, &rc))
+        return rc;
+    p = proc->proc;
+    if (rc == TERMINUS_OK)
+        rc = tm_fake_process_reach(fake, TM_FP_PROCESS_KILL, p, &p->kills);
+    if (rc == TERMINUS_OK) {
+        if (p->behaviour == TERMINUS_FAKE_KILL_DENIED)
+            rc = terminus_os_error(TERMINUS_E_ACCESS_DENIED, 0,
+                                   "fake: process_kill(%u): access denied", (unsigned)p->pid);
+        else if (p->behaviour != TERMINUS_FAKE_UNKILLABLE)
+            tm_fake_proc_end_now(fake, p, exit_code);
+    }
+    return tm_fake_leave(fake, TM_FP_PROCESS_KILL, rc, "process_kill(%u, %u) = %d",
+                         (unsigned)p->pid, (unsigned)exit_code, rc);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Wait sets                                                                */
+
+static int tm_fake_wait_open(void *data, terminus_os_process *const *procs, size_t count,
+                             terminus_os_waitset **out)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_procs list = { procs, count };
+    terminus_os_waitset *set;
+    size_t i;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_WAIT_OPEN, procs != NULL && count != 0, &list, out, &rc))
+        return rc;
+    if (rc == TERMINUS_OK) {
+        set = tm_fake_handle_new(fake, sizeof *set, TM_FK_WAITSET);
+        if (set != NULL && count <= (size_t)-1 / sizeof *set->procs) {
+            set->procs = malloc(count * sizeof *set->procs);
+            set->reported = calloc(count, 1);
+        }
+        if (set == NULL || set->procs == NULL || set->reported == NULL) {
+            if (set != NULL)
+                tm_fake_handle_close(fake, &set->h);
+            rc = terminus_os_error(TERMINUS_E_NO_MEMORY, 0,
+                                   "fake: wait_open(%lu procs): out of memory",
+                                   (unsigned long)count);
+        } else {
+            set->count = count;
+            for (i = 0; i < count; i++)
+                set->procs[i] = procs[i]->proc;
+            *out = set;
+        }
+    }
+    return tm_fake_leave(fake, TM_FP_WAIT_OPEN, rc, "wait_open(%lu procs) = %d",
+                         (unsigned long)count, rc);
+}
+
+/* Report the ended, unreported processes of the set, up to capacity. */
+static size_t tm_fake_wait_collect(terminus_fake *fake, terminus_os_waitset *set, size_t *ready,
+                                   size_t capacity)
+{
+    size_t i, n = 0;
+    for (i = 0; i < set->count && n < capacity; i++) {
+        if (set->reported[i])
+            continue;
+        tm_fake_proc_update(fake, set->procs[i]);
+        if (!set->procs[i]->running) {
+            set->reported[i] = 1;
+            ready[n++] = i;
+        }
+    }
+    return n;
+}
+
+/* The wait would block: move the clock to the next end among the
+ * unreported processes of the set if it comes within the timeout (and
+ * collect again), else to the end of the timeout. */
+static size_t tm_fake_wait_block(terminus_fake *fake, terminus_os_waitset *set, uint32_t timeout_ms,
+                                 size_t *ready, size_t capacity)
+{
+    size_t i;
+    int have_due = 0;
+    uint64_t due = 0, limit;
+
+    for (i = 0; i < set->count; i++) {
+        const struct tm_fake_proc *p = set->procs[i];
+        if (set->reported[i] || !p->running || !p->due_set)
+            continue;
+        if (!have_due || p->due_us < due) {
+            due = p->due_us;
+            have_due = 1;
+        }
+    }
+    limit = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(timeout_ms));
+    if (have_due && due <= limit) {
+        if (due > fake->now_us)
+            fake->now_us = due;
+        return tm_fake_wait_collect(fake, set, ready, capacity);
+    }
+    fake->now_us = limit;
+    return 0;
+}
+
+static int tm_fake_wait_any(void *data, terminus_os_waitset *set, uint32_t timeout_ms,
+                            size_t *ready, size_t capacity, size_t *nready)
+{
+    terminus_fake *fake = data;
+    size_t n = 0;
+    int rc;
+
+    if (nready != NULL)
+        *nready = 0;
+    if (!tm_fake_enter(fake, TM_FP_WAIT_ANY, ready != NULL && nready != NULL && capacity != 0, set,
+                       NULL, &rc))
+        return rc;
+    if (rc == TERMINUS_OK) {
+        n = tm_fake_wait_collect(fake, set, ready, capacity);
+        if (n == 0)
+            n = tm_fake_wait_block(fake, set, timeout_ms, ready, capacity);
+        if (n == 0)
+            rc = terminus_os_error(TERMINUS_E_TIMEOUT, 0,
+                                   "fake: wait_any(%lu procs, %lu ms): timed out",
+                                   (unsigned long)set->count, (unsigned long)timeout_ms);
+        *nready = n;
+    }
+    return tm_fake_leave(fake, TM_FP_WAIT_ANY, rc, "wait_any(%lu procs, %lu ms) = %d [%lu ready]",
+                         (unsigned long)set->count, (unsigned long)timeout_ms, rc,
+                         (unsigned long)n);
+}
+
+static void tm_fake_wait_close(void *data, terminus_os_waitset *set)
+{
+    terminus_fake *fake = data;
+    int rc;
+
+    if (tm_fake_enter(fake, TM_FP_WAIT_CLOSE, 1, set, NULL, &rc))
+        tm_fake_leave_closing(fake, TM_FP_WAIT_CLOSE, &set->h, "wait_close(%lu procs)",
+                              (unsigned long)set->count);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The caller's own process: exit, listeners, logoff                        */
+
+static int tm_fake_exit_process(void *data, uint32_t exit_code, int fast)
+{
+    terminus_fake *fake = data;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_EXIT_PROCESS, 1, NULL, NULL, &rc))
+        return rc;
+    if (rc == TERMINUS_OK) {
+        if (fake->exits < UINT32_MAX)
+            fake->exits++;
+        fake->exit_code = exit_code;
+        fake->exit_fast = fast ? 1 : 0;
+    }
+    return tm_fake_leave(fake, TM_FP_EXIT_PROCESS, rc, "exit_process(%u, %d) = %d",
+                         (unsigned)exit_code, fast, rc);
+}
+
+static int tm_fake_listen_start(void *data, const char *message, terminus_os_listen_fn fn,
+                                void *arg, terminus_os_listener **out)
+{
+    terminus_fake *fake = data;
+    terminus_os_listener *l;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_LISTEN_START, fn != NULL, NULL, out, &rc))
+        return rc;
+    if (rc == TERMINUS_OK) {
+        l = tm_fake_handle_new(fake, sizeof *l, TM_FK_LISTENER);
+        if (l == NULL) {
+            rc = terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "fake: listen_start: out of memory");
+        } else {
+            l->fn = fn;
+            l->arg = arg;
+            l->serial = ++fake->next_serial;
+            *out = l;
+        }
+    }
+    return tm_fake_leave(fake, TM_FP_LISTEN_START, rc, "listen_start(%s%s%s) = %d",
+                         TM_FAKE_QUOTED(message), rc);
+}
+
+static void tm_fake_listen_stop(void *data, terminus_os_listener *listener)
+{
+    terminus_fake *fake = data;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_LISTEN_STOP, 1, listener, NULL, &rc))
+        return;
+    tm_fake_log(fake, TM_FP_LISTEN_STOP, "listen_stop()");
+    /* Off the list first: no new delivery finds it. Then wait, asleep, for
+     * the deliveries inside its callback to leave it; stopped from its own
+     * callback, it cannot wait for itself: the last delivery to leave frees
+     * it. */
+    tm_fake_unlink(fake, &listener->h);
+    if (listener->busy && tm_fake_in_callback == listener) {
+        listener->stopped = 1;
+    } else {
+        while (listener->busy)
+            tm_cond_wait(&fake->idle, &fake->lock);
+        free(listener);
+    }
+    tm_mutex_unlock(&fake->lock);
+}
+
+static int tm_fake_logoff(void *data, uint32_t flags)
+{
+    terminus_fake *fake = data;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_LOGOFF, 1, NULL, NULL, &rc))
+        return rc;
+    if (rc == TERMINUS_OK) {
+        if (fake->logoffs < UINT32_MAX)
+            fake->logoffs++;
+        fake->logoff_flags = flags;
+    }
+    return tm_fake_leave(fake, TM_FP_LOGOFF, rc, "logoff(0x%x) = %d", (unsigned)flags, rc);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Servers and sessions                                                     */
+
+static int tm_fake_server_open(void *data, const char *name, terminus_os_server **out)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_server *srv;
+    terminus_os_server *h;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_SERVER_OPEN, 1, NULL, out, &rc))
+        return rc;
+    if (rc == TERMINUS_OK) {
+        srv = tm_fake_server_find(fake, name != NULL ? name : "");
+        if (srv == NULL) {
+            rc = terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                   "fake: server_open(\"%s\"): no such server",
+                                   name != NULL ? name : "");
+        } else if (!srv->reachable) {
+            rc = terminus_os_error(TERMINUS_E_UNAVAILABLE, 0,
+                                   "fake: server_open(\"%s\"): the server cannot be reached",
+                                   srv->name);
+        } else if ((h = tm_fake_handle_new(fake, sizeof *h, TM_FK_SERVER)) == NULL) {
+            rc = terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "fake: server_open: out of memory");
+        } else {
+            h->server = srv;
+            *out = h;
+        }
+    }
+    return tm_fake_leave(fake, TM_FP_SERVER_OPEN, rc, "server_open(%s%s%s) = %d",
+                         TM_FAKE_QUOTED(name), rc);
+}
+
+static void tm_fake_server_close(void *data, terminus_os_server *server)
+{
+    terminus_fake *fake = data;
+    int rc;
+
+    if (tm_fake_enter(fake, TM_FP_SERVER_CLOSE, 1, server, NULL, &rc))
+        tm_fake_leave_closing(fake, TM_FP_SERVER_CLOSE, &server->h, "server_close(\"%s\")",
+                              server->server->name);
+}
+
+static int tm_fake_session_list(void *data, terminus_os_server *server, terminus_os_session_fn fn,
+                                void *arg)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_server *srv;
+    terminus_session_info *copy = NULL;
+    size_t i, n = 0, emitted = 0;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_SESSION_LIST, fn != NULL, server, NULL, &rc))
+        return rc;
+    srv = server->server;
+    if (rc == TERMINUS_OK && srv->nsessions > 0) {
+        /* Copy, so that fn runs without the lock (it may call the fake). */
+        copy = malloc(srv->nsessions * sizeof *copy);
+        if (copy == NULL) {
+            rc = terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "fake: session_list: out of memory");
+        } else {
+            for (i = 0; i < srv->nsessions; i++)
+                if (!tm_fake_session_gone(fake, &srv->sessions[i]))
+                    copy[n++] = srv->sessions[i].info;
+        }
+    }
+    if (rc == TERMINUS_OK && n > 0) {
+        tm_mutex_unlock(&fake->lock);
+        for (i = 0; i < n && rc == TERMINUS_OK; i++) {
+            rc = fn(arg, &copy[i]);
+            emitted++;
+        }
+        tm_mutex_lock(&fake->lock);
+    }
+    free(copy);
+    return tm_fake_leave(fake, TM_FP_SESSION_LIST, rc, "session_list(\"%s\") = %d [%lu sessions]",
+                         srv->name, rc, (unsigned long)emitted);
+}
+
+static int tm_fake_session_current(void *data, terminus_os_server *server, uint32_t *id)
+{
+    terminus_fake *fake = data;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_SESSION_CURRENT, id != NULL, server, NULL, &rc))
+        return rc;
+    if (rc == TERMINUS_OK) {
+        if (server->server->name[0] != '\0')
+            rc = terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                   "fake: session_current(\"%s\"): the server is remote",
+                                   server->server->name);
+        else if (fake->current_session == TERMINUS_SESSION_CURRENT)
+            rc = terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                   "fake: session_current: the caller is in no session");
+        else
+            *id = fake->current_session;
+    }
+    if (rc == TERMINUS_OK)
+        return tm_fake_leave(fake, TM_FP_SESSION_CURRENT, rc, "session_current(\"%s\") = 0 [%u]",
+                             server->server->name, (unsigned)*id);
+    return tm_fake_leave(fake, TM_FP_SESSION_CURRENT, rc, "session_current(\"%s\") = %d",
+                         server->server->name, rc);
+}
+
+static int tm_fake_session_logoff(void *data, terminus_os_server *server, uint32_t id)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_session *s;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_SESSION_LOGOFF, 1, server, NULL, &rc))
+        return rc;
+    if (rc == TERMINUS_OK) {
+        s = tm_fake_session_find(server->server, id);
+        if (s == NULL || tm_fake_session_gone(fake, s)) {
+            rc = terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                   "fake: session_logoff(\"%s\", %u): no such session",
+                                   server->server->name, (unsigned)id);
+        } else if (s->behaviour == TERMINUS_FAKE_SESSION_DENIED) {
+            rc = terminus_os_error(TERMINUS_E_ACCESS_DENIED, 0,
+                                   "fake: session_logoff(\"%s\", %u): access denied",
+                                   server->server->name, (unsigned)id);
+        } else if (s->behaviour == TERMINUS_FAKE_SESSION_ENDS && !s->due_set) {
+            s->due_set = 1;
+            s->due_us = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(s->after_ms));
+        }
+    }
+    return tm_fake_leave(fake, TM_FP_SESSION_LOGOFF, rc, "session_logoff(\"%s\", %u) = %d",
+                         server->server->name, (unsigned)id, rc);
+}
+
+static int tm_fake_session_wait_gone(void *data, terminus_os_server *server, uint32_t id,
+                                     uint32_t timeout_ms)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_session *s;
+    uint64_t limit;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_SESSION_WAIT_GONE, 1, server, NULL, &rc))
+        return rc;
+    if (rc == TERMINUS_OK) {
+        s = tm_fake_session_find(server->server, id);
+        limit = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(timeout_ms));
+        if (s == NULL || tm_fake_session_gone(fake, s)) {
+            /* gone, or never was */
+        } else if (s->due_set && s->due_us <= limit) {
+            fake->now_us = s->due_us;
+        } else {
+            fake->now_us = limit;
+            rc = terminus_os_error(TERMINUS_E_TIMEOUT, 0,
+                                   "fake: session_wait_gone(\"%s\", %u, %lu ms): timed out",
+                                   server->server->name, (unsigned)id, (unsigned long)timeout_ms);
+        }
+    }
+    return tm_fake_leave(fake, TM_FP_SESSION_WAIT_GONE, rc,
+                         "session_wait_gone(\"%s\", %u, %lu ms) = %d", server->server->name,
+                         (unsigned)id, (unsigned long)timeout_ms, rc);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The table                                                                */
+
+const terminus_os tm_fake_table = {
+    .version = TERMINUS_OS_VERSION,
+    .name = "fake",
+    .data = NULL, /* terminus_fake_new() sets each fake's own */
+    .system_pid = 1,
+    .clock_us = tm_fake_clock_us,
+    .self_pid = tm_fake_self_pid,
+    .process_open = tm_fake_process_open,
+    .process_close = tm_fake_process_close,
+    .process_status = tm_fake_process_status,
+    .process_request = tm_fake_process_request,
+    .process_kill = tm_fake_process_kill,
+    .wait_open = tm_fake_wait_open,
+    .wait_any = tm_fake_wait_any,
+    .wait_close = tm_fake_wait_close,
+    .exit_process = tm_fake_exit_process,
+    .listen_start = tm_fake_listen_start,
+    .listen_stop = tm_fake_listen_stop,
+    .logoff = tm_fake_logoff,
+    .server_open = tm_fake_server_open,
+    .server_close = tm_fake_server_close,
+    .session_list = tm_fake_session_list,
+    .session_current = tm_fake_session_current,
+    .session_logoff = tm_fake_session_logoff,
+    .session_wait_gone = tm_fake_session_wait_gone,
+};

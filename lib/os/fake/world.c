@@ -1,0 +1,239 @@
+/*
+ * lib/os/fake/world.c: the scripted world of the fake OS (processes, servers,
+ * sessions, the virtual clock) and the registry of the handles it gives out.
+ *
+ * - A virtual clock in microseconds, starting at 0. It moves only in
+ *   terminus_fake_advance(), by the latency of a call
+ *   (terminus_fake_set_latency) and when a wait would block (wait_any,
+ *   session_wait_gone): it then jumps to the next scripted event if that
+ *   falls within the timeout, or to the end of the timeout.
+ * - Scripted processes (terminus_fake_process_add). A process may carry a
+ *   "due" time at which it ends by itself; ending is lazy: whenever the fake
+ *   looks at a process whose due time is <= now, it is marked ended with
+ *   ended_us = the due time. Behaviours:
+ *     EXITS_ON_REQUEST  the first request sets due = now + after_ms (later
+ *                       requests do not move it); it ends with exit_code
+ *     IGNORES           requests are counted and ignored
+ *     EXITS_AFTER       due = (time added) + after_ms; requests ignored
+ *     GONE              ended already (at the time it was added)
+ *     DENIED            process_open fails with E_ACCESS_DENIED
+ *     UNKILLABLE        requests ignored; a kill returns OK and does nothing
+ *     KILL_DENIED       requests ignored; a kill fails with E_ACCESS_DENIED
+ *   A kill on any other running process ends it at once with the kill's
+ *   exit code. A request or a kill on an ended process fails with
+ *   E_NOT_FOUND and is not counted. Requests and kills that reach a running
+ *   process are counted (the denied and the unkillable ones included).
+ * - Servers: "" is the local machine and is always there and reachable;
+ *   terminus_fake_server_add() adds others, reachable or not. A server made
+ *   unreachable after it was opened makes the session calls on its open
+ *   handles fail with E_UNAVAILABLE (a dropped connection).
+ * - Sessions per server. A session logged off with behaviour ENDS is gone
+ *   after_ms later (lazily, like processes); DENIED refuses the logoff with
+ *   E_ACCESS_DENIED; HANGS accepts it and never goes. A second logoff of a
+ *   session already on its way out does not move its due time.
+ * - The caller's own process: pid 1000 by default (terminus_fake_set_self),
+ *   its session on the local server (terminus_fake_set_current_session,
+ *   none by default), the exits and logoffs the core asked for, and its
+ *   listeners, which terminus_fake_deliver() calls on the calling thread.
+ *
+ * Everything here is called with the fake's lock held unless said otherwise.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake.h"
+
+void *tm_fake_grow(void *arr, size_t *cap, size_t need, size_t size)
+{
+    size_t ncap;
+    void *p;
+    if (need <= *cap)
+        return arr;
+    ncap = *cap ? *cap * 2 : 8;
+    while (ncap < need)
+        ncap *= 2;
+    if (ncap > (size_t)-1 / size)
+        return NULL;
+    p = realloc(arr, ncap * size);
+    if (p == NULL)
+        return NULL;
+    *cap = ncap;
+    return p;
+}
+
+uint64_t tm_fake_ms_to_us(uint32_t ms)
+{
+    return (uint64_t)ms * 1000u;
+}
+
+uint64_t tm_fake_add_sat(uint64_t a, uint64_t b)
+{
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Processes                                                                */
+
+struct tm_fake_proc *tm_fake_proc_find(terminus_fake *fake, terminus_pid pid)
+{
+    size_t i;
+    for (i = 0; i < fake->nprocs; i++)
+        if (fake->procs[i]->pid == pid)
+            return fake->procs[i];
+    return NULL;
+}
+
+void tm_fake_proc_update(terminus_fake *fake, struct tm_fake_proc *p)
+{
+    if (p->running && p->due_set && p->due_us <= fake->now_us) {
+        p->running = 0;
+        p->end_code = p->exit_code;
+        p->ended_us = p->due_us;
+    }
+}
+
+void tm_fake_proc_end_now(terminus_fake *fake, struct tm_fake_proc *p, uint32_t code)
+{
+    p->running = 0;
+    p->due_set = 0;
+    p->end_code = code;
+    p->ended_us = fake->now_us;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Servers and sessions                                                     */
+
+struct tm_fake_server *tm_fake_server_find(terminus_fake *fake, const char *name)
+{
+    size_t i;
+    for (i = 0; i < fake->nservers; i++)
+        if (strcmp(fake->servers[i]->name, name) == 0)
+            return fake->servers[i];
+    return NULL;
+}
+
+struct tm_fake_server *tm_fake_server_get(terminus_fake *fake, const char *name)
+{
+    struct tm_fake_server *s = tm_fake_server_find(fake, name);
+    struct tm_fake_server **arr;
+    if (s != NULL)
+        return s;
+    arr = tm_fake_grow(fake->servers, &fake->capservers, fake->nservers + 1, sizeof *fake->servers);
+    if (arr == NULL)
+        return NULL;
+    fake->servers = arr;
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    memcpy(s->name, name, strlen(name) + 1);
+    s->reachable = 1;
+    fake->servers[fake->nservers++] = s;
+    return s;
+}
+
+int tm_fake_session_gone(const terminus_fake *fake, const struct tm_fake_session *s)
+{
+    return s->due_set && s->due_us <= fake->now_us;
+}
+
+struct tm_fake_session *tm_fake_session_find(struct tm_fake_server *srv, uint32_t id)
+{
+    size_t i;
+    for (i = 0; i < srv->nsessions; i++)
+        if (srv->sessions[i].info.id == id)
+            return &srv->sessions[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The handles                                                              */
+
+void tm_fake_link(terminus_fake *fake, struct tm_fake_handle *h, int kind)
+{
+    h->fake = fake;
+    h->kind = kind;
+    h->next = &fake->handles;
+    h->prev = fake->handles.prev;
+    fake->handles.prev->next = h;
+    fake->handles.prev = h;
+    fake->nhandles++;
+}
+
+void tm_fake_unlink(terminus_fake *fake, struct tm_fake_handle *h)
+{
+    h->prev->next = h->next;
+    h->next->prev = h->prev;
+    h->prev = h->next = NULL;
+    h->kind = 0;
+    fake->nhandles--;
+}
+
+/* An O(1) check of the handle's head: it catches a handle of another fake or
+ * of another kind, and (since a closed handle's kind is wiped before it is
+ * freed) most uses of a closed one; it cannot make a freed pointer safe to
+ * pass. For TM_FK_PROCESSES, `h` is a struct tm_fake_procs, each of whose
+ * handles must be a process handle of this fake. */
+int tm_fake_owns(terminus_fake *fake, const void *h, int kind)
+{
+    const struct tm_fake_handle *hh = h;
+    if (kind == TM_FK_PROCESSES) {
+        const struct tm_fake_procs *list = h;
+        size_t i;
+        for (i = 0; i < list->count; i++)
+            if (!tm_fake_owns(fake, list->procs[i], TM_FK_PROCESS))
+                return 0;
+        return 1;
+    }
+    return hh != NULL && hh->fake == fake && hh->kind == kind;
+}
+
+void tm_fake_clear_out(void *out, int kind)
+{
+    switch (kind) {
+    case TM_FK_PROCESS:
+        *(terminus_os_process **)out = NULL;
+        break;
+    case TM_FK_WAITSET:
+        *(terminus_os_waitset **)out = NULL;
+        break;
+    case TM_FK_SERVER:
+        *(terminus_os_server **)out = NULL;
+        break;
+    case TM_FK_LISTENER:
+        *(terminus_os_listener **)out = NULL;
+        break;
+    default:
+        break;
+    }
+}
+
+void *tm_fake_handle_new(terminus_fake *fake, size_t size, int kind)
+{
+    struct tm_fake_handle *h = calloc(1, size);
+    if (h != NULL)
+        tm_fake_link(fake, h, kind);
+    return h;
+}
+
+/* Free a handle that is off the list (its kind wiped) or never left it. */
+static void tm_fake_handle_release(struct tm_fake_handle *h, int kind)
+{
+    if (kind == TM_FK_WAITSET) {
+        terminus_os_waitset *set = (terminus_os_waitset *)h;
+        free(set->procs);
+        free(set->reported);
+    }
+    free(h);
+}
+
+void tm_fake_handle_close(terminus_fake *fake, struct tm_fake_handle *h)
+{
+    int kind = h->kind;
+    tm_fake_unlink(fake, h);
+    tm_fake_handle_release(h, kind);
+}
+
+void tm_fake_handle_free(struct tm_fake_handle *h)
+{
+    tm_fake_handle_release(h, h->kind);
+}
