@@ -92,8 +92,9 @@ typedef struct terminus_result {
  * @retval TERMINUS_E_INVALID       pid 0 or above INT32_MAX, a bad options version,
  *                                  unknown or conflicting flags, a bad message name;
  *                                  nothing is sent
- * @retval TERMINUS_E_REFUSED       the caller's own pid (use terminus_exit()) or the
- *                                  system's first process (init, System)
+ * @retval TERMINUS_E_REFUSED       the caller's own pid (use terminus_exit()), the
+ *                                  system's first process (init, System) or, on
+ *                                  Windows, a critical process
  * @retval TERMINUS_E_NOT_FOUND     no such process
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not signal or open it
  * @retval TERMINUS_E_TIMEOUT       still running after grace with NO_FORCE, or
