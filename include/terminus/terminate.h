@@ -92,8 +92,9 @@ typedef struct terminus_result {
  * @retval TERMINUS_E_INVALID       pid 0 or above INT32_MAX, a bad options version,
  *                                  unknown or conflicting flags, a bad message name;
  *                                  nothing is sent
- * @retval TERMINUS_E_REFUSED       the caller's own pid (use terminus_exit()) or the
- *                                  system's first process (init, System)
+ * @retval TERMINUS_E_REFUSED       the caller's own pid (use terminus_exit()), the
+ *                                  system's first process (init, System) or, on
+ *                                  Windows, a critical process
  * @retval TERMINUS_E_NOT_FOUND     no such process
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not signal or open it
  * @retval TERMINUS_E_TIMEOUT       still running after grace with NO_FORCE, or
@@ -161,6 +162,25 @@ typedef int (*terminus_request_fn)(void *arg, int reason);
  * (#TERMINUS_REASON_LOGOFF). The callback must not free its own listener
  * (an exit hook it triggers may).
  *
+ * fork (Linux): a listening process may fork at any time, from any thread,
+ * even while another thread is in terminus_listener_free() waiting for a
+ * callback to return. The parent's listener does not run in the child (its
+ * thread is not copied): there SIGTERM and SIGHUP do what they did before
+ * terminus_listen(), and the callback is never called. In the child:
+ * - terminus_listen() starts a listener of the child's own (the parent's
+ *   listener does not count as one);
+ * - terminus_listener_free() on the child's copy of the parent's listener
+ *   puts the signal dispositions back and frees the copy (the parent's
+ *   listener keeps running in the parent);
+ * - the parent's pipe descriptors are close-on-exec; terminus closes them
+ *   only where they provably still are that pipe, so a descriptor the child
+ *   closed and reused (a file opened under the same number) is never closed
+ *   or touched.
+ *
+ * These calls allocate memory and start a thread, as in any process:
+ * glibc makes that possible in the child of a threaded process; locks of
+ * the program's own that other threads held at the fork stay held.
+ *
  * @param ctx        the context, or NULL for the default context
  * @param message    the registered message name; NULL = #TERMINUS_DEFAULT_MESSAGE
  * @param exit_code  the exit code when `fn` returns 0
@@ -170,6 +190,7 @@ typedef int (*terminus_request_fn)(void *arg, int reason);
  * @retval TERMINUS_OK            listening
  * @retval TERMINUS_E_INVALID     `fn` or `out` NULL, or a bad message name
  * @retval TERMINUS_E_REFUSED     the backend allows one listener per process and one is active
+ *                               (or still stopping: its terminus_listener_free() has not returned)
  * @retval TERMINUS_E_UNSUPPORTED the backend cannot listen
  * @retval TERMINUS_E_NO_MEMORY   out of memory
  * @retval TERMINUS_E_OS          any other OS failure
@@ -182,7 +203,9 @@ TERMINUS_API int terminus_listen(terminus_ctx *ctx, const char *message, uint32_
  * Once it returns, the callback is never called again. It may be called from
  * a terminus_at_exit() hook, including one that runs because the callback
  * returned 0 (a natural cleanup before the exit); it must not be called by the
- * callback itself.
+ * callback itself. No lock is held while it waits for a running callback,
+ * so another thread may fork meanwhile (see terminus_listen() for what the
+ * child may do).
  * @param listener  the listener; NULL is ignored
  */
 TERMINUS_API void terminus_listener_free(terminus_listener *listener);

@@ -87,8 +87,8 @@ static const tm_documented tm_documented_api[] = {
 
 static const tm_documented tm_documented_shim[] = {
     { "process_open", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |
-                          TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_NO_MEMORY) |
-                          TM_CODE(TERMINUS_E_OS) },
+                          TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_REFUSED) |
+                          TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
     { "process_status",
       TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_OS) },
     { "process_request", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |

@@ -92,7 +92,8 @@ struct terminus_os {
     /**
      * Open a process and hold its identity (a HANDLE, a pidfd) until
      * process_close. Only this handle is used afterwards.
-     * @return OK; E_NOT_FOUND (no such process), E_ACCESS_DENIED, E_NO_MEMORY, E_OS
+     * @return OK; E_NOT_FOUND (no such process), E_ACCESS_DENIED, E_REFUSED (a process the
+     *         system cannot lose: Windows' critical processes), E_NO_MEMORY, E_OS
      */
     int (*process_open)(void *data, terminus_pid pid, terminus_os_process **out);
     /** Release a process opened by process_open. Never fails. */

@@ -19,7 +19,9 @@
  *   taken as "no such process" (here, TM_WIN_SITE_OPEN);
  * - wtsapi32 is mostly stubs: ERROR_CALL_NOT_IMPLEMENTED (120), or a failure
  *   that leaves GetLastError at 0; both become TERMINUS_E_UNSUPPORTED (here,
- *   TM_WIN_SITE_WTS; wts.c);
+ *   TM_WIN_SITE_WTS; wts.c). A failure without an error on Windows itself is
+ *   TERMINUS_E_OS, with a message that says no error was given;
+ * - IsProcessCritical is missing from its kernel32 (process.c);
  * - a message-only window (HWND_MESSAGE) never hears a broadcast: the
  *   listener is a hidden top-level window (listener.c).
  */
@@ -40,91 +42,175 @@ int tm_win_is_wine(void)
     return ntdll != NULL && GetProcAddress(ntdll, "wine_get_version") != NULL;
 }
 
-/* The system's text for `err`, in UTF-8, without the trailing newline and dot. */
+/*
+ * The TERMINUS_E_* code for `err` from a call made at `site` (win32.h). The
+ * numbers that mean "the other machine cannot be reached" are those of RPC
+ * (WTS talks to a remote server over it) and of the network below it; those
+ * that mean "not allowed" include a failed logon to the server (1326) and a
+ * missing privilege (1314).
+ */
+int tm_win_code(enum tm_win_site site, DWORD err, int is_wine)
+{
+    int wts = site == TM_WIN_SITE_WTS || site == TM_WIN_SITE_SESSION;
+    switch (err) {
+    case 0:
+        /* Wine's wtsapi32 stubs fail without setting an error; Windows gave none */
+        return wts && is_wine ? TERMINUS_E_UNSUPPORTED : TERMINUS_E_OS;
+    case ERROR_ACCESS_DENIED:                /* 5 */
+    case ERROR_PRIVILEGE_NOT_HELD:           /* 1314 */
+    case ERROR_LOGON_FAILURE:                /* 1326 */
+    case ERROR_CTX_WINSTATION_ACCESS_DENIED: /* 7045 */
+        return TERMINUS_E_ACCESS_DENIED;
+    case ERROR_FILE_NOT_FOUND: /* 2 */
+        return site == TM_WIN_SITE_SESSION ? TERMINUS_E_NOT_FOUND : TERMINUS_E_OS;
+    case ERROR_INVALID_PARAMETER: /* 87 */
+        return site == TM_WIN_SITE_OPEN || site == TM_WIN_SITE_SESSION ? TERMINUS_E_NOT_FOUND
+                                                                       : TERMINUS_E_OS;
+    case ERROR_CTX_WINSTATION_NOT_FOUND: /* 7022 */
+        return wts ? TERMINUS_E_NOT_FOUND : TERMINUS_E_OS;
+    case ERROR_BAD_NETPATH:         /* 53 */
+    case ERROR_NETNAME_DELETED:     /* 64 */
+    case ERROR_BAD_NET_NAME:        /* 67 */
+    case ERROR_NETWORK_UNREACHABLE: /* 1231 */
+    case ERROR_HOST_UNREACHABLE:    /* 1232 */
+    case RPC_S_INVALID_NET_ADDR:    /* 1707 */
+    case RPC_S_UNKNOWN_IF:          /* 1717 */
+    case RPC_S_SERVER_UNAVAILABLE:  /* 1722 */
+    case RPC_S_SERVER_TOO_BUSY:     /* 1723 */
+    case RPC_S_CALL_FAILED:         /* 1726 */
+    case RPC_S_CALL_FAILED_DNE:     /* 1727 */
+    case EPT_S_NOT_REGISTERED:      /* 1753 */
+        return TERMINUS_E_UNAVAILABLE;
+    case ERROR_CALL_NOT_IMPLEMENTED: /* 120 */
+        return TERMINUS_E_UNSUPPORTED;
+    case ERROR_NOT_ENOUGH_MEMORY: /* 8 */
+    case ERROR_OUTOFMEMORY:       /* 14 */
+        return TERMINUS_E_NO_MEMORY;
+    default:
+        return TERMINUS_E_OS;
+    }
+}
+
+/* UTF-16 -> UTF-8, cut at a character boundary (win32.h). */
+size_t tm_win_utf8(const wchar_t *w, size_t n, char *out, size_t cap)
+{
+    size_t len = 0;
+    if (cap == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = (uint32_t)w[i];
+        if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n && w[i + 1] >= 0xDC00 && w[i + 1] <= 0xDFFF) {
+            c = 0x10000u + ((c - 0xD800u) << 10) + ((uint32_t)w[i + 1] - 0xDC00u);
+            i++;
+        } else if (c >= 0xD800 && c <= 0xDFFF) {
+            c = 0xFFFD; /* an unpaired surrogate */
+        }
+        char b[4];
+        size_t k;
+        if (c < 0x80) {
+            b[0] = (char)c;
+            k = 1;
+        } else if (c < 0x800) {
+            b[0] = (char)(0xC0 | (c >> 6));
+            b[1] = (char)(0x80 | (c & 0x3F));
+            k = 2;
+        } else if (c < 0x10000) {
+            b[0] = (char)(0xE0 | (c >> 12));
+            b[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+            b[2] = (char)(0x80 | (c & 0x3F));
+            k = 3;
+        } else {
+            b[0] = (char)(0xF0 | (c >> 18));
+            b[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+            b[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+            b[3] = (char)(0x80 | (c & 0x3F));
+            k = 4;
+        }
+        if (len + k > cap - 1)
+            break; /* the whole character, or nothing of it */
+        memcpy(out + len, b, k);
+        len += k;
+    }
+    out[len] = '\0';
+    return len;
+}
+
+/* A system message as one line of UTF-8 (win32.h). */
+size_t tm_win_sysmsg_text(const wchar_t *w, size_t n, char *out, size_t cap)
+{
+    if (cap == 0)
+        return 0;
+    while (n > 0 &&
+           (w[n - 1] == L'\r' || w[n - 1] == L'\n' || w[n - 1] == L' ' || w[n - 1] == L'.'))
+        n--;
+    size_t len = tm_win_utf8(w, n, out, cap);
+    /* newlines inside the text (a few messages have them) become spaces */
+    for (size_t i = 0; i < len; i++)
+        if (out[i] == '\r' || out[i] == '\n')
+            out[i] = ' ';
+    return len;
+}
+
+/*
+ * The system's text for `err`, in UTF-8. FormatMessageW allocates it, so
+ * that a long (e.g. localized) message keeps its text: a fixed buffer would
+ * make FormatMessageW fail and the message read "error N".
+ */
 static void tm_win_sysmsg(DWORD err, char *out, size_t size)
 {
-    wchar_t wbuf[512];
-    DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err,
-                             0, wbuf, (DWORD)(sizeof wbuf / sizeof wbuf[0]), NULL);
+    wchar_t *text = NULL;
+    DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
+                                 FORMAT_MESSAGE_IGNORE_INSERTS,
+                             NULL, err, 0, (LPWSTR)(void *)&text, 0, NULL);
     out[0] = '\0';
-    if (n == 0)
-        return;
-    while (n > 0 && (wbuf[n - 1] == L'\r' || wbuf[n - 1] == L'\n' || wbuf[n - 1] == L' ' ||
-                     wbuf[n - 1] == L'.'))
-        n--;
-    if (n == 0)
-        return;
-    int len = WideCharToMultiByte(CP_UTF8, 0, wbuf, (int)n, out, (int)size - 1, NULL, NULL);
-    if (len <= 0)
-        len = 0;
-    out[len] = '\0';
-    /* newlines inside the text (a few messages have them) become spaces */
-    for (char *p = out; *p; p++)
-        if (*p == '\r' || *p == '\n')
-            *p = ' ';
+    if (n > 0 && text != NULL)
+        tm_win_sysmsg_text(text, n, out, size);
+    if (text != NULL)
+        LocalFree(text);
 }
 
 /*
  * Translate `err` (a GetLastError() value) from a call made at `site` into a
- * TERMINUS_E_* code, record it with the call's description (fmt, ...), the
- * system's message and the native number, and return the code.
+ * TERMINUS_E_* code (tm_win_code), record it with the call's description
+ * (fmt, ...), the system's message and the native number, and return the code.
  */
 int tm_win_fail(enum tm_win_site site, DWORD err, const char *fmt, ...)
 {
     char call[512];
-    char sys[512];
+    char sys[1024];
     va_list ap;
-    int code;
+    int wine = tm_win_is_wine();
+    int code = tm_win_code(site, err, wine);
 
     va_start(ap, fmt);
     vsnprintf(call, sizeof call, fmt, ap);
     va_end(ap);
 
     if (err == 0) {
-        if (site == TM_WIN_SITE_WTS)
-            return terminus_os_error(TERMINUS_E_UNSUPPORTED, 0,
+        if (code == TERMINUS_E_UNSUPPORTED)
+            return terminus_os_error(code, 0,
                                      "%s: failed without an error code (GetLastError() is 0); "
-                                     "taken as not implemented by this system%s",
-                                     call,
-                                     tm_win_is_wine() ? " (Wine's wtsapi32 is mostly stubs)" : "");
-        return terminus_os_error(TERMINUS_E_OS, 0, "%s: failed without an error code", call);
+                                     "taken as not implemented by this system (Wine's wtsapi32 "
+                                     "is mostly stubs)",
+                                     call);
+        return terminus_os_error(
+            code, 0, "%s: failed, and the system gave no error (GetLastError() is 0)", call);
     }
 
     tm_win_sysmsg(err, sys, sizeof sys);
     if (sys[0] == '\0')
         snprintf(sys, sizeof sys, "error %lu", (unsigned long)err);
 
-    switch (err) {
-    case ERROR_ACCESS_DENIED:
-        code = TERMINUS_E_ACCESS_DENIED;
-        break;
-    case ERROR_INVALID_PARAMETER:
-        code = site == TM_WIN_SITE_OPEN ? TERMINUS_E_NOT_FOUND : TERMINUS_E_OS;
-        if (site == TM_WIN_SITE_OPEN)
-            return terminus_os_error(code, (long)err, "%s: no such process (%s (%lu))", call, sys,
-                                     (unsigned long)err);
-        break;
-    case ERROR_CTX_WINSTATION_NOT_FOUND:
-        code = site == TM_WIN_SITE_WTS ? TERMINUS_E_NOT_FOUND : TERMINUS_E_OS;
-        break;
-    case RPC_S_SERVER_UNAVAILABLE:
-    case RPC_S_INVALID_NET_ADDR:
-    case RPC_S_SERVER_TOO_BUSY:
-    case ERROR_BAD_NETPATH:
-        code = TERMINUS_E_UNAVAILABLE;
-        break;
-    case ERROR_CALL_NOT_IMPLEMENTED:
-        return terminus_os_error(
-            TERMINUS_E_UNSUPPORTED, (long)err, "%s: not implemented by this system (%s (%lu))%s",
-            call, sys, (unsigned long)err, tm_win_is_wine() ? "; Wine stubs most of wtsapi32" : "");
-    case ERROR_NOT_ENOUGH_MEMORY:
-    case ERROR_OUTOFMEMORY:
-        code = TERMINUS_E_NO_MEMORY;
-        break;
-    default:
-        code = TERMINUS_E_OS;
-        break;
-    }
+    if (err == ERROR_CALL_NOT_IMPLEMENTED)
+        return terminus_os_error(code, (long)err, "%s: not implemented by this system (%s (%lu))%s",
+                                 call, sys, (unsigned long)err,
+                                 wine ? "; Wine stubs most of wtsapi32" : "");
+    if (code == TERMINUS_E_NOT_FOUND && site == TM_WIN_SITE_OPEN)
+        return terminus_os_error(code, (long)err, "%s: no such process (%s (%lu))", call, sys,
+                                 (unsigned long)err);
+    if (code == TERMINUS_E_NOT_FOUND && site == TM_WIN_SITE_SESSION)
+        return terminus_os_error(code, (long)err, "%s: no such session (%s (%lu))", call, sys,
+                                 (unsigned long)err);
     return terminus_os_error(code, (long)err, "%s: %s (%lu)", call, sys, (unsigned long)err);
 }
 
@@ -146,25 +232,13 @@ int tm_win_wide(const char *what, const char *s, wchar_t *out, int cap)
 /* UTF-16 -> UTF-8 into `out` (`cap` bytes), cut at a character boundary. */
 void tm_win_narrow(const wchar_t *w, char *out, size_t cap)
 {
-    out[0] = '\0';
-    if (w == NULL || cap == 0)
+    if (cap == 0)
         return;
-    size_t wl = wcslen(w);
-    /* shorten until it fits, so that a long name is cut, not dropped */
-    while (wl > 0) {
-        int n = WideCharToMultiByte(CP_UTF8, 0, w, (int)wl, out, (int)cap - 1, NULL, NULL);
-        if (n > 0) {
-            out[n] = '\0';
-            return;
-        }
-        if (GetLastError() != ERROR_INSUFFICIENT_BUFFER)
-            break;
-        wl--;
-        if (wl > 0 && w[wl] >= 0xDC00 && w[wl] <= 0xDFFF && w[wl - 1] >= 0xD800 &&
-            w[wl - 1] <= 0xDBFF)
-            wl--; /* never split a surrogate pair */
+    if (w == NULL) {
+        out[0] = '\0';
+        return;
     }
-    out[0] = '\0';
+    tm_win_utf8(w, wcslen(w), out, cap);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -9,10 +9,15 @@
  * LOGOFF / SHUTDOWN through a console control handler. The UIPI filter is
  * never widened (no ChangeWindowMessageFilter): a process of lower integrity
  * cannot make this one exit.
+ *
+ * The thread runs this module's code (the loop, the window procedure) and
+ * the console handler is this module's too: while a listener lives it holds
+ * a reference on the module (GetModuleHandleExW), so that a FreeLibrary of
+ * the DLL by the program does not unmap them under it, and the thread drops
+ * that reference as it ends (FreeLibraryAndExitThread, which never returns
+ * into the module).
  */
 #include "win32.h"
-
-#include <process.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +32,10 @@ struct terminus_os_listener {
     UINT msg;
     DWORD self;
     HANDLE thread;
-    unsigned tid;
-    HANDLE ready; /* set once the window exists, or failed to */
+    DWORD tid;
+    HMODULE module_ref; /* a reference on this DLL, dropped as the thread ends; NULL
+                           when the backend is linked into the program itself */
+    HANDLE ready;       /* set once the window exists, or failed to */
     HWND hwnd;
     DWORD create_err; /* GetLastError() of a failed RegisterClassExW/CreateWindowExW */
     const char *failed_call;
@@ -96,9 +103,9 @@ static LRESULT CALLBACK tm_win_wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp
     }
 }
 
-static unsigned __stdcall tm_win_listener_main(void *p)
+/* The listener thread's work; returns the thread's exit code. */
+static DWORD tm_win_listener_run(struct terminus_os_listener *l)
 {
-    struct terminus_os_listener *l = p;
     WNDCLASSEXW wc;
     memset(&wc, 0, sizeof wc);
     wc.cbSize = sizeof wc;
@@ -133,6 +140,16 @@ static unsigned __stdcall tm_win_listener_main(void *p)
     return 0;
 }
 
+static DWORD WINAPI tm_win_listener_main(void *p)
+{
+    struct terminus_os_listener *l = p;
+    HMODULE module_ref = l->module_ref; /* `l` is not used once run has returned */
+    DWORD code = tm_win_listener_run(l);
+    if (module_ref != NULL)
+        FreeLibraryAndExitThread(module_ref, code); /* may unmap this code: never returns here */
+    return code;
+}
+
 static BOOL WINAPI tm_win_console_handler(DWORD type)
 {
     if (type != CTRL_CLOSE_EVENT && type != CTRL_LOGOFF_EVENT && type != CTRL_SHUTDOWN_EVENT)
@@ -162,6 +179,14 @@ static BOOL WINAPI tm_win_console_handler(DWORD type)
         WakeAllConditionVariable(&tm_win_listener_idle);
     ReleaseSRWLockExclusive(&tm_win_listener_lock);
     return TRUE;
+}
+
+/* Drop the module reference of a listener whose thread never started. */
+static void tm_win_listen_drop_module(struct terminus_os_listener *l)
+{
+    if (l->module_ref != NULL)
+        FreeLibrary(l->module_ref); /* the caller holds its own: this never unloads */
+    l->module_ref = NULL;
 }
 
 static void tm_win_listener_free(struct terminus_os_listener *l)
@@ -209,9 +234,19 @@ int tm_win_listen_start(void *data, const char *message, terminus_os_listen_fn f
                                 GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
                             (LPCWSTR)(void *)tm_win_class, &l->hinst))
         l->hinst = GetModuleHandleW(NULL);
+    /* in a DLL, hold it while the thread runs its code (dropped by the thread) */
+    if (l->hinst != GetModuleHandleW(NULL) &&
+        !GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+                            (LPCWSTR)(uintptr_t)tm_win_listener_main, &l->module_ref)) {
+        code = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(),
+                           "GetModuleHandleExW(the listener's module)");
+        free(l);
+        return code;
+    }
     l->ready = CreateEventW(NULL, TRUE, FALSE, NULL);
     if (l->ready == NULL) {
         code = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "CreateEventW");
+        tm_win_listen_drop_module(l);
         tm_win_listener_free(l);
         return code;
     }
@@ -220,6 +255,7 @@ int tm_win_listen_start(void *data, const char *message, terminus_os_listen_fn f
     AcquireSRWLockExclusive(&tm_win_listener_lock);
     if (tm_win_listener != NULL) {
         ReleaseSRWLockExclusive(&tm_win_listener_lock);
+        tm_win_listen_drop_module(l);
         tm_win_listener_free(l);
         return terminus_os_error(TERMINUS_E_REFUSED, 0,
                                  "listen_start: this process already has a listener");
@@ -227,14 +263,16 @@ int tm_win_listen_start(void *data, const char *message, terminus_os_listen_fn f
     tm_win_listener = l;
     ReleaseSRWLockExclusive(&tm_win_listener_lock);
 
-    uintptr_t th = _beginthreadex(NULL, 0, tm_win_listener_main, l, 0, &l->tid);
-    if (th == 0) {
-        code = terminus_os_error(TERMINUS_E_OS, 0, "_beginthreadex(listener): cannot start");
+    /* CreateThread, not _beginthreadex: the thread ends with
+       FreeLibraryAndExitThread, which the C runtime's thread start would not expect */
+    l->thread = CreateThread(NULL, 0, tm_win_listener_main, l, 0, &l->tid);
+    if (l->thread == NULL) {
+        code = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "CreateThread(listener)");
         tm_win_listen_release_slot(l);
+        tm_win_listen_drop_module(l);
         tm_win_listener_free(l);
         return code;
     }
-    l->thread = (HANDLE)th;
     WaitForSingleObject(l->ready, INFINITE);
     if (l->hwnd == NULL) {
         WaitForSingleObject(l->thread, INFINITE);

@@ -2,7 +2,8 @@
  * lib/os/win32/process.c: processes, wait sets and the caller's exit.
  *
  * A process is held by a handle from OpenProcess, checked with GetProcessId
- * to be the one asked for. It is asked to leave with a registered message
+ * to be the one asked for and with IsProcessCritical not to be one the
+ * system cannot lose (refused: TERMINUS_E_REFUSED). It is asked to leave with a registered message
  * posted to every top-level window (BroadcastSystemMessageW), which the
  * target's listener (listener.c) acts on, and killed with TerminateProcess,
  * after a look at its state (Wine 8's TerminateProcess returns TRUE on a
@@ -29,6 +30,35 @@ struct terminus_os_process {
     int can_kill; /* opened with PROCESS_TERMINATE */
 };
 
+/* What process_open decides about the process it has opened (win32.h). */
+int tm_win_open_decision(DWORD asked, DWORD got, int critical)
+{
+    if (got != asked)
+        return TERMINUS_E_NOT_FOUND;
+    if (critical == 1)
+        return TERMINUS_E_REFUSED;
+    return TERMINUS_OK;
+}
+
+typedef BOOL(WINAPI *tm_win_critical_fn)(HANDLE process, PBOOL critical);
+
+/*
+ * 1 critical, 0 not, -1 unknown. IsProcessCritical is resolved at run time:
+ * kernel32 has it from Windows 8.1 (Wine 8's has not), and a static import
+ * would stop the DLL from loading where it is missing.
+ */
+static int tm_win_is_critical(HANDLE h)
+{
+    HMODULE k32 = GetModuleHandleW(L"kernel32.dll");
+    tm_win_critical_fn is_critical = NULL;
+    BOOL crit = FALSE;
+    if (k32 != NULL)
+        is_critical = (tm_win_critical_fn)(void (*)(void))GetProcAddress(k32, "IsProcessCritical");
+    if (is_critical == NULL || !is_critical(h, &crit))
+        return -1;
+    return crit ? 1 : 0;
+}
+
 int tm_win_process_open(void *data, terminus_pid pid, terminus_os_process **out)
 {
     (void)data;
@@ -44,10 +74,18 @@ int tm_win_process_open(void *data, terminus_pid pid, terminus_os_process **out)
         return tm_win_fail(TM_WIN_SITE_OPEN, TM_WIN_LAST(), "OpenProcess(%lu)", (unsigned long)pid);
     /* NT ignores the low two bits of a process id: OpenProcess(pid + 1..3)
      * opens pid. Only the process whose id is exactly the one asked for is
-     * the target; anything else (the caller itself, System) is not. */
+     * the target; anything else (the caller itself, System) is not. A
+     * critical process (csrss, wininit, smss, ...) is refused like System:
+     * an elevated caller could kill it, and the machine would stop. */
     DWORD got = GetProcessId(h);
-    if (got != (DWORD)pid) {
+    int critical = got == (DWORD)pid ? tm_win_is_critical(h) : -1;
+    int decision = tm_win_open_decision((DWORD)pid, got, critical);
+    if (decision != TERMINUS_OK) {
         CloseHandle(h);
+        if (decision == TERMINUS_E_REFUSED)
+            return terminus_os_error(TERMINUS_E_REFUSED, 0,
+                                     "process %lu is critical: ending it would stop the system",
+                                     (unsigned long)pid);
         return terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
                                  "OpenProcess(%lu): no such process (the id names process %lu, "
                                  "whose id differs in its low two bits)",

@@ -16,6 +16,7 @@
 #define UNICODE
 #endif
 #include <windows.h>
+#include <wtsapi32.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -29,8 +30,11 @@
 /* Which call failed, for the few numbers whose meaning depends on it. */
 enum tm_win_site {
     TM_WIN_SITE_GENERIC = 0,
-    TM_WIN_SITE_OPEN, /* OpenProcess: ERROR_INVALID_PARAMETER means "no such process" */
-    TM_WIN_SITE_WTS   /* wtsapi32: Wine's stubs may fail with GetLastError() == 0 */
+    TM_WIN_SITE_OPEN,   /* OpenProcess: ERROR_INVALID_PARAMETER means "no such process" */
+    TM_WIN_SITE_WTS,    /* wtsapi32: Wine's stubs may fail with GetLastError() == 0 */
+    TM_WIN_SITE_SESSION /* a wtsapi32 call on one session (WTSLogoffSession,
+                           WTSQuerySessionInformationW): 2, 87 and 7022 mean
+                           "no such session" */
 };
 
 /* The error of the call that just failed. */
@@ -40,11 +44,35 @@ enum tm_win_site {
 int tm_win_is_wine(void);
 
 /*
+ * The TERMINUS_E_* code for `err` (a GetLastError() value) from a call made
+ * at `site`, on Wine (`is_wine` non-zero) or Windows. Pure: no OS call, so
+ * that tests/integration/win32/test_win32_rules.c checks every number,
+ * including those Wine never gives. tm_win_fail uses it.
+ */
+int tm_win_code(enum tm_win_site site, DWORD err, int is_wine);
+
+/*
  * Translate `err` (a GetLastError() value) from a call made at `site` into a
- * TERMINUS_E_* code, record it with the call's description (fmt, ...), the
- * system's message and the native number, and return the code.
+ * TERMINUS_E_* code (tm_win_code), record it with the call's description
+ * (fmt, ...), the system's message and the native number, and return the code.
  */
 int tm_win_fail(enum tm_win_site site, DWORD err, const char *fmt, ...) TERMINUS_PRINTF(3, 4);
+
+/*
+ * UTF-16 (`n` units of `w`) -> UTF-8 into `out` (`cap` bytes, `cap` >= 1),
+ * cut at a character boundary when it does not fit; an unpaired surrogate
+ * becomes U+FFFD. Returns the length written (out is always terminated).
+ * Pure: no OS call.
+ */
+size_t tm_win_utf8(const wchar_t *w, size_t n, char *out, size_t cap);
+
+/*
+ * A system message (`n` units of FormatMessageW's text) as one line of UTF-8
+ * for an error record: without the trailing newline, spaces and dot, with
+ * inner newlines as spaces, cut at a character boundary to fit `cap` bytes
+ * however long it is. Returns the length written. Pure: no OS call.
+ */
+size_t tm_win_sysmsg_text(const wchar_t *w, size_t n, char *out, size_t cap);
 
 /* UTF-8 -> UTF-16 into `out` (`cap` units). 0 on success, else a code. */
 int tm_win_wide(const char *what, const char *s, wchar_t *out, int cap);
@@ -58,6 +86,17 @@ void tm_win_narrow(const wchar_t *w, char *out, size_t cap);
 
 /* The registered message for `message` (UTF-8), or 0 with the error recorded. */
 UINT tm_win_register_message(const char *message, int *code);
+
+/*
+ * What process_open decides about the process it has opened for pid `asked`:
+ * `got` is the id the handle names (GetProcessId), `critical` whether it is
+ * a critical process (IsProcessCritical: 1 yes, 0 no, -1 unknown: the call
+ * is missing, as before Windows 8.1 and under Wine 8, or failed).
+ * TERMINUS_OK: the target; TERMINUS_E_NOT_FOUND: another process (NT ignores
+ * the low two bits of an id); TERMINUS_E_REFUSED: a critical process, whose
+ * end stops the system. Pure: no OS call.
+ */
+int tm_win_open_decision(DWORD asked, DWORD got, int critical);
 
 int tm_win_process_open(void *data, terminus_pid pid, terminus_os_process **out);
 void tm_win_process_close(void *data, terminus_os_process *proc);
@@ -82,6 +121,34 @@ void tm_win_listen_stop(void *data, terminus_os_listener *l);
 /* ---------------------------------------------------------------------- */
 /* Logoff, servers and sessions (wts.c)                                    */
 /* ---------------------------------------------------------------------- */
+
+/* No session id known (ProcessIdToSessionId failed). */
+#define TM_WIN_SESSION_UNKNOWN ((DWORD)-1)
+
+/*
+ * Why ExitWindowsEx(EWX_LOGOFF) would log nobody off for a caller in session
+ * `session` (TM_WIN_SESSION_UNKNOWN if unknown) whose window station is
+ * visible (`station_visible` 1), not visible (0: WSF_VISIBLE off) or unknown
+ * (-1): a service, an ssh logon or a scheduled task, for which ExitWindowsEx
+ * returns TRUE and does nothing. NULL when the logoff may go ahead (what
+ * is unknown does not refuse). Pure: no OS call.
+ */
+const char *tm_win_logoff_refusal(DWORD session, int station_visible);
+
+/* WTSEnumerateSessionsW and WTSFreeMemory, or stand-ins (test_win32_rules.c). */
+typedef BOOL(WINAPI *tm_win_enum_fn)(HANDLE server, DWORD reserved, DWORD version,
+                                     PWTS_SESSION_INFOW *list, DWORD *count);
+typedef void(WINAPI *tm_win_free_fn)(PVOID memory);
+
+/*
+ * Whether the server behind `h` (opened by WTSOpenServerW for `name`) answers:
+ * WTSOpenServerW returns a handle even for a server that cannot be reached,
+ * so one enumeration (`enumerate`, its list freed with `release`) finds out.
+ * OK, or the code of the failure (recorded; an RPC error is
+ * TERMINUS_E_UNAVAILABLE). The caller closes `h` either way.
+ */
+int tm_win_server_probe(HANDLE h, const char *name, tm_win_enum_fn enumerate,
+                        tm_win_free_fn release);
 
 int tm_win_logoff(void *data, uint32_t flags);
 int tm_win_server_open(void *data, const char *name, terminus_os_server **out);

@@ -6,10 +6,14 @@
  * GetLastError at 0, and WTSEnumerateSessionsW lists no session at all.
  * tm_win_fail (TM_WIN_SITE_WTS) and session_list turn each of these into
  * TERMINUS_E_UNSUPPORTED.
+ *
+ * Two calls report success for what they did not do, so each is checked
+ * first or after: ExitWindowsEx(EWX_LOGOFF) from session 0 or a window
+ * station nobody sees logs nobody off (tm_win_logoff refuses it), and
+ * WTSOpenServerW may return a handle to a server that cannot be reached
+ * (tm_win_server_open tries the handle once: tm_win_server_probe).
  */
 #include "win32.h"
-
-#include <wtsapi32.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +25,46 @@
 /* Logoff                                                                  */
 /* ---------------------------------------------------------------------- */
 
+/* Why ExitWindowsEx(EWX_LOGOFF) would log nobody off (win32.h). */
+const char *tm_win_logoff_refusal(DWORD session, int station_visible)
+{
+    if (session == 0)
+        return "the caller runs in session 0 (the services' session)";
+    if (station_visible == 0)
+        return "the caller runs on a non-interactive window station (a service, an ssh logon or "
+               "a scheduled task)";
+    return NULL;
+}
+
+/* 1 if the caller's window station is visible (WinSta0), 0 if not, -1 unknown. */
+static int tm_win_station_visible(void)
+{
+    USEROBJECTFLAGS f;
+    DWORD need = 0;
+    HWINSTA ws = GetProcessWindowStation();
+    if (ws == NULL || !GetUserObjectInformationW(ws, UOI_FLAGS, &f, sizeof f, &need))
+        return -1;
+    return (f.dwFlags & WSF_VISIBLE) ? 1 : 0;
+}
+
 int tm_win_logoff(void *data, uint32_t flags)
 {
     (void)data;
+    /*
+     * From session 0 or a window station nobody sees, ExitWindowsEx returns
+     * TRUE and logs nobody off: find out first. (EWX_FORCE has no effect
+     * under terminal services, per ExitWindowsEx's documentation; see
+     * include/terminus/logoff.h.)
+     */
+    DWORD session = TM_WIN_SESSION_UNKNOWN;
+    if (!ProcessIdToSessionId(GetCurrentProcessId(), &session))
+        session = TM_WIN_SESSION_UNKNOWN;
+    const char *why = tm_win_logoff_refusal(session, tm_win_station_visible());
+    if (why != NULL)
+        return terminus_os_error(TERMINUS_E_REFUSED, 0,
+                                 "ExitWindowsEx(EWX_LOGOFF) refused: %s: ExitWindowsEx would "
+                                 "log nobody off",
+                                 why);
     UINT how = EWX_LOGOFF;
     if (flags & TERMINUS_LOGOFF_FORCE)
         how |= EWX_FORCE;
@@ -78,7 +119,31 @@ int tm_win_server_open(void *data, const char *name, terminus_os_server **out)
         free(s);
         return rc;
     }
+    /* the handle may be one of a server that cannot be reached: try it once */
+    rc = tm_win_server_probe(s->h, name, WTSEnumerateSessionsW, WTSFreeMemory);
+    if (rc != TERMINUS_OK) {
+        WTSCloseServer(s->h);
+        free(s);
+        return rc;
+    }
     *out = s;
+    return TERMINUS_OK;
+}
+
+/* Whether the server behind `h` answers (win32.h). */
+int tm_win_server_probe(HANDLE h, const char *name, tm_win_enum_fn enumerate,
+                        tm_win_free_fn release)
+{
+    WTS_SESSION_INFOW *list = NULL;
+    DWORD count = 0;
+    SetLastError(0);
+    BOOL ok = enumerate(h, 0, 1, &list, &count);
+    DWORD err = GetLastError();
+    if (list != NULL)
+        release(list);
+    if (!ok)
+        return tm_win_fail(TM_WIN_SITE_WTS, err,
+                           "WTSEnumerateSessionsW(\"%s\", after WTSOpenServerW succeeded)", name);
     return TERMINUS_OK;
 }
 
@@ -183,7 +248,7 @@ int tm_win_session_logoff(void *data, terminus_os_server *s, uint32_t id)
     SetLastError(0);
     /* bWait FALSE: returns at once; session_wait_gone does the bounded wait */
     if (!WTSLogoffSession(s->h, (DWORD)id, FALSE))
-        return tm_win_fail(TM_WIN_SITE_WTS, TM_WIN_LAST(), "WTSLogoffSession(%s, %lu)",
+        return tm_win_fail(TM_WIN_SITE_SESSION, TM_WIN_LAST(), "WTSLogoffSession(%s, %lu)",
                            tm_win_srv_name(s), (unsigned long)id);
     return TERMINUS_OK;
 }
@@ -208,10 +273,10 @@ int tm_win_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uin
         if (!WTSQuerySessionInformationW(s->h, (DWORD)id, WTSConnectState, (LPWSTR *)&state,
                                          &bytes)) {
             DWORD err = GetLastError();
-            if (err == ERROR_CTX_WINSTATION_NOT_FOUND || err == ERROR_INVALID_PARAMETER ||
-                err == ERROR_FILE_NOT_FOUND)
+            /* the same numbers as "no such session" in session_logoff (tm_win_code) */
+            if (tm_win_code(TM_WIN_SITE_SESSION, err, tm_win_is_wine()) == TERMINUS_E_NOT_FOUND)
                 return TERMINUS_OK; /* gone */
-            return tm_win_fail(TM_WIN_SITE_WTS, err,
+            return tm_win_fail(TM_WIN_SITE_SESSION, err,
                                "WTSQuerySessionInformationW(%s, %lu, "
                                "WTSConnectState)",
                                tm_win_srv_name(s), (unsigned long)id);

@@ -304,7 +304,7 @@ static void t_force(void)
 static void t_many(void)
 {
     /* the requests alone take ~30 ms each under Wine with 100 windows up
-       (see win32.c), so the grace leaves room for ~3 s of them */
+       (see lib/os/win32/process.c), so the grace leaves room for ~3 s of them */
     enum { NL = 60, NS = 50, N = NL + NS, GRACE = 6000 };
     static child c[N];
     static terminus_pid pids[N];

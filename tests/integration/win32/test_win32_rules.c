@@ -1,0 +1,445 @@
+/*
+ * tests/integration/win32/test_win32_rules.c: the Win32 backend's decisions
+ * that Wine cannot show, white-box (under Wine in the cross build).
+ *
+ *   test_win32_rules --list | NAME
+ *
+ * Linked against the static library, so that it reaches the backend's
+ * private functions (lib/os/win32/win32.h): the error translation, the
+ * logoff refusal, the server probe, the decision on an opened process and
+ * the conversion of system messages are pure functions (or take the OS
+ * calls as arguments), checked here for the numbers and states real Windows
+ * gives and Wine 8 never does. Two cases use the OS itself:
+ *   logoff_hidden_station  only in a throwaway prefix (run-fresh-prefix.py):
+ *                          on a window station nobody sees, terminus_logoff
+ *                          must refuse instead of calling ExitWindowsEx;
+ *   dll_listener_outlives_freelibrary  loads libterminus-0.dll
+ *                          ($TERMINUS_DLL) at run time, starts a listener,
+ *                          FreeLibrary's it, and asks the listener to leave.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "os/win32/win32.h"
+
+#include <terminus.h>
+
+/* ---- error translation (tm_win_code, tm_win_fail) ---- */
+
+static const struct {
+    enum tm_win_site site;
+    DWORD err;
+    int wine; /* -1: the same on Wine and Windows */
+    int want;
+} codes[] = {
+    /* the server or the network cannot be reached: RPC and the network below */
+    { TM_WIN_SITE_WTS, 1717, -1, TERMINUS_E_UNAVAILABLE },     /* RPC_S_UNKNOWN_IF */
+    { TM_WIN_SITE_WTS, 1726, -1, TERMINUS_E_UNAVAILABLE },     /* RPC_S_CALL_FAILED */
+    { TM_WIN_SITE_WTS, 1727, -1, TERMINUS_E_UNAVAILABLE },     /* RPC_S_CALL_FAILED_DNE */
+    { TM_WIN_SITE_WTS, 1753, -1, TERMINUS_E_UNAVAILABLE },     /* EPT_S_NOT_REGISTERED */
+    { TM_WIN_SITE_WTS, 53, -1, TERMINUS_E_UNAVAILABLE },       /* ERROR_BAD_NETPATH */
+    { TM_WIN_SITE_WTS, 64, -1, TERMINUS_E_UNAVAILABLE },       /* ERROR_NETNAME_DELETED */
+    { TM_WIN_SITE_WTS, 67, -1, TERMINUS_E_UNAVAILABLE },       /* ERROR_BAD_NET_NAME */
+    { TM_WIN_SITE_WTS, 1231, -1, TERMINUS_E_UNAVAILABLE },     /* ERROR_NETWORK_UNREACHABLE */
+    { TM_WIN_SITE_WTS, 1232, -1, TERMINUS_E_UNAVAILABLE },     /* ERROR_HOST_UNREACHABLE */
+    { TM_WIN_SITE_WTS, 1722, -1, TERMINUS_E_UNAVAILABLE },     /* RPC_S_SERVER_UNAVAILABLE */
+    { TM_WIN_SITE_WTS, 1707, -1, TERMINUS_E_UNAVAILABLE },     /* RPC_S_INVALID_NET_ADDR */
+    { TM_WIN_SITE_WTS, 1723, -1, TERMINUS_E_UNAVAILABLE },     /* RPC_S_SERVER_TOO_BUSY */
+    { TM_WIN_SITE_SESSION, 1726, -1, TERMINUS_E_UNAVAILABLE }, /* in WTSLogoffSession too */
+    { TM_WIN_SITE_SESSION, 1753, -1, TERMINUS_E_UNAVAILABLE },
+    { TM_WIN_SITE_GENERIC, 1232, -1, TERMINUS_E_UNAVAILABLE },
+    /* not allowed */
+    { TM_WIN_SITE_WTS, 1326, -1, TERMINUS_E_ACCESS_DENIED },     /* ERROR_LOGON_FAILURE */
+    { TM_WIN_SITE_WTS, 1314, -1, TERMINUS_E_ACCESS_DENIED },     /* ERROR_PRIVILEGE_NOT_HELD */
+    { TM_WIN_SITE_SESSION, 7045, -1, TERMINUS_E_ACCESS_DENIED }, /* ..._WINSTATION_ACCESS_DENIED */
+    { TM_WIN_SITE_GENERIC, 1314, -1, TERMINUS_E_ACCESS_DENIED },
+    { TM_WIN_SITE_GENERIC, 5, -1, TERMINUS_E_ACCESS_DENIED },
+    /* a failed WTS call without an error: Wine's stubs; on Windows, no error was given */
+    { TM_WIN_SITE_WTS, 0, 1, TERMINUS_E_UNSUPPORTED },
+    { TM_WIN_SITE_WTS, 0, 0, TERMINUS_E_OS },
+    { TM_WIN_SITE_SESSION, 0, 1, TERMINUS_E_UNSUPPORTED },
+    { TM_WIN_SITE_SESSION, 0, 0, TERMINUS_E_OS },
+    { TM_WIN_SITE_GENERIC, 0, -1, TERMINUS_E_OS },
+    /* no such session: the same numbers in the logoff as in the wait */
+    { TM_WIN_SITE_SESSION, 2, -1, TERMINUS_E_NOT_FOUND },    /* ERROR_FILE_NOT_FOUND */
+    { TM_WIN_SITE_SESSION, 87, -1, TERMINUS_E_NOT_FOUND },   /* ERROR_INVALID_PARAMETER */
+    { TM_WIN_SITE_SESSION, 7022, -1, TERMINUS_E_NOT_FOUND }, /* ..._WINSTATION_NOT_FOUND */
+    { TM_WIN_SITE_WTS, 7022, -1, TERMINUS_E_NOT_FOUND },
+    /* elsewhere 2 and 87 are not "no such session" */
+    { TM_WIN_SITE_OPEN, 87, -1, TERMINUS_E_NOT_FOUND }, /* OpenProcess: no such process */
+    { TM_WIN_SITE_GENERIC, 87, -1, TERMINUS_E_OS },
+    { TM_WIN_SITE_GENERIC, 2, -1, TERMINUS_E_OS },
+    { TM_WIN_SITE_WTS, 87, -1, TERMINUS_E_OS },
+    { TM_WIN_SITE_GENERIC, 7022, -1, TERMINUS_E_OS },
+    /* the rest as before */
+    { TM_WIN_SITE_WTS, 120, -1, TERMINUS_E_UNSUPPORTED }, /* ERROR_CALL_NOT_IMPLEMENTED */
+    { TM_WIN_SITE_GENERIC, 8, -1, TERMINUS_E_NO_MEMORY },
+    { TM_WIN_SITE_GENERIC, 14, -1, TERMINUS_E_NO_MEMORY },
+    { TM_WIN_SITE_GENERIC, 1, -1, TERMINUS_E_OS },
+};
+
+/* Every number of the table, on Wine and on Windows. */
+static void error_codes(void)
+{
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        for (int wine = 0; wine <= 1; wine++) {
+            if (codes[i].wine != -1 && codes[i].wine != wine)
+                continue;
+            int got = tm_win_code(codes[i].site, codes[i].err, wine);
+            CHECK_MSG(got == codes[i].want, "site %d, error %lu, %s: %s, want %s",
+                      (int)codes[i].site, (unsigned long)codes[i].err, wine ? "Wine" : "Windows",
+                      terminus_error_name(got), terminus_error_name(codes[i].want));
+        }
+    }
+}
+
+/* tm_win_fail records the code of the table with a message that says what it means. */
+static void error_messages(void)
+{
+    const terminus_error *e;
+
+    CHECK_RC(tm_win_fail(TM_WIN_SITE_SESSION, 87, "WTSLogoffSession(srv, %d)", 7),
+             TERMINUS_E_NOT_FOUND);
+    e = terminus_error_last();
+    CHECK_CONTAINS(e->message, "WTSLogoffSession(srv, 7)");
+    CHECK_CONTAINS(e->message, "no such session");
+    CHECK_EQ(e->os_code, 87);
+
+    CHECK_RC(tm_win_fail(TM_WIN_SITE_WTS, 1726, "WTSOpenServerW(\"far\")"), TERMINUS_E_UNAVAILABLE);
+    e = terminus_error_last();
+    CHECK_CONTAINS(e->message, "WTSOpenServerW(\"far\")");
+    CHECK_CONTAINS(e->message, "(1726)");
+
+    CHECK_RC(tm_win_fail(TM_WIN_SITE_GENERIC, 0, "SomeCall"), TERMINUS_E_OS);
+    CHECK_CONTAINS(terminus_error_last()->message, "no error");
+
+    if (tm_win_is_wine()) {
+        CHECK_RC(tm_win_fail(TM_WIN_SITE_WTS, 0, "WTSSomething"), TERMINUS_E_UNSUPPORTED);
+        CHECK_CONTAINS(terminus_error_last()->message, "Wine");
+    } else {
+        CHECK_RC(tm_win_fail(TM_WIN_SITE_WTS, 0, "WTSSomething"), TERMINUS_E_OS);
+        CHECK_CONTAINS(terminus_error_last()->message, "no error");
+    }
+}
+
+/* ---- system messages (tm_win_sysmsg_text, tm_win_utf8) ---- */
+
+/* 1 if s[0..n) is well-formed UTF-8. */
+static int utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t k = p[i] < 0x80         ? 1
+                   : (p[i] >> 5) == 6  ? 2
+                   : (p[i] >> 4) == 14 ? 3
+                   : (p[i] >> 3) == 30 ? 4
+                                       : 0;
+        if (k == 0 || i + k > n)
+            return 0;
+        for (size_t j = 1; j < k; j++)
+            if ((p[i + j] & 0xC0) != 0x80)
+                return 0;
+        i += k;
+    }
+    return 1;
+}
+
+/*
+ * A localized message longer than the error record (here 700 UTF-16 units of
+ * Cyrillic, 1400 bytes of UTF-8) keeps its text, cut at a character boundary,
+ * instead of becoming "error N".
+ */
+static void sysmsg_long(void)
+{
+    static const wchar_t word[] = L"\x0421\x0435\x0440\x0432\x0435\x0440 RPC "; /* "Сервер RPC " */
+    wchar_t w[1024];
+    char full[4096], out[512];
+    size_t n = 0;
+
+    while (n + wcslen(word) < 700) {
+        wcscpy(w + n, word);
+        n += wcslen(word);
+    }
+    wcscpy(w + n, L"\x043d\x0435\x0442.\r\n"); /* "нет.\r\n" */
+    n += 6;
+    int fl = WideCharToMultiByte(CP_UTF8, 0, w, (int)n - 3, full, sizeof full, NULL, NULL);
+    REQUIRE(fl > 1000);
+
+    size_t len = tm_win_sysmsg_text(w, n, out, sizeof out);
+    CHECK(len > 0);
+    CHECK(len <= sizeof out - 1);
+    CHECK(len >= sizeof out - 1 - 1); /* a Cyrillic letter is 2 bytes: at most 1 byte unused */
+    CHECK_EQ(strlen(out), len);
+    CHECK(utf8_valid(out, len));
+    CHECK(memcmp(out, full, len) == 0); /* the text itself, from its start */
+
+    /* short enough: the whole text, without the trailing dot and newline */
+    len = tm_win_sysmsg_text(w + n - 10, 10, out, sizeof out); /* "RPC нет.\r\n" */
+    CHECK_STR_EQ(out, "RPC \xd0\xbd\xd0\xb5\xd1\x82");
+    CHECK_EQ(len, 10);
+    /* inner newlines become spaces */
+    len = tm_win_sysmsg_text(L"one\r\ntwo.\r\n", 11, out, sizeof out);
+    CHECK_STR_EQ(out, "one  two");
+}
+
+/* The UTF-16 -> UTF-8 conversion never splits a character, even a surrogate pair. */
+static void utf8_cut(void)
+{
+    /* "a" U+1F600 (surrogate pair, 4 bytes) "b" */
+    static const wchar_t w[] = { L'a', 0xD83D, 0xDE00, L'b', 0 };
+    char out[16];
+
+    CHECK_EQ(tm_win_utf8(w, 4, out, sizeof out), 6);
+    CHECK_STR_EQ(out, "a\xf0\x9f\x98\x80"
+                      "b");
+    for (size_t cap = 1; cap <= 5; cap++) { /* room for "a" only: the pair is left out whole */
+        size_t len = tm_win_utf8(w, 4, out, cap);
+        CHECK_EQ(len, cap >= 2 ? 1 : 0);
+        CHECK_EQ(strlen(out), len);
+    }
+    CHECK_EQ(tm_win_utf8(w, 4, out, 6), 5);
+    /* an unpaired surrogate is U+FFFD */
+    static const wchar_t lone[] = { 0xD800, L'x', 0xDC00, 0 };
+    CHECK_EQ(tm_win_utf8(lone, 3, out, sizeof out), 7);
+    CHECK_STR_EQ(out, "\xef\xbf\xbdx\xef\xbf\xbd");
+    /* tm_win_narrow (session names) cuts the same way */
+    tm_win_narrow(w, out, 3);
+    CHECK_STR_EQ(out, "a");
+}
+
+/* ---- logoff (tm_win_logoff_refusal) ---- */
+
+static void logoff_refusal(void)
+{
+    const char *why;
+
+    CHECK(tm_win_logoff_refusal(1, 1) == NULL); /* an interactive logon */
+    CHECK(tm_win_logoff_refusal(2, 1) == NULL);
+    CHECK(tm_win_logoff_refusal(1, -1) == NULL); /* what is unknown does not refuse */
+    CHECK(tm_win_logoff_refusal(TM_WIN_SESSION_UNKNOWN, 1) == NULL);
+    CHECK(tm_win_logoff_refusal(TM_WIN_SESSION_UNKNOWN, -1) == NULL);
+
+    why = tm_win_logoff_refusal(0, 1); /* session 0: services */
+    CHECK(why != NULL && strstr(why, "session 0") != NULL);
+    CHECK(tm_win_logoff_refusal(0, 0) != NULL);
+    CHECK(tm_win_logoff_refusal(0, -1) != NULL);
+    why = tm_win_logoff_refusal(1, 0); /* ssh, a scheduled task: a hidden window station */
+    CHECK(why != NULL && strstr(why, "window station") != NULL);
+    CHECK(tm_win_logoff_refusal(TM_WIN_SESSION_UNKNOWN, 0) != NULL);
+}
+
+/*
+ * Run only by run-fresh-prefix.py: on a window station of its own (not
+ * WinSta0, so not visible), terminus_logoff must refuse. Before the refusal
+ * existed it called ExitWindowsEx, which logged the prefix off and returned OK.
+ */
+static void logoff_hidden_station(void)
+{
+    if (getenv("TERMINUS_THROWAWAY_PREFIX") == NULL)
+        SKIP("calls terminus_logoff: only in a throwaway Wine prefix");
+    HWINSTA mine = GetProcessWindowStation();
+    HWINSTA hidden = CreateWindowStationW(L"terminus-rules-hidden", 0, WINSTA_ALL_ACCESS, NULL);
+    REQUIRE(mine != NULL && hidden != NULL);
+    USEROBJECTFLAGS f;
+    DWORD need = 0;
+    REQUIRE(GetUserObjectInformationW(hidden, UOI_FLAGS, &f, sizeof f, &need));
+    CHECK((f.dwFlags & WSF_VISIBLE) == 0);
+    REQUIRE(SetProcessWindowStation(hidden));
+
+    int rc = terminus_logoff(NULL, 0);
+
+    SetProcessWindowStation(mine);
+    CloseWindowStation(hidden);
+    CHECK_RC(rc, TERMINUS_E_REFUSED);
+    CHECK_CONTAINS(terminus_error_last()->message, "window station");
+    CHECK_CONTAINS(terminus_error_last()->message, "would log nobody off");
+}
+
+/* ---- the server probe (tm_win_server_probe) ---- */
+
+static WTS_SESSION_INFOW probe_list[1];
+static DWORD probe_err;
+static int probe_calls, probe_freed;
+
+static BOOL WINAPI probe_ok(HANDLE h, DWORD reserved, DWORD version, PWTS_SESSION_INFOW *list,
+                            DWORD *count)
+{
+    (void)h, (void)reserved, (void)version;
+    probe_calls++;
+    *list = probe_list;
+    *count = 1;
+    return TRUE;
+}
+
+static BOOL WINAPI probe_fails(HANDLE h, DWORD reserved, DWORD version, PWTS_SESSION_INFOW *list,
+                               DWORD *count)
+{
+    (void)h, (void)reserved, (void)version, (void)list, (void)count;
+    probe_calls++;
+    SetLastError(probe_err);
+    return FALSE;
+}
+
+static void WINAPI probe_free(PVOID p)
+{
+    CHECK(p == probe_list);
+    probe_freed++;
+}
+
+/*
+ * WTSOpenServerW's handle for a server that cannot be reached fails at first
+ * use: the probe makes that failure server_open's, with the RPC error read as
+ * UNAVAILABLE; a server that answers is OK and its list is freed.
+ */
+static void server_probe(void)
+{
+    HANDLE h = (HANDLE)(uintptr_t)0x1234;
+
+    probe_calls = probe_freed = 0;
+    CHECK_RC(tm_win_server_probe(h, "near", probe_ok, probe_free), TERMINUS_OK);
+    CHECK_EQ(probe_calls, 1);
+    CHECK_EQ(probe_freed, 1);
+
+    static const struct {
+        DWORD err;
+        int want;
+    } fails[] = {
+        { 1722, TERMINUS_E_UNAVAILABLE }, /* RPC_S_SERVER_UNAVAILABLE */
+        { 1726, TERMINUS_E_UNAVAILABLE }, /* RPC_S_CALL_FAILED */
+        { 1753, TERMINUS_E_UNAVAILABLE }, /* EPT_S_NOT_REGISTERED */
+        { 53, TERMINUS_E_UNAVAILABLE },   /* ERROR_BAD_NETPATH */
+        { 5, TERMINUS_E_ACCESS_DENIED },  { 1326, TERMINUS_E_ACCESS_DENIED },
+        { 120, TERMINUS_E_UNSUPPORTED },
+    };
+    for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++) {
+        probe_calls = probe_freed = 0;
+        probe_err = fails[i].err;
+        CHECK_RC(tm_win_server_probe(h, "far.example", probe_fails, probe_free), fails[i].want);
+        CHECK_EQ(probe_calls, 1);
+        CHECK_EQ(probe_freed, 0);
+        CHECK_EQ(terminus_error_last()->os_code, (long long)fails[i].err);
+        CHECK_CONTAINS(terminus_error_last()->message, "WTSEnumerateSessionsW(\"far.example\"");
+    }
+    probe_err = 0; /* no error given: Wine's stubs, else E_OS */
+    CHECK_RC(tm_win_server_probe(h, "far.example", probe_fails, probe_free),
+             tm_win_is_wine() ? TERMINUS_E_UNSUPPORTED : TERMINUS_E_OS);
+}
+
+/* ---- processes (tm_win_open_decision, tm_win_process_open) ---- */
+
+static void open_decision(void)
+{
+    CHECK_RC(tm_win_open_decision(42, 42, 0), TERMINUS_OK);
+    CHECK_RC(tm_win_open_decision(42, 42, -1), TERMINUS_OK); /* unknown: no IsProcessCritical */
+    CHECK_RC(tm_win_open_decision(42, 42, 1), TERMINUS_E_REFUSED);
+    CHECK_RC(tm_win_open_decision(42, 40, 0), TERMINUS_E_NOT_FOUND); /* low two bits */
+    CHECK_RC(tm_win_open_decision(42, 40, 1), TERMINUS_E_NOT_FOUND);
+
+    /* an ordinary process (this one) is not refused */
+    terminus_os_process *p = NULL;
+    CHECK_RC(tm_win_process_open(NULL, (terminus_pid)GetCurrentProcessId(), &p), TERMINUS_OK);
+    if (p != NULL)
+        tm_win_process_close(NULL, p);
+}
+
+/* ---- the listener holds its DLL ---- */
+
+typedef int (*listen_fn)(terminus_ctx *, const char *, uint32_t, terminus_request_fn, void *,
+                         terminus_listener **);
+typedef void (*listener_free_fn)(terminus_listener *);
+
+static HANDLE asked;
+
+static int on_request(void *arg, int reason)
+{
+    (void)arg;
+    if (reason == TERMINUS_REASON_REQUEST)
+        SetEvent(asked);
+    return 1; /* do not exit */
+}
+
+/* The DLL's path, as Windows reads it ($TERMINUS_DLL may be a Unix path). */
+static int dll_path(wchar_t *out, size_t cap)
+{
+    const char *p = getenv("TERMINUS_DLL");
+    char buf[MAX_PATH];
+    if (p == NULL || p[0] == '\0')
+        return 0;
+    if (p[0] == '/')
+        snprintf(buf, sizeof buf, "Z:%s", p);
+    else
+        snprintf(buf, sizeof buf, "%s", p);
+    for (char *c = buf; *c; c++)
+        if (*c == '/')
+            *c = '\\';
+    return MultiByteToWideChar(CP_UTF8, 0, buf, -1, out, (int)cap) > 0;
+}
+
+/* Our own listener window of the DLL's class, or NULL. */
+static HWND find_listener(void)
+{
+    HWND w = NULL;
+    while ((w = FindWindowExW(NULL, w, L"terminus.listener.1", NULL)) != NULL) {
+        DWORD pid = 0;
+        GetWindowThreadProcessId(w, &pid);
+        if (pid == GetCurrentProcessId())
+            return w;
+    }
+    return NULL;
+}
+
+/*
+ * A program loads the DLL, starts a listener and frees the DLL: the listener's
+ * thread runs the DLL's code, so the DLL must stay until the listener is
+ * freed. Before, it was unmapped under the thread, which crashed at its next
+ * message; now the listener answers, and freeing it unloads the DLL.
+ */
+static void dll_listener_outlives_freelibrary(void)
+{
+    wchar_t path[MAX_PATH];
+    terminus_listener *l = NULL;
+
+    if (!dll_path(path, MAX_PATH))
+        SKIP("TERMINUS_DLL (the path of libterminus-0.dll) is not set");
+    REQUIRE(GetModuleHandleW(L"libterminus-0.dll") == NULL);
+    HMODULE dll = LoadLibraryW(path);
+    REQUIRE(dll != NULL);
+    listen_fn listen = (listen_fn)(void (*)(void))GetProcAddress(dll, "terminus_listen");
+    REQUIRE(listen != NULL);
+    asked = CreateEventW(NULL, TRUE, FALSE, NULL);
+    REQUIRE(asked != NULL);
+    REQUIRE_RC(listen(NULL, NULL, 0, on_request, NULL, &l), TERMINUS_OK);
+
+    FreeLibrary(dll);
+    /* the listener holds it */
+    REQUIRE(GetModuleHandleW(L"libterminus-0.dll") != NULL);
+
+    HWND w = find_listener();
+    REQUIRE(w != NULL);
+    wchar_t name[256];
+    REQUIRE(MultiByteToWideChar(CP_UTF8, 0, TERMINUS_DEFAULT_MESSAGE, -1, name, 256) > 0);
+    UINT msg = RegisterWindowMessageW(name);
+    REQUIRE(msg != 0);
+    REQUIRE(PostMessageW(w, msg, (WPARAM)GetCurrentProcessId(), 0));
+    CHECK(WaitForSingleObject(asked, 20000) == WAIT_OBJECT_0);
+
+    /* free the listener through the DLL, loaded again (the same module) */
+    HMODULE again = LoadLibraryW(path);
+    REQUIRE(again != NULL);
+    listener_free_fn lfree =
+        (listener_free_fn)(void (*)(void))GetProcAddress(again, "terminus_listener_free");
+    REQUIRE(lfree != NULL);
+    lfree(l);
+    FreeLibrary(again);
+    /* every reference is dropped: the listener's thread let go of its own */
+    CHECK(GetModuleHandleW(L"libterminus-0.dll") == NULL);
+    CloseHandle(asked);
+}
+
+HARNESS_MAIN(T(error_codes), T(error_messages), T(sysmsg_long), T(utf8_cut), T(logoff_refusal),
+             T(logoff_hidden_station), T(server_probe), T(open_decision),
+             T(dll_listener_outlives_freelibrary))
