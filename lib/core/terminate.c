@@ -3,6 +3,20 @@
  * handle is its identity from then on), ask each to leave, wait once for all
  * of them within one shared grace window, and only then kill what is left,
  * unless NO_FORCE. The OS is reached only through the context's shim.
+ *
+ * Batches. Each open target and each wait set may cost the OS a handle (a
+ * descriptor on Linux), and the process's limit on them is the caller's:
+ * terminus never raises it. So the targets are taken in batches that fit.
+ * Targets are opened one by one and each one's request goes out one step
+ * late, right after the next target opened: the last target opened has not
+ * been asked yet. When an open fails with E_NO_MEMORY (out of memory or of
+ * handles) while the batch holds targets, that last one is closed again,
+ * which leaves a handle free for the batch's wait set; the batch runs to its
+ * end (its own grace window, its kills, its handles closed) and the next
+ * batch starts with the target closed. Only an E_NO_MEMORY with nothing held
+ * is a failure of that target. A wait set that still cannot be made costs no
+ * kill: the batch's targets that are seen ended are settled, the others are
+ * killed (unless NO_FORCE) and only those whose end cannot be seen fail.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +24,12 @@
 
 #include "core.h"
 
+#define TM_NONE ((size_t)-1)
+
 typedef struct tm_target {
     terminus_os_process *proc;
-    int pending;
+    int pending;    /* open, running and not yet settled */
+    int settled;    /* its result is final */
     uint64_t since; /* when its request (or its kill, with FORCE) went out */
 } tm_target;
 
@@ -30,6 +47,9 @@ typedef struct tm_run {
     size_t first_fail;
     terminus_error first_err;
     char first_msg[512];
+    /* the record of the last wait set that could not be made */
+    terminus_error wait_err;
+    char wait_msg[512];
 } tm_run;
 
 int terminus_terminate_options_init(terminus_terminate_options *opts, uint32_t version)
@@ -39,8 +59,7 @@ int terminus_terminate_options_init(terminus_terminate_options *opts, uint32_t v
     if (opts == NULL)
         return tm_fail(TERMINUS_E_INVALID, "terminus_terminate_options_init: opts is NULL");
     if (version != TERMINUS_TERMINATE_OPTIONS_VERSION)
-        return tm_fail(TERMINUS_E_INVALID,
-                       "terminus_terminate_options_init: version %u is not %d",
+        return tm_fail(TERMINUS_E_INVALID, "terminus_terminate_options_init: version %u is not %d",
                        (unsigned)version, TERMINUS_TERMINATE_OPTIONS_VERSION);
     *opts = defaults;
     return TERMINUS_OK;
@@ -90,7 +109,8 @@ static int pids_check(const char *fn, const terminus_os *os, const terminus_pid 
     int rc = TERMINUS_OK;
 
     if (count > 0 && pids == NULL)
-        return tm_fail(TERMINUS_E_INVALID, "%s: pids is NULL with count %lu", fn, (unsigned long)count);
+        return tm_fail(TERMINUS_E_INVALID, "%s: pids is NULL with count %lu", fn,
+                       (unsigned long)count);
     for (size_t i = 0; i < count; i++) {
         rc = tm_check_pid(fn, os, pids[i]);
         if (rc != TERMINUS_OK)
@@ -105,7 +125,8 @@ static int pids_check(const char *fn, const terminus_os *os, const terminus_pid 
     qsort(sorted, count, sizeof *sorted, cmp_pid);
     for (size_t i = 1; i < count; i++) {
         if (sorted[i] == sorted[i - 1]) {
-            rc = tm_fail(TERMINUS_E_INVALID, "%s: pid %lu is given twice", fn, (unsigned long)sorted[i]);
+            rc = tm_fail(TERMINUS_E_INVALID, "%s: pid %lu is given twice", fn,
+                         (unsigned long)sorted[i]);
             break;
         }
     }
@@ -133,6 +154,7 @@ static void target_fail(tm_run *r, size_t i, int code)
     r->res[i].status = code;
     r->res[i].outcome = TERMINUS_OUTCOME_NONE;
     r->t[i].pending = 0;
+    r->t[i].settled = 1;
     if (i < r->first_fail) {
         r->first_fail = i;
         r->first_err.code = code;
@@ -147,6 +169,14 @@ static void target_os_fail(tm_run *r, size_t i, unsigned mark, int code, const c
 {
     tm_os_failed(mark, code, r->os, primitive);
     target_fail(r, i, code);
+}
+
+/* Target i failed because the wait set could not be made: its record is the
+ * wait's, kept in r->wait_err (status reads may have written others since). */
+static void target_wait_fail(tm_run *r, size_t i)
+{
+    terminus_os_error(r->wait_err.code, r->wait_err.os_code, "%s", r->wait_msg);
+    target_fail(r, i, r->wait_err.code);
 }
 
 /* Target i has ended at `now`: settle its result, timed from its own
@@ -172,6 +202,7 @@ static void target_ended_st(tm_run *r, size_t i, int outcome, uint64_t now,
     if (st.code_known)
         res->exit_code = st.exit_code;
     r->t[i].pending = 0;
+    r->t[i].settled = 1;
 }
 
 static void target_ended(tm_run *r, size_t i, int outcome, uint64_t now)
@@ -179,13 +210,31 @@ static void target_ended(tm_run *r, size_t i, int outcome, uint64_t now)
     target_ended_st(r, i, outcome, now, NULL);
 }
 
+/* No wait set: settle, by one status read each, the pending targets of
+ * [b0, b1) that have already ended. No waiting, no descriptor needed. */
+static void see_ended(tm_run *r, size_t b0, size_t b1, int outcome)
+{
+    const terminus_os *os = r->os;
+
+    for (size_t i = b0; i < b1; i++) {
+        terminus_os_status st = { 0, 0, 0 };
+
+        if (r->t[i].pending && os->process_status(os->data, r->t[i].proc, &st) == TERMINUS_OK &&
+            !st.running)
+            target_ended_st(r, i, outcome, now_us(os), &st);
+    }
+}
+
 /*
- * Wait for every pending target to end, until deadline (on the context's
- * clock). Ended targets get `outcome`. A failing wait
- * fails every target still pending with its code: no kill follows a wait
- * that could not be made.
+ * Wait for every pending target of [b0, b1) to end, until deadline (on the
+ * context's clock). Ended targets get `outcome`. A failing wait fails every
+ * target still pending with its code: no kill follows a wait that could not
+ * be made. The one exception is a wait set that cannot be made for want of
+ * memory or handles (E_NO_MEMORY): then the targets seen ended by a status
+ * read are settled, the others stay pending, the wait's record is kept in
+ * r->wait_err and E_NO_MEMORY is returned (else TERMINUS_OK).
  */
-static void wait_pending(tm_run *r, uint64_t deadline, int outcome)
+static int wait_pending(tm_run *r, size_t b0, size_t b1, uint64_t deadline, int outcome)
 {
     const terminus_os *os = r->os;
     terminus_os_waitset *set = NULL;
@@ -193,20 +242,31 @@ static void wait_pending(tm_run *r, uint64_t deadline, int outcome)
     unsigned mark;
     int rc;
 
-    for (size_t i = 0; i < r->count; i++) {
+    for (size_t i = b0; i < b1; i++) {
         if (r->t[i].pending) {
             r->procs[n] = r->t[i].proc;
             r->map[n++] = i;
         }
     }
     if (n == 0)
-        return;
+        return TERMINUS_OK;
     mark = tm_error_mark();
     rc = os->wait_open(os->data, r->procs, n, &set);
+    if (rc == TERMINUS_E_NO_MEMORY) {
+        const terminus_error *e;
+
+        tm_os_failed(mark, rc, os, "wait_open");
+        e = terminus_error_last();
+        r->wait_err.code = rc;
+        r->wait_err.os_code = e->os_code;
+        snprintf(r->wait_msg, sizeof r->wait_msg, "%s", e->message);
+        see_ended(r, b0, b1, outcome);
+        return rc;
+    }
     if (rc != TERMINUS_OK) {
         for (size_t k = 0; k < n; k++)
             target_os_fail(r, r->map[k], mark, rc, "wait_open");
-        return;
+        return TERMINUS_OK;
     }
     for (left = n; left > 0;) {
         size_t ready[64], nready = 0;
@@ -218,13 +278,15 @@ static void wait_pending(tm_run *r, uint64_t deadline, int outcome)
             timeout_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
         }
         mark = tm_error_mark();
-        rc = os->wait_any(os->data, set, timeout_ms, ready, sizeof ready / sizeof ready[0], &nready);
+        rc =
+            os->wait_any(os->data, set, timeout_ms, ready, sizeof ready / sizeof ready[0], &nready);
         if (rc == TERMINUS_E_TIMEOUT && timeout_ms > 0 && now_us(os) <= now) {
             /* A wait that timed out without any time passing is broken (or a
              * fault): treat it as a failed wait, never as the end of grace,
              * so that nothing is killed early and nothing spins. */
-            rc = tm_fail(TERMINUS_E_OS, "%s backend: wait_any(%lu ms) timed out with no time passed",
-                         os->name ? os->name : "unnamed", (unsigned long)timeout_ms);
+            rc =
+                tm_fail(TERMINUS_E_OS, "%s backend: wait_any(%lu ms) timed out with no time passed",
+                        os->name ? os->name : "unnamed", (unsigned long)timeout_ms);
         }
         if (rc == TERMINUS_OK) {
             now = now_us(os);
@@ -252,6 +314,7 @@ static void wait_pending(tm_run *r, uint64_t deadline, int outcome)
         break;
     }
     os->wait_close(os->data, set);
+    return TERMINUS_OK;
 }
 
 /* Send target i its exit request, timed from now. */
@@ -270,28 +333,69 @@ static void request_one(tm_run *r, size_t i)
         target_os_fail(r, i, mark, rc, "process_request");
 }
 
+/* Send the request that waits one step (see the top of this file), if any. */
+static void request_deferred(tm_run *r, size_t *deferred)
+{
+    if (*deferred != TM_NONE && r->t[*deferred].pending)
+        request_one(r, *deferred);
+    *deferred = TM_NONE;
+}
+
 /*
- * Open every target and, unless FORCE, send each its request as soon as it
- * is open, so that the first targets are leaving while the last are opened.
- * Returns when the last request went out: the shared grace window starts
- * there, so that no target gets less than grace_ms however long opening and
- * sending took (a broadcast costs per window on the desktop).
+ * Open the targets of one batch from `start` on and, unless FORCE, send each
+ * its request one step late (right after the next target opened), so that
+ * the first targets are leaving while the last are opened. The batch ends at
+ * the end of the list or when an open runs out of memory or handles (see the
+ * top of this file). Sets *end (the batch is [start, *end)) and *next (where
+ * the next batch starts). Returns when the batch's last request went out:
+ * its grace window starts there, so that no target gets less than grace_ms
+ * however long opening and sending took (a broadcast costs per window on
+ * the desktop).
  */
-static uint64_t phase_open(tm_run *r)
+static uint64_t batch_open(tm_run *r, size_t start, size_t *end, size_t *next)
 {
     const terminus_os *os = r->os;
     int ask = !(r->opts->flags & TERMINUS_TERMINATE_FORCE);
+    size_t first = TM_NONE, last = TM_NONE, deferred = TM_NONE, i;
 
-    for (size_t i = 0; i < r->count; i++) {
-        unsigned mark = tm_error_mark();
+    for (i = start; i < r->count; i++) {
+        unsigned mark;
         terminus_os_status st = { 0, 0, 0 };
-        int rc = os->process_open(os->data, r->pids[i], &r->t[i].proc);
+        int rc;
 
+        if (r->t[i].settled)
+            continue; /* done in an earlier batch */
+        if (first == TM_NONE)
+            first = i;
+        mark = tm_error_mark();
+        rc = os->process_open(os->data, r->pids[i], &r->t[i].proc);
+        if (rc == TERMINUS_E_NO_MEMORY && last != TM_NONE) {
+            /* Out of handles with targets held: end the batch here. Close
+             * the last target opened (not asked yet) to leave a handle for
+             * the wait set, unless it is the batch's first: a batch holds at
+             * least one target, so that every batch moves on. */
+            r->t[i].proc = NULL;
+            *end = *next = i;
+            if (last != first || r->t[last].settled) {
+                int again = !r->t[last].settled;
+                if (deferred == last)
+                    deferred = TM_NONE;
+                os->process_close(os->data, r->t[last].proc);
+                r->t[last].proc = NULL;
+                r->t[last].pending = 0;
+                if (again)
+                    *end = *next = last;
+            }
+            request_deferred(r, &deferred);
+            return now_us(os);
+        }
         if (rc != TERMINUS_OK) {
             r->t[i].proc = NULL;
             target_os_fail(r, i, mark, rc, "process_open");
             continue;
         }
+        last = i;
+        request_deferred(r, &deferred);
         mark = tm_error_mark();
         rc = os->process_status(os->data, r->t[i].proc, &st);
         if (rc != TERMINUS_OK) {
@@ -302,18 +406,21 @@ static uint64_t phase_open(tm_run *r)
         if (!st.running)
             target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, &st);
         else if (ask)
-            request_one(r, i);
+            deferred = i;
     }
+    request_deferred(r, &deferred);
+    *end = *next = r->count;
     return now_us(os);
 }
 
-/* Kill every pending target, then wait for them to be seen gone. */
-static void phase_kill(tm_run *r)
+/* Kill every pending target of [b0, b1), then wait for them to be seen gone. */
+static void batch_kill(tm_run *r, size_t b0, size_t b1)
 {
     const terminus_os *os = r->os;
     int forced = (r->opts->flags & TERMINUS_TERMINATE_FORCE) != 0;
+    int wrc;
 
-    for (size_t i = 0; i < r->count; i++) {
+    for (size_t i = b0; i < b1; i++) {
         unsigned mark;
         int rc;
 
@@ -324,40 +431,66 @@ static void phase_kill(tm_run *r)
         mark = tm_error_mark();
         rc = os->process_kill(os->data, r->t[i].proc, r->opts->forced_exit_code);
         if (rc == TERMINUS_E_NOT_FOUND) /* it left by itself just before the kill */
-            target_ended(r, i, forced ? TERMINUS_OUTCOME_GONE : TERMINUS_OUTCOME_EXITED, now_us(os));
+            target_ended(r, i, forced ? TERMINUS_OUTCOME_GONE : TERMINUS_OUTCOME_EXITED,
+                         now_us(os));
         else if (rc != TERMINUS_OK)
             target_os_fail(r, i, mark, rc, "process_kill");
     }
-    wait_pending(r, after_ms(now_us(os), TERMINUS_KILL_WAIT_MS), TERMINUS_OUTCOME_FORCED);
-    for (size_t i = 0; i < r->count; i++) {
-        if (r->t[i].pending) {
-            tm_fail(TERMINUS_E_TIMEOUT, "still runs %u ms after it was killed", TERMINUS_KILL_WAIT_MS);
+    wrc = wait_pending(r, b0, b1, after_ms(now_us(os), TERMINUS_KILL_WAIT_MS),
+                       TERMINUS_OUTCOME_FORCED);
+    for (size_t i = b0; i < b1; i++) {
+        if (!r->t[i].pending)
+            continue;
+        if (wrc != TERMINUS_OK) {
+            target_wait_fail(r, i); /* killed, but its end could not be seen */
+        } else {
+            tm_fail(TERMINUS_E_TIMEOUT, "still runs %u ms after it was killed",
+                    TERMINUS_KILL_WAIT_MS);
             target_fail(r, i, TERMINUS_E_TIMEOUT);
         }
     }
 }
 
-static void run(tm_run *r)
+/* One batch, opened up to `end`: its grace window, its kills, its handles. */
+static void batch_run(tm_run *r, size_t b0, size_t b1, uint64_t sent)
 {
     const terminus_os *os = r->os;
-    uint64_t sent = phase_open(r);
 
     if (!(r->opts->flags & TERMINUS_TERMINATE_FORCE)) {
-        wait_pending(r, after_ms(sent, r->opts->grace_ms), TERMINUS_OUTCOME_EXITED);
+        int wrc =
+            wait_pending(r, b0, b1, after_ms(sent, r->opts->grace_ms), TERMINUS_OUTCOME_EXITED);
         if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE) {
-            for (size_t i = 0; i < r->count; i++) {
-                if (r->t[i].pending) {
-                    tm_fail(TERMINUS_E_TIMEOUT, "still runs %lu ms after the request (NO_FORCE: not killed)",
+            for (size_t i = b0; i < b1; i++) {
+                if (!r->t[i].pending)
+                    continue;
+                if (wrc != TERMINUS_OK) {
+                    target_wait_fail(r, i); /* asked; neither waited for nor killed */
+                } else {
+                    tm_fail(TERMINUS_E_TIMEOUT,
+                            "still runs %lu ms after the request (NO_FORCE: not killed)",
                             (unsigned long)r->opts->grace_ms);
                     target_fail(r, i, TERMINUS_E_TIMEOUT);
                 }
             }
         }
     }
-    phase_kill(r);
-    for (size_t i = 0; i < r->count; i++) {
-        if (r->t[i].proc != NULL)
+    batch_kill(r, b0, b1);
+    for (size_t i = b0; i < b1; i++) {
+        if (r->t[i].proc != NULL) {
             os->process_close(os->data, r->t[i].proc);
+            r->t[i].proc = NULL;
+        }
+    }
+}
+
+static void run(tm_run *r)
+{
+    size_t start = 0, end, next;
+
+    while (start < r->count) {
+        uint64_t sent = batch_open(r, start, &end, &next);
+        batch_run(r, start, end, sent);
+        start = next;
     }
 }
 
@@ -371,7 +504,8 @@ static void results_fill(terminus_result *res, size_t count, int code)
     }
 }
 
-static int missing_member(const char *fn, const terminus_os *os, const terminus_terminate_options *o)
+static int missing_member(const char *fn, const terminus_os *os,
+                          const terminus_terminate_options *o)
 {
     if (!TM_HAS(os, process_open))
         return tm_unsupported(os, fn, "process_open");
