@@ -1,8 +1,9 @@
 /*
- * tests/headers/contract.c: the public contract of DESIGN.md, spelled out.
- * Every function is assigned to a pointer of exactly the contract's type and
- * every constant is checked against the contract's number, so that a renamed
- * symbol, a changed signature or a renumbered code fails to compile.
+ * tests/headers/contract.c: the public contract (every public name, its exact
+ * signature, every constant's number), spelled out. Every function is
+ * assigned to a pointer of exactly the contract's type and every constant is
+ * checked against the contract's number, so that a renamed symbol, a changed
+ * signature or a renumbered code fails to compile.
  */
 #include <terminus.h>
 
@@ -59,7 +60,8 @@ int main(void)
     int (*terminate)(terminus_ctx *, terminus_pid, const terminus_terminate_options *,
                      terminus_result *) = terminus_terminate;
     int (*terminate_many)(terminus_ctx *, const terminus_pid *, size_t,
-                          const terminus_terminate_options *, terminus_result *) = terminus_terminate_many;
+                          const terminus_terminate_options *, terminus_result *) =
+        terminus_terminate_many;
     int (*listen)(terminus_ctx *, const char *, uint32_t, terminus_request_fn, void *,
                   terminus_listener **) = terminus_listen;
     void (*listener_free)(terminus_listener *) = terminus_listener_free;
@@ -68,21 +70,24 @@ int main(void)
     /* 4. sessions */
     int (*server_open)(terminus_ctx *, const char *, terminus_server **) = terminus_server_open;
     void (*server_close)(terminus_server *) = terminus_server_close;
-    int (*session_list)(terminus_server *, terminus_session_info **, size_t *) = terminus_session_list;
+    int (*session_list)(terminus_server *, terminus_session_info **, size_t *) =
+        terminus_session_list;
     void (*session_list_free)(terminus_session_info *) = terminus_session_list_free;
     int (*session_resolve)(terminus_server *, const char *, uint32_t *) = terminus_session_resolve;
-    int (*session_logoff)(terminus_server *, uint32_t, uint32_t, uint32_t) = terminus_session_logoff;
+    int (*session_logoff)(terminus_server *, uint32_t, uint32_t, uint32_t) =
+        terminus_session_logoff;
     /* the structs' members, by name and type */
     terminus_error e = { 0, (int64_t)0, "" };
     int64_t *os_code = &e.os_code; /* int64_t since 0.2 on every platform */
     typedef char os_code_is_64_bits[sizeof e.os_code == 8 ? 1 : -1];
     terminus_result r = { (int32_t)0, (int32_t)0, (uint32_t)0, (uint64_t)0 };
     terminus_session_info si = { (uint32_t)0, (int32_t)0, "", "" };
-    void *all[] = { (void *)&ctx_new, (void *)&ctx_free, (void *)&version, (void *)&strerror_,
-                    (void *)&error_name, (void *)&error_last, (void *)&at_exit, (void *)&exit_,
-                    (void *)&opts_init, (void *)&terminate, (void *)&terminate_many, (void *)&listen,
-                    (void *)&listener_free, (void *)&logoff, (void *)&server_open,
-                    (void *)&server_close, (void *)&session_list, (void *)&session_list_free,
+    void *all[] = { (void *)&ctx_new,         (void *)&ctx_free,       (void *)&version,
+                    (void *)&strerror_,       (void *)&error_name,     (void *)&error_last,
+                    (void *)&at_exit,         (void *)&exit_,          (void *)&opts_init,
+                    (void *)&terminate,       (void *)&terminate_many, (void *)&listen,
+                    (void *)&listener_free,   (void *)&logoff,         (void *)&server_open,
+                    (void *)&server_close,    (void *)&session_list,   (void *)&session_list_free,
                     (void *)&session_resolve, (void *)&session_logoff };
 
     (void)all;
@@ -93,7 +98,8 @@ int main(void)
     (void)si;
     return defaults.version == 1 && defaults.flags == 0 && defaults.grace_ms == 5000 &&
                    defaults.forced_exit_code == 1 && defaults.message == NULL &&
-                   strerror_(TERMINUS_E_ACCESS_DENIED)[0] != '\0' && TERMINUS_DEFAULT_MESSAGE[0] == 't'
+                   strerror_(TERMINUS_E_ACCESS_DENIED)[0] != '\0' &&
+                   TERMINUS_DEFAULT_MESSAGE[0] == 't'
                ? 0
                : 1;
 }

@@ -11,6 +11,10 @@
  * Threads are pthreads natively and Windows threads under _WIN32 (mingw-w64
  * has no <threads.h>); the library itself uses neither here. The program runs
  * natively, under Wine, and in the TSan build (build/tsan).
+ *
+ * The workers count their own failures (fail(), below: the checks of
+ * tests/common/check.h belong to the thread that runs the case); the case
+ * checks after the join that every count is 0.
  */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -19,6 +23,8 @@
 #include <string.h>
 
 #include <terminus.h>
+
+#include "check.h"
 
 #ifdef _WIN32
 #include <windows.h>
@@ -32,8 +38,8 @@
 extern char **environ;
 #endif
 
-#define N_THREADS 8
-#define N_OPS 1000
+#define N_THREADS   8
+#define N_OPS       1000
 #define MAX_REPORTS 8
 
 typedef struct worker {
@@ -41,8 +47,8 @@ typedef struct worker {
     terminus_fake *fake; /* its own */
     terminus_ctx *ctx;
     int failures;
-    int hooks;     /* hooks it registered on the shared context */
-    int real;      /* real processes it terminated */
+    int hooks; /* hooks it registered on the shared context */
+    int real;  /* real processes it terminated */
     int real_tried;
     char last[96]; /* what its error record must hold */
 } worker;
@@ -52,7 +58,7 @@ static terminus_fake *shared_fake;
 static terminus_ctx *shared_ctx;
 static terminus_server *shared_server;
 static int hooks_run; /* only touched by the main thread, after the join */
-static atomic_int go;  /* the workers start together, once all exist */
+static atomic_int go; /* the workers start together, once all exist */
 
 static void fail(worker *w, int op, const char *fmt, ...)
 {
@@ -87,11 +93,13 @@ static void check_record(worker *w, int op)
 static void expect(worker *w, int op, int got, int want, const char *what)
 {
     if (got != want)
-        fail(w, op, "%s returned %s, expected %s", what, terminus_error_name(got), terminus_error_name(want));
+        fail(w, op, "%s returned %s, expected %s", what, terminus_error_name(got),
+             terminus_error_name(want));
 }
 
 /* A failure that names `marker`: the record must now say so. */
-static void expect_failure(worker *w, int op, int got, int want, const char *what, const char *marker)
+static void expect_failure(worker *w, int op, int got, int want, const char *what,
+                           const char *marker)
 {
     const terminus_error *e = terminus_error_last();
 
@@ -129,7 +137,8 @@ static void real_terminate(worker *w, int i)
     rc = terminus_terminate(NULL, (terminus_pid)pi.dwProcessId, &o, &r);
     expect(w, i, rc, TERMINUS_OK, "terminate of a real process");
     w->real += rc == TERMINUS_OK;
-    if (rc == TERMINUS_OK && (r.outcome != TERMINUS_OUTCOME_FORCED || r.exit_code != o.forced_exit_code))
+    if (rc == TERMINUS_OK &&
+        (r.outcome != TERMINUS_OUTCOME_FORCED || r.exit_code != o.forced_exit_code))
         fail(w, i, "real process: outcome %d, exit code %u", (int)r.outcome, (unsigned)r.exit_code);
     if (rc != TERMINUS_OK)
         TerminateProcess(pi.hProcess, 1);
@@ -183,8 +192,8 @@ static void one_op(worker *w, int i)
         }
         rc = terminus_terminate(w->ctx, pid, NULL, &r);
         expect(w, i, rc, TERMINUS_OK, "terminate on its own fake");
-        if (rc == TERMINUS_OK &&
-            (r.outcome != TERMINUS_OUTCOME_EXITED || r.exit_code != (uint32_t)w->index || r.elapsed_us != 10000))
+        if (rc == TERMINUS_OK && (r.outcome != TERMINUS_OUTCOME_EXITED ||
+                                  r.exit_code != (uint32_t)w->index || r.elapsed_us != 10000))
             fail(w, i, "terminate on its own fake: outcome %d, exit code %u, %u us", (int)r.outcome,
                  (unsigned)r.exit_code, (unsigned)r.elapsed_us);
         break;
@@ -192,7 +201,8 @@ static void one_op(worker *w, int i)
     case 1: { /* a process of its own on the shared fake */
         terminus_pid pid = 100000u + (terminus_pid)w->index * 10000u + (terminus_pid)i;
         terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
-        if (terminus_fake_process_add(shared_fake, pid, TERMINUS_FAKE_EXITS_ON_REQUEST, 5, 0) != TERMINUS_OK) {
+        if (terminus_fake_process_add(shared_fake, pid, TERMINUS_FAKE_EXITS_ON_REQUEST, 5, 0) !=
+            TERMINUS_OK) {
             fail(w, i, "process_add(%u) on the shared fake", (unsigned)pid);
             break;
         }
@@ -201,7 +211,8 @@ static void one_op(worker *w, int i)
         expect(w, i, rc, TERMINUS_OK, "terminate on the shared fake");
         /* The shared clock moves with every thread's waits: it may have
          * passed the grace window of this one, so EXITED or FORCED. */
-        if (rc == TERMINUS_OK && r.outcome != TERMINUS_OUTCOME_EXITED && r.outcome != TERMINUS_OUTCOME_FORCED)
+        if (rc == TERMINUS_OK && r.outcome != TERMINUS_OUTCOME_EXITED &&
+            r.outcome != TERMINUS_OUTCOME_FORCED)
             fail(w, i, "terminate on the shared fake: outcome %d", (int)r.outcome);
         break;
     }
@@ -239,7 +250,8 @@ static void one_op(worker *w, int i)
         size_t count = 0;
         rc = terminus_session_list(shared_server, &list, &count);
         expect(w, i, rc, TERMINUS_OK, "session_list");
-        if (rc == TERMINUS_OK && (count != 3 || list == NULL || list[1].id + list[0].id + list[2].id != 12))
+        if (rc == TERMINUS_OK &&
+            (count != 3 || list == NULL || list[1].id + list[0].id + list[2].id != 12))
             fail(w, i, "session_list gave %u sessions", (unsigned)count);
         terminus_session_list_free(list);
         break;
@@ -300,10 +312,11 @@ static int setup_shared(void)
         terminus_fake_server_add(shared_fake, "shared", 1) != TERMINUS_OK ||
         terminus_fake_session_add(shared_fake, "shared", 0, TERMINUS_SESSION_OTHER, "Services", "",
                                   TERMINUS_FAKE_SESSION_ENDS, 0) != TERMINUS_OK ||
-        terminus_fake_session_add(shared_fake, "shared", 5, TERMINUS_SESSION_ACTIVE, "Console", "alice",
-                                  TERMINUS_FAKE_SESSION_ENDS, 0) != TERMINUS_OK ||
-        terminus_fake_session_add(shared_fake, "shared", 7, TERMINUS_SESSION_DISCONNECTED, "RDP-Tcp#2", "bob",
-                                  TERMINUS_FAKE_SESSION_ENDS, 0) != TERMINUS_OK ||
+        terminus_fake_session_add(shared_fake, "shared", 5, TERMINUS_SESSION_ACTIVE, "Console",
+                                  "alice", TERMINUS_FAKE_SESSION_ENDS, 0) != TERMINUS_OK ||
+        terminus_fake_session_add(shared_fake, "shared", 7, TERMINUS_SESSION_DISCONNECTED,
+                                  "RDP-Tcp#2", "bob", TERMINUS_FAKE_SESSION_ENDS,
+                                  0) != TERMINUS_OK ||
         terminus_server_open(shared_ctx, "shared", &shared_server) != TERMINUS_OK) {
         printf("# setting up the shared fake failed: %s\n", terminus_error_last()->message);
         return 0;
@@ -311,17 +324,92 @@ static int setup_shared(void)
     return 1;
 }
 
-int main(int argc, char **argv)
+/* The one case: the threads, then what they left behind. */
+static void threads(void)
 {
     static worker workers[N_THREADS];
 #ifdef _WIN32
-    HANDLE threads[N_THREADS];
+    HANDLE handles[N_THREADS];
 #else
-    pthread_t threads[N_THREADS];
+    pthread_t handles[N_THREADS];
 #endif
     const terminus_error *e;
-    int t, failures = 0, hooks = 0, started = 0, real = 0;
+    int t, hooks = 0, started = 0, real = 0, rc, exits;
     uint32_t code = 99;
+
+    REQUIRE(setup_shared());
+    for (t = 0; t < N_THREADS; t++) {
+        workers[t].index = t;
+        REQUIRE_RC(terminus_fake_new(&workers[t].fake), TERMINUS_OK);
+        REQUIRE_RC(terminus_ctx_new(&workers[t].ctx, terminus_fake_os(workers[t].fake)),
+                   TERMINUS_OK);
+    }
+
+    /* The main thread's own record, which no worker may touch. */
+    CHECK_RC(terminus_terminate(NULL, 0xFFFFFFF0u, NULL, NULL), TERMINUS_E_INVALID);
+
+    for (t = 0; t < N_THREADS; t++) {
+#ifdef _WIN32
+        handles[t] = CreateThread(NULL, 0, thread_main, &workers[t], 0, NULL);
+        if (handles[t] == NULL)
+            break;
+#else
+        if (pthread_create(&handles[t], NULL, thread_main, &workers[t]) != 0)
+            break;
+#endif
+        started++;
+    }
+    atomic_store(&go, 1);
+    CHECK_MSG(started == N_THREADS, "only %d threads started", started);
+    for (t = 0; t < started; t++) {
+#ifdef _WIN32
+        WaitForSingleObject(handles[t], INFINITE);
+        CloseHandle(handles[t]);
+#else
+        pthread_join(handles[t], NULL);
+#endif
+    }
+
+    e = terminus_error_last();
+    CHECK_MSG(e->code == TERMINUS_E_INVALID && strstr(e->message, "4294967280") != NULL,
+              "the main thread's record changed: %s \"%s\"", terminus_error_name(e->code),
+              e->message);
+    for (t = 0; t < N_THREADS; t++) {
+        CHECK_MSG(workers[t].failures == 0, "thread %d: %d failures", t, workers[t].failures);
+        hooks += workers[t].hooks;
+        CHECK_MSG(terminus_fake_open_handles(workers[t].fake) == 0,
+                  "thread %d left handles open on its fake", t);
+        terminus_ctx_free(workers[t].ctx);
+        terminus_fake_free(workers[t].fake);
+    }
+
+    /* Every hook registered by any thread runs once, on a clean exit. */
+    rc = terminus_exit(shared_ctx, 3, 0);
+    exits = rc == TERMINUS_OK ? terminus_fake_exits(shared_fake, &code, NULL) : 0;
+    CHECK_MSG(rc == TERMINUS_OK && hooks_run == hooks && exits == 1 && code == 3,
+              "exit of the shared context: %d of %d hooks ran", hooks_run, hooks);
+    terminus_server_close(shared_server);
+    CHECK_MSG(terminus_fake_open_handles(shared_fake) == 0, "handles left open on the shared fake");
+    terminus_ctx_free(shared_ctx);
+    terminus_fake_free(shared_fake);
+
+    for (t = 0; t < N_THREADS; t++) {
+        real += workers[t].real;
+        CHECK_MSG(workers[t].real == workers[t].real_tried && workers[t].real_tried >= 10,
+                  "thread %d: %d of %d real processes terminated (10 wanted)", t, workers[t].real,
+                  workers[t].real_tried);
+    }
+    printf("# %d threads x %d operations, %d hooks, %d real processes terminated\n", N_THREADS,
+           N_OPS, hooks, real);
+}
+
+int main(int argc, char **argv)
+{
+    static const h_test tests[] = { T(threads) };
+    static const h_program program = {
+        .tests = tests,
+        .count = sizeof tests / sizeof tests[0],
+    };
 
     if (argc > 1 && strcmp(argv[1], "wait") == 0) {
         /* a real target: wait to be ended (at most a minute) */
@@ -333,85 +421,5 @@ int main(int argc, char **argv)
         return 3;
     }
     self_exe = argv[0];
-    printf("1..1\n");
-    fflush(stdout);
-    if (!setup_shared())
-        return 1;
-    for (t = 0; t < N_THREADS; t++) {
-        workers[t].index = t;
-        if (terminus_fake_new(&workers[t].fake) != TERMINUS_OK ||
-            terminus_ctx_new(&workers[t].ctx, terminus_fake_os(workers[t].fake)) != TERMINUS_OK) {
-            printf("# making the fake of thread %d failed\n", t);
-            return 1;
-        }
-    }
-
-    /* The main thread's own record, which no worker may touch. */
-    if (terminus_terminate(NULL, 0xFFFFFFF0u, NULL, NULL) != TERMINUS_E_INVALID)
-        failures++;
-
-    for (t = 0; t < N_THREADS; t++) {
-#ifdef _WIN32
-        threads[t] = CreateThread(NULL, 0, thread_main, &workers[t], 0, NULL);
-        if (threads[t] == NULL)
-            break;
-#else
-        if (pthread_create(&threads[t], NULL, thread_main, &workers[t]) != 0)
-            break;
-#endif
-        started++;
-    }
-    atomic_store(&go, 1);
-    if (started != N_THREADS) {
-        printf("# only %d threads started\n", started);
-        failures++;
-    }
-    for (t = 0; t < started; t++) {
-#ifdef _WIN32
-        WaitForSingleObject(threads[t], INFINITE);
-        CloseHandle(threads[t]);
-#else
-        pthread_join(threads[t], NULL);
-#endif
-    }
-
-    e = terminus_error_last();
-    if (e->code != TERMINUS_E_INVALID || strstr(e->message, "4294967280") == NULL) {
-        printf("# the main thread's record changed: %s \"%s\"\n", terminus_error_name(e->code), e->message);
-        failures++;
-    }
-    for (t = 0; t < N_THREADS; t++) {
-        failures += workers[t].failures;
-        hooks += workers[t].hooks;
-        if (terminus_fake_open_handles(workers[t].fake) != 0) {
-            printf("# thread %d left handles open on its fake\n", t);
-            failures++;
-        }
-        terminus_ctx_free(workers[t].ctx);
-        terminus_fake_free(workers[t].fake);
-    }
-
-    /* Every hook registered by any thread runs once, on a clean exit. */
-    if (terminus_exit(shared_ctx, 3, 0) != TERMINUS_OK || hooks_run != hooks ||
-        terminus_fake_exits(shared_fake, &code, NULL) != 1 || code != 3) {
-        printf("# exit of the shared context: %d of %d hooks ran\n", hooks_run, hooks);
-        failures++;
-    }
-    terminus_server_close(shared_server);
-    if (terminus_fake_open_handles(shared_fake) != 0) {
-        printf("# handles left open on the shared fake\n");
-        failures++;
-    }
-    terminus_ctx_free(shared_ctx);
-    terminus_fake_free(shared_fake);
-
-    for (t = 0; t < N_THREADS; t++) {
-        real += workers[t].real;
-        if (workers[t].real != workers[t].real_tried || workers[t].real_tried < 10)
-            failures++;
-    }
-    printf("# %d threads x %d operations, %d hooks, %d real processes terminated\n", N_THREADS, N_OPS,
-           hooks, real);
-    printf("%s 1 - threads\n", failures == 0 ? "ok" : "not ok");
-    return failures == 0 ? 0 : 1;
+    return h_main(&program, argc, argv);
 }

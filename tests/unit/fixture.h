@@ -1,53 +1,19 @@
 /*
  * tests/unit/fixture.h: what every unit test needs: a fake OS and a context
- * over it, code checks that print the code names and the error record, and a
- * dump of the fake's call log when a test fails.
+ * over it, and a dump of the fake's call log when a test fails. The checks
+ * (CHECK, CHECK_RC, CHECK_ERROR, REQUIRE, ...) are those of tests/common/check.h.
  */
 #ifndef TERMINUS_TEST_FIXTURE_H
 #define TERMINUS_TEST_FIXTURE_H
 
 #include <terminus.h>
 
-#include "harness.h"
+#include "check.h"
 
 typedef struct fx {
     terminus_fake *fake;
     terminus_ctx *ctx;
 } fx;
-
-static inline int h_check_rc(int got, int want, const char *file, int line, const char *expr)
-{
-    const terminus_error *e;
-
-    if (got == want)
-        return 1;
-    h_failures++;
-    e = terminus_error_last();
-    h_fail_head(file, line);
-    printf("%s returned %d %s, expected %d %s (error_last: %s %lld \"%s\")\n", expr, got,
-           terminus_error_name(got), want, terminus_error_name(want), terminus_error_name(e->code),
-           (long long)e->os_code, e->message != NULL ? e->message : "(null)");
-    fflush(stdout);
-    return 0;
-}
-
-/* Check a TERMINUS_* code; prints both names and the error record. */
-#define CHECK_RC(expr, want) h_check_rc((int)(expr), (want), __FILE__, __LINE__, #expr)
-#define REQUIRE_RC(expr, want)                                                                     \
-    do {                                                                                           \
-        if (!CHECK_RC(expr, want))                                                                 \
-            h_abort();                                                                             \
-    } while (0)
-
-/* Check the thread's error record: its code, and a message that holds `needle`. */
-#define CHECK_ERROR(want, needle)                                                                  \
-    do {                                                                                           \
-        const terminus_error *e_ = terminus_error_last();                                          \
-        REQUIRE(e_ != NULL);                                                                       \
-        CHECK_RC(e_->code, (want));                                                                \
-        REQUIRE(e_->message != NULL);                                                              \
-        CHECK_CONTAINS(e_->message, (needle));                                                     \
-    } while (0)
 
 /* Whether the last error record has a non-empty message. */
 static inline int fx_has_message(void)
@@ -96,9 +62,11 @@ static inline void fx_close(fx *f)
     f->fake = NULL;
 }
 
-static inline void fx_add(fx *f, terminus_pid pid, int behaviour, uint32_t after_ms, uint32_t exit_code)
+static inline void fx_add(fx *f, terminus_pid pid, int behaviour, uint32_t after_ms,
+                          uint32_t exit_code)
 {
-    REQUIRE_RC(terminus_fake_process_add(f->fake, pid, behaviour, after_ms, exit_code), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_process_add(f->fake, pid, behaviour, after_ms, exit_code),
+               TERMINUS_OK);
 }
 
 static inline terminus_fake_process_info fx_proc(fx *f, terminus_pid pid)
@@ -123,13 +91,15 @@ static inline int fx_log_contains(fx *f, const char *needle)
     char buf[512];
 
     for (i = 0; i < n; i++) {
-        if (terminus_fake_call(f->fake, i, buf, sizeof buf) == TERMINUS_OK && strstr(buf, needle) != NULL)
+        if (terminus_fake_call(f->fake, i, buf, sizeof buf) == TERMINUS_OK &&
+            strstr(buf, needle) != NULL)
             return 1;
     }
     return 0;
 }
 
-static inline terminus_terminate_options fx_opts(uint32_t flags, uint32_t grace_ms, uint32_t forced_exit_code)
+static inline terminus_terminate_options fx_opts(uint32_t flags, uint32_t grace_ms,
+                                                 uint32_t forced_exit_code)
 {
     terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
 

@@ -6,7 +6,8 @@
  * the private bus with systemd-stdio-bridge, so "user@host:port" goes
  * through sd_bus_open_system_remote for real.
  *
- *   test_logind NAME TEMPLATE       exit 0 = pass, 77 = skipped
+ *   test_logind NAME TEMPLATE   exit 0 = pass, 1 = fail, 77 = skipped
+ *   test_logind --list          the names of the cases (tests/common/check.h)
  */
 #include "util.h"
 
@@ -16,6 +17,7 @@
 #define MAPPED 0x80000000u
 
 static pid_t daemon_pid, mock_pid;
+static const char *template_path; /* the TEMPLATE argument */
 static char bus_path[300], bus_addr[320];
 
 static int have(const char *path)
@@ -97,8 +99,13 @@ static void start_mock(const char *template)
     mock_pid = fork();
     if (mock_pid == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        char *argv[] = { (char *)"/usr/bin/python3", (char *)"-m", (char *)"dbusmock",
-                         (char *)"--system", (char *)"--template", (char *)template, NULL };
+        char *argv[] = { (char *)"/usr/bin/python3",
+                         (char *)"-m",
+                         (char *)"dbusmock",
+                         (char *)"--system",
+                         (char *)"--template",
+                         (char *)template,
+                         NULL };
         dup2(fd, 1);
         dup2(fd, 2);
         execv(argv[0], argv);
@@ -173,16 +180,15 @@ static void add_sessions(void)
     mock_call("AddSession", "ssusb", "7", "seat0", 1002u, "carol", 0);
 }
 
-static void setup(const char *template)
+/* The bus, the mock on it and its three sessions: what every case but
+ * "unavailable" starts with. */
+static void mock_up(void)
 {
     if (!have("/usr/bin/dbus-daemon") ||
-        system("/usr/bin/python3 -c 'import dbusmock' >/dev/null 2>&1") != 0) {
-        printf("skipped: dbus-daemon or python3-dbusmock missing\n");
-        cleanup_dir();
-        exit(SKIP);
-    }
+        system("/usr/bin/python3 -c 'import dbusmock' >/dev/null 2>&1") != 0)
+        SKIP("dbus-daemon or python3-dbusmock missing");
     start_bus();
-    start_mock(template);
+    start_mock(template_path);
     add_sessions();
 }
 
@@ -226,17 +232,17 @@ static void check_three(terminus_server *s)
     int rc = terminus_session_list(s, &list, &n);
 
     CHECK_RC(rc, TERMINUS_OK);
-    CHECK(n == 3, "%zu sessions", n);
+    CHECK_MSG(n == 3, "%zu sessions", n);
     x = find(list, n, "3");
-    CHECK(x != NULL && x->id == 3 && x->state == TERMINUS_SESSION_ACTIVE &&
-              strcmp(x->user, "alice") == 0,
-          "session 3: %u %d %s", x ? x->id : 0, x ? x->state : -1, x ? x->user : "-");
+    CHECK_MSG(x != NULL && x->id == 3 && x->state == TERMINUS_SESSION_ACTIVE &&
+                  strcmp(x->user, "alice") == 0,
+              "session 3: %u %d %s", x ? x->id : 0, x ? x->state : -1, x ? x->user : "-");
     x = find(list, n, "c2");
-    CHECK(x != NULL && x->id == MAPPED && x->state == TERMINUS_SESSION_CONNECTED &&
-              strcmp(x->user, "bob") == 0,
-          "session c2: %#x %d %s", x ? x->id : 0, x ? x->state : -1, x ? x->user : "-");
+    CHECK_MSG(x != NULL && x->id == MAPPED && x->state == TERMINUS_SESSION_CONNECTED &&
+                  strcmp(x->user, "bob") == 0,
+              "session c2: %#x %d %s", x ? x->id : 0, x ? x->state : -1, x ? x->user : "-");
     x = find(list, n, "7");
-    CHECK(x != NULL && x->id == 7 && strcmp(x->user, "carol") == 0, "session 7");
+    CHECK_MSG(x != NULL && x->id == 7 && strcmp(x->user, "carol") == 0, "session 7");
     terminus_session_list_free(list);
 }
 
@@ -246,6 +252,7 @@ static void test_list(void)
     uint64_t t0;
     int rc;
 
+    mock_up();
     t0 = now_us();
     rc = terminus_server_open(NULL, NULL, &s);
     CHECK_RC(rc, TERMINUS_OK);
@@ -264,15 +271,16 @@ static void test_list(void)
         size_t n = 0;
         const terminus_session_info *x;
         sd_bus_error e = SD_BUS_ERROR_NULL;
-        int r = sd_bus_set_property(bus, "org.freedesktop.login1",
-                                    "/org/freedesktop/login1/session/7",
-                                    "org.freedesktop.login1.Session", "State", &e, "s", "closing");
-        CHECK(r >= 0, "setting State: %s", e.message ? e.message : "");
+        int r =
+            sd_bus_set_property(bus, "org.freedesktop.login1", "/org/freedesktop/login1/session/7",
+                                "org.freedesktop.login1.Session", "State", &e, "s", "closing");
+        CHECK_MSG(r >= 0, "setting State: %s", e.message ? e.message : "");
         sd_bus_error_free(&e);
         sd_bus_flush_close_unref(bus);
         CHECK_RC(terminus_session_list(s, &list, &n), TERMINUS_OK);
         x = find(list, n, "7");
-        CHECK(x != NULL && x->state == TERMINUS_SESSION_OTHER, "closing => %d", x ? x->state : -1);
+        CHECK_MSG(x != NULL && x->state == TERMINUS_SESSION_OTHER, "closing => %d",
+                  x ? x->state : -1);
         terminus_session_list_free(list);
     }
     terminus_server_close(s);
@@ -287,21 +295,25 @@ static void test_resolve(void)
 {
     terminus_server *s = NULL;
     uint32_t id = 0;
-    int rc = terminus_server_open(NULL, NULL, &s);
+    int rc;
+
+    mock_up();
+    rc = terminus_server_open(NULL, NULL, &s);
     CHECK_RC(rc, TERMINUS_OK);
     if (rc != TERMINUS_OK)
         return;
     CHECK_RC(terminus_session_resolve(s, "3", &id), TERMINUS_OK);
-    CHECK(id == 3, "3 => %u", id);
+    CHECK_MSG(id == 3, "3 => %u", id);
     CHECK_RC(terminus_session_resolve(s, "c2", &id), TERMINUS_OK);
-    CHECK(id == MAPPED, "c2 => %#x", id);
+    CHECK_MSG(id == MAPPED, "c2 => %#x", id);
     CHECK_RC(terminus_session_resolve(s, "C2", &id), TERMINUS_OK);
-    CHECK(id == MAPPED, "C2 => %#x", id);
+    CHECK_MSG(id == MAPPED, "C2 => %#x", id);
     CHECK_RC(terminus_session_resolve(s, "7", &id), TERMINUS_OK);
-    CHECK(id == 7, "7 => %u", id);
+    CHECK_MSG(id == 7, "7 => %u", id);
     CHECK_RC(terminus_session_resolve(s, "99", &id), TERMINUS_E_NOT_FOUND);
     CHECK_RC(terminus_session_resolve(s, "nosuch", &id), TERMINUS_E_NOT_FOUND);
-    CHECK_RC(terminus_session_resolve(s, "alice", &id), TERMINUS_E_NOT_FOUND); /* a user, not a session */
+    CHECK_RC(terminus_session_resolve(s, "alice", &id),
+             TERMINUS_E_NOT_FOUND); /* a user, not a session */
     if (!in_a_real_session())
         CHECK_RC(terminus_session_resolve(s, NULL, &id), TERMINUS_E_NOT_FOUND);
     terminus_server_close(s);
@@ -311,16 +323,19 @@ static void test_logoff(void)
 {
     terminus_server *s = NULL;
     uint32_t id = 0;
-    int rc = terminus_server_open(NULL, NULL, &s);
+    int rc;
+
+    mock_up();
+    rc = terminus_server_open(NULL, NULL, &s);
     CHECK_RC(rc, TERMINUS_OK);
     if (rc != TERMINUS_OK)
         return;
     CHECK_RC(terminus_session_logoff(s, 3, 0, 0), TERMINUS_OK);
-    CHECK(listed(s, "3") == 0, "session 3 still listed");
+    CHECK_MSG(listed(s, "3") == 0, "session 3 still listed");
     CHECK_RC(terminus_session_resolve(s, "c2", &id), TERMINUS_OK);
     CHECK_RC(terminus_session_logoff(s, id, 0, 0), TERMINUS_OK);
-    CHECK(listed(s, "c2") == 0, "session c2 still listed");
-    CHECK(listed(s, "7") == 1, "session 7 gone too");
+    CHECK_MSG(listed(s, "c2") == 0, "session c2 still listed");
+    CHECK_MSG(listed(s, "7") == 1, "session 7 gone too");
     CHECK_RC(terminus_session_logoff(s, 3, 0, 0), TERMINUS_E_NOT_FOUND);
     CHECK_RC(terminus_session_logoff(s, id, 0, 0), TERMINUS_E_NOT_FOUND);
     terminus_server_close(s);
@@ -332,7 +347,10 @@ static void test_logoff_wait(void)
     uint32_t c2 = 0;
     uint64_t t0;
     double ms;
-    int rc = terminus_server_open(NULL, NULL, &s);
+    int rc;
+
+    mock_up();
+    rc = terminus_server_open(NULL, NULL, &s);
     CHECK_RC(rc, TERMINUS_OK);
     if (rc != TERMINUS_OK)
         return;
@@ -342,7 +360,7 @@ static void test_logoff_wait(void)
     t0 = now_us();
     CHECK_RC(terminus_session_logoff(s, c2, TERMINUS_SESSION_WAIT, 5000), TERMINUS_OK);
     ms = (double)(now_us() - t0) / 1000.0;
-    CHECK(listed(s, "c2") == 0, "c2 still listed after WAIT");
+    CHECK_MSG(listed(s, "c2") == 0, "c2 still listed after WAIT");
     printf("logoff with WAIT, session removed at once: %.2f ms\n", ms);
 
     /* removed 300 ms after TerminateSession: WAIT waits for SessionRemoved */
@@ -350,8 +368,8 @@ static void test_logoff_wait(void)
     t0 = now_us();
     CHECK_RC(terminus_session_logoff(s, 3, TERMINUS_SESSION_WAIT, 5000), TERMINUS_OK);
     ms = (double)(now_us() - t0) / 1000.0;
-    CHECK(ms >= 250 && ms < 2000, "WAIT took %.1f ms for a 300 ms removal", ms);
-    CHECK(listed(s, "3") == 0, "3 still listed after WAIT");
+    CHECK_MSG(ms >= 250 && ms < 2000, "WAIT took %.1f ms for a 300 ms removal", ms);
+    CHECK_MSG(listed(s, "3") == 0, "3 still listed after WAIT");
     printf("logoff with WAIT, session removed after 300 ms: %.1f ms\n", ms);
 
     /* never removed: E_TIMEOUT after timeout_ms */
@@ -359,12 +377,12 @@ static void test_logoff_wait(void)
     t0 = now_us();
     CHECK_RC(terminus_session_logoff(s, 7, TERMINUS_SESSION_WAIT, 300), TERMINUS_E_TIMEOUT);
     ms = (double)(now_us() - t0) / 1000.0;
-    CHECK(ms >= 300 && ms < 2000, "timeout after %.1f ms", ms);
-    CHECK(listed(s, "7") == 1, "7 gone");
+    CHECK_MSG(ms >= 300 && ms < 2000, "timeout after %.1f ms", ms);
+    CHECK_MSG(listed(s, "7") == 1, "7 gone");
     /* timeout 0 only looks */
     t0 = now_us();
     CHECK_RC(terminus_session_logoff(s, 7, TERMINUS_SESSION_WAIT, 0), TERMINUS_E_TIMEOUT);
-    CHECK(now_us() - t0 < 200000, "timeout 0 waited");
+    CHECK_MSG(now_us() - t0 < 200000, "timeout 0 waited");
     terminus_server_close(s);
 
     /* A logind that does not answer at all (stopped): the wait keeps its
@@ -379,12 +397,13 @@ static void test_logoff_wait(void)
             t0 = now_us();
             CHECK_RC(os->session_wait_gone(os->data, srv, 7, 300), TERMINUS_E_TIMEOUT);
             ms = (double)(now_us() - t0) / 1000.0;
-            CHECK(ms >= 290 && ms < 500, "wait_gone(300 ms) on a stopped logind took %.1f ms", ms);
+            CHECK_MSG(ms >= 290 && ms < 500, "wait_gone(300 ms) on a stopped logind took %.1f ms",
+                      ms);
             printf("wait_gone(300 ms), logind stopped: %.1f ms\n", ms);
             t0 = now_us();
             CHECK_RC(os->session_wait_gone(os->data, srv, 7, 0), TERMINUS_E_TIMEOUT);
             ms = (double)(now_us() - t0) / 1000.0;
-            CHECK(ms < 200, "wait_gone(0) on a stopped logind took %.1f ms", ms);
+            CHECK_MSG(ms < 200, "wait_gone(0) on a stopped logind took %.1f ms", ms);
             printf("wait_gone(0), logind stopped: %.1f ms\n", ms);
             kill(mock_pid, SIGCONT);
             os->server_close(os->data, srv);
@@ -395,55 +414,59 @@ static void test_logoff_wait(void)
 static void test_unknown(void)
 {
     terminus_server *s = NULL;
-    int rc = terminus_server_open(NULL, NULL, &s);
+    int rc;
+
+    mock_up();
+    rc = terminus_server_open(NULL, NULL, &s);
     CHECK_RC(rc, TERMINUS_OK);
     if (rc != TERMINUS_OK)
         return;
     CHECK_RC(terminus_session_logoff(s, 99, 0, 0), TERMINUS_E_NOT_FOUND);
-    CHECK(strstr(terminus_error_last()->message, "NoSuchSession") != NULL, "message: %s",
-          terminus_error_last()->message);
+    CHECK_MSG(strstr(terminus_error_last()->message, "NoSuchSession") != NULL, "message: %s",
+              terminus_error_last()->message);
     CHECK_RC(terminus_session_logoff(s, 99, TERMINUS_SESSION_WAIT, 1000), TERMINUS_E_NOT_FOUND);
     CHECK_RC(terminus_session_logoff(s, MAPPED + 5, 0, 0), TERMINUS_E_NOT_FOUND); /* never listed */
-    CHECK(listed(s, "3") == 1 && listed(s, "c2") == 1 && listed(s, "7") == 1, "a session went away");
+    CHECK_MSG(listed(s, "3") == 1 && listed(s, "c2") == 1 && listed(s, "7") == 1,
+              "a session went away");
     terminus_server_close(s);
 }
 
 static void test_denied(void)
 {
     terminus_server *s = NULL;
-    int rc = terminus_server_open(NULL, NULL, &s);
+    int rc;
+
+    mock_up();
+    rc = terminus_server_open(NULL, NULL, &s);
     CHECK_RC(rc, TERMINUS_OK);
     if (rc != TERMINUS_OK)
         return;
     mock_call("DenyTerminate", "s", "3");
     CHECK_RC(terminus_session_logoff(s, 3, 0, 0), TERMINUS_E_ACCESS_DENIED);
-    CHECK(strstr(terminus_error_last()->message, "AccessDenied") != NULL, "message: %s",
-          terminus_error_last()->message);
+    CHECK_MSG(strstr(terminus_error_last()->message, "AccessDenied") != NULL, "message: %s",
+              terminus_error_last()->message);
     CHECK_RC(terminus_session_logoff(s, 3, TERMINUS_SESSION_WAIT, 1000), TERMINUS_E_ACCESS_DENIED);
-    CHECK(listed(s, "3") == 1, "a denied session went away");
+    CHECK_MSG(listed(s, "3") == 1, "a denied session went away");
     terminus_server_close(s);
 }
 
-static void test_unavailable(const char *template)
+static void test_unavailable(void)
 {
     terminus_server *s = NULL;
     char none[300], addr[320];
     int rc;
 
-    if (!have("/usr/bin/dbus-daemon")) {
-        printf("skipped: dbus-daemon missing\n");
-        cleanup_dir();
-        exit(SKIP);
-    }
+    if (!have("/usr/bin/dbus-daemon"))
+        SKIP("dbus-daemon missing");
     /* no bus at all */
     path_in_dir(none, sizeof none, "no-such-socket");
     snprintf(addr, sizeof addr, "unix:path=%s", none);
     setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
     rc = terminus_server_open(NULL, NULL, &s);
     CHECK_RC(rc, TERMINUS_E_UNAVAILABLE);
-    CHECK(s == NULL, "a server handed out");
-    CHECK_RC(terminus_logoff(NULL, 0), in_a_real_session() ? TERMINUS_E_UNAVAILABLE
-                                                            : TERMINUS_E_NOT_FOUND);
+    CHECK_MSG(s == NULL, "a server handed out");
+    CHECK_RC(terminus_logoff(NULL, 0),
+             in_a_real_session() ? TERMINUS_E_UNAVAILABLE : TERMINUS_E_NOT_FOUND);
 
     /* a bus, but no logind on it */
     start_bus();
@@ -451,7 +474,7 @@ static void test_unavailable(const char *template)
     CHECK_RC(rc, TERMINUS_E_UNAVAILABLE);
 
     /* logind goes away under an open server */
-    start_mock(template);
+    start_mock(template_path);
     add_sessions();
     rc = terminus_server_open(NULL, NULL, &s);
     CHECK_RC(rc, TERMINUS_OK);
@@ -475,6 +498,8 @@ static void test_logoff_self(void)
     terminus_server *s = NULL;
     uint32_t id = 0;
     int rc;
+
+    mock_up();
     if (in_a_real_session()) {
         /* never log the developer off: the bus is the mock's, which knows no
          * real session, so this can only fail */
@@ -482,8 +507,8 @@ static void test_logoff_self(void)
         return;
     }
     CHECK_RC(terminus_logoff(NULL, 0), TERMINUS_E_NOT_FOUND);
-    CHECK(strstr(terminus_error_last()->message, "sd_pid_get_session") != NULL, "message: %s",
-          terminus_error_last()->message);
+    CHECK_MSG(strstr(terminus_error_last()->message, "sd_pid_get_session") != NULL, "message: %s",
+              terminus_error_last()->message);
     CHECK_RC(terminus_logoff(NULL, TERMINUS_LOGOFF_FORCE), TERMINUS_E_NOT_FOUND);
     CHECK_RC(terminus_logoff(NULL, TERMINUS_LOGOFF_FORCE_IF_HUNG), TERMINUS_E_NOT_FOUND);
     rc = terminus_server_open(NULL, NULL, &s);
@@ -516,11 +541,9 @@ static void test_remote(void)
     FILE *f;
     int rc;
 
-    if (bridge == NULL) {
-        printf("skipped: no systemd-stdio-bridge on this machine\n");
-        cleanup_dir();
-        exit(SKIP);
-    }
+    mock_up();
+    if (bridge == NULL)
+        SKIP("no systemd-stdio-bridge on this machine");
     path_in_dir(bindir, sizeof bindir, "bin");
     path_in_dir(log, sizeof log, "ssh.log");
     mkdir(bindir, 0755);
@@ -528,14 +551,15 @@ static void test_remote(void)
     f = fopen(ssh, "w");
     if (f == NULL)
         exit(1);
-    fprintf(f,
-            "#!/bin/sh\n"
-            "# a fake ssh: record the arguments, then bridge to the private bus\n"
-            "echo \"$@\" >> '%s'\n"
-            "for a; do case \"$a\" in *unreachable*)\n"
-            "  echo \"ssh: connect to host $a port 22: No route to host\" >&2; exit 255;; esac; done\n"
-            "exec '%s' --bus-path='%s'\n",
-            log, bridge, bus_addr);
+    fprintf(
+        f,
+        "#!/bin/sh\n"
+        "# a fake ssh: record the arguments, then bridge to the private bus\n"
+        "echo \"$@\" >> '%s'\n"
+        "for a; do case \"$a\" in *unreachable*)\n"
+        "  echo \"ssh: connect to host $a port 22: No route to host\" >&2; exit 255;; esac; done\n"
+        "exec '%s' --bus-path='%s'\n",
+        log, bridge, bus_addr);
     fclose(f);
     chmod(ssh, 0755);
     snprintf(path, sizeof path, "%s:%s", bindir, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
@@ -551,59 +575,53 @@ static void test_remote(void)
         CHECK_RC(terminus_session_resolve(s, NULL, &id), TERMINUS_E_NOT_FOUND);
         CHECK_RC(terminus_session_resolve(s, "c2", &c2), TERMINUS_OK);
         CHECK_RC(terminus_session_logoff(s, c2, TERMINUS_SESSION_WAIT, 5000), TERMINUS_OK);
-        CHECK(listed(s, "c2") == 0, "c2 still listed");
+        CHECK_MSG(listed(s, "c2") == 0, "c2 still listed");
         CHECK_RC(terminus_session_logoff(s, 99, 0, 0), TERMINUS_E_NOT_FOUND);
         terminus_server_close(s);
     }
-    CHECK(file_contains(log, "alice@testhost"), "ssh did not get the host");
-    CHECK(file_contains(log, "-p 2222"), "ssh did not get the port");
-    CHECK(file_contains(log, "systemd-stdio-bridge"), "ssh did not get the bridge");
+    CHECK_MSG(file_contains(log, "alice@testhost"), "ssh did not get the host");
+    CHECK_MSG(file_contains(log, "-p 2222"), "ssh did not get the port");
+    CHECK_MSG(file_contains(log, "systemd-stdio-bridge"), "ssh did not get the bridge");
 
     s = NULL;
     rc = terminus_server_open(NULL, "bob@unreachable", &s);
     CHECK_RC(rc, TERMINUS_E_UNAVAILABLE);
-    CHECK(s == NULL, "a server handed out");
+    CHECK_MSG(s == NULL, "a server handed out");
 }
 
-int main(int argc, char **argv)
+/* Before each case: the TEMPLATE argument and a fresh directory; the bus and
+ * the mock are stopped after it, and on every exit path too. */
+static void setup(char **args)
 {
-    const char *name, *template;
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s TEST TEMPLATE\n", argv[0]);
-        return 2;
-    }
-    name = argv[1];
-    template = argv[2];
-    setvbuf(stdout, NULL, _IONBF, 0);
+    template_path = args[0];
     signal(SIGPIPE, SIG_IGN);
     make_dir();
     atexit(at_exit);
-    if (strcmp(name, "unavailable") == 0) {
-        test_unavailable(template);
-    } else {
-        setup(template);
-        if (strcmp(name, "list") == 0)
-            test_list();
-        else if (strcmp(name, "resolve") == 0)
-            test_resolve();
-        else if (strcmp(name, "logoff") == 0)
-            test_logoff();
-        else if (strcmp(name, "logoff-wait") == 0)
-            test_logoff_wait();
-        else if (strcmp(name, "unknown") == 0)
-            test_unknown();
-        else if (strcmp(name, "denied") == 0)
-            test_denied();
-        else if (strcmp(name, "logoff-self") == 0)
-            test_logoff_self();
-        else if (strcmp(name, "remote") == 0)
-            test_remote();
-        else {
-            fprintf(stderr, "unknown test %s\n", name);
-            failures++;
-        }
-    }
-    if (failures)
-        fprintf(stderr, "%s: %d check(s) failed\n", name, failures);
-    return failures ? 1 : 0;
+}
+
+static const h_test tests[] = {
+    { "list", test_list, 0 },
+    { "resolve", test_resolve, 0 },
+    { "logoff", test_logoff, 0 },
+    { "logoff-wait", test_logoff_wait, 0 },
+    { "unknown", test_unknown, 0 },
+    { "denied", test_denied, 0 },
+    { "unavailable", test_unavailable, 0 },
+    { "logoff-self", test_logoff_self, 0 },
+    { "remote", test_remote, 0 },
+};
+
+int main(int argc, char **argv)
+{
+    static const h_program program = {
+        .tests = tests,
+        .count = sizeof tests / sizeof tests[0],
+        .need_name = 1,
+        .nargs = 1,
+        .usage = "TEMPLATE",
+        .setup = setup,
+        .teardown = at_exit,
+    };
+
+    return h_main(&program, argc, argv);
 }

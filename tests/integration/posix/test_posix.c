@@ -1,7 +1,8 @@
 /*
  * tests/integration/posix/test_posix.c: the Linux backend against real
- * processes. One scenario per run: test_posix NAME CHILD, where CHILD is the
- * path of the child helper (child.c). Exit 0 = pass, 77 = skipped.
+ * processes. One case per run: test_posix NAME CHILD, where CHILD is the
+ * path of the child helper (child.c); exit 0 = pass, 1 = fail, 77 = skipped.
+ * test_posix --list names the cases (the harness: tests/common/check.h).
  */
 #include "util.h"
 
@@ -84,14 +85,16 @@ static void test_cooperative(void)
     rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
     t1 = now_us();
     CHECK_RC(rc, TERMINUS_OK);
-    CHECK(res.status == TERMINUS_OK, "status %d", res.status);
-    CHECK(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d", res.outcome);
-    CHECK(res.exit_code == 42, "exit code %u", res.exit_code);
-    CHECK(res.elapsed_us < 2000000, "elapsed %llu us", (unsigned long long)res.elapsed_us);
-    CHECK(file_contains(marker, "reason 1"), "the child did not save its data (REASON_REQUEST)");
+    CHECK_MSG(res.status == TERMINUS_OK, "status %d", res.status);
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d", res.outcome);
+    CHECK_MSG(res.exit_code == 42, "exit code %u", res.exit_code);
+    CHECK_MSG(res.elapsed_us < 2000000, "elapsed %llu us", (unsigned long long)res.elapsed_us);
+    CHECK_MSG(file_contains(marker, "reason 1"),
+              "the child did not save its data (REASON_REQUEST)");
     /* terminus never reaps: the caller's waitpid gets the real status */
     status = reap(pid);
-    CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 42, "waitpid status %d", status);
+    CHECK_MSG(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 42, "waitpid status %d",
+              status);
     printf("cooperative: one terminate took %.3f ms (request to observed exit %.3f ms)\n",
            (double)(t1 - t0) / 1000.0, (double)res.elapsed_us / 1000.0);
 }
@@ -110,12 +113,13 @@ static void test_free_in_hook(void)
     path_in_dir(marker, sizeof marker, "freehook");
     pid = spawn_child("listenfree", "READY", marker, "43", NULL);
     CHECK_RC(terminus_terminate(NULL, (terminus_pid)pid, &o, &res), TERMINUS_OK);
-    CHECK(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d", res.outcome);
-    CHECK(res.exit_code == 43, "exit code %u", res.exit_code);
-    CHECK(file_contains(marker, "reason 1"), "the child did not save its data");
-    CHECK(file_contains(marker, "freed 1"), "the hook did not free the listener");
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d", res.outcome);
+    CHECK_MSG(res.exit_code == 43, "exit code %u", res.exit_code);
+    CHECK_MSG(file_contains(marker, "reason 1"), "the child did not save its data");
+    CHECK_MSG(file_contains(marker, "freed 1"), "the hook did not free the listener");
     status = reap(pid);
-    CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 43, "waitpid status %d", status);
+    CHECK_MSG(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 43, "waitpid status %d",
+              status);
 }
 
 /* --- a stubborn child is forced after grace ---------------------------------- */
@@ -132,14 +136,14 @@ static void test_stubborn(void)
     pid = spawn_child("ignore", "READY", marker, NULL);
     rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
     CHECK_RC(rc, TERMINUS_OK);
-    CHECK(res.outcome == TERMINUS_OUTCOME_FORCED, "outcome %d", res.outcome);
-    CHECK(res.exit_code == 137, "exit code %u", res.exit_code);
-    CHECK(res.elapsed_us >= 300000 && res.elapsed_us < 800000, "elapsed %llu us",
-          (unsigned long long)res.elapsed_us);
-    CHECK(file_contains(marker, "signal 15"), "SIGTERM was not sent first");
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_FORCED, "outcome %d", res.outcome);
+    CHECK_MSG(res.exit_code == 137, "exit code %u", res.exit_code);
+    CHECK_MSG(res.elapsed_us >= 300000 && res.elapsed_us < 800000, "elapsed %llu us",
+              (unsigned long long)res.elapsed_us);
+    CHECK_MSG(file_contains(marker, "signal 15"), "SIGTERM was not sent first");
     status = reap(pid);
-    CHECK(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "waitpid status %d",
-          status);
+    CHECK_MSG(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+              "waitpid status %d", status);
     printf("stubborn: forced after %.1f ms (grace 300 ms)\n", (double)res.elapsed_us / 1000.0);
 }
 
@@ -159,14 +163,14 @@ static void test_noforce(void)
     t0 = now_us();
     rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
     CHECK_RC(rc, TERMINUS_E_TIMEOUT);
-    CHECK(now_us() - t0 >= 200000, "returned before grace");
-    CHECK(res.status == TERMINUS_E_TIMEOUT, "status %d", res.status);
-    CHECK(res.outcome == TERMINUS_OUTCOME_NONE, "outcome %d", res.outcome);
-    CHECK(child_running(pid), "the child was killed under NO_FORCE");
-    CHECK(file_contains(marker, "signal 15"), "SIGTERM was not sent");
+    CHECK_MSG(now_us() - t0 >= 200000, "returned before grace");
+    CHECK_MSG(res.status == TERMINUS_E_TIMEOUT, "status %d", res.status);
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_NONE, "outcome %d", res.outcome);
+    CHECK_MSG(child_running(pid), "the child was killed under NO_FORCE");
+    CHECK_MSG(file_contains(marker, "signal 15"), "SIGTERM was not sent");
     kill(pid, SIGKILL);
     status = reap(pid);
-    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "waitpid status %d", status);
+    CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "waitpid status %d", status);
 }
 
 /* --- FORCE: no request, killed at once --------------------------------------- */
@@ -183,12 +187,12 @@ static void test_force(void)
     pid = spawn_child("ignore", "READY", marker, NULL);
     rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
     CHECK_RC(rc, TERMINUS_OK);
-    CHECK(res.outcome == TERMINUS_OUTCOME_FORCED, "outcome %d", res.outcome);
-    CHECK(res.exit_code == 137, "exit code %u", res.exit_code);
-    CHECK(res.elapsed_us < 1000000, "elapsed %llu us", (unsigned long long)res.elapsed_us);
-    CHECK(!file_exists(marker), "a request was sent under FORCE");
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_FORCED, "outcome %d", res.outcome);
+    CHECK_MSG(res.exit_code == 137, "exit code %u", res.exit_code);
+    CHECK_MSG(res.elapsed_us < 1000000, "elapsed %llu us", (unsigned long long)res.elapsed_us);
+    CHECK_MSG(!file_exists(marker), "a request was sent under FORCE");
     status = reap(pid);
-    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "waitpid status %d", status);
+    CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "waitpid status %d", status);
 }
 
 /* --- already ended (a zombie child): GONE, and still reapable ---------------- */
@@ -202,10 +206,10 @@ static void test_gone(void)
     wait_ended(pid);
     rc = terminus_terminate(NULL, (terminus_pid)pid, NULL, &res);
     CHECK_RC(rc, TERMINUS_OK);
-    CHECK(res.outcome == TERMINUS_OUTCOME_GONE, "outcome %d", res.outcome);
-    CHECK(res.exit_code == 7, "exit code %u", res.exit_code);
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_GONE, "outcome %d", res.outcome);
+    CHECK_MSG(res.exit_code == 7, "exit code %u", res.exit_code);
     status = reap(pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7, "waitpid status %d", status);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 7, "waitpid status %d", status);
 }
 
 /* --- processes that are not the caller's children ---------------------------- */
@@ -279,18 +283,18 @@ static void test_nonchild(void)
     /* cooperative */
     path_in_dir(marker, sizeof marker, "nonchild-coop");
     g = spawn_grandchild(&helper, &out, "listen", marker, "42", NULL);
-    CHECK(waitpid(g, &status, WNOHANG) < 0 && errno == ECHILD, "the target is our child");
+    CHECK_MSG(waitpid(g, &status, WNOHANG) < 0 && errno == ECHILD, "the target is our child");
     rc = terminus_terminate(NULL, (terminus_pid)g, &o, &res);
     CHECK_RC(rc, TERMINUS_OK);
     if (rc != TERMINUS_OK)
         kill(g, SIGKILL); /* leave nothing behind */
-    CHECK(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d", res.outcome);
-    CHECK(res.exit_code == 42 || res.exit_code == TERMINUS_EXIT_CODE_UNKNOWN, "exit code %u",
-          res.exit_code);
-    CHECK(file_contains(marker, "reason 1"), "the non-child did not save its data");
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d", res.outcome);
+    CHECK_MSG(res.exit_code == 42 || res.exit_code == TERMINUS_EXIT_CODE_UNKNOWN, "exit code %u",
+              res.exit_code);
+    CHECK_MSG(file_contains(marker, "reason 1"), "the non-child did not save its data");
     status = helper_status(out);
-    CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 42,
-          "the real parent got status %d", status);
+    CHECK_MSG(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 42,
+              "the real parent got status %d", status);
     printf("non-child cooperative: exit code %s\n",
            res.exit_code == 42 ? "42 (PIDFD_GET_INFO)" : "unknown (not reaped yet)");
     close(out);
@@ -303,12 +307,12 @@ static void test_nonchild(void)
     CHECK_RC(rc, TERMINUS_OK);
     if (rc != TERMINUS_OK)
         kill(g, SIGKILL);
-    CHECK(res.outcome == TERMINUS_OUTCOME_FORCED, "outcome %d", res.outcome);
-    CHECK(res.exit_code == 137 || res.exit_code == TERMINUS_EXIT_CODE_UNKNOWN, "exit code %u",
-          res.exit_code);
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_FORCED, "outcome %d", res.outcome);
+    CHECK_MSG(res.exit_code == 137 || res.exit_code == TERMINUS_EXIT_CODE_UNKNOWN, "exit code %u",
+              res.exit_code);
     status = helper_status(out);
-    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the real parent got status %d",
-          status);
+    CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the real parent got status %d",
+              status);
     close(out);
     reap(helper);
 
@@ -324,20 +328,21 @@ static void test_nonchild(void)
             kill(g, SIGKILL);
         if (rc == TERMINUS_OK) {
             rc = os->process_status(os->data, proc, &st);
-            CHECK(rc == TERMINUS_OK && st.running == 1, "running %d", st.running);
+            CHECK_MSG(rc == TERMINUS_OK && st.running == 1, "running %d", st.running);
             CHECK_RC(os->process_kill(os->data, proc, 1), TERMINUS_OK);
             status = helper_status(out); /* reaped by its parent now */
-            CHECK(WIFSIGNALED(status), "status %d", status);
+            CHECK_MSG(WIFSIGNALED(status), "status %d", status);
             rc = os->process_status(os->data, proc, &st);
             CHECK_RC(rc, TERMINUS_OK);
-            CHECK(st.running == 0, "still running");
+            CHECK_MSG(st.running == 0, "still running");
             if (info) {
-                CHECK(st.code_known == 1 && st.exit_code == 137, "code_known %d exit %u",
-                      st.code_known, st.exit_code);
+                CHECK_MSG(st.code_known == 1 && st.exit_code == 137, "code_known %d exit %u",
+                          st.code_known, st.exit_code);
             } else {
-                CHECK(st.code_known == 0, "code known without PIDFD_GET_INFO");
+                CHECK_MSG(st.code_known == 0, "code known without PIDFD_GET_INFO");
             }
-            printf("non-child reaped by its parent: code_known %d exit %u (kernel %s PIDFD_GET_INFO)\n",
+            printf("non-child reaped by its parent: code_known %d exit %u (kernel %s "
+                   "PIDFD_GET_INFO)\n",
                    st.code_known, st.exit_code, info ? "with" : "without");
             /* the pidfd pins the identity: no signal reaches anything else */
             CHECK_RC(os->process_request(os->data, proc, NULL), TERMINUS_E_NOT_FOUND);
@@ -352,8 +357,8 @@ static void test_nonchild(void)
 /* --- pid reuse in a private pid namespace ------------------------------------ */
 
 struct reuse {
-    pid_t a;           /* the target that exits early */
-    pid_t n;           /* the new process that gets a's pid */
+    pid_t a; /* the target that exits early */
+    pid_t n; /* the new process that gets a's pid */
     char nmarker[300];
     int ok;
 };
@@ -407,16 +412,16 @@ static void test_reuse_inner(void)
         CHECK_RC(os->process_open(os->data, (terminus_pid)a, &proc), TERMINUS_OK);
         kill(a, SIGKILL);
         reap(a);
-        CHECK(set_last_pid(a - 1) == 0, "cannot write ns_last_pid");
+        CHECK_MSG(set_last_pid(a - 1) == 0, "cannot write ns_last_pid");
         n = spawn_child("ignore", "READY", nm, NULL);
-        CHECK(n == a, "pid not reused: %d, wanted %d", (int)n, (int)a);
+        CHECK_MSG(n == a, "pid not reused: %d, wanted %d", (int)n, (int)a);
         if (proc != NULL) {
             CHECK_RC(os->process_request(os->data, proc, NULL), TERMINUS_E_NOT_FOUND);
             CHECK_RC(os->process_kill(os->data, proc, 1), TERMINUS_E_NOT_FOUND);
             os->process_close(os->data, proc);
         }
         sleep_ms(50);
-        CHECK(child_running(n) && !file_exists(nm), "the new process was signalled");
+        CHECK_MSG(child_running(n) && !file_exists(nm), "the new process was signalled");
         kill(n, SIGKILL);
         reap(n);
     }
@@ -435,16 +440,16 @@ static void test_reuse_inner(void)
     rc = terminus_terminate_many(NULL, pids, 2, &o, res);
     pthread_join(th, NULL);
     CHECK_RC(rc, TERMINUS_OK);
-    CHECK(r.ok && r.n == r.a, "pid not reused: %d, wanted %d", (int)r.n, (int)r.a);
-    CHECK(res[0].outcome == TERMINUS_OUTCOME_EXITED && res[0].exit_code == 5, "A: outcome %d code %u",
-          res[0].outcome, res[0].exit_code);
-    CHECK(res[1].outcome == TERMINUS_OUTCOME_FORCED && res[1].exit_code == 137,
-          "B: outcome %d code %u", res[1].outcome, res[1].exit_code);
-    CHECK(file_contains(amarker, "signal 15") && file_contains(bmarker, "signal 15"),
-          "requests not sent");
+    CHECK_MSG(r.ok && r.n == r.a, "pid not reused: %d, wanted %d", (int)r.n, (int)r.a);
+    CHECK_MSG(res[0].outcome == TERMINUS_OUTCOME_EXITED && res[0].exit_code == 5,
+              "A: outcome %d code %u", res[0].outcome, res[0].exit_code);
+    CHECK_MSG(res[1].outcome == TERMINUS_OUTCOME_FORCED && res[1].exit_code == 137,
+              "B: outcome %d code %u", res[1].outcome, res[1].exit_code);
+    CHECK_MSG(file_contains(amarker, "signal 15") && file_contains(bmarker, "signal 15"),
+              "requests not sent");
     sleep_ms(50);
-    CHECK(r.ok && child_running(r.n), "the new process with A's pid was killed");
-    CHECK(!file_exists(r.nmarker), "the new process with A's pid got a signal");
+    CHECK_MSG(r.ok && child_running(r.n), "the new process with A's pid was killed");
+    CHECK_MSG(!file_exists(r.nmarker), "the new process with A's pid got a signal");
     printf("pid reuse: A=%d exited (code %u), new process %d with its pid untouched, B forced\n",
            (int)r.a, res[0].exit_code, (int)r.n);
     if (r.ok) {
@@ -462,15 +467,13 @@ static void test_reuse(void)
     if (n <= 0)
         exit(1);
     self[n] = '\0';
-    if (system("unshare --pid --fork --mount-proc true >/dev/null 2>&1") != 0) {
-        printf("skipped: unshare --pid --fork --mount-proc is not permitted here\n");
-        cleanup_dir();
-        exit(SKIP);
-    }
+    if (system("unshare --pid --fork --mount-proc true >/dev/null 2>&1") != 0)
+        SKIP("unshare --pid --fork --mount-proc is not permitted here");
     snprintf(cmd, sizeof cmd, "unshare --pid --fork --mount-proc '%s' reuse-inner '%s'", self,
              child_path);
     status = system(cmd);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "reuse-inner failed: status %d", status);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "reuse-inner failed: status %d",
+              status);
 }
 
 /* --- bad pids signal nothing ------------------------------------------------- */
@@ -485,12 +488,15 @@ static void count_signal(int sig)
 
 static void test_badpids(void)
 {
-    static const struct { terminus_pid pid; int want; } cases[] = {
+    static const struct {
+        terminus_pid pid;
+        int want;
+    } cases[] = {
         { 0, TERMINUS_E_INVALID },
         { 0xFFFFFFFFu, TERMINUS_E_INVALID },
         { 0x80000000u, TERMINUS_E_INVALID },
         { 1, TERMINUS_E_REFUSED },
-        { 0, TERMINUS_E_REFUSED }, /* the caller's own pid, filled in below */
+        { 0, TERMINUS_E_REFUSED },             /* the caller's own pid, filled in below */
         { 0x7FFFFFFFu, TERMINUS_E_NOT_FOUND }, /* above pid_max: no such process */
     };
     char marker[300];
@@ -512,33 +518,34 @@ static void test_badpids(void)
         terminus_pid pid = i == 4 ? (terminus_pid)getpid() : cases[i].pid;
         terminus_terminate_options o = opts_with(TERMINUS_TERMINATE_FORCE, 100);
         int rc = terminus_terminate(NULL, pid, &o, &res);
-        CHECK(rc == cases[i].want, "pid %u: got %s, want %s", (unsigned)pid, terminus_error_name(rc),
-              terminus_error_name(cases[i].want));
-        CHECK(res.status == cases[i].want && res.outcome == TERMINUS_OUTCOME_NONE,
-              "pid %u: result %d/%d", (unsigned)pid, res.status, res.outcome);
-        CHECK(terminus_error_last()->message[0] != '\0', "pid %u: no message", (unsigned)pid);
+        CHECK_MSG(rc == cases[i].want, "pid %u: got %s, want %s", (unsigned)pid,
+                  terminus_error_name(rc), terminus_error_name(cases[i].want));
+        CHECK_MSG(res.status == cases[i].want && res.outcome == TERMINUS_OUTCOME_NONE,
+                  "pid %u: result %d/%d", (unsigned)pid, res.status, res.outcome);
+        CHECK_MSG(terminus_error_last()->message[0] != '\0', "pid %u: no message", (unsigned)pid);
         /* a batch with a bad pid sends nothing to the good one */
         pids[0] = (terminus_pid)victim;
         pids[1] = pid;
         rc = terminus_terminate_many(NULL, pids, 2, &o, two);
         if (cases[i].want != TERMINUS_E_NOT_FOUND) {
-            CHECK(rc == cases[i].want, "batch with pid %u: got %s", (unsigned)pid,
-                  terminus_error_name(rc));
-            CHECK(two[0].status == cases[i].want && two[0].outcome == TERMINUS_OUTCOME_NONE,
-                  "batch with pid %u: the good target got %d/%d", (unsigned)pid, two[0].status,
-                  two[0].outcome);
+            CHECK_MSG(rc == cases[i].want, "batch with pid %u: got %s", (unsigned)pid,
+                      terminus_error_name(rc));
+            CHECK_MSG(two[0].status == cases[i].want && two[0].outcome == TERMINUS_OUTCOME_NONE,
+                      "batch with pid %u: the good target got %d/%d", (unsigned)pid, two[0].status,
+                      two[0].outcome);
         }
         if (cases[i].want == TERMINUS_E_NOT_FOUND)
             break; /* that batch does act on the victim: keep it for last */
     }
     sleep_ms(50);
-    CHECK(atomic_load(&self_signals) == 0, "the caller got %d signals", atomic_load(&self_signals));
-    CHECK(!file_exists(marker), "the victim got a signal from a refused batch");
+    CHECK_MSG(atomic_load(&self_signals) == 0, "the caller got %d signals",
+              atomic_load(&self_signals));
+    CHECK_MSG(!file_exists(marker), "the victim got a signal from a refused batch");
     /* The last batch (victim + a pid that does not exist) acts on the victim:
      * nonexistence is not a validation error. */
-    CHECK(!child_running(victim), "the victim survived a FORCE batch");
+    CHECK_MSG(!child_running(victim), "the victim survived a FORCE batch");
     status = reap(victim);
-    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "victim status %d", status);
+    CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "victim status %d", status);
 }
 
 /* --- a batch of 200 children, and past the open-files limit ------------------ */
@@ -566,15 +573,25 @@ static double batch(int n_coop, int n_stubborn, int n_gone, uint32_t grace, cons
         argv[0] = (char *)child_path;
         if (kind == 0 && marker == NULL) {
             /* a plain process: SIGTERM's default action ends it (143) */
-            argv[1] = (char *)"sleep"; argv[2] = fdbuf; argv[3] = (char *)"60000";
-            argv[4] = (char *)"0"; argv[5] = NULL;
+            argv[1] = (char *)"sleep";
+            argv[2] = fdbuf;
+            argv[3] = (char *)"60000";
+            argv[4] = (char *)"0";
+            argv[5] = NULL;
         } else if (kind == 0) {
-            argv[1] = (char *)"listen"; argv[2] = fdbuf; argv[3] = (char *)marker;
-            argv[4] = (char *)"42"; argv[5] = NULL;
+            argv[1] = (char *)"listen";
+            argv[2] = fdbuf;
+            argv[3] = (char *)marker;
+            argv[4] = (char *)"42";
+            argv[5] = NULL;
         } else if (kind == 1) {
-            argv[1] = (char *)"ignore"; argv[2] = fdbuf; argv[3] = NULL;
+            argv[1] = (char *)"ignore";
+            argv[2] = fdbuf;
+            argv[3] = NULL;
         } else {
-            argv[1] = (char *)"exit"; argv[2] = (char *)"3"; argv[3] = NULL;
+            argv[1] = (char *)"exit";
+            argv[2] = (char *)"3";
+            argv[3] = NULL;
         }
         pids[i] = spawn_argv(argv);
     }
@@ -633,13 +650,13 @@ static void test_many(void)
     CHECK_RC(rc, TERMINUS_OK);
     for (int i = 0; i < 200; i++) {
         int status;
-        CHECK(res[i].outcome == TERMINUS_OUTCOME_EXITED && res[i].exit_code == 42,
-              "target %d: %d/%d code %u", i, res[i].status, res[i].outcome, res[i].exit_code);
+        CHECK_MSG(res[i].outcome == TERMINUS_OUTCOME_EXITED && res[i].exit_code == 42,
+                  "target %d: %d/%d code %u", i, res[i].status, res[i].outcome, res[i].exit_code);
         status = reap(pids[i]);
-        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42, "target %d status %d", i, status);
+        CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 42, "target %d status %d", i, status);
     }
-    CHECK(count_lines(marker, "reason 1") == 200, "%d of 200 saved their data",
-          count_lines(marker, "reason 1"));
+    CHECK_MSG(count_lines(marker, "reason 1") == 200, "%d of 200 saved their data",
+              count_lines(marker, "reason 1"));
     {
         struct rlimit now;
         getrlimit(RLIMIT_NOFILE, &now);
@@ -657,26 +674,27 @@ static void test_many(void)
         int status = reap(pids[i]);
         if (res[i].outcome == TERMINUS_OUTCOME_EXITED) {
             exited++;
-            CHECK(res[i].exit_code == 42, "exited target %d code %u", i, res[i].exit_code);
-            CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42, "status %d", status);
+            CHECK_MSG(res[i].exit_code == 42, "exited target %d code %u", i, res[i].exit_code);
+            CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 42, "status %d", status);
             if ((double)res[i].elapsed_us / 1000.0 > coop_max)
                 coop_max = (double)res[i].elapsed_us / 1000.0;
         } else if (res[i].outcome == TERMINUS_OUTCOME_FORCED) {
             forced++;
-            CHECK(res[i].exit_code == 137, "forced target %d code %u", i, res[i].exit_code);
-            CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %d", status);
+            CHECK_MSG(res[i].exit_code == 137, "forced target %d code %u", i, res[i].exit_code);
+            CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %d", status);
         } else if (res[i].outcome == TERMINUS_OUTCOME_GONE) {
             gone++;
-            CHECK(res[i].exit_code == 3, "gone target %d code %u", i, res[i].exit_code);
-            CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3, "status %d", status);
+            CHECK_MSG(res[i].exit_code == 3, "gone target %d code %u", i, res[i].exit_code);
+            CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 3, "status %d", status);
         } else {
-            CHECK(0, "target %d: outcome %d status %d", i, res[i].outcome, res[i].status);
+            CHECK_MSG(0, "target %d: outcome %d status %d", i, res[i].outcome, res[i].status);
         }
     }
-    CHECK(exited == 100 && forced == 50 && gone == 50, "exited %d forced %d gone %d", exited, forced,
-          gone);
+    CHECK_MSG(exited == 100 && forced == 50 && gone == 50, "exited %d forced %d gone %d", exited,
+              forced, gone);
     printf("200 mixed children (100 cooperative, 50 stubborn, 50 gone), grace 1000 ms: %.1f ms; "
-           "cooperative ones all seen gone within %.1f ms\n", ms, coop_max);
+           "cooperative ones all seen gone within %.1f ms\n",
+           ms, coop_max);
     free(res);
     free(pids);
     setrlimit(RLIMIT_NOFILE, &rl);
@@ -694,11 +712,8 @@ static void test_thousand(void)
     int rc, bad = 0;
 
     getrlimit(RLIMIT_NOFILE, &rl);
-    if (rl.rlim_max < 1100) {
-        printf("skipped: the hard open-files limit (%llu) is too low\n", (unsigned long long)rl.rlim_max);
-        cleanup_dir();
-        exit(SKIP);
-    }
+    if (rl.rlim_max < 1100)
+        SKIP("the hard open-files limit (%llu) is too low", (unsigned long long)rl.rlim_max);
     low = rl;
     low.rlim_cur = 1024;
     setrlimit(RLIMIT_NOFILE, &low);
@@ -714,9 +729,10 @@ static void test_thousand(void)
         if ((double)res[i].elapsed_us / 1000.0 > last)
             last = (double)res[i].elapsed_us / 1000.0;
     }
-    CHECK(bad == 0, "%d of 1000 targets did not exit cooperatively", bad);
+    CHECK_MSG(bad == 0, "%d of 1000 targets did not exit cooperatively", bad);
     printf("1000 cooperative children: %.1f ms for the batch, the last seen gone %.1f ms after "
-           "the first request\n", ms, last);
+           "the first request\n",
+           ms, last);
     free(res);
     free(pids);
 
@@ -730,7 +746,7 @@ static void test_thousand(void)
             !WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM)
             bad++;
     }
-    CHECK(bad == 0, "%d of 1000 plain targets did not end on SIGTERM", bad);
+    CHECK_MSG(bad == 0, "%d of 1000 plain targets did not end on SIGTERM", bad);
     printf("1000 plain children (default SIGTERM): %.1f ms for the batch\n", ms);
     free(res);
     free(pids);
@@ -797,7 +813,7 @@ static int sigblk_of(const char *path, unsigned long long *v)
     return ok ? 0 : -1;
 }
 
-#define SIGBIT(sig) (1ull << ((sig) - 1))
+#define SIGBIT(sig) (1ull << ((sig)-1))
 
 /* Programs the callback starts inherit the mask of the thread that called
  * terminus_listen, not the listener thread's (which blocks everything). */
@@ -823,16 +839,17 @@ static void listener_callback_mask(void)
     CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l), TERMINUS_OK);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     kill(getpid(), SIGTERM);
-    CHECK(wait_count(&got_request, want) == want, "request count %d", atomic_load(&got_request));
+    CHECK_MSG(wait_count(&got_request, want) == want, "request count %d",
+              atomic_load(&got_request));
     terminus_listener_free(l);
     got = sigblk_of(spawn_out, &b);
     spawn_out[0] = '\0';
-    CHECK(got == 0, "the callback's program wrote no SigBlk");
+    CHECK_MSG(got == 0, "the callback's program wrote no SigBlk");
     if (got == 0) {
-        CHECK(!(b & SIGBIT(SIGTERM)) && !(b & SIGBIT(SIGINT)) && !(b & SIGBIT(SIGHUP)),
-              "a program started by the callback has SigBlk %llx (SIGTERM/SIGINT/SIGHUP blocked)",
-              b);
-        CHECK(b & SIGBIT(SIGUSR2), "SigBlk %llx: not the caller's mask", b);
+        CHECK_MSG(
+            !(b & SIGBIT(SIGTERM)) && !(b & SIGBIT(SIGINT)) && !(b & SIGBIT(SIGHUP)),
+            "a program started by the callback has SigBlk %llx (SIGTERM/SIGINT/SIGHUP blocked)", b);
+        CHECK_MSG(b & SIGBIT(SIGUSR2), "SigBlk %llx: not the caller's mask", b);
         printf("listener: a program started by the callback has SigBlk %016llx\n", b);
     }
 }
@@ -850,16 +867,16 @@ static void listener_nohup(void)
     sigaction(SIGHUP, &ign, &old);
     CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l), TERMINUS_OK);
     sigaction(SIGHUP, NULL, &now);
-    CHECK(now.sa_handler == SIG_IGN, "SIGHUP no longer ignored while listening");
-    kill(getpid(), SIGHUP); /* ignored: this process survives, no callback */
+    CHECK_MSG(now.sa_handler == SIG_IGN, "SIGHUP no longer ignored while listening");
+    kill(getpid(), SIGHUP);  /* ignored: this process survives, no callback */
     kill(getpid(), SIGTERM); /* still heard */
-    CHECK(wait_count(&got_request, requests + 1) == requests + 1, "request count %d",
-          atomic_load(&got_request));
+    CHECK_MSG(wait_count(&got_request, requests + 1) == requests + 1, "request count %d",
+              atomic_load(&got_request));
     sleep_ms(20);
-    CHECK(atomic_load(&got_logoff) == logoffs, "an ignored SIGHUP reached the callback");
+    CHECK_MSG(atomic_load(&got_logoff) == logoffs, "an ignored SIGHUP reached the callback");
     terminus_listener_free(l);
     sigaction(SIGHUP, NULL, &now);
-    CHECK(now.sa_handler == SIG_IGN, "SIGHUP no longer ignored after terminus_listener_free");
+    CHECK_MSG(now.sa_handler == SIG_IGN, "SIGHUP no longer ignored after terminus_listener_free");
     sigaction(SIGHUP, &old, NULL);
 }
 
@@ -895,12 +912,12 @@ static void listener_fork(void)
         _exit(0);
     }
     status = reap(pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "forked child status %d", status);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "forked child status %d", status);
     want = atomic_load(&got_request) + 1;
     kill(getpid(), SIGTERM); /* fatal if the parent's listener had stopped */
-    CHECK(wait_count(&got_request, want) == want,
-          "the parent's listener stopped after a fork freed its copy (request count %d)",
-          atomic_load(&got_request));
+    CHECK_MSG(wait_count(&got_request, want) == want,
+              "the parent's listener stopped after a fork freed its copy (request count %d)",
+              atomic_load(&got_request));
     terminus_listener_free(l);
 }
 
@@ -918,32 +935,33 @@ static void test_listener(void)
     pthread_sigmask(SIG_BLOCK, NULL, &before);
     CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l), TERMINUS_OK);
     CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l2), TERMINUS_E_REFUSED);
-    CHECK(l2 == NULL, "second listener handed out");
+    CHECK_MSG(l2 == NULL, "second listener handed out");
     pthread_sigmask(SIG_BLOCK, NULL, &mask);
-    CHECK(sigismember(&mask, SIGTERM) == sigismember(&before, SIGTERM) &&
-              sigismember(&mask, SIGHUP) == sigismember(&before, SIGHUP),
-          "the caller's signal mask changed");
+    CHECK_MSG(sigismember(&mask, SIGTERM) == sigismember(&before, SIGTERM) &&
+                  sigismember(&mask, SIGHUP) == sigismember(&before, SIGHUP),
+              "the caller's signal mask changed");
 
     kill(getpid(), SIGTERM);
-    CHECK(wait_count(&got_request, 1) == 1, "request count %d", atomic_load(&got_request));
+    CHECK_MSG(wait_count(&got_request, 1) == 1, "request count %d", atomic_load(&got_request));
     if (before_hup.sa_handler == SIG_IGN) {
         /* run under nohup: SIGHUP stays ignored (see listener_nohup) */
         kill(getpid(), SIGHUP);
         sleep_ms(20);
-        CHECK(atomic_load(&got_logoff) == 0, "an ignored SIGHUP was heard");
+        CHECK_MSG(atomic_load(&got_logoff) == 0, "an ignored SIGHUP was heard");
     } else {
         kill(getpid(), SIGHUP);
-        CHECK(wait_count(&got_logoff, 1) == 1, "logoff count %d", atomic_load(&got_logoff));
+        CHECK_MSG(wait_count(&got_logoff, 1) == 1, "logoff count %d", atomic_load(&got_logoff));
     }
     kill(getpid(), SIGTERM);
-    CHECK(wait_count(&got_request, 2) == 2, "request count %d", atomic_load(&got_request));
-    CHECK(!atomic_load(&on_main_thread), "the callback ran on the main thread");
+    CHECK_MSG(wait_count(&got_request, 2) == 2, "request count %d", atomic_load(&got_request));
+    CHECK_MSG(!atomic_load(&on_main_thread), "the callback ran on the main thread");
 
     /* A program started now still dies of SIGTERM (no blocked mask inherited). */
     pid = spawn_child("sleep", "READY", "10000", "0", NULL);
     kill(pid, SIGTERM);
     status = reap(pid);
-    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "spawned child status %d", status);
+    CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "spawned child status %d",
+              status);
     /* A forked copy of this process does not listen: SIGTERM ends it, and
      * this process hears nothing. */
     pid = fork();
@@ -958,23 +976,23 @@ static void test_listener(void)
         kill(pid, SIGKILL);
     }
     status = reap(pid);
-    CHECK(UNDER_TSAN || (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM),
-          "forked child status %d", status);
+    CHECK_MSG(UNDER_TSAN || (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM),
+              "forked child status %d", status);
     sleep_ms(50);
-    CHECK(atomic_load(&got_request) == 2, "the fork's SIGTERM reached this listener");
+    CHECK_MSG(atomic_load(&got_request) == 2, "the fork's SIGTERM reached this listener");
     terminus_listener_free(l);
 
     /* everything as it was before (not necessarily SIG_DFL: under nohup,
      * SIGHUP was and stays ignored) */
     sigaction(SIGTERM, NULL, &now);
-    CHECK(now.sa_handler == before_term.sa_handler, "SIGTERM handler not restored");
+    CHECK_MSG(now.sa_handler == before_term.sa_handler, "SIGTERM handler not restored");
     sigaction(SIGHUP, NULL, &now);
-    CHECK(now.sa_handler == before_hup.sa_handler, "SIGHUP handler not restored");
+    CHECK_MSG(now.sa_handler == before_hup.sa_handler, "SIGHUP handler not restored");
 
     /* and again */
     CHECK_RC(terminus_listen(NULL, "any-name", 0, on_request, NULL, &l), TERMINUS_OK);
     kill(getpid(), SIGTERM);
-    CHECK(wait_count(&got_request, 3) == 3, "request count %d", atomic_load(&got_request));
+    CHECK_MSG(wait_count(&got_request, 3) == 3, "request count %d", atomic_load(&got_request));
     terminus_listener_free(l);
 
     listener_fork();
@@ -982,9 +1000,9 @@ static void test_listener(void)
     listener_nohup();
 
     sigaction(SIGTERM, NULL, &now);
-    CHECK(now.sa_handler == before_term.sa_handler, "SIGTERM handler not restored at the end");
+    CHECK_MSG(now.sa_handler == before_term.sa_handler, "SIGTERM handler not restored at the end");
     sigaction(SIGHUP, NULL, &now);
-    CHECK(now.sa_handler == before_hup.sa_handler, "SIGHUP handler not restored at the end");
+    CHECK_MSG(now.sa_handler == before_hup.sa_handler, "SIGHUP handler not restored at the end");
 }
 
 /* --- exit ---------------------------------------------------------------------- */
@@ -1013,8 +1031,8 @@ static void test_exit(void)
         _exit(100);
     }
     status = reap(pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 9, "clean exit status %d", status);
-    CHECK(file_contains(marker, "hook ran"), "hook did not run on a clean exit");
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 9, "clean exit status %d", status);
+    CHECK_MSG(file_contains(marker, "hook ran"), "hook did not run on a clean exit");
 
     path_in_dir(marker, sizeof marker, "exit-fast");
     pid = fork();
@@ -1024,44 +1042,46 @@ static void test_exit(void)
         _exit(100);
     }
     status = reap(pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 11, "fast exit status %d", status);
-    CHECK(!file_exists(marker), "hook ran on a fast exit");
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 11, "fast exit status %d", status);
+    CHECK_MSG(!file_exists(marker), "hook ran on a fast exit");
 }
+
+/* Before each case: the CHILD argument, and a fresh directory. */
+static void setup(char **args)
+{
+    child_path = args[0];
+    make_dir();
+}
+
+static const h_test tests[] = {
+    { "cooperative", test_cooperative, 0 },
+    { "free_in_hook", test_free_in_hook, 0 },
+    { "stubborn", test_stubborn, 0 },
+    { "noforce", test_noforce, 0 },
+    { "force", test_force, 0 },
+    { "gone", test_gone, 0 },
+    { "nonchild", test_nonchild, 0 },
+    { "reuse", test_reuse, 0 },
+    /* run by test_reuse as pid 1 of a new pid namespace */
+    { "reuse-inner", test_reuse_inner, H_HIDDEN },
+    { "badpids", test_badpids, 0 },
+    { "many", test_many, 0 },
+    { "thousand", test_thousand, 0 },
+    { "listener", test_listener, 0 },
+    { "exit", test_exit, 0 },
+};
 
 int main(int argc, char **argv)
 {
-    static const struct { const char *name; void (*fn)(void); } tests[] = {
-        { "cooperative", test_cooperative },
-        { "free_in_hook", test_free_in_hook },
-        { "stubborn", test_stubborn },
-        { "noforce", test_noforce },
-        { "force", test_force },
-        { "gone", test_gone },
-        { "nonchild", test_nonchild },
-        { "reuse", test_reuse },
-        { "reuse-inner", test_reuse_inner },
-        { "badpids", test_badpids },
-        { "many", test_many },
-        { "thousand", test_thousand },
-        { "listener", test_listener },
-        { "exit", test_exit },
+    static const h_program program = {
+        .tests = tests,
+        .count = sizeof tests / sizeof tests[0],
+        .need_name = 1,
+        .nargs = 1,
+        .usage = "CHILD",
+        .setup = setup,
+        .teardown = cleanup_dir,
     };
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s TEST CHILD\n", argv[0]);
-        return 2;
-    }
-    child_path = argv[2];
-    setvbuf(stdout, NULL, _IONBF, 0);
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (strcmp(argv[1], tests[i].name) == 0) {
-            make_dir();
-            tests[i].fn();
-            cleanup_dir();
-            if (failures)
-                fprintf(stderr, "%s: %d check(s) failed\n", argv[1], failures);
-            return failures ? 1 : 0;
-        }
-    }
-    fprintf(stderr, "unknown test %s\n", argv[1]);
-    return 2;
+
+    return h_main(&program, argc, argv);
 }

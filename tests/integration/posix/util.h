@@ -1,6 +1,7 @@
 /*
  * tests/integration/posix/util.h: what the posix integration tests share:
- * checks, timing, spawning the child helper and waiting for it to be ready.
+ * timing, a temp directory, spawning the child helper and waiting for it to
+ * be ready. The checks are those of tests/common/check.h.
  */
 #ifndef TM_POSIX_TEST_UTIL_H
 #define TM_POSIX_TEST_UTIL_H
@@ -24,24 +25,7 @@
 #include <terminus.h>
 #include <terminus/sys/os.h>
 
-#define SKIP 77
-
-static int failures;
-
-#define CHECK(cond, ...)                                                          \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
-            failures++;                                                           \
-            fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                         \
-            fprintf(stderr, " [last error: %s %s]\n",                             \
-                    terminus_error_name(terminus_error_last()->code),             \
-                    terminus_error_last()->message);                              \
-        }                                                                         \
-    } while (0)
-
-#define CHECK_RC(rc, want)                                                        \
-    CHECK((rc) == (want), "got %s, want %s", terminus_error_name(rc), terminus_error_name(want))
+#include "check.h"
 
 static inline uint64_t now_us(void)
 {
@@ -57,7 +41,8 @@ static inline void sleep_ms(long ms)
         ;
 }
 
-/* A fresh directory for markers and sockets, removed by cleanup_dir(). */
+/* A fresh directory for markers and sockets, removed by cleanup_dir() (the
+ * programs make it before each case and remove it after). */
 static char test_dir[256];
 
 static inline void make_dir(void)

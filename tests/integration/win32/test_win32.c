@@ -2,7 +2,8 @@
  * tests/integration/win32/test_win32.c: the Win32 backend against real
  * processes (under Wine in the cross build).
  *
- *   test_win32 NAME     run one test; exit 0 pass, 1 fail, 77 skipped
+ *   test_win32 NAME     run one case; exit 0 pass, 1 fail, 77 skipped
+ *   test_win32 --list   the names of the cases (the harness: tests/common/check.h)
  *
  * Helpers (tm_listener.exe, tm_stubborn.exe, tm_hung.exe) are found next to
  * this program and started with CreateProcessW; so is this program itself,
@@ -15,36 +16,8 @@
 
 #include <terminus.h>
 
+#include "check.h"
 #include "helpers.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                        \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);       \
-            failures++;                                                                    \
-        }                                                                                  \
-    } while (0)
-
-#define CHECK_RC(rc, want)                                                                 \
-    do {                                                                                   \
-        int rc_ = (rc);                                                                    \
-        if (rc_ != (want)) {                                                               \
-            fprintf(stderr, "%s:%d: %s = %s, want %s (last error: %s)\n", __FILE__,        \
-                    __LINE__, #rc, terminus_error_name(rc_), terminus_error_name(want),    \
-                    terminus_error_last()->message);                                       \
-            failures++;                                                                    \
-        }                                                                                  \
-    } while (0)
-
-#define REQUIRE(cond)                                                                      \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond);     \
-            exit(1);                                                                       \
-        }                                                                                  \
-    } while (0)
 
 /* ---- clock ---- */
 static double now_ms(void)
@@ -68,9 +41,11 @@ static HANDLE job; /* every child; they die with this process, whatever happens 
 static char temp_dir[MAX_PATH];
 static unsigned marker_seq;
 
-static void init_paths(void)
+/* Before each case: where the helpers are, a temp directory, the job. */
+static void init_paths(char **args)
 {
     DWORD n = GetModuleFileNameW(NULL, exe_dir, MAX_PATH);
+    (void)args;
     REQUIRE(n > 0 && n < MAX_PATH);
     wchar_t *slash = wcsrchr(exe_dir, L'\\');
     REQUIRE(slash != NULL);
@@ -78,7 +53,8 @@ static void init_paths(void)
     char tmp[MAX_PATH];
     n = GetTempPathA(MAX_PATH, tmp);
     REQUIRE(n > 0 && n < MAX_PATH);
-    snprintf(temp_dir, sizeof temp_dir, "%stm-win32-%lu", tmp, (unsigned long)GetCurrentProcessId());
+    snprintf(temp_dir, sizeof temp_dir, "%stm-win32-%lu", tmp,
+             (unsigned long)GetCurrentProcessId());
     CreateDirectoryA(temp_dir, NULL);
 
     JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
@@ -126,7 +102,7 @@ static void spawn_start(child *c, const wchar_t *exe, const char *args)
 /* Wait until the child says it is ready; fail if it exits first. */
 static void spawn_wait(child *c)
 {
-    HANDLE hs[2] = {c->ready, c->h};
+    HANDLE hs[2] = { c->ready, c->h };
     DWORD r = WaitForMultipleObjects(2, hs, FALSE, 60000);
     if (r != WAIT_OBJECT_0) {
         DWORD code = 0;
@@ -363,20 +339,17 @@ static void t_many(void)
         int is_listener = c[i].marker[0] != 0;
         if (is_listener) {
             char m[256];
-            if (r[i].outcome != TERMINUS_OUTCOME_EXITED || r[i].exit_code != 100 + (unsigned)i) {
+            if (!CHECK(r[i].outcome == TERMINUS_OUTCOME_EXITED &&
+                       r[i].exit_code == 100 + (unsigned)i))
                 print_result("listener", &r[i]);
-                failures++;
-            }
             read_marker(&c[i], m, sizeof m);
             CHECK(strcmp(m, "reason=1\nhook\n") == 0);
             exited++;
             if ((double)r[i].elapsed_us / 1000.0 > worst_exit)
                 worst_exit = (double)r[i].elapsed_us / 1000.0;
         } else {
-            if (r[i].outcome != TERMINUS_OUTCOME_FORCED || r[i].exit_code != 9) {
+            if (!CHECK(r[i].outcome == TERMINUS_OUTCOME_FORCED && r[i].exit_code == 9))
                 print_result("stubborn", &r[i]);
-                failures++;
-            }
             forced++;
         }
         CHECK(!running(&c[i]));
@@ -487,7 +460,7 @@ static void t_bad_input(void)
     CHECK_RC(terminus_terminate(NULL, c.pid, &o, &r[0]), TERMINUS_E_INVALID);
     o.message = NULL;
 
-    terminus_pid two[2] = {c.pid, 0};
+    terminus_pid two[2] = { c.pid, 0 };
     CHECK_RC(terminus_terminate_many(NULL, two, 2, NULL, r), TERMINUS_E_INVALID);
     CHECK(r[0].outcome == TERMINUS_OUTCOME_NONE && r[1].outcome == TERMINUS_OUTCOME_NONE);
     two[1] = c.pid;
@@ -499,7 +472,8 @@ static void t_bad_input(void)
     o.flags = TERMINUS_TERMINATE_FORCE;
     for (DWORD k = 1; k <= 3; k++) {
         CHECK_RC(terminus_terminate(NULL, c.pid + k, &o, &r[0]), TERMINUS_E_NOT_FOUND);
-        CHECK_RC(terminus_terminate(NULL, GetCurrentProcessId() + k, &o, &r[0]), TERMINUS_E_NOT_FOUND);
+        CHECK_RC(terminus_terminate(NULL, GetCurrentProcessId() + k, &o, &r[0]),
+                 TERMINUS_E_NOT_FOUND);
         CHECK_RC(terminus_terminate(NULL, 4 + k, &o, &r[0]), TERMINUS_E_NOT_FOUND);
     }
     printf("aliased pid: %s\n", terminus_error_last()->message);
@@ -531,7 +505,7 @@ static int keep_running(void *arg, int reason)
 /* terminus_exit: clean (the hooks run, ExitProcess) and fast (TerminateProcess). */
 static void t_exit(void)
 {
-    static const char *const modes[2] = {"exit", "exit_fast"};
+    static const char *const modes[2] = { "exit", "exit_fast" };
     for (int i = 0; i < 2; i++) {
         child c;
         char args[MAX_PATH + 32], m[256];
@@ -562,9 +536,7 @@ static void t_listen_api(void)
             printf("listener start-up: %.1f ms\n", now_ms() - t0);
         if (rc != TERMINUS_OK)
             break;
-        CHECK_RC(terminus_listen(NULL, "another", 0, keep_running,
-                                 NULL, &b),
-                 TERMINUS_E_REFUSED);
+        CHECK_RC(terminus_listen(NULL, "another", 0, keep_running, NULL, &b), TERMINUS_E_REFUSED);
         t0 = now_ms();
         terminus_listener_free(a);
         if (i == 0)
@@ -691,10 +663,8 @@ static void t_console_free_in_hook(void)
     child c;
     char m[256];
     LPTHREAD_START_ROUTINE ctrl = ctrl_routine();
-    if (ctrl == NULL) {
-        printf("CtrlRoutine is not exported here: cannot deliver CTRL_CLOSE_EVENT\n");
-        exit(77);
-    }
+    if (ctrl == NULL)
+        SKIP("CtrlRoutine is not exported here: cannot deliver CTRL_CLOSE_EVENT");
     spawn_free_in_hook(&c, 44);
     spawn_wait(&c);
     HANDLE th =
@@ -736,10 +706,8 @@ static void t_console_stop_waits(void)
 {
     terminus_listener *l = NULL;
     LPTHREAD_START_ROUTINE ctrl = ctrl_routine();
-    if (ctrl == NULL) {
-        printf("CtrlRoutine is not exported here: cannot deliver CTRL_CLOSE_EVENT\n");
-        exit(77);
-    }
+    if (ctrl == NULL)
+        SKIP("CtrlRoutine is not exported here: cannot deliver CTRL_CLOSE_EVENT");
     CHECK_RC(terminus_listen(NULL, NULL, 0, slow_keep_running, NULL, &l), TERMINUS_OK);
     if (l == NULL)
         return;
@@ -753,8 +721,8 @@ static void t_console_stop_waits(void)
     terminus_listener_free(l);
     double wall = now_ms() - t0;
     LONG out_at_return = slow_out;
-    printf("listener_free during the console callback returned after %.0f ms, callback %s\n",
-           wall, out_at_return ? "done" : "STILL RUNNING");
+    printf("listener_free during the console callback returned after %.0f ms, callback %s\n", wall,
+           out_at_return ? "done" : "STILL RUNNING");
     CHECK(out_at_return == 1);
     CHECK(WaitForSingleObject(th, 10000) == WAIT_OBJECT_0);
     CHECK(slow_calls == 1);
@@ -789,7 +757,8 @@ static void t_wts(void)
         CHECK(strstr(terminus_error_last()->message, "Wine") != NULL);
         CHECK(n == 0 && list == NULL);
         rc = terminus_session_resolve(s, "12", &id);
-        printf("session_resolve(\"12\"): %s: %s\n", terminus_error_name(rc), terminus_error_last()->message);
+        printf("session_resolve(\"12\"): %s: %s\n", terminus_error_name(rc),
+               terminus_error_last()->message);
         CHECK_RC(rc, TERMINUS_E_UNSUPPORTED);
     } else {
         CHECK_RC(rc, TERMINUS_OK);
@@ -806,9 +775,8 @@ static void t_wts(void)
     CHECK_RC(terminus_session_logoff(s, 1, 0x10, 0), TERMINUS_E_INVALID);
 
     if (!wine) {
-        printf("not under Wine: the Wine-specific checks are skipped\n");
         terminus_server_close(s);
-        exit(failures ? 1 : 77);
+        SKIP("not under Wine: the Wine-specific checks are skipped");
     }
     /* never log off for real: a session id that is surely not ours */
     rc = terminus_session_logoff(s, 4242, 0, 0);
@@ -838,10 +806,8 @@ static void t_logoff(void)
 {
     child c;
     char m[256];
-    if (getenv("TERMINUS_THROWAWAY_PREFIX") == NULL) {
-        printf("refusing to log off outside a throwaway Wine prefix\n");
-        exit(77);
-    }
+    if (getenv("TERMINUS_THROWAWAY_PREFIX") == NULL)
+        SKIP("refusing to log off outside a throwaway Wine prefix");
     spawn_listener(&c, 6);
     spawn_wait(&c);
     double t0 = now_ms();
@@ -864,14 +830,13 @@ static void t_logoff(void)
 static void t_listen_no_driver(void)
 {
     terminus_listener *l = NULL;
-    if (getenv("TERMINUS_NO_GRAPHICS") == NULL) {
-        printf("only in a prefix without a graphics driver\n");
-        exit(77);
-    }
+    if (getenv("TERMINUS_NO_GRAPHICS") == NULL)
+        SKIP("only in a prefix without a graphics driver");
     double t0 = now_ms();
     int rc = terminus_listen(NULL, NULL, 0, keep_running, NULL, &l);
     printf("terminus_listen: %s after %.1f ms: %s (os_code %lld)\n", terminus_error_name(rc),
-           now_ms() - t0, terminus_error_last()->message, (long long)terminus_error_last()->os_code);
+           now_ms() - t0, terminus_error_last()->message,
+           (long long)terminus_error_last()->os_code);
     CHECK(rc != TERMINUS_OK);
     CHECK(l == NULL);
     CHECK(strstr(terminus_error_last()->message, "CreateWindowExW") != NULL);
@@ -883,48 +848,49 @@ static void t_listen_no_driver(void)
     CHECK(rc != TERMINUS_OK && rc != TERMINUS_E_REFUSED);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} tests[] = {
-    {"listener_exits", t_listener_exits},
-    {"stubborn_forced", t_stubborn_forced},
-    {"bystander", t_bystander},
-    {"no_force", t_no_force},
-    {"force", t_force},
-    {"many", t_many},
-    {"many_listeners", t_many_listeners},
-    {"hung", t_hung},
-    {"gone", t_gone},
-    {"bad_input", t_bad_input},
-    {"listen_api", t_listen_api},
-    {"free_in_hook", t_free_in_hook},
-    {"console_free_in_hook", t_console_free_in_hook},
-    {"console_stop_waits", t_console_stop_waits},
-    {"exit", t_exit},
-    {"wts", t_wts},
-    {"logoff", t_logoff},
-    {"listen_no_driver", t_listen_no_driver},
+/* After each case: the temp directory goes (the job's children die with
+ * this process). */
+static void remove_temp_dir(void)
+{
+    RemoveDirectoryA(temp_dir);
+}
+
+/* The cases; meson runs each in a process of its own (logoff and
+ * listen_no_driver in a throwaway prefix, run-fresh-prefix.py). */
+static const h_test tests[] = {
+    { "listener_exits", t_listener_exits, 0 },
+    { "stubborn_forced", t_stubborn_forced, 0 },
+    { "bystander", t_bystander, 0 },
+    { "no_force", t_no_force, 0 },
+    { "force", t_force, 0 },
+    { "many", t_many, 0 },
+    { "many_listeners", t_many_listeners, 0 },
+    { "hung", t_hung, 0 },
+    { "gone", t_gone, 0 },
+    { "bad_input", t_bad_input, 0 },
+    { "listen_api", t_listen_api, 0 },
+    { "free_in_hook", t_free_in_hook, 0 },
+    { "console_free_in_hook", t_console_free_in_hook, 0 },
+    { "console_stop_waits", t_console_stop_waits, 0 },
+    { "exit", t_exit, 0 },
+    { "wts", t_wts, 0 },
+    { "logoff", t_logoff, 0 },
+    { "listen_no_driver", t_listen_no_driver, 0 },
 };
 
 int main(int argc, char **argv)
 {
-    setvbuf(stdout, NULL, _IONBF, 0);
-    if (argc >= 2 && strcmp(argv[1], "child_free_in_hook") == 0)
+    static const h_program program = {
+        .tests = tests,
+        .count = sizeof tests / sizeof tests[0],
+        .need_name = 1,
+        .setup = init_paths,
+        .teardown = remove_temp_dir,
+    };
+
+    if (argc >= 2 && strcmp(argv[1], "child_free_in_hook") == 0) {
+        setvbuf(stdout, NULL, _IONBF, 0);
         return child_free_in_hook(argc, argv); /* a helper, started by the tests above */
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_win32 NAME\n");
-        return 2;
     }
-    init_paths();
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (strcmp(argv[1], tests[i].name) == 0) {
-            tests[i].fn();
-            RemoveDirectoryA(temp_dir);
-            printf("%s: %s\n", argv[1], failures ? "FAIL" : "ok");
-            return failures ? 1 : 0;
-        }
-    }
-    fprintf(stderr, "test_win32: no test named %s\n", argv[1]);
-    return 2;
+    return h_main(&program, argc, argv);
 }
