@@ -6,17 +6,22 @@
  *
  * Batches. Each open target and each wait set may cost the OS a handle (a
  * descriptor on Linux), and the process's limit on them is the caller's:
- * terminus never raises it. So the targets are taken in batches that fit.
- * Targets are opened one by one and each one's request goes out one step
- * late, right after the next target opened: the last target opened has not
- * been asked yet. When an open fails with E_NO_MEMORY (out of memory or of
- * handles) while the batch holds targets, that last one is closed again,
- * which leaves a handle free for the batch's wait set; the batch runs to its
- * end (its own grace window, its kills, its handles closed) and the next
- * batch starts with the target closed. Only an E_NO_MEMORY with nothing held
- * is a failure of that target. A wait set that still cannot be made costs no
- * kill: the batch's targets that are seen ended are settled, the others are
- * killed (unless NO_FORCE) and only those whose end cannot be seen fail.
+ * terminus never raises it. So the targets are taken in batches that fit,
+ * each with one wait set, used for its grace window and again after its
+ * kills. Targets are opened one by one and each one's request goes out one
+ * step late, right after the next target opened; the batch's wait set is
+ * made before its last request. So the last target opened has not been
+ * asked yet when the batch finds it is out of handles: when an open fails
+ * with E_NO_MEMORY (out of memory or of handles) while the batch holds
+ * targets, or when its wait set does (the targets filled the table exactly),
+ * that last one is closed again, which leaves a handle free for the wait
+ * set; the batch runs to its end (its own grace window, its kills, its
+ * handles closed) and the next batch starts with the target closed. A batch
+ * never gives back its first target, so every batch gets somewhere; only an
+ * E_NO_MEMORY with nothing held is a failure of that target. A wait set that
+ * still cannot be made costs no kill: the batch's targets that are seen
+ * ended are settled, the others are killed (unless NO_FORCE) and only those
+ * whose end cannot be seen fail.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,7 +216,7 @@ static void target_ended(tm_run *r, size_t i, int outcome, uint64_t now)
 }
 
 /* No wait set: settle, by one status read each, the pending targets of
- * [b0, b1) that have already ended. No waiting, no descriptor needed. */
+ * [b0, b1) that have already ended. No waiting, no handle needed. */
 static void see_ended(tm_run *r, size_t b0, size_t b1, int outcome)
 {
     const terminus_os *os = r->os;
@@ -225,22 +230,10 @@ static void see_ended(tm_run *r, size_t b0, size_t b1, int outcome)
     }
 }
 
-/*
- * Wait for every pending target of [b0, b1) to end, until deadline (on the
- * context's clock). Ended targets get `outcome`. A failing wait fails every
- * target still pending with its code: no kill follows a wait that could not
- * be made. The one exception is a wait set that cannot be made for want of
- * memory or handles (E_NO_MEMORY): then the targets seen ended by a status
- * read are settled, the others stay pending, the wait's record is kept in
- * r->wait_err and E_NO_MEMORY is returned (else TERMINUS_OK).
- */
-static int wait_pending(tm_run *r, size_t b0, size_t b1, uint64_t deadline, int outcome)
+/* The pending targets of [b0, b1) into r->procs and r->map; returns how many. */
+static size_t collect(tm_run *r, size_t b0, size_t b1)
 {
-    const terminus_os *os = r->os;
-    terminus_os_waitset *set = NULL;
-    size_t n = 0, left;
-    unsigned mark;
-    int rc;
+    size_t n = 0;
 
     for (size_t i = b0; i < b1; i++) {
         if (r->t[i].pending) {
@@ -248,30 +241,57 @@ static int wait_pending(tm_run *r, size_t b0, size_t b1, uint64_t deadline, int 
             r->map[n++] = i;
         }
     }
-    if (n == 0)
-        return TERMINUS_OK;
-    mark = tm_error_mark();
-    rc = os->wait_open(os->data, r->procs, n, &set);
-    if (rc == TERMINUS_E_NO_MEMORY) {
-        const terminus_error *e;
+    return n;
+}
 
-        tm_os_failed(mark, rc, os, "wait_open");
-        e = terminus_error_last();
+/*
+ * Make a wait set over the n targets collected. On E_NO_MEMORY (out of
+ * memory or of handles) the record is kept in r->wait_err and the targets
+ * stay pending, for the caller to decide; any other failure fails them: no
+ * kill follows a wait that could not be made.
+ */
+static int wait_make(tm_run *r, size_t n, terminus_os_waitset **set)
+{
+    const terminus_os *os = r->os;
+    unsigned mark = tm_error_mark();
+    int rc = os->wait_open(os->data, r->procs, n, set);
+
+    if (rc == TERMINUS_OK)
+        return rc;
+    *set = NULL;
+    tm_os_failed(mark, rc, os, "wait_open");
+    if (rc == TERMINUS_E_NO_MEMORY) {
+        const terminus_error *e = terminus_error_last();
         r->wait_err.code = rc;
         r->wait_err.os_code = e->os_code;
         snprintf(r->wait_msg, sizeof r->wait_msg, "%s", e->message);
-        see_ended(r, b0, b1, outcome);
         return rc;
     }
-    if (rc != TERMINUS_OK) {
-        for (size_t k = 0; k < n; k++)
-            target_os_fail(r, r->map[k], mark, rc, "wait_open");
-        return TERMINUS_OK;
-    }
-    for (left = n; left > 0;) {
+    for (size_t k = 0; k < n; k++)
+        target_fail(r, r->map[k], rc);
+    return rc;
+}
+
+/*
+ * Wait on `set` (over the n targets of r->map) until every one of them that
+ * is still pending has ended, or until deadline (on the context's clock).
+ * Ended targets get `outcome`. A failing wait fails every target still
+ * pending with its code: no kill follows it. The set stays open: a batch
+ * waits on it for the grace window, then again after its kills.
+ */
+static void wait_run(tm_run *r, terminus_os_waitset *set, size_t n, uint64_t deadline, int outcome)
+{
+    const terminus_os *os = r->os;
+    size_t left = 0;
+
+    for (size_t k = 0; k < n; k++)
+        left += r->t[r->map[k]].pending != 0;
+    while (left > 0) {
         size_t ready[64], nready = 0;
         uint64_t now = now_us(os);
         uint32_t timeout_ms = 0;
+        unsigned mark;
+        int rc;
 
         if (now < deadline) {
             uint64_t ms = (deadline - now + 999) / 1000;
@@ -313,8 +333,6 @@ static int wait_pending(tm_run *r, size_t b0, size_t b1, uint64_t deadline, int 
         }
         break;
     }
-    os->wait_close(os->data, set);
-    return TERMINUS_OK;
 }
 
 /* Send target i its exit request, timed from now. */
@@ -333,61 +351,72 @@ static void request_one(tm_run *r, size_t i)
         target_os_fail(r, i, mark, rc, "process_request");
 }
 
-/* Send the request that waits one step (see the top of this file), if any. */
-static void request_deferred(tm_run *r, size_t *deferred)
+/* Close target i's handle before the end of its batch. */
+static void target_close(tm_run *r, size_t i)
 {
-    if (*deferred != TM_NONE && r->t[*deferred].pending)
-        request_one(r, *deferred);
-    *deferred = TM_NONE;
+    r->os->process_close(r->os->data, r->t[i].proc);
+    r->t[i].proc = NULL;
+}
+
+/* The batch being opened and run: [b0, end); the next one starts at next. */
+typedef struct tm_batch {
+    size_t b0, end, next;
+    size_t first; /* the first target it tried to open */
+    size_t spare; /* the last target it opened: pending, not asked yet (TM_NONE: none) */
+} tm_batch;
+
+/*
+ * Free one handle of the batch for its wait set: the spare's (the last target
+ * opened, not asked yet), which then starts the next batch; never the batch's
+ * first target, so that every batch gets somewhere. Returns 1 if freed.
+ */
+static int batch_give_back(tm_run *r, tm_batch *b)
+{
+    size_t i = b->spare;
+
+    if (i == TM_NONE || i == b->first)
+        return 0;
+    target_close(r, i);
+    r->t[i].pending = 0; /* not settled: opened again in the next batch */
+    b->end = b->next = i;
+    b->spare = TM_NONE;
+    return 1;
 }
 
 /*
- * Open the targets of one batch from `start` on and, unless FORCE, send each
- * its request one step late (right after the next target opened), so that
- * the first targets are leaving while the last are opened. The batch ends at
- * the end of the list or when an open runs out of memory or handles (see the
- * top of this file). Sets *end (the batch is [start, *end)) and *next (where
- * the next batch starts). Returns when the batch's last request went out:
- * its grace window starts there, so that no target gets less than grace_ms
- * however long opening and sending took (a broadcast costs per window on
- * the desktop).
+ * Open the batch's targets from b->b0 on and, unless FORCE, send each its
+ * request one step late (right after the next target opened), so that the
+ * first targets are leaving while the last are opened. The batch ends at the
+ * end of the list or at an open that runs out of memory or handles while the
+ * batch holds targets; then the last target opened gives its handle back
+ * (see the top of this file).
  */
-static uint64_t batch_open(tm_run *r, size_t start, size_t *end, size_t *next)
+static void batch_open(tm_run *r, tm_batch *b)
 {
     const terminus_os *os = r->os;
     int ask = !(r->opts->flags & TERMINUS_TERMINATE_FORCE);
-    size_t first = TM_NONE, last = TM_NONE, deferred = TM_NONE, i;
+    size_t last = TM_NONE;
 
-    for (i = start; i < r->count; i++) {
+    b->first = b->spare = TM_NONE;
+    for (size_t i = b->b0; i < r->count; i++) {
         unsigned mark;
         terminus_os_status st = { 0, 0, 0 };
         int rc;
 
         if (r->t[i].settled)
             continue; /* done in an earlier batch */
-        if (first == TM_NONE)
-            first = i;
+        if (b->first == TM_NONE)
+            b->first = i;
         mark = tm_error_mark();
         rc = os->process_open(os->data, r->pids[i], &r->t[i].proc);
         if (rc == TERMINUS_E_NO_MEMORY && last != TM_NONE) {
-            /* Out of handles with targets held: end the batch here. Close
-             * the last target opened (not asked yet) to leave a handle for
-             * the wait set, unless it is the batch's first: a batch holds at
-             * least one target, so that every batch moves on. */
             r->t[i].proc = NULL;
-            *end = *next = i;
-            if (last != first || r->t[last].settled) {
-                int again = !r->t[last].settled;
-                if (deferred == last)
-                    deferred = TM_NONE;
-                os->process_close(os->data, r->t[last].proc);
-                r->t[last].proc = NULL;
-                r->t[last].pending = 0;
-                if (again)
-                    *end = *next = last;
-            }
-            request_deferred(r, &deferred);
-            return now_us(os);
+            b->end = b->next = i;
+            if (r->t[last].settled)
+                target_close(r, last); /* ended or failed: its handle is spare */
+            else
+                batch_give_back(r, b);
+            return;
         }
         if (rc != TERMINUS_OK) {
             r->t[i].proc = NULL;
@@ -395,7 +424,9 @@ static uint64_t batch_open(tm_run *r, size_t start, size_t *end, size_t *next)
             continue;
         }
         last = i;
-        request_deferred(r, &deferred);
+        if (ask && b->spare != TM_NONE && r->t[b->spare].pending)
+            request_one(r, b->spare);
+        b->spare = TM_NONE;
         mark = tm_error_mark();
         rc = os->process_status(os->data, r->t[i].proc, &st);
         if (rc != TERMINUS_OK) {
@@ -405,22 +436,53 @@ static uint64_t batch_open(tm_run *r, size_t start, size_t *end, size_t *next)
         r->t[i].pending = 1;
         if (!st.running)
             target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, &st);
-        else if (ask)
-            deferred = i;
+        else
+            b->spare = i;
     }
-    request_deferred(r, &deferred);
-    *end = *next = r->count;
-    return now_us(os);
+    b->end = b->next = r->count;
 }
 
-/* Kill every pending target of [b0, b1), then wait for them to be seen gone. */
-static void batch_kill(tm_run *r, size_t b0, size_t b1)
+/*
+ * The batch's one wait set, over its pending targets, made before the last
+ * request goes out (or before the kills, with FORCE). Out of handles, the
+ * batch frees one (a settled target's, else the spare's) and tries again.
+ * Returns the wait_open code; *n is how many targets the set covers.
+ */
+static int batch_wait_set(tm_run *r, tm_batch *b, terminus_os_waitset **set, size_t *n)
+{
+    int rc = TERMINUS_OK;
+
+    *set = NULL;
+    for (;;) {
+        int freed = 0;
+
+        *n = collect(r, b->b0, b->end);
+        if (*n == 0)
+            return TERMINUS_OK;
+        rc = wait_make(r, *n, set);
+        if (rc != TERMINUS_E_NO_MEMORY)
+            return rc;
+        for (size_t i = b->b0; i < b->end && !freed; i++) {
+            if (r->t[i].settled && r->t[i].proc != NULL) {
+                target_close(r, i);
+                freed = 1;
+            }
+        }
+        if (!freed && !batch_give_back(r, b))
+            return rc;
+    }
+}
+
+/* Kill every pending target of the batch, then wait for them to be seen
+ * gone: on `set` if the batch has one, else on a set made now; if none can
+ * be made, a status read each, and what is not seen ended fails. */
+static void batch_kill(tm_run *r, const tm_batch *b, terminus_os_waitset *set, size_t n)
 {
     const terminus_os *os = r->os;
     int forced = (r->opts->flags & TERMINUS_TERMINATE_FORCE) != 0;
-    int wrc;
+    int wrc = TERMINUS_OK;
 
-    for (size_t i = b0; i < b1; i++) {
+    for (size_t i = b->b0; i < b->end; i++) {
         unsigned mark;
         int rc;
 
@@ -436,9 +498,19 @@ static void batch_kill(tm_run *r, size_t b0, size_t b1)
         else if (rc != TERMINUS_OK)
             target_os_fail(r, i, mark, rc, "process_kill");
     }
-    wrc = wait_pending(r, b0, b1, after_ms(now_us(os), TERMINUS_KILL_WAIT_MS),
-                       TERMINUS_OUTCOME_FORCED);
-    for (size_t i = b0; i < b1; i++) {
+    if (set != NULL) {
+        wait_run(r, set, n, after_ms(now_us(os), TERMINUS_KILL_WAIT_MS), TERMINUS_OUTCOME_FORCED);
+    } else if ((n = collect(r, b->b0, b->end)) > 0) {
+        wrc = wait_make(r, n, &set);
+        if (wrc == TERMINUS_OK) {
+            wait_run(r, set, n, after_ms(now_us(os), TERMINUS_KILL_WAIT_MS),
+                     TERMINUS_OUTCOME_FORCED);
+            os->wait_close(os->data, set);
+        } else if (wrc == TERMINUS_E_NO_MEMORY) {
+            see_ended(r, b->b0, b->end, TERMINUS_OUTCOME_FORCED);
+        }
+    }
+    for (size_t i = b->b0; i < b->end; i++) {
         if (!r->t[i].pending)
             continue;
         if (wrc != TERMINUS_OK) {
@@ -451,19 +523,36 @@ static void batch_kill(tm_run *r, size_t b0, size_t b1)
     }
 }
 
-/* One batch, opened up to `end`: its grace window, its kills, its handles. */
-static void batch_run(tm_run *r, size_t b0, size_t b1, uint64_t sent)
+/*
+ * One batch: open its targets, make its wait set, send the last request
+ * (the grace window opens then, so that no target gets less than grace_ms
+ * however long opening and sending took: a broadcast costs per window on the
+ * desktop), wait, kill what is left (unless NO_FORCE), close its handles.
+ */
+static void batch_run(tm_run *r, tm_batch *b)
 {
     const terminus_os *os = r->os;
+    terminus_os_waitset *set = NULL;
+    size_t n = 0;
+    int wrc;
 
+    batch_open(r, b);
+    wrc = batch_wait_set(r, b, &set, &n);
     if (!(r->opts->flags & TERMINUS_TERMINATE_FORCE)) {
-        int wrc =
-            wait_pending(r, b0, b1, after_ms(sent, r->opts->grace_ms), TERMINUS_OUTCOME_EXITED);
+        uint64_t sent;
+
+        if (b->spare != TM_NONE && r->t[b->spare].pending)
+            request_one(r, b->spare);
+        sent = now_us(os);
+        if (set != NULL)
+            wait_run(r, set, n, after_ms(sent, r->opts->grace_ms), TERMINUS_OUTCOME_EXITED);
+        else if (wrc == TERMINUS_E_NO_MEMORY)
+            see_ended(r, b->b0, b->end, TERMINUS_OUTCOME_EXITED); /* no grace can be waited */
         if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE) {
-            for (size_t i = b0; i < b1; i++) {
+            for (size_t i = b->b0; i < b->end; i++) {
                 if (!r->t[i].pending)
                     continue;
-                if (wrc != TERMINUS_OK) {
+                if (set == NULL) {
                     target_wait_fail(r, i); /* asked; neither waited for nor killed */
                 } else {
                     tm_fail(TERMINUS_E_TIMEOUT,
@@ -474,24 +563,21 @@ static void batch_run(tm_run *r, size_t b0, size_t b1, uint64_t sent)
             }
         }
     }
-    batch_kill(r, b0, b1);
-    for (size_t i = b0; i < b1; i++) {
-        if (r->t[i].proc != NULL) {
-            os->process_close(os->data, r->t[i].proc);
-            r->t[i].proc = NULL;
-        }
+    batch_kill(r, b, set, n);
+    if (set != NULL)
+        os->wait_close(os->data, set);
+    for (size_t i = b->b0; i < b->end; i++) {
+        if (r->t[i].proc != NULL)
+            target_close(r, i);
     }
 }
 
 static void run(tm_run *r)
 {
-    size_t start = 0, end, next;
+    tm_batch b;
 
-    while (start < r->count) {
-        uint64_t sent = batch_open(r, start, &end, &next);
-        batch_run(r, start, end, sent);
-        start = next;
-    }
+    for (b.b0 = 0; b.b0 < r->count; b.b0 = b.next)
+        batch_run(r, &b);
 }
 
 static void results_fill(terminus_result *res, size_t count, int code)
