@@ -137,20 +137,21 @@ TERMINUS_API int terminus_terminate(terminus_ctx *ctx, terminus_pid pid,
  * killed (unless NO_FORCE).
  *
  * **Batches.** Each open target holds a handle (Linux: a pidfd, one file
- * descriptor) until the call ends, and the wait needs one more; terminus never
- * raises the process's limit on them. When opening a target runs out of
- * handles (#TERMINUS_E_NO_MEMORY) while others are held, the targets opened
- * so far form a batch: the last one opened (not asked yet) is closed again to
- * leave a handle for the wait, and the batch is run to its end (requests,
- * its own grace window, kills, handles closed) before the next batch opens,
- * starting with that target. Each batch gets the whole `grace_ms`, so the
- * call may take a multiple of the grace period; each target's elapsed time
- * is still counted from its own request. Only a target that cannot be opened
- * while nothing is held fails with #TERMINUS_E_NO_MEMORY. If even the wait
- * cannot be made (another thread took the handle freed for it), the grace
- * cannot be waited for: the batch's targets already seen ended are settled,
- * the rest are killed at once (with NO_FORCE: left alone), and those whose
- * end cannot be seen then fail with #TERMINUS_E_NO_MEMORY.
+ * descriptor) until its batch ends, and the wait needs one more; terminus
+ * never raises the process's limit on them. When opening a target (or the
+ * wait) runs out of handles (#TERMINUS_E_NO_MEMORY) while others are held,
+ * the targets opened so far form a batch: the last one opened (not asked
+ * yet) is closed again to leave a handle for the wait, and the batch is run
+ * to its end (requests, its own grace window, kills, handles closed) before
+ * the next batch opens, starting with that target. Each batch gets the whole
+ * `grace_ms`, so the call may take a multiple of the grace period; each
+ * target's elapsed time is still counted from its own request. Only a target
+ * that cannot be opened while nothing is held fails with
+ * #TERMINUS_E_NO_MEMORY. If even the wait cannot be made (another thread took
+ * the handle freed for it), the grace cannot be waited for: the batch's
+ * targets already seen ended are settled, the rest are killed at once (with
+ * NO_FORCE: left alone), and those whose end cannot be seen then fail with
+ * #TERMINUS_E_NO_MEMORY.
  *
  * @param ctx      the context, or NULL for the default context
  * @param pids     the targets; no pid may appear twice
