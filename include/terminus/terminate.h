@@ -9,6 +9,16 @@
  * waits up to `grace_ms` on the OS (no polling), and only then kills what is
  * left, unless #TERMINUS_TERMINATE_NO_FORCE. It never reaps the caller's
  * children: the caller's own `waitpid` still gets their status.
+ *
+ * A handle held is a promise about the call only: a pid that was recycled
+ * before the call (the process the caller meant has ended and the pid now
+ * names another one) is opened and signalled like any other, because a pid
+ * names whatever process has it now.
+ *
+ * terminus never changes the process's limits (Linux: `RLIMIT_NOFILE` stays
+ * as the caller set it) and works within them: each open target and each
+ * wait costs one handle (a descriptor on Linux), and a terminate of more
+ * targets than fit works in batches (see terminus_terminate_many()).
  */
 #ifndef TERMINUS_TERMINATE_H
 #define TERMINUS_TERMINATE_H
@@ -84,6 +94,15 @@ typedef struct terminus_result {
  *
  * The same as terminus_terminate_many() with one target.
  *
+ * The target is opened once and acted on only through that handle, so a pid
+ * recycled during the call is never signalled. A pid recycled before the
+ * call is another matter: `pid` then names the new process, which is the one
+ * opened, asked and killed (that is the nature of a pid; see
+ * docs/guarantees.md, "Identity held"). On Linux a thread id that is not its
+ * process's own pid is #TERMINUS_E_NOT_FOUND, with a message naming the
+ * process to terminate instead; a stopped target (`SIGSTOP`, Ctrl-Z) is
+ * continued right after its `SIGTERM`, so that it can run its handler.
+ *
  * @param ctx     the context, or NULL for the default context
  * @param pid     the target
  * @param opts    the options, or NULL for the defaults
@@ -95,12 +114,13 @@ typedef struct terminus_result {
  * @retval TERMINUS_E_REFUSED       the caller's own pid (use terminus_exit()), the
  *                                  system's first process (init, System) or, on
  *                                  Windows, a critical process
- * @retval TERMINUS_E_NOT_FOUND     no such process
+ * @retval TERMINUS_E_NOT_FOUND     no such process (Linux: or a thread id, not a process)
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not signal or open it
  * @retval TERMINUS_E_TIMEOUT       still running after grace with NO_FORCE, or
  *                                  after #TERMINUS_KILL_WAIT_MS past a kill
  * @retval TERMINUS_E_UNSUPPORTED   the backend cannot terminate processes
- * @retval TERMINUS_E_NO_MEMORY     out of memory
+ * @retval TERMINUS_E_NO_MEMORY     out of memory, or of handles (Linux: file
+ *                                  descriptors) with none of the caller's to spare
  * @retval TERMINUS_E_OS            any other OS failure
  */
 TERMINUS_API int terminus_terminate(terminus_ctx *ctx, terminus_pid pid,
@@ -116,6 +136,23 @@ TERMINUS_API int terminus_terminate(terminus_ctx *ctx, terminus_pid pid,
  * window opens when the last request is out, so every target gets at least
  * `grace_ms` however long sending took; what is left when it closes is
  * killed (unless NO_FORCE).
+ *
+ * **Batches.** Each open target holds a handle (Linux: a pidfd, one file
+ * descriptor) until its batch ends, and the wait needs one more; terminus
+ * never raises the process's limit on them. When opening a target (or the
+ * wait) runs out of handles (#TERMINUS_E_NO_MEMORY) while others are held,
+ * the targets opened so far form a batch: the last one opened (not asked
+ * yet) is closed again to leave a handle for the wait, and the batch is run
+ * to its end (requests, its own grace window, kills, handles closed) before
+ * the next batch opens, starting with that target. Each batch gets the whole
+ * `grace_ms`, so the call may take a multiple of the grace period; each
+ * target's elapsed time is still counted from its own request. Only a target
+ * that cannot be opened while nothing is held fails with
+ * #TERMINUS_E_NO_MEMORY. If even the wait cannot be made (another thread took
+ * the handle freed for it), the grace cannot be waited for: the batch's
+ * targets already seen ended are settled, the rest are killed at once (with
+ * NO_FORCE: left alone), and those whose end cannot be seen then fail with
+ * #TERMINUS_E_NO_MEMORY.
  *
  * @param ctx      the context, or NULL for the default context
  * @param pids     the targets; no pid may appear twice

@@ -3,6 +3,25 @@
  * handle is its identity from then on), ask each to leave, wait once for all
  * of them within one shared grace window, and only then kill what is left,
  * unless NO_FORCE. The OS is reached only through the context's shim.
+ *
+ * Batches. Each open target and each wait set may cost the OS a handle (a
+ * descriptor on Linux), and the process's limit on them is the caller's:
+ * terminus never raises it. So the targets are taken in batches that fit,
+ * each with one wait set, used for its grace window and again after its
+ * kills. Targets are opened one by one and each one's request goes out one
+ * step late, right after the next target opened; the batch's wait set is
+ * made before its last request. So the last target opened has not been
+ * asked yet when the batch finds it is out of handles: when an open fails
+ * with E_NO_MEMORY (out of memory or of handles) while the batch holds
+ * targets, or when its wait set does (the targets filled the table exactly),
+ * that last one is closed again, which leaves a handle free for the wait
+ * set; the batch runs to its end (its own grace window, its kills, its
+ * handles closed) and the next batch starts with the target closed. A batch
+ * never gives back its first target, so every batch gets somewhere; only an
+ * E_NO_MEMORY with nothing held is a failure of that target. A wait set that
+ * still cannot be made costs no kill: the batch's targets that are seen
+ * ended are settled, the others are killed (unless NO_FORCE) and only those
+ * whose end cannot be seen fail.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +29,12 @@
 
 #include "core.h"
 
+#define TM_NONE ((size_t)-1)
+
 typedef struct tm_target {
     terminus_os_process *proc;
-    int pending;
+    int pending;    /* open, running and not yet settled */
+    int settled;    /* its result is final */
     uint64_t since; /* when its request (or its kill, with FORCE) went out */
 } tm_target;
 
@@ -30,6 +52,9 @@ typedef struct tm_run {
     size_t first_fail;
     terminus_error first_err;
     char first_msg[512];
+    /* the record of the last wait set that could not be made */
+    terminus_error wait_err;
+    char wait_msg[512];
 } tm_run;
 
 int terminus_terminate_options_init(terminus_terminate_options *opts, uint32_t version)
@@ -39,8 +64,7 @@ int terminus_terminate_options_init(terminus_terminate_options *opts, uint32_t v
     if (opts == NULL)
         return tm_fail(TERMINUS_E_INVALID, "terminus_terminate_options_init: opts is NULL");
     if (version != TERMINUS_TERMINATE_OPTIONS_VERSION)
-        return tm_fail(TERMINUS_E_INVALID,
-                       "terminus_terminate_options_init: version %u is not %d",
+        return tm_fail(TERMINUS_E_INVALID, "terminus_terminate_options_init: version %u is not %d",
                        (unsigned)version, TERMINUS_TERMINATE_OPTIONS_VERSION);
     *opts = defaults;
     return TERMINUS_OK;
@@ -90,7 +114,8 @@ static int pids_check(const char *fn, const terminus_os *os, const terminus_pid 
     int rc = TERMINUS_OK;
 
     if (count > 0 && pids == NULL)
-        return tm_fail(TERMINUS_E_INVALID, "%s: pids is NULL with count %lu", fn, (unsigned long)count);
+        return tm_fail(TERMINUS_E_INVALID, "%s: pids is NULL with count %lu", fn,
+                       (unsigned long)count);
     for (size_t i = 0; i < count; i++) {
         rc = tm_check_pid(fn, os, pids[i]);
         if (rc != TERMINUS_OK)
@@ -105,7 +130,8 @@ static int pids_check(const char *fn, const terminus_os *os, const terminus_pid 
     qsort(sorted, count, sizeof *sorted, cmp_pid);
     for (size_t i = 1; i < count; i++) {
         if (sorted[i] == sorted[i - 1]) {
-            rc = tm_fail(TERMINUS_E_INVALID, "%s: pid %lu is given twice", fn, (unsigned long)sorted[i]);
+            rc = tm_fail(TERMINUS_E_INVALID, "%s: pid %lu is given twice", fn,
+                         (unsigned long)sorted[i]);
             break;
         }
     }
@@ -133,6 +159,7 @@ static void target_fail(tm_run *r, size_t i, int code)
     r->res[i].status = code;
     r->res[i].outcome = TERMINUS_OUTCOME_NONE;
     r->t[i].pending = 0;
+    r->t[i].settled = 1;
     if (i < r->first_fail) {
         r->first_fail = i;
         r->first_err.code = code;
@@ -147,6 +174,14 @@ static void target_os_fail(tm_run *r, size_t i, unsigned mark, int code, const c
 {
     tm_os_failed(mark, code, r->os, primitive);
     target_fail(r, i, code);
+}
+
+/* Target i failed because the wait set could not be made: its record is the
+ * wait's, kept in r->wait_err (status reads may have written others since). */
+static void target_wait_fail(tm_run *r, size_t i)
+{
+    terminus_os_error(r->wait_err.code, r->wait_err.os_code, "%s", r->wait_msg);
+    target_fail(r, i, r->wait_err.code);
 }
 
 /* Target i has ended at `now`: settle its result, timed from its own
@@ -172,6 +207,7 @@ static void target_ended_st(tm_run *r, size_t i, int outcome, uint64_t now,
     if (st.code_known)
         res->exit_code = st.exit_code;
     r->t[i].pending = 0;
+    r->t[i].settled = 1;
 }
 
 static void target_ended(tm_run *r, size_t i, int outcome, uint64_t now)
@@ -179,52 +215,98 @@ static void target_ended(tm_run *r, size_t i, int outcome, uint64_t now)
     target_ended_st(r, i, outcome, now, NULL);
 }
 
-/*
- * Wait for every pending target to end, until deadline (on the context's
- * clock). Ended targets get `outcome`. A failing wait
- * fails every target still pending with its code: no kill follows a wait
- * that could not be made.
- */
-static void wait_pending(tm_run *r, uint64_t deadline, int outcome)
+/* No wait set: settle, by one status read each, the pending targets of
+ * [b0, b1) that have already ended. No waiting, no handle needed. */
+static void see_ended(tm_run *r, size_t b0, size_t b1, int outcome)
 {
     const terminus_os *os = r->os;
-    terminus_os_waitset *set = NULL;
-    size_t n = 0, left;
-    unsigned mark;
-    int rc;
 
-    for (size_t i = 0; i < r->count; i++) {
+    for (size_t i = b0; i < b1; i++) {
+        terminus_os_status st = { 0, 0, 0 };
+
+        if (r->t[i].pending && os->process_status(os->data, r->t[i].proc, &st) == TERMINUS_OK &&
+            !st.running)
+            target_ended_st(r, i, outcome, now_us(os), &st);
+    }
+}
+
+/* The pending targets of [b0, b1) into r->procs and r->map; returns how many. */
+static size_t collect(tm_run *r, size_t b0, size_t b1)
+{
+    size_t n = 0;
+
+    for (size_t i = b0; i < b1; i++) {
         if (r->t[i].pending) {
             r->procs[n] = r->t[i].proc;
             r->map[n++] = i;
         }
     }
-    if (n == 0)
-        return;
-    mark = tm_error_mark();
-    rc = os->wait_open(os->data, r->procs, n, &set);
-    if (rc != TERMINUS_OK) {
-        for (size_t k = 0; k < n; k++)
-            target_os_fail(r, r->map[k], mark, rc, "wait_open");
-        return;
+    return n;
+}
+
+/*
+ * Make a wait set over the n targets collected. On E_NO_MEMORY (out of
+ * memory or of handles) the record is kept in r->wait_err and the targets
+ * stay pending, for the caller to decide; any other failure fails them: no
+ * kill follows a wait that could not be made.
+ */
+static int wait_make(tm_run *r, size_t n, terminus_os_waitset **set)
+{
+    const terminus_os *os = r->os;
+    unsigned mark = tm_error_mark();
+    int rc = os->wait_open(os->data, r->procs, n, set);
+
+    if (rc == TERMINUS_OK)
+        return rc;
+    *set = NULL;
+    tm_os_failed(mark, rc, os, "wait_open");
+    if (rc == TERMINUS_E_NO_MEMORY) {
+        const terminus_error *e = terminus_error_last();
+        r->wait_err.code = rc;
+        r->wait_err.os_code = e->os_code;
+        snprintf(r->wait_msg, sizeof r->wait_msg, "%s", e->message);
+        return rc;
     }
-    for (left = n; left > 0;) {
+    for (size_t k = 0; k < n; k++)
+        target_fail(r, r->map[k], rc);
+    return rc;
+}
+
+/*
+ * Wait on `set` (over the n targets of r->map) until every one of them that
+ * is still pending has ended, or until deadline (on the context's clock).
+ * Ended targets get `outcome`. A failing wait fails every target still
+ * pending with its code: no kill follows it. The set stays open: a batch
+ * waits on it for the grace window, then again after its kills.
+ */
+static void wait_run(tm_run *r, terminus_os_waitset *set, size_t n, uint64_t deadline, int outcome)
+{
+    const terminus_os *os = r->os;
+    size_t left = 0;
+
+    for (size_t k = 0; k < n; k++)
+        left += r->t[r->map[k]].pending != 0;
+    while (left > 0) {
         size_t ready[64], nready = 0;
         uint64_t now = now_us(os);
         uint32_t timeout_ms = 0;
+        unsigned mark;
+        int rc;
 
         if (now < deadline) {
             uint64_t ms = (deadline - now + 999) / 1000;
             timeout_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
         }
         mark = tm_error_mark();
-        rc = os->wait_any(os->data, set, timeout_ms, ready, sizeof ready / sizeof ready[0], &nready);
+        rc =
+            os->wait_any(os->data, set, timeout_ms, ready, sizeof ready / sizeof ready[0], &nready);
         if (rc == TERMINUS_E_TIMEOUT && timeout_ms > 0 && now_us(os) <= now) {
             /* A wait that timed out without any time passing is broken (or a
              * fault): treat it as a failed wait, never as the end of grace,
              * so that nothing is killed early and nothing spins. */
-            rc = tm_fail(TERMINUS_E_OS, "%s backend: wait_any(%lu ms) timed out with no time passed",
-                         os->name ? os->name : "unnamed", (unsigned long)timeout_ms);
+            rc =
+                tm_fail(TERMINUS_E_OS, "%s backend: wait_any(%lu ms) timed out with no time passed",
+                        os->name ? os->name : "unnamed", (unsigned long)timeout_ms);
         }
         if (rc == TERMINUS_OK) {
             now = now_us(os);
@@ -251,7 +333,6 @@ static void wait_pending(tm_run *r, uint64_t deadline, int outcome)
         }
         break;
     }
-    os->wait_close(os->data, set);
 }
 
 /* Send target i its exit request, timed from now. */
@@ -270,28 +351,82 @@ static void request_one(tm_run *r, size_t i)
         target_os_fail(r, i, mark, rc, "process_request");
 }
 
+/* Close target i's handle before the end of its batch. */
+static void target_close(tm_run *r, size_t i)
+{
+    r->os->process_close(r->os->data, r->t[i].proc);
+    r->t[i].proc = NULL;
+}
+
+/* The batch being opened and run: [b0, end); the next one starts at next. */
+typedef struct tm_batch {
+    size_t b0, end, next;
+    size_t first; /* the first target it tried to open */
+    size_t spare; /* the last target it opened: pending, not asked yet (TM_NONE: none) */
+} tm_batch;
+
 /*
- * Open every target and, unless FORCE, send each its request as soon as it
- * is open, so that the first targets are leaving while the last are opened.
- * Returns when the last request went out: the shared grace window starts
- * there, so that no target gets less than grace_ms however long opening and
- * sending took (a broadcast costs per window on the desktop).
+ * Free one handle of the batch for its wait set: the spare's (the last target
+ * opened, not asked yet), which then starts the next batch; never the batch's
+ * first target, so that every batch gets somewhere. Returns 1 if freed.
  */
-static uint64_t phase_open(tm_run *r)
+static int batch_give_back(tm_run *r, tm_batch *b)
+{
+    size_t i = b->spare;
+
+    if (i == TM_NONE || i == b->first)
+        return 0;
+    target_close(r, i);
+    r->t[i].pending = 0; /* not settled: opened again in the next batch */
+    b->end = b->next = i;
+    b->spare = TM_NONE;
+    return 1;
+}
+
+/*
+ * Open the batch's targets from b->b0 on and, unless FORCE, send each its
+ * request one step late (right after the next target opened), so that the
+ * first targets are leaving while the last are opened. The batch ends at the
+ * end of the list or at an open that runs out of memory or handles while the
+ * batch holds targets; then the last target opened gives its handle back
+ * (see the top of this file).
+ */
+static void batch_open(tm_run *r, tm_batch *b)
 {
     const terminus_os *os = r->os;
     int ask = !(r->opts->flags & TERMINUS_TERMINATE_FORCE);
+    size_t last = TM_NONE;
 
-    for (size_t i = 0; i < r->count; i++) {
-        unsigned mark = tm_error_mark();
+    b->first = b->spare = TM_NONE;
+    for (size_t i = b->b0; i < r->count; i++) {
+        unsigned mark;
         terminus_os_status st = { 0, 0, 0 };
-        int rc = os->process_open(os->data, r->pids[i], &r->t[i].proc);
+        int rc;
 
+        if (r->t[i].settled)
+            continue; /* done in an earlier batch */
+        if (b->first == TM_NONE)
+            b->first = i;
+        mark = tm_error_mark();
+        rc = os->process_open(os->data, r->pids[i], &r->t[i].proc);
+        if (rc == TERMINUS_E_NO_MEMORY && last != TM_NONE) {
+            r->t[i].proc = NULL;
+            b->end = b->next = i;
+            if (r->t[last].settled)
+                target_close(r, last); /* ended or failed: its handle is spare */
+            else
+                batch_give_back(r, b);
+            return;
+        }
         if (rc != TERMINUS_OK) {
             r->t[i].proc = NULL;
             target_os_fail(r, i, mark, rc, "process_open");
             continue;
         }
+        last = i;
+        if (ask && b->spare != TM_NONE && r->t[b->spare].pending)
+            request_one(r, b->spare);
+        b->spare = TM_NONE;
         mark = tm_error_mark();
         rc = os->process_status(os->data, r->t[i].proc, &st);
         if (rc != TERMINUS_OK) {
@@ -301,19 +436,53 @@ static uint64_t phase_open(tm_run *r)
         r->t[i].pending = 1;
         if (!st.running)
             target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, &st);
-        else if (ask)
-            request_one(r, i);
+        else
+            b->spare = i;
     }
-    return now_us(os);
+    b->end = b->next = r->count;
 }
 
-/* Kill every pending target, then wait for them to be seen gone. */
-static void phase_kill(tm_run *r)
+/*
+ * The batch's one wait set, over its pending targets, made before the last
+ * request goes out (or before the kills, with FORCE). Out of handles, the
+ * batch frees one (a settled target's, else the spare's) and tries again.
+ * Returns the wait_open code; *n is how many targets the set covers.
+ */
+static int batch_wait_set(tm_run *r, tm_batch *b, terminus_os_waitset **set, size_t *n)
+{
+    int rc = TERMINUS_OK;
+
+    *set = NULL;
+    for (;;) {
+        int freed = 0;
+
+        *n = collect(r, b->b0, b->end);
+        if (*n == 0)
+            return TERMINUS_OK;
+        rc = wait_make(r, *n, set);
+        if (rc != TERMINUS_E_NO_MEMORY)
+            return rc;
+        for (size_t i = b->b0; i < b->end && !freed; i++) {
+            if (r->t[i].settled && r->t[i].proc != NULL) {
+                target_close(r, i);
+                freed = 1;
+            }
+        }
+        if (!freed && !batch_give_back(r, b))
+            return rc;
+    }
+}
+
+/* Kill every pending target of the batch, then wait for them to be seen
+ * gone: on `set` if the batch has one, else on a set made now; if none can
+ * be made, a status read each, and what is not seen ended fails. */
+static void batch_kill(tm_run *r, const tm_batch *b, terminus_os_waitset *set, size_t n)
 {
     const terminus_os *os = r->os;
     int forced = (r->opts->flags & TERMINUS_TERMINATE_FORCE) != 0;
+    int wrc = TERMINUS_OK;
 
-    for (size_t i = 0; i < r->count; i++) {
+    for (size_t i = b->b0; i < b->end; i++) {
         unsigned mark;
         int rc;
 
@@ -324,41 +493,91 @@ static void phase_kill(tm_run *r)
         mark = tm_error_mark();
         rc = os->process_kill(os->data, r->t[i].proc, r->opts->forced_exit_code);
         if (rc == TERMINUS_E_NOT_FOUND) /* it left by itself just before the kill */
-            target_ended(r, i, forced ? TERMINUS_OUTCOME_GONE : TERMINUS_OUTCOME_EXITED, now_us(os));
+            target_ended(r, i, forced ? TERMINUS_OUTCOME_GONE : TERMINUS_OUTCOME_EXITED,
+                         now_us(os));
         else if (rc != TERMINUS_OK)
             target_os_fail(r, i, mark, rc, "process_kill");
     }
-    wait_pending(r, after_ms(now_us(os), TERMINUS_KILL_WAIT_MS), TERMINUS_OUTCOME_FORCED);
-    for (size_t i = 0; i < r->count; i++) {
-        if (r->t[i].pending) {
-            tm_fail(TERMINUS_E_TIMEOUT, "still runs %u ms after it was killed", TERMINUS_KILL_WAIT_MS);
+    if (set != NULL) {
+        wait_run(r, set, n, after_ms(now_us(os), TERMINUS_KILL_WAIT_MS), TERMINUS_OUTCOME_FORCED);
+    } else if ((n = collect(r, b->b0, b->end)) > 0) {
+        wrc = wait_make(r, n, &set);
+        if (wrc == TERMINUS_OK) {
+            wait_run(r, set, n, after_ms(now_us(os), TERMINUS_KILL_WAIT_MS),
+                     TERMINUS_OUTCOME_FORCED);
+            os->wait_close(os->data, set);
+        } else if (wrc == TERMINUS_E_NO_MEMORY) {
+            see_ended(r, b->b0, b->end, TERMINUS_OUTCOME_FORCED);
+        }
+    }
+    for (size_t i = b->b0; i < b->end; i++) {
+        if (!r->t[i].pending)
+            continue;
+        if (wrc != TERMINUS_OK) {
+            target_wait_fail(r, i); /* killed, but its end could not be seen */
+        } else {
+            tm_fail(TERMINUS_E_TIMEOUT, "still runs %u ms after it was killed",
+                    TERMINUS_KILL_WAIT_MS);
             target_fail(r, i, TERMINUS_E_TIMEOUT);
         }
     }
 }
 
-static void run(tm_run *r)
+/*
+ * One batch: open its targets, make its wait set, send the last request
+ * (the grace window opens then, so that no target gets less than grace_ms
+ * however long opening and sending took: a broadcast costs per window on the
+ * desktop), wait, kill what is left (unless NO_FORCE), close its handles.
+ */
+static void batch_run(tm_run *r, tm_batch *b)
 {
     const terminus_os *os = r->os;
-    uint64_t sent = phase_open(r);
+    terminus_os_waitset *set = NULL;
+    size_t n = 0;
+    int wrc;
 
+    batch_open(r, b);
+    wrc = batch_wait_set(r, b, &set, &n);
     if (!(r->opts->flags & TERMINUS_TERMINATE_FORCE)) {
-        wait_pending(r, after_ms(sent, r->opts->grace_ms), TERMINUS_OUTCOME_EXITED);
+        uint64_t sent;
+
+        if (b->spare != TM_NONE && r->t[b->spare].pending)
+            request_one(r, b->spare);
+        sent = now_us(os);
+        if (set != NULL)
+            wait_run(r, set, n, after_ms(sent, r->opts->grace_ms), TERMINUS_OUTCOME_EXITED);
+        else if (wrc == TERMINUS_E_NO_MEMORY)
+            see_ended(r, b->b0, b->end, TERMINUS_OUTCOME_EXITED); /* no grace can be waited */
         if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE) {
-            for (size_t i = 0; i < r->count; i++) {
-                if (r->t[i].pending) {
-                    tm_fail(TERMINUS_E_TIMEOUT, "still runs %lu ms after the request (NO_FORCE: not killed)",
+            for (size_t i = b->b0; i < b->end; i++) {
+                if (!r->t[i].pending)
+                    continue;
+                if (set == NULL) {
+                    target_wait_fail(r, i); /* asked; neither waited for nor killed */
+                } else {
+                    tm_fail(TERMINUS_E_TIMEOUT,
+                            "still runs %lu ms after the request (NO_FORCE: not killed)",
                             (unsigned long)r->opts->grace_ms);
                     target_fail(r, i, TERMINUS_E_TIMEOUT);
                 }
             }
         }
     }
-    phase_kill(r);
-    for (size_t i = 0; i < r->count; i++) {
+    batch_kill(r, b, set, n);
+    if (set != NULL)
+        os->wait_close(os->data, set);
+    for (size_t i = b->b0; i < b->end; i++) {
         if (r->t[i].proc != NULL)
-            os->process_close(os->data, r->t[i].proc);
+            target_close(r, i);
     }
+}
+
+static void run(tm_run *r)
+{
+    tm_batch b;
+
+    for (b.b0 = 0; b.b0 < r->count; b.b0 = b.next)
+        batch_run(r, &b);
 }
 
 static void results_fill(terminus_result *res, size_t count, int code)
@@ -371,7 +590,8 @@ static void results_fill(terminus_result *res, size_t count, int code)
     }
 }
 
-static int missing_member(const char *fn, const terminus_os *os, const terminus_terminate_options *o)
+static int missing_member(const char *fn, const terminus_os *os,
+                          const terminus_terminate_options *o)
 {
     if (!TM_HAS(os, process_open))
         return tm_unsupported(os, fn, "process_open");

@@ -465,7 +465,8 @@ static void options_init_bad(void)
     terminus_terminate_options o;
 
     terminus_error_clear();
-    CHECK_RC(terminus_terminate_options_init(NULL, TERMINUS_TERMINATE_OPTIONS_VERSION), TERMINUS_E_INVALID);
+    CHECK_RC(terminus_terminate_options_init(NULL, TERMINUS_TERMINATE_OPTIONS_VERSION),
+             TERMINUS_E_INVALID);
     CHECK_ERROR(TERMINUS_E_INVALID, "opts");
     CHECK_RC(terminus_terminate_options_init(&o, 0), TERMINUS_E_INVALID);
     CHECK_ERROR(TERMINUS_E_INVALID, "version");
@@ -529,7 +530,8 @@ static void os_code_reported(void)
 
     fx_open(&f);
     fx_add(&f, 42, TERMINUS_FAKE_EXITS_ON_REQUEST, 10, 0);
-    REQUIRE_RC(terminus_fake_fail(f.fake, "process_open", 1, 0, TERMINUS_E_ACCESS_DENIED, 5), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_fail(f.fake, "process_open", 1, 0, TERMINUS_E_ACCESS_DENIED, 5),
+               TERMINUS_OK);
     CHECK_RC(run(&f, 42, NULL, &r), TERMINUS_E_ACCESS_DENIED);
     CHECK_EQ(r.outcome, TERMINUS_OUTCOME_NONE);
     CHECK_EQ(terminus_error_last()->code, TERMINUS_E_ACCESS_DENIED);
@@ -547,7 +549,8 @@ static void request_not_found_is_gone(void)
 
     fx_open(&f);
     fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
-    REQUIRE_RC(terminus_fake_fail(f.fake, "process_request", 1, 0, TERMINUS_E_NOT_FOUND, 3), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_fail(f.fake, "process_request", 1, 0, TERMINUS_E_NOT_FOUND, 3),
+               TERMINUS_OK);
     CHECK_RC(run(&f, 42, NULL, &r), TERMINUS_OK);
     CHECK_EQ(r.outcome, TERMINUS_OUTCOME_GONE);
     CHECK_EQ(fx_calls(&f, "process_kill"), 0);
@@ -562,7 +565,8 @@ static void request_failure(void)
 
     fx_open(&f);
     fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
-    REQUIRE_RC(terminus_fake_fail(f.fake, "process_request", 1, 0, TERMINUS_E_ACCESS_DENIED, 5), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_fail(f.fake, "process_request", 1, 0, TERMINUS_E_ACCESS_DENIED, 5),
+               TERMINUS_OK);
     CHECK_RC(run(&f, 42, NULL, &r), TERMINUS_E_ACCESS_DENIED);
     CHECK_EQ(r.outcome, TERMINUS_OUTCOME_NONE);
     CHECK_EQ(terminus_error_last()->os_code, 5);
@@ -579,7 +583,8 @@ static void kill_not_found_is_exited(void)
 
     fx_open(&f);
     fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
-    REQUIRE_RC(terminus_fake_fail(f.fake, "process_kill", 1, 0, TERMINUS_E_NOT_FOUND, 3), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_fail(f.fake, "process_kill", 1, 0, TERMINUS_E_NOT_FOUND, 3),
+               TERMINUS_OK);
     CHECK_RC(run(&f, 42, &o, &r), TERMINUS_OK);
     CHECK_EQ(r.outcome, TERMINUS_OUTCOME_EXITED);
     CHECK_EQ(terminus_fake_faults_fired(f.fake), 1);
@@ -642,12 +647,62 @@ static void clock_near_end_keeps_grace(void)
     fx_close(&f);
 }
 
-HARNESS_MAIN(T(clock_near_end_keeps_grace), T(wait_timeout_without_time_is_failure), T(cooperative_exits), T(elapsed_is_relative), T(stubborn_forced), T(stubborn_no_force_times_out),
-             T(cooperative_no_force), T(cooperative_too_slow_is_forced), T(force_kills_at_once),
-             T(gone_target), T(gone_target_with_force), T(terminate_twice), T(unknown_pid_not_found),
+/* A wait set refused for want of memory or handles (E_NO_MEMORY, e.g. a
+ * full descriptor table) is no reason to leave the target running: it is
+ * killed anyway and, seen gone by a status read, FORCED. */
+static void wait_open_no_memory_still_kills(void)
+{
+    fx f;
+    terminus_result r;
+    terminus_terminate_options o = fx_opts(0, 1000, 9);
+
+    fx_open(&f);
+    fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
+    REQUIRE_RC(terminus_fake_fail(f.fake, "wait_open", 1, 1, TERMINUS_E_NO_MEMORY, 24),
+               TERMINUS_OK);
+    CHECK_RC(run(&f, 42, &o, &r), TERMINUS_OK);
+    CHECK_EQ(r.outcome, TERMINUS_OUTCOME_FORCED);
+    CHECK_EQ(r.exit_code, 9);
+    CHECK_EQ(fx_proc(&f, 42).requests, 1);
+    CHECK_EQ(fx_proc(&f, 42).kills, 1);
+    CHECK_EQ(fx_proc(&f, 42).running, 0);
+    /* once for the grace, once after the kill */
+    CHECK_EQ(terminus_fake_faults_fired(f.fake), 2);
+    fx_close(&f);
+}
+
+/* The same under NO_FORCE: nothing is killed, and the target fails with the
+ * wait's own record. */
+static void wait_open_no_memory_no_force(void)
+{
+    fx f;
+    terminus_result r;
+    terminus_terminate_options o = fx_opts(TERMINUS_TERMINATE_NO_FORCE, 1000, 9);
+
+    fx_open(&f);
+    fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
+    REQUIRE_RC(terminus_fake_fail(f.fake, "wait_open", 1, 1, TERMINUS_E_NO_MEMORY, 24),
+               TERMINUS_OK);
+    CHECK_RC(run(&f, 42, &o, &r), TERMINUS_E_NO_MEMORY);
+    CHECK_EQ(r.outcome, TERMINUS_OUTCOME_NONE);
+    CHECK_ERROR(TERMINUS_E_NO_MEMORY, "wait_open");
+    CHECK_EQ(terminus_error_last()->os_code, 24);
+    CHECK_EQ(fx_proc(&f, 42).requests, 1);
+    CHECK_EQ(fx_proc(&f, 42).kills, 0);
+    CHECK_EQ(fx_proc(&f, 42).running, 1);
+    fx_close(&f);
+}
+
+HARNESS_MAIN(T(clock_near_end_keeps_grace), T(wait_timeout_without_time_is_failure),
+             T(cooperative_exits), T(elapsed_is_relative), T(stubborn_forced),
+             T(stubborn_no_force_times_out), T(cooperative_no_force),
+             T(cooperative_too_slow_is_forced), T(force_kills_at_once), T(gone_target),
+             T(gone_target_with_force), T(terminate_twice), T(unknown_pid_not_found),
              T(denied_target), T(unkillable_times_out), T(kill_denied), T(exits_after_within_grace),
              T(exits_after_past_grace), T(exits_after_already_ended), T(grace_zero_stubborn),
-             T(grace_zero_no_force), T(grace_zero_cooperative), T(null_result_ok), T(default_options),
-             T(init_macro_options), T(options_init_equals_macro), T(options_init_bad), T(custom_messages),
-             T(wait_failure_does_not_kill), T(os_code_reported), T(request_not_found_is_gone),
-             T(request_failure), T(kill_not_found_is_exited), T(status_failure_after_end))
+             T(grace_zero_no_force), T(grace_zero_cooperative), T(null_result_ok),
+             T(default_options), T(init_macro_options), T(options_init_equals_macro),
+             T(options_init_bad), T(custom_messages), T(wait_failure_does_not_kill),
+             T(os_code_reported), T(request_not_found_is_gone), T(request_failure),
+             T(kill_not_found_is_exited), T(status_failure_after_end),
+             T(wait_open_no_memory_still_kills), T(wait_open_no_memory_no_force))

@@ -5,8 +5,8 @@
  */
 #include "fixture.h"
 
-#define N_MIXED 120
-#define GRACE_MS 5000u
+#define N_MIXED     120
+#define GRACE_MS    5000u
 #define FORCED_CODE 99u
 
 enum kind { K_COOP, K_STUBBORN, K_GONE, K_AFTER, K_LATE_COOP, K_NKINDS };
@@ -308,8 +308,8 @@ static void null_results(void)
 static void single_equals_many_of_one(void)
 {
     static const int behaviours[] = { TERMINUS_FAKE_EXITS_ON_REQUEST, TERMINUS_FAKE_IGNORES,
-                                      TERMINUS_FAKE_EXITS_AFTER, TERMINUS_FAKE_GONE,
-                                      TERMINUS_FAKE_DENIED, TERMINUS_FAKE_UNKILLABLE,
+                                      TERMINUS_FAKE_EXITS_AFTER,      TERMINUS_FAKE_GONE,
+                                      TERMINUS_FAKE_DENIED,           TERMINUS_FAKE_UNKILLABLE,
                                       TERMINUS_FAKE_KILL_DENIED };
     static const uint32_t flags[] = { 0, TERMINUS_TERMINATE_NO_FORCE, TERMINUS_TERMINATE_FORCE };
     size_t b, k;
@@ -413,6 +413,326 @@ static void slow_requests_full_grace(void)
     fx_close(&f);
 }
 
-HARNESS_MAIN(T(slow_requests_full_grace), T(mixed_shared_grace), T(mixed_no_force), T(all_cooperative_one_wait), T(errors_first_in_order),
-             T(errors_first_in_order_denied), T(force_many), T(null_results), T(single_equals_many_of_one),
-             T(wait_failure_many))
+/* ------------------------------------------------------------------------ */
+/* Past the handle limit (terminus_fake_set_handle_limit): batches          */
+
+#define LIMIT_GRACE_MS 1000u
+
+/* The index of the first entry of the call log from `from` on that holds
+ * `needle`, or (size_t)-1. */
+static size_t log_find(fx *f, size_t from, const char *needle)
+{
+    size_t i, n = terminus_fake_call_count(f->fake, NULL);
+    char buf[512];
+
+    for (i = from; i < n; i++) {
+        if (terminus_fake_call(f->fake, i, buf, sizeof buf) == TERMINUS_OK &&
+            strstr(buf, needle) != NULL)
+            return i;
+    }
+    return (size_t)-1;
+}
+
+/* How many entries of the call log hold `needle`. */
+static size_t log_count(fx *f, const char *needle)
+{
+    size_t i, k = 0;
+
+    for (i = log_find(f, 0, needle); i != (size_t)-1; i = log_find(f, i + 1, needle))
+        k++;
+    return k;
+}
+
+/* Ten targets 70..79: even ones leave 100 ms after the request with code
+ * 10 + i, odd ones ignore it. */
+static void add_ten(fx *f, terminus_pid *pids, terminus_result *r)
+{
+    for (size_t i = 0; i < 10; i++) {
+        pids[i] = (terminus_pid)(70 + i);
+        if (i % 2 == 0)
+            fx_add(f, pids[i], TERMINUS_FAKE_EXITS_ON_REQUEST, 100, (uint32_t)(10 + i));
+        else
+            fx_add(f, pids[i], TERMINUS_FAKE_IGNORES, 0, 0);
+        r[i] = fx_garbage_result();
+    }
+    terminus_fake_calls_clear(f->fake);
+}
+
+/* Limit 4: three targets and the wait set fill it. Every target ends with
+ * its own outcome, each asked once and each stubborn one killed once; the
+ * batches [70, 73), [73, 76), [76, 79) and [79] run one after the other,
+ * each with a whole grace window of its own. */
+static void handle_limit_batches(void)
+{
+    terminus_pid pids[10];
+    terminus_result r[10];
+    terminus_terminate_options o = fx_opts(0, LIMIT_GRACE_MS, FORCED_CODE);
+    size_t i, at;
+    fx f;
+
+    fx_open(&f);
+    add_ten(&f, pids, r);
+    REQUIRE_RC(terminus_fake_set_handle_limit(f.fake, 4), TERMINUS_OK);
+    CHECK_RC(terminus_terminate_many(f.ctx, pids, 10, &o, r), TERMINUS_OK);
+    for (i = 0; i < 10; i++) {
+        terminus_fake_process_info info = fx_proc(&f, pids[i]);
+        CHECK_RC(r[i].status, TERMINUS_OK);
+        CHECK_EQ(info.running, 0);
+        CHECK_EQ(info.requests, 1);
+        if (i % 2 == 0) {
+            CHECK_EQ(r[i].outcome, TERMINUS_OUTCOME_EXITED);
+            CHECK_EQ(r[i].exit_code, 10 + i);
+            CHECK_EQ(r[i].elapsed_us, 100000);
+            CHECK_EQ(info.kills, 0);
+        } else {
+            CHECK_EQ(r[i].outcome, TERMINUS_OUTCOME_FORCED);
+            CHECK_EQ(r[i].exit_code, FORCED_CODE);
+            CHECK_EQ(r[i].elapsed_us, (uint64_t)LIMIT_GRACE_MS * 1000);
+            CHECK_EQ(info.kills, 1);
+        }
+    }
+    /* four batches, each with a stubborn target: four grace windows */
+    CHECK_EQ(terminus_fake_now_us(f.fake), 4 * (uint64_t)LIMIT_GRACE_MS * 1000);
+    CHECK_EQ(log_count(&f, "wait_open(3 procs) = 0"), 3);
+    CHECK_EQ(log_count(&f, "wait_open(1 procs) = 0"), 1);
+    /* the third batch opens 76..79 (the list ends there): its wait set finds
+     * no handle, and 79 (not asked yet) goes back to a batch of its own */
+    CHECK_EQ(log_count(&f, "wait_open(4 procs) = -"), 1);
+    CHECK_EQ(fx_calls(&f, "wait_open"), 5);
+    CHECK_EQ(fx_calls(&f, "process_kill"), 5);
+    /* the first two batches end at an open out of handles; their last
+     * target opened (not asked yet) is closed again and opens the next one */
+    CHECK_EQ(log_count(&f, "process_open(74) = 0"), 1);
+    CHECK_EQ(log_count(&f, "process_open(73) = 0"), 2);
+    CHECK_EQ(log_count(&f, "process_open(76) = 0"), 2);
+    CHECK_EQ(log_count(&f, "process_open(79) = 0"), 2);
+    CHECK_EQ(fx_calls(&f, "process_open"), 15);
+    CHECK_EQ(fx_calls(&f, "process_close"), 13);
+    /* the first batch is over (its wait set closed, its kill done) before
+     * the second one opens */
+    at = log_find(&f, 0, "process_open(74) = -");
+    CHECK(at != (size_t)-1);
+    CHECK_EQ(log_find(&f, 0, "process_close(73)"), at + 1);
+    CHECK(log_find(&f, 0, "process_request(73") > log_find(&f, 0, "wait_close(3 procs)"));
+    CHECK(log_find(&f, 0, "process_kill(71") < log_find(&f, 0, "wait_close(3 procs)"));
+    fx_close(&f);
+}
+
+/* The same under NO_FORCE: nothing is killed, the stubborn ones time out,
+ * and the record names the first of them. */
+static void handle_limit_no_force(void)
+{
+    terminus_pid pids[10];
+    terminus_result r[10];
+    terminus_terminate_options o =
+        fx_opts(TERMINUS_TERMINATE_NO_FORCE, LIMIT_GRACE_MS, FORCED_CODE);
+    fx f;
+
+    fx_open(&f);
+    add_ten(&f, pids, r);
+    REQUIRE_RC(terminus_fake_set_handle_limit(f.fake, 4), TERMINUS_OK);
+    CHECK_RC(terminus_terminate_many(f.ctx, pids, 10, &o, r), TERMINUS_E_TIMEOUT);
+    CHECK_ERROR(TERMINUS_E_TIMEOUT, "pid 71");
+    for (size_t i = 0; i < 10; i++) {
+        terminus_fake_process_info info = fx_proc(&f, pids[i]);
+        CHECK_EQ(info.requests, 1);
+        CHECK_EQ(info.kills, 0);
+        if (i % 2 == 0) {
+            CHECK_RC(r[i].status, TERMINUS_OK);
+            CHECK_EQ(r[i].outcome, TERMINUS_OUTCOME_EXITED);
+            CHECK_EQ(r[i].elapsed_us, 100000);
+        } else {
+            CHECK_RC(r[i].status, TERMINUS_E_TIMEOUT);
+            CHECK_EQ(r[i].outcome, TERMINUS_OUTCOME_NONE);
+            CHECK_EQ(info.running, 1);
+        }
+    }
+    CHECK_EQ(fx_calls(&f, "process_kill"), 0);
+    CHECK_EQ(fx_calls(&f, "wait_open"), 5);
+    CHECK_EQ(terminus_fake_now_us(f.fake), 4 * (uint64_t)LIMIT_GRACE_MS * 1000);
+    fx_close(&f);
+}
+
+/* Limit 1: a batch holds one target and no wait set can ever be made. Each
+ * target is still asked; what a status read shows ended is EXITED, the rest
+ * is killed and seen gone. Under NO_FORCE nothing is killed and what still
+ * runs fails with the wait's E_NO_MEMORY. */
+static void handle_limit_one(void)
+{
+    const terminus_pid pids[5] = { 81, 82, 83, 84, 85 };
+    terminus_result r[5];
+    terminus_terminate_options o = fx_opts(0, LIMIT_GRACE_MS, FORCED_CODE);
+    fx f;
+
+    fx_open(&f);
+    CHECK_RC(terminus_fake_set_handle_limit(NULL, 1), TERMINUS_E_INVALID);
+    fx_add(&f, 81, TERMINUS_FAKE_EXITS_ON_REQUEST, 0, 3);
+    fx_add(&f, 82, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(&f, 83, TERMINUS_FAKE_GONE, 0, 4);
+    fx_add(&f, 84, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(&f, 85, TERMINUS_FAKE_EXITS_ON_REQUEST, 0, 5);
+    REQUIRE_RC(terminus_fake_set_handle_limit(f.fake, 1), TERMINUS_OK);
+    terminus_fake_calls_clear(f.fake);
+    CHECK_RC(terminus_terminate_many(f.ctx, pids, 5, &o, r), TERMINUS_OK);
+    CHECK_EQ(r[0].outcome, TERMINUS_OUTCOME_EXITED);
+    CHECK_EQ(r[0].exit_code, 3);
+    CHECK_EQ(r[1].outcome, TERMINUS_OUTCOME_FORCED);
+    CHECK_EQ(r[1].exit_code, FORCED_CODE);
+    CHECK_EQ(r[2].outcome, TERMINUS_OUTCOME_GONE);
+    CHECK_EQ(r[2].exit_code, 4);
+    CHECK_EQ(r[3].outcome, TERMINUS_OUTCOME_FORCED);
+    CHECK_EQ(r[4].outcome, TERMINUS_OUTCOME_EXITED);
+    CHECK_EQ(r[4].exit_code, 5);
+    for (size_t i = 0; i < 5; i++) {
+        CHECK_RC(r[i].status, TERMINUS_OK);
+        CHECK_EQ(fx_proc(&f, pids[i]).running, 0);
+        CHECK_EQ(fx_proc(&f, pids[i]).requests, i == 2 ? 0 : 1);
+    }
+    CHECK_EQ(fx_calls(&f, "process_kill"), 2);
+    CHECK_EQ(fx_calls(&f, "wait_any"), 0);
+    CHECK_EQ(terminus_fake_open_handles(f.fake), 0);
+    fx_close(&f);
+
+    /* NO_FORCE */
+    fx_open(&f);
+    fx_add(&f, 81, TERMINUS_FAKE_EXITS_ON_REQUEST, 0, 3);
+    fx_add(&f, 82, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(&f, 83, TERMINUS_FAKE_GONE, 0, 4);
+    fx_add(&f, 84, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(&f, 85, TERMINUS_FAKE_EXITS_ON_REQUEST, 0, 5);
+    REQUIRE_RC(terminus_fake_set_handle_limit(f.fake, 1), TERMINUS_OK);
+    o.flags = TERMINUS_TERMINATE_NO_FORCE;
+    CHECK_RC(terminus_terminate_many(f.ctx, pids, 5, &o, r), TERMINUS_E_NO_MEMORY);
+    CHECK_ERROR(TERMINUS_E_NO_MEMORY, "pid 82");
+    CHECK_EQ(terminus_error_last()->os_code, 24);
+    CHECK_RC(r[0].status, TERMINUS_OK);
+    CHECK_EQ(r[0].outcome, TERMINUS_OUTCOME_EXITED);
+    CHECK_RC(r[1].status, TERMINUS_E_NO_MEMORY);
+    CHECK_RC(r[2].status, TERMINUS_OK);
+    CHECK_EQ(r[2].outcome, TERMINUS_OUTCOME_GONE);
+    CHECK_RC(r[3].status, TERMINUS_E_NO_MEMORY);
+    CHECK_RC(r[4].status, TERMINUS_OK);
+    CHECK_EQ(fx_proc(&f, 82).running, 1);
+    CHECK_EQ(fx_proc(&f, 84).running, 1);
+    CHECK_EQ(fx_calls(&f, "process_kill"), 0);
+    fx_close(&f);
+}
+
+/* Every handle is taken before the call (a server handle of the caller's,
+ * limit 1): no target can be opened while nothing is held, and that is a
+ * real failure of each, with nothing sent. A process that does not exist
+ * is still NOT_FOUND. */
+static void handle_limit_nothing_held(void)
+{
+    const terminus_pid pids[3] = { 91, 92, 93 };
+    terminus_result r[3];
+    terminus_server *srv = NULL;
+    fx f;
+
+    fx_open(&f);
+    fx_add(&f, 91, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(&f, 93, TERMINUS_FAKE_EXITS_ON_REQUEST, 10, 0);
+    REQUIRE_RC(terminus_server_open(f.ctx, NULL, &srv), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_set_handle_limit(f.fake, 1), TERMINUS_OK);
+    CHECK_RC(terminus_terminate_many(f.ctx, pids, 3, NULL, r), TERMINUS_E_NO_MEMORY);
+    CHECK_ERROR(TERMINUS_E_NO_MEMORY, "pid 91");
+    CHECK_EQ(terminus_error_last()->os_code, 24);
+    CHECK_RC(r[0].status, TERMINUS_E_NO_MEMORY);
+    CHECK_RC(r[1].status, TERMINUS_E_NOT_FOUND);
+    CHECK_RC(r[2].status, TERMINUS_E_NO_MEMORY);
+    CHECK_EQ(fx_calls(&f, "process_request"), 0);
+    CHECK_EQ(fx_calls(&f, "process_kill"), 0);
+    /* with the limit lifted, the same call goes through */
+    REQUIRE_RC(terminus_fake_set_handle_limit(f.fake, 0), TERMINUS_OK);
+    CHECK_RC(terminus_terminate_many(f.ctx, (const terminus_pid[]){ 91, 93 }, 2, NULL, r),
+             TERMINUS_OK);
+    terminus_server_close(srv);
+    fx_close(&f);
+}
+
+/* The targets fill the limit exactly and the list ends: no open fails, but
+ * the wait set does. The batch gives back its last target (not asked yet),
+ * which runs in a batch of its own; a target already ended gives back its
+ * handle first. */
+static void handle_limit_exact_fit(void)
+{
+    terminus_pid pids[3] = { 61, 62, 63 };
+    terminus_result r[3];
+    terminus_terminate_options o = fx_opts(0, LIMIT_GRACE_MS, FORCED_CODE);
+    fx f;
+
+    fx_open(&f);
+    for (size_t i = 0; i < 3; i++)
+        fx_add(&f, pids[i], TERMINUS_FAKE_IGNORES, 0, 0);
+    REQUIRE_RC(terminus_fake_set_handle_limit(f.fake, 3), TERMINUS_OK);
+    terminus_fake_calls_clear(f.fake);
+    CHECK_RC(terminus_terminate_many(f.ctx, pids, 3, &o, r), TERMINUS_OK);
+    for (size_t i = 0; i < 3; i++) {
+        CHECK_EQ(r[i].outcome, TERMINUS_OUTCOME_FORCED);
+        CHECK_EQ(r[i].elapsed_us, (uint64_t)LIMIT_GRACE_MS * 1000);
+        CHECK_EQ(fx_proc(&f, pids[i]).requests, 1);
+    }
+    CHECK_EQ(log_count(&f, "wait_open(3 procs) = -"), 1);
+    CHECK_EQ(log_count(&f, "wait_open(2 procs) = 0"), 1);
+    CHECK_EQ(log_count(&f, "wait_open(1 procs) = 0"), 1);
+    CHECK(log_find(&f, 0, "process_request(63") > log_find(&f, 0, "wait_close(2 procs)"));
+    CHECK_EQ(terminus_fake_now_us(f.fake), 2 * (uint64_t)LIMIT_GRACE_MS * 1000);
+    fx_close(&f);
+
+    /* 64 has ended: its handle goes back, and one batch does */
+    fx_open(&f);
+    fx_add(&f, 61, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(&f, 64, TERMINUS_FAKE_GONE, 0, 2);
+    REQUIRE_RC(terminus_fake_set_handle_limit(f.fake, 2), TERMINUS_OK);
+    terminus_fake_calls_clear(f.fake);
+    CHECK_RC(terminus_terminate_many(f.ctx, (const terminus_pid[]){ 61, 64 }, 2, &o, r),
+             TERMINUS_OK);
+    CHECK_EQ(r[0].outcome, TERMINUS_OUTCOME_FORCED);
+    CHECK_EQ(r[1].outcome, TERMINUS_OUTCOME_GONE);
+    CHECK_EQ(r[1].exit_code, 2);
+    CHECK_EQ(log_count(&f, "wait_open(1 procs) = -"), 1);
+    CHECK_EQ(log_count(&f, "wait_open(1 procs) = 0"), 1);
+    CHECK_EQ(fx_calls(&f, "process_open"), 2);
+    CHECK_EQ(terminus_fake_now_us(f.fake), (uint64_t)LIMIT_GRACE_MS * 1000);
+    fx_close(&f);
+}
+
+/* A wait set refused for want of handles (wait_open fails with E_NO_MEMORY
+ * every time, as when another thread takes the handle left for it) kills
+ * anyway: what is seen gone after the kill is FORCED; only a target whose end
+ * cannot be seen (an unkillable one) reports the wait's failure. */
+static void wait_open_no_memory_reports_unseen(void)
+{
+    const terminus_pid pids[3] = { 51, 52, 53 };
+    terminus_result r[3];
+    terminus_terminate_options o = fx_opts(0, LIMIT_GRACE_MS, FORCED_CODE);
+    fx f;
+
+    fx_open(&f);
+    fx_add(&f, 51, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(&f, 52, TERMINUS_FAKE_UNKILLABLE, 0, 0);
+    fx_add(&f, 53, TERMINUS_FAKE_EXITS_ON_REQUEST, 0, 6);
+    REQUIRE_RC(terminus_fake_fail(f.fake, "wait_open", 1, 1, TERMINUS_E_NO_MEMORY, 24),
+               TERMINUS_OK);
+    CHECK_RC(terminus_terminate_many(f.ctx, pids, 3, &o, r), TERMINUS_E_NO_MEMORY);
+    CHECK_ERROR(TERMINUS_E_NO_MEMORY, "pid 52");
+    CHECK_EQ(terminus_error_last()->os_code, 24);
+    CHECK_RC(r[0].status, TERMINUS_OK);
+    CHECK_EQ(r[0].outcome, TERMINUS_OUTCOME_FORCED);
+    CHECK_RC(r[1].status, TERMINUS_E_NO_MEMORY);
+    CHECK_EQ(r[1].outcome, TERMINUS_OUTCOME_NONE);
+    CHECK_RC(r[2].status, TERMINUS_OK);
+    CHECK_EQ(r[2].outcome, TERMINUS_OUTCOME_EXITED);
+    CHECK_EQ(r[2].exit_code, 6);
+    CHECK_EQ(fx_proc(&f, 51).kills, 1);
+    CHECK_EQ(fx_proc(&f, 52).kills, 1);
+    CHECK_EQ(fx_proc(&f, 53).kills, 0);
+    fx_close(&f);
+}
+
+HARNESS_MAIN(T(slow_requests_full_grace), T(mixed_shared_grace), T(mixed_no_force),
+             T(all_cooperative_one_wait), T(errors_first_in_order), T(errors_first_in_order_denied),
+             T(force_many), T(null_results), T(single_equals_many_of_one), T(wait_failure_many),
+             T(handle_limit_batches), T(handle_limit_no_force), T(handle_limit_one),
+             T(handle_limit_nothing_held), T(handle_limit_exact_fit),
+             T(wait_open_no_memory_reports_unseen))

@@ -227,6 +227,24 @@ TERMINUS_API int terminus_fake_fail(terminus_fake *fake, const char *primitive, 
 TERMINUS_API int terminus_fake_set_latency(terminus_fake *fake, const char *primitive, uint32_t us);
 
 /**
+ * @brief Limit how many handles may be open at once, as a process's limit on
+ *        open descriptors does (Linux: `RLIMIT_NOFILE`).
+ *
+ * While `limit` handles of any kind (processes, wait sets, servers,
+ * listeners; see terminus_fake_open_handles()) are open, every later
+ * process_open and wait_open fails with #TERMINUS_E_NO_MEMORY and native
+ * code 24 (Linux's `EMFILE`), as `pidfd_open` and `epoll_create1` do on a
+ * full descriptor table; a process that does not exist is still
+ * #TERMINUS_E_NOT_FOUND. A terminate of more targets than fit then works in
+ * batches (terminus_terminate_many()). Handles already open stay open.
+ * @param fake   the fake
+ * @param limit  the most handles open at once; 0 = no limit (the default)
+ * @retval TERMINUS_OK        set
+ * @retval TERMINUS_E_INVALID `fake` is NULL
+ */
+TERMINUS_API int terminus_fake_set_handle_limit(terminus_fake *fake, size_t limit);
+
+/**
  * @brief Remove the fault.
  * @param fake  the fake
  */

@@ -91,7 +91,8 @@ struct terminus_os {
 
     /**
      * Open a process and hold its identity (a HANDLE, a pidfd) until
-     * process_close. Only this handle is used afterwards.
+     * process_close. Only this handle is used afterwards. Out of handles (a
+     * full descriptor table) is E_NO_MEMORY: the core then works in batches.
      * @return OK; E_NOT_FOUND (no such process), E_ACCESS_DENIED, E_REFUSED (a process the
      *         system cannot lose: Windows' critical processes), E_NO_MEMORY, E_OS
      */
@@ -106,7 +107,8 @@ struct terminus_os {
     int (*process_status)(void *data, terminus_os_process *proc, terminus_os_status *st);
     /**
      * Send the exit request: the registered message `message` (never NULL) with the pid as
-     * wParam (Windows), SIGTERM (POSIX). Must return at once, whatever the target does.
+     * wParam (Windows), SIGTERM (POSIX; then SIGCONT, so that a stopped process can
+     * act on it). Must return at once, whatever the target does.
      * @return OK; E_NOT_FOUND (it has ended), E_ACCESS_DENIED, E_OS
      */
     int (*process_request)(void *data, terminus_os_process *proc, const char *message);
@@ -119,7 +121,8 @@ struct terminus_os {
 
     /**
      * Make a wait set over `count` (>= 1) open processes, in that order. The
-     * processes stay open and owned by the caller.
+     * processes stay open and owned by the caller. Out of handles is
+     * E_NO_MEMORY, as for process_open.
      * @return OK; E_NO_MEMORY, E_OS
      */
     int (*wait_open)(void *data, terminus_os_process *const *procs, size_t count,

@@ -346,6 +346,16 @@ TERMINUS_API int terminus_fake_fail(terminus_fake *fake, const char *primitive, 
     return TERMINUS_OK;
 }
 
+TERMINUS_API int terminus_fake_set_handle_limit(terminus_fake *fake, size_t limit)
+{
+    if (fake == NULL)
+        return TM_FAKE_NULL("terminus_fake_set_handle_limit");
+    tm_mutex_lock(&fake->lock);
+    fake->handle_limit = limit;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
 TERMINUS_API int terminus_fake_set_latency(terminus_fake *fake, const char *primitive, uint32_t us)
 {
     int prim;

@@ -194,6 +194,7 @@ struct terminus_fake {
 
     struct tm_fake_handle handles; /* the list's sentinel */
     size_t nhandles;
+    size_t handle_limit; /* process_open and wait_open fail at this many handles; 0 = none */
     unsigned long next_serial;
 
     struct {
@@ -296,5 +297,8 @@ void *tm_fake_handle_new(terminus_fake *fake, size_t size, int kind);
 void tm_fake_handle_close(terminus_fake *fake, struct tm_fake_handle *h);
 /* Free a handle of any kind (the lock need not be held: used by free). */
 void tm_fake_handle_free(struct tm_fake_handle *h);
+/* TERMINUS_E_NO_MEMORY (os_code 24, EMFILE), recorded, when the handle limit
+ * (terminus_fake_set_handle_limit) is reached; else TERMINUS_OK. */
+int tm_fake_handle_room(terminus_fake *fake, const char *what);
 
 #endif /* TERMINUS_OS_FAKE_FAKE_H */

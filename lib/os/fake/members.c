@@ -63,6 +63,8 @@ static int tm_fake_process_open(void *data, terminus_pid pid, terminus_os_proces
         } else if (p->behaviour == TERMINUS_FAKE_DENIED) {
             rc = terminus_os_error(TERMINUS_E_ACCESS_DENIED, 0,
                                    "fake: process_open(%u): access denied", (unsigned)pid);
+        } else if ((rc = tm_fake_handle_room(fake, "process_open")) != TERMINUS_OK) {
+            /* recorded */
         } else if ((h = tm_fake_handle_new(fake, sizeof *h, TM_FK_PROCESS)) == NULL) {
             rc = terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "fake: process_open(%u): out of memory",
                                    (unsigned)pid);
@@ -175,6 +177,8 @@ static int tm_fake_wait_open(void *data, terminus_os_process *const *procs, size
 
     if (!tm_fake_enter(fake, TM_FP_WAIT_OPEN, procs != NULL && count != 0, &list, out, &rc))
         return rc;
+    if (rc == TERMINUS_OK)
+        rc = tm_fake_handle_room(fake, "wait_open");
     if (rc == TERMINUS_OK) {
         set = tm_fake_handle_new(fake, sizeof *set, TM_FK_WAITSET);
         if (set != NULL && count <= (size_t)-1 / sizeof *set->procs) {

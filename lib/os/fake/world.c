@@ -35,6 +35,11 @@
  *   its session on the local server (terminus_fake_set_current_session,
  *   none by default), the exits and logoffs the core asked for, and its
  *   listeners, which terminus_fake_deliver() calls on the calling thread.
+ * - A limit on open handles (terminus_fake_set_handle_limit, none by
+ *   default): at that many handles of any kind, process_open and wait_open
+ *   fail with E_NO_MEMORY and os_code 24 (EMFILE), as a full descriptor
+ *   table makes pidfd_open and epoll_create1 fail on Linux. It is checked
+ *   after the process is found, as the kernel does.
  *
  * Everything here is called with the fake's lock held unless said otherwise.
  */
@@ -236,4 +241,16 @@ void tm_fake_handle_close(terminus_fake *fake, struct tm_fake_handle *h)
 void tm_fake_handle_free(struct tm_fake_handle *h)
 {
     tm_fake_handle_release(h, h->kind);
+}
+
+/* Linux's EMFILE, so that a fake's record reads like a real one. */
+#define TM_FAKE_EMFILE 24
+
+int tm_fake_handle_room(terminus_fake *fake, const char *what)
+{
+    if (fake->handle_limit == 0 || fake->nhandles < fake->handle_limit)
+        return TERMINUS_OK;
+    return terminus_os_error(TERMINUS_E_NO_MEMORY, TM_FAKE_EMFILE,
+                             "fake: %s: out of handles (EMFILE: %lu open, the limit)", what,
+                             (unsigned long)fake->nhandles);
 }

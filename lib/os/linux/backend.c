@@ -25,9 +25,17 @@
  * - a process that is not the caller's child has a known exit code only on
  *   kernels with PIDFD_GET_INFO and once its parent has reaped it; otherwise
  *   the code is unknown.
- * - process_open may raise the soft RLIMIT_NOFILE to the hard limit (once
- *   per process) when pidfd_open hits EMFILE, so that a terminate of many
- *   targets stays correct past the open-files limit.
+ * - every process handle (a pidfd) and every wait set (an epoll instance)
+ *   costs one descriptor. terminus never changes the process's limits
+ *   (RLIMIT_NOFILE stays as the caller set it): a full descriptor table
+ *   (EMFILE, ENFILE) is TERMINUS_E_NO_MEMORY with errno as the native code,
+ *   and a terminate of more targets than fit works in batches
+ *   (lib/core/terminate.c).
+ * - process_request sends SIGTERM, then SIGCONT, so that a stopped target
+ *   (Ctrl-Z) runs its SIGTERM handler.
+ * - process_open of a thread id that is not its process's (the thread-group
+ *   leader's) fails with TERMINUS_E_NOT_FOUND and a message naming the
+ *   process to terminate instead.
  * - the listener installs handlers for SIGTERM and SIGHUP that forward the
  *   signal through a pipe to a dedicated thread, which calls back with the
  *   signal mask terminus_listen's caller had; stop puts the earlier handlers

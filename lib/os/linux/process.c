@@ -6,9 +6,13 @@
  * touched and nothing sleep-polls. Exit codes are read without reaping:
  * waitid(P_PIDFD, WNOWAIT) for the caller's children, ioctl(PIDFD_GET_INFO)
  * (kernel 6.15+) for other processes once their parent has reaped them.
- * process_open may raise the soft RLIMIT_NOFILE to the hard limit (once per
- * process) when pidfd_open hits EMFILE or ENFILE. What users see of this is
- * listed in lib/os/linux/backend.c.
+ *
+ * Every process handle and every wait set costs one descriptor. The process's
+ * limits are never changed: when the table is full (EMFILE, ENFILE),
+ * pidfd_open and epoll_create1 fail with TERMINUS_E_NO_MEMORY ("out of file
+ * descriptors", errno kept as the native code) and the core works in batches
+ * that fit (lib/core/terminate.c). What users see of this is listed in
+ * lib/os/linux/backend.c.
  */
 #define _GNU_SOURCE 1
 
@@ -16,19 +20,18 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
-#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "terminus/sys/os.h"
 #include "terminus/terminate.h"
-#include "../../core/sync.h"
 #include "linux.h"
 
 /* --- PIDFD_GET_INFO (kernel 6.15+), not in Debian 12's headers ------------ */
@@ -59,45 +62,65 @@ struct terminus_os_process {
     int fd; /* the pidfd: the identity for the whole call */
 };
 
-static tm_mutex tm_linux_rlimit_lock = TM_MUTEX_INIT;
-static int tm_linux_rlimit_raised;
-
-/* Raise the soft open-files limit to the hard one, once per process.
- * Returns 1 if it is (now or already) raised, so that a retry may help. */
-static int tm_linux_raise_nofile(void)
+/* Record the failure of a call that makes a descriptor: a full table (EMFILE
+ * for this process, ENFILE for the system) is TERMINUS_E_NO_MEMORY, which
+ * tells the core to work in smaller batches; anything else goes through the
+ * one translation (backend.c). */
+static int tm_linux_fd_fail(int err, const char *what)
 {
-    int ok;
-    tm_mutex_lock(&tm_linux_rlimit_lock);
-    if (!tm_linux_rlimit_raised) {
-        struct rlimit rl;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-            rl.rlim_cur = rl.rlim_max;
-            if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
-                tm_linux_rlimit_raised = 1;
+    char buf[256];
+
+    if (err == EMFILE || err == ENFILE)
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, err, "%s: out of file descriptors: %s (%d)",
+                                 what, strerror_r(err, buf, sizeof buf), err);
+    return tm_linux_fail(err, NULL, TM_LINUX_PROC, "%s", what);
+}
+
+/* The thread group of task `tid` from /proc/TID/status (threads have an
+ * entry there too, though not listed), or 0 if it cannot be read. */
+static pid_t tm_linux_tgid_of(pid_t tid)
+{
+    char path[64], line[256];
+    pid_t tgid = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+    f = fopen(path, "re");
+    if (f == NULL)
+        return 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        long v;
+        if (sscanf(line, "Tgid: %ld", &v) == 1) {
+            tgid = v > 0 && v <= INT_MAX ? (pid_t)v : 0;
+            break;
         }
     }
-    ok = tm_linux_rlimit_raised;
-    tm_mutex_unlock(&tm_linux_rlimit_lock);
-    return ok;
+    fclose(f);
+    return tgid;
 }
 
 int tm_linux_process_open(void *data, terminus_pid pid, terminus_os_process **out)
 {
     terminus_os_process *p;
-    int fd, err, retried = 0;
+    char what[64];
+    int fd;
     (void)data;
 
     *out = NULL;
-    for (;;) {
-        fd = pidfd_open((pid_t)pid, 0);
-        if (fd >= 0)
-            break;
-        err = errno;
-        if ((err == EMFILE || err == ENFILE) && !retried && tm_linux_raise_nofile()) {
-            retried = 1;
-            continue;
+    fd = pidfd_open((pid_t)pid, 0);
+    if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT || err == EINVAL || err == ESRCH) {
+            /* A thread id is no process: name the process it belongs to. */
+            pid_t tgid = tm_linux_tgid_of((pid_t)pid);
+            if (tgid > 0 && (terminus_pid)tgid != pid)
+                return terminus_os_error(TERMINUS_E_NOT_FOUND, err,
+                                         "pidfd_open(%u): %u is a thread of process %d, not a "
+                                         "process: terminate %d",
+                                         (unsigned)pid, (unsigned)pid, (int)tgid, (int)tgid);
         }
-        return tm_linux_fail(err, NULL, TM_LINUX_PROC, "pidfd_open(%u)", (unsigned)pid);
+        snprintf(what, sizeof what, "pidfd_open(%u)", (unsigned)pid);
+        return tm_linux_fd_fail(err, what);
     }
     p = malloc(sizeof *p);
     if (p == NULL) {
@@ -195,9 +218,20 @@ static int tm_linux_signal(terminus_os_process *proc, int sig, const char *name)
 
 int tm_linux_process_request(void *data, terminus_os_process *proc, const char *message)
 {
+    int rc;
     (void)data;
     (void)message; /* unused on Linux: the request is SIGTERM */
-    return tm_linux_signal(proc, SIGTERM, "SIGTERM");
+    rc = tm_linux_signal(proc, SIGTERM, "SIGTERM");
+    if (rc != TERMINUS_OK)
+        return rc;
+    /* A stopped process (Ctrl-Z, SIGSTOP) would keep SIGTERM pending and be
+     * killed after the grace with its data unsaved: continue it, through the
+     * same pidfd, so that its handler runs (systemd does the same). One that
+     * ended since the SIGTERM (ESRCH) was asked all the same. */
+    if (pidfd_send_signal(proc->fd, SIGCONT, NULL, 0) != 0 && errno != ESRCH)
+        return tm_linux_fail(errno, NULL, TM_LINUX_PROC, "pidfd_send_signal(%d, SIGCONT)",
+                             (int)proc->pid);
+    return TERMINUS_OK;
 }
 
 int tm_linux_process_kill(void *data, terminus_os_process *proc, uint32_t exit_code)
@@ -229,7 +263,7 @@ int tm_linux_wait_open(void *data, terminus_os_process *const *procs, size_t cou
     if (set->epfd < 0) {
         int err = errno;
         free(set);
-        return tm_linux_fail(err, NULL, TM_LINUX_PROC, "epoll_create1");
+        return tm_linux_fd_fail(err, "epoll_create1");
     }
     set->count = count;
     for (size_t i = 0; i < count; i++) {

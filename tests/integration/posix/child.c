@@ -9,6 +9,9 @@
  *                                      terminus exits with CODE)
  *   child ignore READYFD [MARKER]      catch SIGTERM and SIGHUP, append
  *                                      "signal N" to MARKER, keep running
+ *   child save READYFD FILE CODE       a SIGTERM handler (no terminus) that
+ *                                      writes "saved" to FILE and exits with
+ *                                      CODE; until then, wait
  *   child sleep READYFD MS CODE        exit with CODE after MS milliseconds
  *   child linger READYFD MS CODE MARKER  like ignore, and exit with CODE after
  *                                      MS milliseconds
@@ -86,6 +89,23 @@ static void on_signal(int sig)
     append("signal", sig);
 }
 
+static const char *save_file;
+static int save_code;
+
+/* "Save the data" with async-signal-safe calls only, and leave. */
+static void on_term_save(int sig)
+{
+    int fd = open(save_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    (void)sig;
+    if (fd >= 0) {
+        if (write(fd, "saved\n", 6) != 6) {
+            /* the test sees the file short */
+        }
+        close(fd);
+    }
+    _exit(save_code);
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -135,6 +155,18 @@ int main(int argc, char **argv)
         ready(argv[2]);
         sleep_ms(atol(argv[3]));
         return atoi(argv[4]);
+    }
+    if (strcmp(argv[1], "save") == 0 && argc == 5) {
+        struct sigaction sa;
+        save_file = argv[3];
+        save_code = atoi(argv[4]);
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_term_save;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        ready(argv[2]);
+        for (;;)
+            pause();
     }
     if (strcmp(argv[1], "sleep") == 0 && argc == 5) {
         ready(argv[2]);

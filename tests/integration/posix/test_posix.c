@@ -753,6 +753,186 @@ static void test_thousand(void)
     setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* --- past the open-files limit: batches, and the limit left alone ----------- */
+
+/* How many descriptors this process has open. */
+static int open_fds(void)
+{
+    char path[64];
+    int n = 0;
+
+    for (int fd = 0; fd < 1024; fd++) {
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        if (access(path, F_OK) == 0)
+            n++;
+    }
+    return n;
+}
+
+/* 251 children that ignore SIGTERM, with the soft RLIMIT_NOFILE at 256 and
+ * this process holding 5 descriptors: the 251 pidfds fill the table, so the
+ * wait cannot be made in one piece. Every child is killed all the same, and
+ * the limit is what it was. */
+static void test_nofile(void)
+{
+    enum { N = 251, LIMIT = 256, GRACE = 200 };
+    terminus_terminate_options o = opts_with(0, GRACE);
+    struct rlimit saved, low, after;
+    terminus_pid *tp = calloc(N, sizeof *tp);
+    terminus_result *res = calloc(N, sizeof *res);
+    pid_t *pids = calloc(N, sizeof *pids);
+    int pad[LIMIT], npad = 0, forced = 0, left_running = 0, p[2], rc;
+    char fdbuf[16];
+    uint64_t t0, t1;
+
+    REQUIRE(tp != NULL && res != NULL && pids != NULL);
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    if (saved.rlim_max < LIMIT + 64)
+        SKIP("the hard open-files limit (%llu) is too low", (unsigned long long)saved.rlim_max);
+    REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+    fcntl(p[1], F_SETFD, 0);
+    snprintf(fdbuf, sizeof fdbuf, "%d", p[1]);
+    for (int i = 0; i < N; i++) {
+        char *argv[] = { (char *)child_path, (char *)"ignore", fdbuf, NULL };
+        pids[i] = spawn_argv(argv);
+        tp[i] = (terminus_pid)pids[i];
+    }
+    close(p[1]);
+    if (wait_ready(p[0], N) != 0) {
+        FAIL("the children never got ready");
+        for (int i = 0; i < N; i++) {
+            kill(pids[i], SIGKILL);
+            reap(pids[i]);
+        }
+        return;
+    }
+    close(p[0]);
+
+    /* 5 descriptors open (stdin, stdout, stderr and padding): 251 pidfds
+     * fill a table of 256 */
+    while (open_fds() < LIMIT - N && npad < LIMIT)
+        pad[npad++] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    printf("# %d descriptors open before the call, soft limit %d\n", open_fds(), LIMIT);
+    low = saved;
+    low.rlim_cur = LIMIT;
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    t0 = now_us();
+    rc = terminus_terminate_many(NULL, tp, N, &o, res);
+    t1 = now_us();
+    CHECK(getrlimit(RLIMIT_NOFILE, &after) == 0);
+    setrlimit(RLIMIT_NOFILE, &saved);
+    CHECK_MSG(after.rlim_cur == LIMIT && after.rlim_max == saved.rlim_max,
+              "terminus changed the limit: soft %llu hard %llu (were %d and %llu)",
+              (unsigned long long)after.rlim_cur, (unsigned long long)after.rlim_max, LIMIT,
+              (unsigned long long)saved.rlim_max);
+    CHECK_RC(rc, TERMINUS_OK);
+    for (int i = 0; i < N; i++) {
+        int status;
+        if (res[i].status == TERMINUS_OK && res[i].outcome == TERMINUS_OUTCOME_FORCED &&
+            res[i].exit_code == 137)
+            forced++;
+        else if (forced == i) /* the first target that is wrong, only */
+            FAIL("target %d: status %s outcome %d code %u", i, terminus_error_name(res[i].status),
+                 res[i].outcome, res[i].exit_code);
+        if (child_running(pids[i])) {
+            left_running++;
+            kill(pids[i], SIGKILL); /* leave nothing behind */
+        }
+        status = reap(pids[i]);
+        CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "target %d: status %d", i,
+                  status);
+    }
+    CHECK_MSG(forced == N, "%d of %d targets FORCED", forced, N);
+    CHECK_MSG(left_running == 0, "%d of %d targets left running", left_running, N);
+    printf("# %d stubborn children past the open-files limit: %.1f ms (grace %d ms)\n", N,
+           (double)(t1 - t0) / 1000.0, GRACE);
+    while (npad > 0)
+        close(pad[--npad]);
+    free(tp);
+    free(res);
+    free(pids);
+}
+
+/* --- a stopped target runs its SIGTERM handler -------------------------------- */
+
+static void test_stopped(void)
+{
+    char saved[300];
+    terminus_result res;
+    terminus_terminate_options o = opts_with(0, 3000);
+    int status, rc;
+    pid_t pid;
+
+    path_in_dir(saved, sizeof saved, "saved");
+    pid = spawn_child("save", "READY", saved, "23", NULL);
+    kill(pid, SIGSTOP);
+    REQUIRE(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status));
+    rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
+    CHECK_RC(rc, TERMINUS_OK);
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d (2 = FORCED: killed unsaved)",
+              res.outcome);
+    CHECK_MSG(res.exit_code == 23, "exit code %u", res.exit_code);
+    CHECK_MSG(file_contains(saved, "saved"), "the stopped child did not save its data");
+    status = reap(pid);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 23, "waitpid status %d", status);
+    printf("# a stopped child: %s after %.1f ms\n",
+           res.outcome == TERMINUS_OUTCOME_EXITED ? "saved and exited" : "not saved",
+           (double)res.elapsed_us / 1000.0);
+}
+
+/* --- a thread id is not a process --------------------------------------------- */
+
+struct tid_thread {
+    atomic_int tid;
+    atomic_int stop;
+};
+
+static void *tid_thread_main(void *arg)
+{
+    struct tid_thread *t = arg;
+    atomic_store(&t->tid, (int)gettid());
+    while (!atomic_load(&t->stop))
+        sleep_ms(5);
+    return NULL;
+}
+
+static void test_thread(void)
+{
+    struct tid_thread t;
+    struct sigaction sa, old_term;
+    terminus_result res;
+    terminus_terminate_options o = opts_with(0, 100);
+    char want[128];
+    pthread_t th;
+    int rc, tid;
+
+    atomic_store(&self_signals, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = count_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, &old_term);
+    atomic_store(&t.tid, 0);
+    atomic_store(&t.stop, 0);
+    REQUIRE(pthread_create(&th, NULL, tid_thread_main, &t) == 0);
+    while ((tid = atomic_load(&t.tid)) == 0)
+        sleep_ms(1);
+    REQUIRE(tid != (int)getpid());
+    rc = terminus_terminate(NULL, (terminus_pid)tid, &o, &res);
+    CHECK_RC(rc, TERMINUS_E_NOT_FOUND);
+    CHECK_RC(res.status, TERMINUS_E_NOT_FOUND);
+    CHECK_EQ(res.outcome, TERMINUS_OUTCOME_NONE);
+    snprintf(want, sizeof want, "%d is a thread of process %d, not a process: terminate %d", tid,
+             (int)getpid(), (int)getpid());
+    CHECK_ERROR(TERMINUS_E_NOT_FOUND, want);
+    printf("# %s\n", terminus_error_last()->message);
+    sleep_ms(50);
+    CHECK_MSG(atomic_load(&self_signals) == 0, "the process got %d signals",
+              atomic_load(&self_signals));
+    atomic_store(&t.stop, 1);
+    pthread_join(th, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+}
+
 /* --- the listener, in this process ------------------------------------------- */
 
 static atomic_int got_request, got_logoff;
@@ -1067,6 +1247,9 @@ static const h_test tests[] = {
     { "badpids", test_badpids, 0 },
     { "many", test_many, 0 },
     { "thousand", test_thousand, 0 },
+    { "nofile", test_nofile, 0 },
+    { "stopped", test_stopped, 0 },
+    { "thread", test_thread, 0 },
     { "listener", test_listener, 0 },
     { "exit", test_exit, 0 },
 };
