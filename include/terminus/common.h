@@ -98,6 +98,7 @@ typedef struct terminus_os terminus_os;
 #define TERMINUS_E_UNAVAILABLE -7    /**< server or bus cannot be reached */
 #define TERMINUS_E_NO_MEMORY -8      /**< out of memory */
 #define TERMINUS_E_OS -9             /**< any other OS failure */
+#define TERMINUS_E_UNREACHABLE -10   /**< no graceful request can reach the target (0.2) */
 /* clang-format on */
 /** @} */
 
@@ -118,10 +119,11 @@ typedef struct terminus_os terminus_os;
     XX(TERMINUS_E_UNSUPPORTED, "not supported on this platform")                                   \
     XX(TERMINUS_E_UNAVAILABLE, "server or bus unavailable")                                        \
     XX(TERMINUS_E_NO_MEMORY, "out of memory")                                                      \
-    XX(TERMINUS_E_OS, "operating system error")
+    XX(TERMINUS_E_OS, "operating system error")                                                    \
+    XX(TERMINUS_E_UNREACHABLE, "no request can reach the target")
 
 /** @brief The lowest (most negative) code this version of terminus knows. */
-#define TERMINUS_E_LAST TERMINUS_E_OS
+#define TERMINUS_E_LAST TERMINUS_E_UNREACHABLE
 
 /**
  * @brief The record of the last failure on the calling thread.

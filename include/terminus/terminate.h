@@ -37,29 +37,158 @@ extern "C" {
 /** @brief Terminate flag: skip the request and kill at once. */
 #define TERMINUS_TERMINATE_FORCE 0x2u
 
-/** @brief The version of terminus_terminate_options this header describes. */
+/** @brief Terminate flag (version 2): the message step broadcasts the registered message
+ *  to every top-level window (`BroadcastSystemMessage`, as terminus 0.1 did) instead of
+ *  posting it to the target's listener window. Windows only; ignored on Linux. */
+#define TERMINUS_TERMINATE_BROADCAST 0x4u
+/** @brief Terminate flag (version 2): the console step sends Ctrl+Break instead of Ctrl+C.
+ *  Windows only; ignored on Linux. */
+#define TERMINUS_TERMINATE_CTRL_BREAK 0x8u
+
+/** @brief The version of terminus_terminate_options that 0.1 callers use (the contract's
+ *  #TERMINUS_TERMINATE_OPTIONS_INIT gives it); everything added later takes its default. */
 #define TERMINUS_TERMINATE_OPTIONS_VERSION 1
+/** @brief The version of terminus_terminate_options with the close chain, the detail
+ *  array and the progress callback. */
+#define TERMINUS_TERMINATE_OPTIONS_VERSION_2 2
 
 /**
- * @brief How to terminate. Initialise with #TERMINUS_TERMINATE_OPTIONS_INIT or
- *        terminus_terminate_options_init().
+ * @name Close-chain steps
+ * The graceful requests of a terminate (terminus_terminate_options::steps,
+ * version 2), in the order they go out. Each step that can reach a target
+ * gets its share of the grace period (the grace divided by the number of
+ * steps that can reach it); a step that cannot reach a target is skipped for
+ * it at once. What is still running when the grace ends is killed (unless
+ * #TERMINUS_TERMINATE_NO_FORCE). A step of the other platform never reaches
+ * anything (it is skipped), so one set of steps serves both.
+ * @{
+ */
+/** Windows: the registered message, posted to the target's terminus listener window (or
+ *  broadcast with #TERMINUS_TERMINATE_BROADCAST). Linux: SIGTERM (then SIGCONT). */
+#define TERMINUS_STEP_MESSAGE 0x01u
+/** Windows: `WM_CLOSE` to each top-level window of the target, as `taskkill` without /F. */
+#define TERMINUS_STEP_CLOSE 0x02u
+/** Windows: Ctrl+C (Ctrl+Break with #TERMINUS_TERMINATE_CTRL_BREAK) to a console program,
+ *  delivered to the target only: never to another process that shares its console. */
+#define TERMINUS_STEP_CONSOLE 0x04u
+/** Linux: SIGINT (then SIGCONT), for programs that clean up on Ctrl+C. */
+#define TERMINUS_STEP_SIGINT 0x08u
+/** Linux: SIGHUP (then SIGCONT), for programs that end when their terminal goes. */
+#define TERMINUS_STEP_SIGHUP 0x10u
+/** Every step this version knows. */
+#define TERMINUS_STEPS_ALL 0x1Fu
+/** The default chain: Windows: message, close, console; Linux: SIGTERM alone. */
+#define TERMINUS_STEPS_DEFAULT (TERMINUS_STEP_MESSAGE | TERMINUS_STEP_CLOSE | TERMINUS_STEP_CONSOLE)
+/** @} */
+
+/** @name Progress events (terminus_progress::event)
+ * @{ */
+#define TERMINUS_PROGRESS_STEP 1    /**< a step went out to a target (or was skipped for it) */
+#define TERMINUS_PROGRESS_KILL 2    /**< the kill went out to a target */
+#define TERMINUS_PROGRESS_ENDED 3   /**< a target ended, or its result is settled */
+/** @} */
+
+/** @brief One event of a terminate, as terminus_terminate_options::progress sees it. */
+typedef struct terminus_progress {
+    size_t index;       /**< which target: its index in the `pids` given */
+    terminus_pid pid;   /**< that target's pid */
+    int32_t event;      /**< TERMINUS_PROGRESS_* */
+    uint32_t step;      /**< for #TERMINUS_PROGRESS_STEP: the TERMINUS_STEP_* */
+    int32_t status;     /**< #TERMINUS_OK (it went out) or why not: #TERMINUS_E_UNREACHABLE (the
+                             step cannot reach this target), #TERMINUS_E_ACCESS_DENIED (refused,
+                             e.g. by UIPI), another code; for ENDED: terminus_result::status */
+    int32_t outcome;    /**< for #TERMINUS_PROGRESS_ENDED: terminus_result::outcome */
+    uint64_t at_us;     /**< when, counted from the start of the call */
+} terminus_progress;
+
+/**
+ * @brief Called on the caller's thread as each step goes out, each kill goes
+ *        out and each target ends.
+ *
+ * It runs inside the terminate, between waits: keep it short. It may call
+ * any terminus function that does not wait (terminus_error_last(),
+ * terminus_strerror(), ...); time it takes comes out of the targets' grace,
+ * never in addition to it (the grace window is on the clock, not counted in
+ * waits), so a slow callback cannot stretch the call past the grace and the
+ * kill wait. It must not free what the options point to.
+ * @param arg  terminus_terminate_options::progress_arg
+ * @param p    the event; valid during the call only
+ */
+typedef void (*terminus_progress_fn)(void *arg, const terminus_progress *p);
+
+/** @brief How many steps a terminus_detail has room for (the step bits 0 to 7). */
+#define TERMINUS_DETAIL_STEPS 8
+
+/** @name What ended a target (terminus_detail::ended_by)
+ * A TERMINUS_STEP_* value means the target left after that step went out
+ * and before the next one (or the kill) did.
+ * @{ */
+#define TERMINUS_ENDED_NONE 0       /**< it did not end (an error, or still running with NO_FORCE) */
+#define TERMINUS_ENDED_KILL 0x100u  /**< the kill */
+#define TERMINUS_ENDED_GONE 0x200u  /**< it had already ended before anything was sent */
+/** @} */
+
+/**
+ * @brief What a terminate did to one target, step by step (version 2).
+ *
+ * Given as an array through terminus_terminate_options::details, one entry
+ * per target in the order of `pids`; terminus_result keeps its 0.1 layout.
+ */
+typedef struct terminus_detail {
+    uint32_t ended_by;  /**< a TERMINUS_STEP_*, #TERMINUS_ENDED_KILL, #TERMINUS_ENDED_GONE or
+                             #TERMINUS_ENDED_NONE */
+    uint32_t reach;     /**< the steps asked for that could reach this target */
+    uint32_t sent;      /**< the steps that went out to it */
+    uint32_t skipped;   /**< the steps asked for that were not sent (see `step_status`) */
+    int32_t step_status[TERMINUS_DETAIL_STEPS]; /**< per step bit b (step 1u << b): #TERMINUS_OK
+                             when it went out, else why not (#TERMINUS_E_UNREACHABLE: it cannot
+                             reach this target; #TERMINUS_E_ACCESS_DENIED: refused, e.g. UIPI;
+                             another code: it failed); #TERMINUS_OK for steps not asked for */
+    uint64_t step_at_us[TERMINUS_DETAIL_STEPS]; /**< when step 1u << b went out, counted from the
+                             start of the call; 0 if it did not */
+    uint64_t kill_at_us; /**< when the kill went out, from the start of the call; 0 if not */
+} terminus_detail;
+
+/**
+ * @brief How to terminate. Initialise with #TERMINUS_TERMINATE_OPTIONS_INIT,
+ *        #TERMINUS_TERMINATE_OPTIONS_INIT_V2 or terminus_terminate_options_init().
+ *
+ * A version-1 struct (0.1 callers) ends at `message`: terminus reads nothing
+ * past it and uses the defaults for everything newer (the default close
+ * chain, no detail, no progress). A version-2 struct has every member.
  */
 typedef struct terminus_terminate_options {
-    uint32_t version;          /**< #TERMINUS_TERMINATE_OPTIONS_VERSION */
-    uint32_t flags;            /**< 0, #TERMINUS_TERMINATE_NO_FORCE or #TERMINUS_TERMINATE_FORCE (exclusive) */
+    uint32_t version;          /**< #TERMINUS_TERMINATE_OPTIONS_VERSION or #TERMINUS_TERMINATE_OPTIONS_VERSION_2 */
+    uint32_t flags;            /**< TERMINUS_TERMINATE_* (NO_FORCE and FORCE exclude each other;
+                                    BROADCAST and CTRL_BREAK need version 2) */
     uint32_t grace_ms;         /**< how long the targets have to leave after the request; default 5000 */
     uint32_t forced_exit_code; /**< exit code a forced kill gives, where the OS lets us choose (Windows); default 1 */
     const char *message;       /**< registered message name, UTF-8, 1 to 255 bytes; NULL = #TERMINUS_DEFAULT_MESSAGE (unused on Linux) */
+    /* --- version 2 --- */
+    uint32_t steps;            /**< TERMINUS_STEP_* bits: the close chain; default
+                                    #TERMINUS_STEPS_DEFAULT; 0 only with FORCE */
+    uint32_t reserved;         /**< must be 0 */
+    terminus_progress_fn progress; /**< called as steps go out and targets end; NULL for none */
+    void *progress_arg;        /**< passed to `progress`; must be NULL when `progress` is */
+    terminus_detail *details;  /**< receives one entry per target; NULL for none */
+    size_t details_count;      /**< entries in `details`: at least the number of targets; 0 with NULL */
 } terminus_terminate_options;
 
-/** @brief Static initialiser with the defaults. */
-#define TERMINUS_TERMINATE_OPTIONS_INIT { TERMINUS_TERMINATE_OPTIONS_VERSION, 0, 5000, 1, NULL }
+/** @brief Static initialiser with the defaults, version 1 (the newer members are zero and
+ *  unread: a version-1 struct means the defaults for them). */
+#define TERMINUS_TERMINATE_OPTIONS_INIT                                                            \
+    { TERMINUS_TERMINATE_OPTIONS_VERSION, 0, 5000, 1, NULL, 0, 0, NULL, NULL, NULL, 0 }
+/** @brief Static initialiser with the defaults, version 2. */
+#define TERMINUS_TERMINATE_OPTIONS_INIT_V2                                                         \
+    { TERMINUS_TERMINATE_OPTIONS_VERSION_2, 0, 5000, 1, NULL, TERMINUS_STEPS_DEFAULT, 0, NULL, NULL, \
+      NULL, 0 }
 
 /**
  * @brief Fill an options struct with the defaults (for bindings that cannot
  *        use the macro).
  * @param opts     the struct to fill
- * @param version  #TERMINUS_TERMINATE_OPTIONS_VERSION
+ * @param version  #TERMINUS_TERMINATE_OPTIONS_VERSION or #TERMINUS_TERMINATE_OPTIONS_VERSION_2
+ *                 (a version-1 fill writes only the version-1 members)
  * @retval TERMINUS_OK         filled
  * @retval TERMINUS_E_INVALID  `opts` is NULL or `version` is not one this library knows
  */

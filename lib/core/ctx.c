@@ -16,6 +16,8 @@ static size_t os_size(uint32_t version)
     case 1:
         return offsetof(terminus_os, session_wait_gone) +
                sizeof(((terminus_os *)0)->session_wait_gone);
+    case 2:
+        return offsetof(terminus_os, process_step) + sizeof(((terminus_os *)0)->process_step);
     default:
         return 0;
     }

@@ -57,16 +57,36 @@ typedef struct tm_run {
     char wait_msg[512];
 } tm_run;
 
+/* How many bytes of an options struct each version has: terminus reads and
+ * writes no byte past them, so a 0.1 caller's shorter struct is safe. */
+static size_t opts_size(uint32_t version)
+{
+    switch (version) {
+    case TERMINUS_TERMINATE_OPTIONS_VERSION:
+        return offsetof(terminus_terminate_options, steps);
+    case TERMINUS_TERMINATE_OPTIONS_VERSION_2:
+        return sizeof(terminus_terminate_options);
+    default:
+        return 0;
+    }
+}
+
 int terminus_terminate_options_init(terminus_terminate_options *opts, uint32_t version)
 {
-    static const terminus_terminate_options defaults = TERMINUS_TERMINATE_OPTIONS_INIT;
+    static const terminus_terminate_options defaults = TERMINUS_TERMINATE_OPTIONS_INIT_V2;
+    terminus_terminate_options o = defaults;
+    size_t size = opts_size(version);
 
     if (opts == NULL)
         return tm_fail(TERMINUS_E_INVALID, "terminus_terminate_options_init: opts is NULL");
-    if (version != TERMINUS_TERMINATE_OPTIONS_VERSION)
-        return tm_fail(TERMINUS_E_INVALID, "terminus_terminate_options_init: version %u is not %d",
-                       (unsigned)version, TERMINUS_TERMINATE_OPTIONS_VERSION);
-    *opts = defaults;
+    if (size == 0)
+        return tm_fail(TERMINUS_E_INVALID,
+                       "terminus_terminate_options_init: version %u is not one this library "
+                       "knows (%d or %d)",
+                       (unsigned)version, TERMINUS_TERMINATE_OPTIONS_VERSION,
+                       TERMINUS_TERMINATE_OPTIONS_VERSION_2);
+    o.version = version;
+    memcpy(opts, &o, size);
     return TERMINUS_OK;
 }
 
@@ -75,8 +95,9 @@ static int opts_check(const char *fn, const terminus_terminate_options *in,
 {
     const uint32_t known = TERMINUS_TERMINATE_NO_FORCE | TERMINUS_TERMINATE_FORCE;
 
+    /* Everything newer than the caller's version takes its default. */
+    terminus_terminate_options_init(out, TERMINUS_TERMINATE_OPTIONS_VERSION_2);
     if (in == NULL) {
-        terminus_terminate_options_init(out, TERMINUS_TERMINATE_OPTIONS_VERSION);
         out->message = TERMINUS_DEFAULT_MESSAGE;
         return TERMINUS_OK;
     }
@@ -95,7 +116,7 @@ static int opts_check(const char *fn, const terminus_terminate_options *in,
         if (rc != TERMINUS_OK)
             return rc;
     }
-    *out = *in;
+    memcpy(out, in, opts_size(in->version));
     if (out->message == NULL)
         out->message = TERMINUS_DEFAULT_MESSAGE;
     return TERMINUS_OK;

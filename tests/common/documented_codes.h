@@ -120,6 +120,11 @@ static const tm_documented tm_documented_shim[] = {
     { "session_wait_gone", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_TIMEOUT) |
                                TM_CODE(TERMINUS_E_UNAVAILABLE) | TM_CODE(TERMINUS_E_OS) |
                                TM_CODE(TERMINUS_E_INVALID) },
+    { "process_reach",
+      TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
+    { "process_step", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |
+                          TM_CODE(TERMINUS_E_UNREACHABLE) | TM_CODE(TERMINUS_E_ACCESS_DENIED) |
+                          TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_OS) },
 };
 
 /* The row named `name` of `table` (n rows), or NULL. */

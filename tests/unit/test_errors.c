@@ -59,11 +59,14 @@ static void strerror_examples(void)
     CHECK_STR_EQ(terminus_error_name(TERMINUS_E_ACCESS_DENIED), "TERMINUS_E_ACCESS_DENIED");
     CHECK_STR_EQ(terminus_strerror(TERMINUS_OK), "success");
     CHECK_STR_EQ(terminus_error_name(TERMINUS_OK), "TERMINUS_OK");
+    CHECK_EQ(TERMINUS_E_UNREACHABLE, -10);
+    CHECK_STR_EQ(terminus_error_name(TERMINUS_E_UNREACHABLE), "TERMINUS_E_UNREACHABLE");
+    CHECK_STR_EQ(terminus_strerror(TERMINUS_E_UNREACHABLE), "no request can reach the target");
 }
 
 static void unknown_codes(void)
 {
-    static const int unknown[] = { 1,     2,       100,    TERMINUS_E_LAST - 1, -10, -100,
+    static const int unknown[] = { 1,     2,       100,    TERMINUS_E_LAST - 1, -20, -100,
                                    -1000, INT_MAX, INT_MIN };
     size_t i;
 

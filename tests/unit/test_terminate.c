@@ -470,8 +470,35 @@ static void options_init_bad(void)
     CHECK_ERROR(TERMINUS_E_INVALID, "opts");
     CHECK_RC(terminus_terminate_options_init(&o, 0), TERMINUS_E_INVALID);
     CHECK_ERROR(TERMINUS_E_INVALID, "version");
-    CHECK_RC(terminus_terminate_options_init(&o, 2), TERMINUS_E_INVALID);
+    CHECK_RC(terminus_terminate_options_init(&o, 3), TERMINUS_E_INVALID);
     CHECK_ERROR(TERMINUS_E_INVALID, "version");
+}
+
+/* A 0.1 caller's struct ends at `message`: a version-1 fill writes nothing
+ * past it, and a version-2 fill gives the close chain's defaults. */
+static void options_init_by_version(void)
+{
+    const size_t v1 = offsetof(terminus_terminate_options, steps);
+    unsigned char buf[sizeof(terminus_terminate_options)];
+    terminus_terminate_options o;
+
+    memset(buf, 0xAB, sizeof buf);
+    REQUIRE_RC(terminus_terminate_options_init((terminus_terminate_options *)(void *)buf,
+                                               TERMINUS_TERMINATE_OPTIONS_VERSION),
+               TERMINUS_OK);
+    for (size_t i = v1; i < sizeof buf; i++)
+        CHECK_EQ(buf[i], 0xAB);
+    memcpy(&o, buf, v1);
+    CHECK_EQ(o.version, 1);
+    CHECK_EQ(o.grace_ms, 5000);
+    CHECK_EQ(o.forced_exit_code, 1);
+    CHECK(o.message == NULL);
+    REQUIRE_RC(terminus_terminate_options_init(&o, TERMINUS_TERMINATE_OPTIONS_VERSION_2),
+               TERMINUS_OK);
+    CHECK_EQ(o.version, 2);
+    CHECK_EQ(o.steps, TERMINUS_STEPS_DEFAULT);
+    CHECK(o.progress == NULL && o.progress_arg == NULL && o.details == NULL);
+    CHECK_EQ(o.details_count, 0);
 }
 
 static void custom_messages(void)
@@ -702,7 +729,7 @@ HARNESS_MAIN(T(clock_near_end_keeps_grace), T(wait_timeout_without_time_is_failu
              T(exits_after_past_grace), T(exits_after_already_ended), T(grace_zero_stubborn),
              T(grace_zero_no_force), T(grace_zero_cooperative), T(null_result_ok),
              T(default_options), T(init_macro_options), T(options_init_equals_macro),
-             T(options_init_bad), T(custom_messages), T(wait_failure_does_not_kill),
-             T(os_code_reported), T(request_not_found_is_gone), T(request_failure),
-             T(kill_not_found_is_exited), T(status_failure_after_end),
+             T(options_init_bad), T(options_init_by_version), T(custom_messages),
+             T(wait_failure_does_not_kill), T(os_code_reported), T(request_not_found_is_gone),
+             T(request_failure), T(kill_not_found_is_exited), T(status_failure_after_end),
              T(wait_open_no_memory_still_kills), T(wait_open_no_memory_no_force))

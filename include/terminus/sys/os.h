@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 /** @brief The newest version of #terminus_os this library knows. */
-#define TERMINUS_OS_VERSION 1
+#define TERMINUS_OS_VERSION 2
 
 /** @brief A backend's open process: holds the identity of one process. Opaque. */
 typedef struct terminus_os_process terminus_os_process;
@@ -197,6 +197,34 @@ struct terminus_os {
      */
     int (*session_wait_gone)(void *data, terminus_os_server *server, uint32_t id,
                              uint32_t timeout_ms);
+
+    /* --- version 2: the close chain --- */
+
+    /**
+     * Find what each close-chain step can reach, for every target of one call
+     * at once (Windows: one `EnumWindows` pass matched with
+     * `GetWindowThreadProcessId`, the listener's window told by its class,
+     * the target's console and session). Writes to `reach[i]` the
+     * TERMINUS_STEP_* bits of `steps` that can reach `procs[i]`; a step this
+     * platform does not have never can. `flags` are the call's
+     * TERMINUS_TERMINATE_* flags and `message` (never NULL) the registered
+     * message name. The backend may keep what it found (a target's windows)
+     * in each process for process_step. It must not wait on a target (a hung
+     * window never blocks it).
+     * @return OK; E_NO_MEMORY, E_OS (the core then tries every step asked for)
+     */
+    int (*process_reach)(void *data, terminus_os_process *const *procs, size_t count,
+                         uint32_t steps, uint32_t flags, const char *message, uint32_t *reach);
+    /**
+     * Send one close-chain step (a single TERMINUS_STEP_* bit) to the
+     * process, and return at once whatever the target does.
+     * @return OK; E_NOT_FOUND (it has ended); E_UNREACHABLE (the step cannot
+     *         reach it after all: its window or console is gone);
+     *         E_ACCESS_DENIED (refused: UIPI, rights); E_UNSUPPORTED (a step
+     *         this backend does not have); E_OS
+     */
+    int (*process_step)(void *data, terminus_os_process *proc, uint32_t step, uint32_t flags,
+                        const char *message);
 };
 
 /**
