@@ -327,6 +327,7 @@ void tm_chain_batch(tm_run *r, const tm_batch *b, terminus_os_waitset *set, size
 
     if (wrc != TERMINUS_OK && wrc != TERMINUS_E_NO_MEMORY)
         n = 0; /* the wait could not be made: its targets have failed */
+    r->stop = set != NULL ? TERMINUS_E_TIMEOUT : wrc;
     batch_reach(r, n);
     r->killed_any = 0;
     for (size_t k = 0; k < n; k++) {
@@ -345,13 +346,10 @@ void tm_chain_batch(tm_run *r, const tm_batch *b, terminus_os_waitset *set, size
         r->last_kill = t0;
     /* The window is open: from here the callback's time is the targets'. */
     tm_events_flush(r);
-    r->stop = TERMINUS_E_TIMEOUT;
-    if (set != NULL) {
+    if (set != NULL)
         grace_window(r, set, n, t0);
-    } else if (wrc == TERMINUS_E_NO_MEMORY) {
-        r->stop = wrc; /* no grace can be waited for */
+    else if (wrc == TERMINUS_E_NO_MEMORY) /* no grace can be waited for */
         tm_see_ended(r, b->b0, b->end, TERMINUS_OUTCOME_EXITED);
-    }
     if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE) {
         for (size_t i = b->b0; i < b->end; i++) {
             if (!r->t[i].pending)

@@ -1,8 +1,9 @@
 /*
- * lib/core/run.h: the state of one terminate, shared by the two files of
- * the escalation policy:
- *   terminate.c  validation, batches, waits, kills and the result of each
- *                target (docs/design.md, "One terminate, step by step")
+ * lib/core/run.h: the state of one terminate, shared by the files of the
+ * escalation policy:
+ *   options.c    the validation of the options and the pids
+ *   terminate.c  batches, waits, kills and the result of each target
+ *                (docs/design.md, "One terminate, step by step")
  *   chain.c      the close chain of a batch: reach, steps and their share
  *                of the grace window; the detail array and the progress
  *                events
@@ -72,6 +73,14 @@ typedef struct tm_batch {
     size_t first; /* the first target it tried to open */
     size_t spare; /* the last target it opened, still running (TM_NONE: none) */
 } tm_batch;
+
+/* options.c: the options (a NULL `in` is the defaults; everything newer
+ * than the caller's version takes its default in `out`) and the pids, for
+ * a call on `count` targets. */
+int tm_opts_check(const char *fn, const terminus_terminate_options *in, size_t count,
+                  terminus_terminate_options *out);
+/* Every pid valid, none twice. Returns OK or the first problem. */
+int tm_pids_check(const char *fn, const terminus_os *os, const terminus_pid *pids, size_t count);
 
 /* terminate.c */
 uint64_t tm_now(const terminus_os *os);
