@@ -90,15 +90,24 @@ extern "C" {
 
 /** @brief One event of a terminate, as terminus_terminate_options::progress sees it. */
 typedef struct terminus_progress {
-    size_t index;     /**< which target: its index in the `pids` given */
-    terminus_pid pid; /**< that target's pid */
-    int32_t event;    /**< TERMINUS_PROGRESS_* */
-    uint32_t step;    /**< for #TERMINUS_PROGRESS_STEP: the TERMINUS_STEP_* */
-    int32_t status;   /**< #TERMINUS_OK (it went out) or why not: #TERMINUS_E_UNREACHABLE (the
-                             step cannot reach this target), #TERMINUS_E_ACCESS_DENIED (refused,
-                             e.g. by UIPI), another code; for ENDED: terminus_result::status */
-    int32_t outcome;  /**< for #TERMINUS_PROGRESS_ENDED: terminus_result::outcome */
-    uint64_t at_us;   /**< when, counted from the start of the call */
+    /** which target: its index in the `pids` given */
+    size_t index;
+    /** that target's pid */
+    terminus_pid pid;
+    /** TERMINUS_PROGRESS_* */
+    int32_t event;
+    /** for #TERMINUS_PROGRESS_STEP: the TERMINUS_STEP_* */
+    uint32_t step;
+    /**
+     * #TERMINUS_OK (it went out) or why not: #TERMINUS_E_UNREACHABLE (the step cannot reach
+     * this target), #TERMINUS_E_ACCESS_DENIED (refused, e.g. by UIPI), another code; for
+     * ENDED: terminus_result::status
+     */
+    int32_t status;
+    /** for #TERMINUS_PROGRESS_ENDED: terminus_result::outcome */
+    int32_t outcome;
+    /** when, counted from the start of the call */
+    uint64_t at_us;
 } terminus_progress;
 
 /**
@@ -135,18 +144,24 @@ typedef void (*terminus_progress_fn)(void *arg, const terminus_progress *p);
  * per target in the order of `pids`; terminus_result keeps its 0.1 layout.
  */
 typedef struct terminus_detail {
-    uint32_t ended_by; /**< a TERMINUS_STEP_*, #TERMINUS_ENDED_KILL, #TERMINUS_ENDED_GONE or
-                             #TERMINUS_ENDED_NONE */
-    uint32_t reach;    /**< the steps asked for that could reach this target */
-    uint32_t sent;     /**< the steps that went out to it */
-    uint32_t skipped;  /**< the steps asked for that were not sent (see `step_status`) */
-    int32_t step_status[TERMINUS_DETAIL_STEPS]; /**< per step bit b (step 1u << b): #TERMINUS_OK
-                             when it went out, else why not (#TERMINUS_E_UNREACHABLE: it cannot
-                             reach this target; #TERMINUS_E_ACCESS_DENIED: refused, e.g. UIPI;
-                             another code: it failed); #TERMINUS_OK for steps not asked for */
-    uint64_t step_at_us[TERMINUS_DETAIL_STEPS]; /**< when step 1u << b went out, counted from the
-                             start of the call; 0 if it did not */
-    uint64_t kill_at_us; /**< when the kill went out, from the start of the call; 0 if not */
+    /** a TERMINUS_STEP_*, #TERMINUS_ENDED_KILL, #TERMINUS_ENDED_GONE or #TERMINUS_ENDED_NONE */
+    uint32_t ended_by;
+    /** the steps asked for that could reach this target */
+    uint32_t reach;
+    /** the steps that went out to it */
+    uint32_t sent;
+    /** the steps asked for that were not sent (see `step_status`) */
+    uint32_t skipped;
+    /**
+     * per step bit b (step 1u << b): #TERMINUS_OK when it went out, else why not
+     * (#TERMINUS_E_UNREACHABLE: it cannot reach this target; #TERMINUS_E_ACCESS_DENIED:
+     * refused, e.g. UIPI; another code: it failed); #TERMINUS_OK for steps not asked for
+     */
+    int32_t step_status[TERMINUS_DETAIL_STEPS];
+    /** when step 1u << b went out, counted from the start of the call; 0 if it did not */
+    uint64_t step_at_us[TERMINUS_DETAIL_STEPS];
+    /** when the kill went out, from the start of the call; 0 if not */
+    uint64_t kill_at_us;
 } terminus_detail;
 
 /**
@@ -158,23 +173,38 @@ typedef struct terminus_detail {
  * chain, no detail, no progress). A version-2 struct has every member.
  */
 typedef struct terminus_terminate_options {
-    uint32_t
-        version; /**< #TERMINUS_TERMINATE_OPTIONS_VERSION or #TERMINUS_TERMINATE_OPTIONS_VERSION_2 */
-    uint32_t flags;    /**< TERMINUS_TERMINATE_* (NO_FORCE and FORCE exclude each other;
-                                    BROADCAST and CTRL_BREAK need version 2) */
-    uint32_t grace_ms; /**< how long the targets have to leave after the request; default 5000 */
-    uint32_t
-        forced_exit_code; /**< exit code a forced kill gives, where the OS lets us choose (Windows); default 1 */
-    const char *
-        message; /**< registered message name, UTF-8, 1 to 255 bytes; NULL = #TERMINUS_DEFAULT_MESSAGE (unused on Linux) */
+    /** #TERMINUS_TERMINATE_OPTIONS_VERSION or #TERMINUS_TERMINATE_OPTIONS_VERSION_2 */
+    uint32_t version;
+    /**
+     * TERMINUS_TERMINATE_* (NO_FORCE and FORCE exclude each other; BROADCAST and CTRL_BREAK
+     * need version 2)
+     */
+    uint32_t flags;
+    /** how long the targets have to leave after the request; default 5000 */
+    uint32_t grace_ms;
+    /** exit code a forced kill gives, where the OS lets us choose (Windows); default 1 */
+    uint32_t forced_exit_code;
+    /**
+     * registered message name, UTF-8, 1 to 255 bytes; NULL = #TERMINUS_DEFAULT_MESSAGE (unused
+     * on Linux)
+     */
+    const char *message;
     /* --- version 2 --- */
-    uint32_t steps;                /**< TERMINUS_STEP_* bits: the close chain; default
-                                    #TERMINUS_STEPS_DEFAULT; 0 only with FORCE */
-    uint32_t reserved;             /**< must be 0 */
-    terminus_progress_fn progress; /**< called as steps go out and targets end; NULL for none */
-    void *progress_arg;            /**< passed to `progress`; must be NULL when `progress` is */
-    terminus_detail *details;      /**< receives one entry per target; NULL for none */
-    size_t details_count; /**< entries in `details`: at least the number of targets; 0 with NULL */
+    /**
+     * TERMINUS_STEP_* bits: the close chain; default #TERMINUS_STEPS_DEFAULT; 0 only with
+     * FORCE
+     */
+    uint32_t steps;
+    /** must be 0 */
+    uint32_t reserved;
+    /** called as steps go out and targets end; NULL for none */
+    terminus_progress_fn progress;
+    /** passed to `progress`; must be NULL when `progress` is */
+    void *progress_arg;
+    /** receives one entry per target; NULL for none */
+    terminus_detail *details;
+    /** entries in `details`: at least the number of targets; 0 with NULL */
+    size_t details_count;
 } terminus_terminate_options;
 
 /** @brief Static initialiser with the defaults, version 1 (the newer members are zero and
@@ -219,12 +249,17 @@ TERMINUS_API int terminus_terminate_options_init(terminus_terminate_options *opt
 
 /** @brief What happened to one target. */
 typedef struct terminus_result {
-    int32_t status;     /**< #TERMINUS_OK or a TERMINUS_E_* code, for this target */
-    int32_t outcome;    /**< TERMINUS_OUTCOME_* */
-    uint32_t exit_code; /**< the target's exit code where known, else #TERMINUS_EXIT_CODE_UNKNOWN.
-                              On Linux a process killed by signal N reports 128 + N. */
-    uint64_t
-        elapsed_us; /**< from its own request (its kill, with FORCE) to the observed end; 0 for GONE */
+    /** #TERMINUS_OK or a TERMINUS_E_* code, for this target */
+    int32_t status;
+    /** TERMINUS_OUTCOME_* */
+    int32_t outcome;
+    /**
+     * the target's exit code where known, else #TERMINUS_EXIT_CODE_UNKNOWN. On Linux a process
+     * killed by signal N reports 128 + N.
+     */
+    uint32_t exit_code;
+    /** from its own request (its kill, with FORCE) to the observed end; 0 for GONE */
+    uint64_t elapsed_us;
 } terminus_result;
 
 /**

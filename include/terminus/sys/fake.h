@@ -91,20 +91,15 @@ TERMINUS_API int terminus_fake_set_self(terminus_fake *fake, terminus_pid pid);
 
 /** @name Process behaviours
  * @{ */
-/** Leaves `after_ms` after a request (the message step), with `exit_code`. */
-#define TERMINUS_FAKE_EXITS_ON_REQUEST 1
-/** Ignores requests (a hung or stubborn process); a kill ends it. */
-#define TERMINUS_FAKE_IGNORES 2
-/** Leaves by itself `after_ms` after it was added; ignores requests. */
-#define TERMINUS_FAKE_EXITS_AFTER 3
-/** Has already exited with `exit_code`. */
-#define TERMINUS_FAKE_GONE 4
-/** Cannot be opened: access denied. */
-#define TERMINUS_FAKE_DENIED 5
-/** Ignores requests and kills (stuck in the kernel). */
-#define TERMINUS_FAKE_UNKILLABLE 6
-/** Ignores requests; a kill fails with access denied. */
-#define TERMINUS_FAKE_KILL_DENIED 7
+#define TERMINUS_FAKE_EXITS_ON_REQUEST 1 /**< leaves `after_ms` after a request, with `exit_code` */
+#define TERMINUS_FAKE_IGNORES                                                                      \
+    2 /**< ignores requests (a hung or stubborn process); a kill ends it */
+#define TERMINUS_FAKE_EXITS_AFTER                                                                  \
+    3 /**< leaves by itself `after_ms` after it was added; ignores requests */
+#define TERMINUS_FAKE_GONE        4 /**< has already exited with `exit_code` */
+#define TERMINUS_FAKE_DENIED      5 /**< cannot be opened: access denied */
+#define TERMINUS_FAKE_UNKILLABLE  6 /**< ignores requests and kills (stuck in the kernel) */
+#define TERMINUS_FAKE_KILL_DENIED 7 /**< ignores requests; a kill fails with access denied */
 /** @} */
 
 /**
@@ -125,8 +120,7 @@ TERMINUS_API int terminus_fake_process_add(terminus_fake *fake, terminus_pid pid
 typedef struct terminus_fake_process_info {
     int running;        /**< 1 while it runs */
     uint32_t exit_code; /**< its exit code once ended */
-    uint32_t requests;  /**< exit requests it received: #TERMINUS_STEP_MESSAGE steps (and
-                             process_request calls of a version-1 table) */
+    uint32_t requests;  /**< exit requests it received: message steps, process_request calls */
     uint32_t kills;     /**< kills it received */
     uint64_t ended_us;  /**< the virtual time it ended at, once ended */
 } terminus_fake_process_info;
