@@ -976,21 +976,28 @@ static void bad_input(void)
 /* ------------------------------------------------------------------------ */
 /* Version-1 callers and version-1 tables                                   */
 
+/* The members a 0.1 caller's struct has, and nothing more. */
+typedef struct v1_options {
+    uint32_t version, flags, grace_ms, forced_exit_code;
+    const char *message;
+} v1_options;
+
 /* A 0.1 caller's struct ends at `message` (here it is all that is
  * allocated, so a sanitizer sees any read past it): the default chain, no
  * detail, no progress; the same as NULL options with its grace. */
 static void version_1_caller_unchanged(void)
 {
-    const size_t v1 = offsetof(terminus_terminate_options, steps);
-    terminus_terminate_options *o = malloc(v1);
+    v1_options *v = malloc(sizeof *v);
+    terminus_terminate_options *o = (terminus_terminate_options *)(void *)v;
     terminus_result r;
     fx f;
 
-    REQUIRE(o != NULL);
+    REQUIRE(v != NULL);
     fx_open(&f);
+    REQUIRE(sizeof *v == offsetof(terminus_terminate_options, steps));
     REQUIRE_RC(terminus_terminate_options_init(o, TERMINUS_TERMINATE_OPTIONS_VERSION), TERMINUS_OK);
-    o->grace_ms = 1000;
-    o->forced_exit_code = 9;
+    v->grace_ms = 1000;
+    v->forced_exit_code = 9;
     fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
     fx_add(&f, 43, TERMINUS_FAKE_EXITS_ON_REQUEST, 300, 7);
     fx_reach(&f, 42, M | C | CO); /* the default chain: all three */

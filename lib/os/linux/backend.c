@@ -58,8 +58,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-bus.h>
-
 #include "terminus/sys/os.h"
 #include "terminus/terminate.h"
 #include "linux.h"
@@ -145,7 +143,7 @@ int tm_linux_fail(int err, const sd_bus_error *e, int domain, const char *fmt, .
     char what[512];
     char buf[256];
     va_list ap;
-    const char *name = (e != NULL && sd_bus_error_is_set(e)) ? e->name : NULL;
+    const char *name = e != NULL ? e->name : NULL; /* sd_bus_error_is_set() */
     int code = tm_linux_code(err, name, domain);
 
     va_start(ap, fmt);

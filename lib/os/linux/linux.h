@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <systemd/sd-bus.h>
+#include "sdbus.h" /* sd_bus_error; libsystemd, loaded at run time */
 
 #include "terminus/sys/os.h"
 
