@@ -6,7 +6,9 @@
 Compiles bindings/csharp/Terminus.cs into Terminus.dll (warnings are
 errors) with its dllmap config beside it, as a user would ship it, then the
 tests against it, and runs them with mono and LD_LIBRARY_PATH at the
-library's directory. Exits 77 (skipped) when mcs or mono is missing.
+library's directory, and TERMINUS_TEST_LAYOUT at the program that prints
+the C layout of the structs (--layout, tests/ffi/layout.c). Exits 77
+(skipped) when mcs or mono is missing.
 """
 
 import argparse
@@ -31,6 +33,7 @@ def main():
     ap.add_argument("--sources", nargs=2, required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--example", default="", help="examples/csharp/Tkill.cs: build and run it too")
+    ap.add_argument("--layout", default="", help="tests/ffi/layout.c built: the C layout of the structs")
     args = ap.parse_args()
     for tool, name in ((args.mcs, "mcs"), (args.mono, "mono")):
         if not tool or not os.path.exists(tool):
@@ -55,6 +58,8 @@ def main():
     libdir = os.path.dirname(os.path.abspath(args.library))
     env["LD_LIBRARY_PATH"] = os.pathsep.join([libdir] + ([env["LD_LIBRARY_PATH"]] if env.get("LD_LIBRARY_PATH") else []))
     env["TERMINUS_LIBRARY"] = os.path.abspath(args.library)
+    if args.layout:
+        env["TERMINUS_TEST_LAYOUT"] = os.path.abspath(args.layout)
     rc = run([args.mono, "--debug", exe], env=env, cwd=args.work)
     if rc or not args.example:
         return rc
