@@ -66,12 +66,14 @@ def main():
     tkill = os.path.join(args.work, "Tkill.exe")
     if run([args.mcs, "-warn:4", "-warnaserror+", "-nologo", "-r:" + dll, "-out:" + tkill, args.example]):
         return 1
-    return check_tkill([args.mono, tkill], env, args.work)
+    return check_tkill([args.mono, tkill], env, args.work, "/V")
 
 
-def check_tkill(cmd, env, cwd):
+def check_tkill(cmd, env, cwd, verbose=None):
     """Run an example tkill: pid 0 is rejected (exit 2); a sleeping child is
-    ended (exit 0), or the native backend says it cannot (exit 1)."""
+    ended (exit 0) by SIGTERM, the line says so ("[ended by: SIGTERM]") and,
+    with the verbose option given, SIGTERM is shown as it goes out; or the
+    native backend says it cannot (exit 1)."""
     p = subprocess.run(cmd + ["0"], env=env, cwd=cwd, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     print(p.stdout, end="")
@@ -80,20 +82,26 @@ def check_tkill(cmd, env, cwd):
         return 1
     child = subprocess.Popen(["sleep", "60"])
     try:
-        p = subprocess.run(cmd + [str(child.pid)], env=env, cwd=cwd, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, timeout=60)
+        p = subprocess.run(cmd + ([verbose] if verbose else []) + [str(child.pid)], env=env,
+                           cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=60)
         print(p.stdout, end="")
-        if p.returncode == 0 and "left when asked" in p.stdout:
-            return 0
         if p.returncode == 1 and "not supported" in p.stdout:
             print("(the native backend cannot terminate processes)")
             return 0
-        print("FAIL: tkill {} exited {}".format(child.pid, p.returncode))
-        return 1
+        if p.returncode != 0 or "left when asked" not in p.stdout:
+            print("FAIL: tkill {} exited {}".format(child.pid, p.returncode))
+            return 1
+        if "[ended by: SIGTERM]" not in p.stdout:
+            print("FAIL: tkill did not say that SIGTERM ended it")
+            return 1
+        if verbose and "pid {}: SIGTERM sent".format(child.pid) not in p.stdout:
+            print("FAIL: tkill {} did not show SIGTERM going out".format(verbose))
+            return 1
+        return 0
     finally:
         child.kill()
         child.wait()
-
 
 if __name__ == "__main__":
     sys.exit(main())

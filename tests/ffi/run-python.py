@@ -8,7 +8,8 @@
 pytest:  PY -m pytest on the tests, with TERMINUS_LIBRARY=LIB, the
          bindings on PYTHONPATH and TERMINUS_TEST_LAYOUT=LAYOUT (--layout: the
          program that prints the C layout of the structs, tests/ffi/layout.c).
-example: examples/python/tkill.py rejects pid 0 and ends a sleeping child.
+example: examples/python/tkill.py rejects pid 0 and ends a sleeping child,
+         saying that SIGTERM ended it and (-v) when SIGTERM went out.
 install: what a new user does: a fresh venv (--system-site-packages, so
          that the offline machine's setuptools and wheel serve the build),
          `pip install --no-build-isolation` of a copy of the bindings, then a
@@ -146,7 +147,7 @@ def do_example(args):
     sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     from importlib import import_module
     check_tkill = import_module("run-csharp").check_tkill
-    return check_tkill([args.python, os.path.abspath(args.example)], env, here)
+    return check_tkill([args.python, os.path.abspath(args.example)], env, here, "-v")
 
 
 def main():
