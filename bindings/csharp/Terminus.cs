@@ -63,7 +63,13 @@ namespace Terminus
         Active = 0,
         Connected = 1,
         Disconnected = 4,
+        /// <summary>A listener (the RDP listener on Windows); never logged off.</summary>
+        Listen = 6,
+        /// <summary>Down (Windows); never logged off.</summary>
+        Down = 8,
         Other = 9,
+        /// <summary>Being initialized (Windows); never logged off.</summary>
+        Init = 10,
     }
 
     /// <summary>Why a listener's callback runs (TERMINUS_REASON_*).</summary>

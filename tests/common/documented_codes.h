@@ -82,7 +82,8 @@ static const tm_documented tm_documented_api[] = {
                                      TM_CODE(TERMINUS_E_REFUSED) | TM_CODE(TERMINUS_E_NOT_FOUND) |
                                      TM_CODE(TERMINUS_E_ACCESS_DENIED) |
                                      TM_CODE(TERMINUS_E_TIMEOUT) | TM_CODE(TERMINUS_E_UNAVAILABLE) |
-                                     TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_OS) },
+                                     TM_CODE(TERMINUS_E_UNSUPPORTED) |
+                                     TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
 };
 
 static const tm_documented tm_documented_shim[] = {

@@ -111,7 +111,10 @@ class SessionState(enum.IntEnum):
     ACTIVE = 0        #: a user is logged on and it is in front
     CONNECTED = 1     #: connected, not (yet) active
     DISCONNECTED = 4  #: a user is logged on, nobody is connected
-    OTHER = 9         #: listening, idle, down, closing, ...
+    LISTEN = 6        #: a listener (the RDP listener on Windows); never logged off
+    DOWN = 8          #: down (Windows); never logged off
+    OTHER = 9         #: idle, closing, or a state the backend does not name
+    INIT = 10         #: being initialized (Windows); never logged off
 
 
 class Reason(enum.IntEnum):

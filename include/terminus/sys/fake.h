@@ -92,12 +92,14 @@ TERMINUS_API int terminus_fake_set_self(terminus_fake *fake, terminus_pid pid);
 /** @name Process behaviours
  * @{ */
 #define TERMINUS_FAKE_EXITS_ON_REQUEST 1 /**< leaves `after_ms` after a request, with `exit_code` */
-#define TERMINUS_FAKE_IGNORES 2          /**< ignores requests (a hung or stubborn process); a kill ends it */
-#define TERMINUS_FAKE_EXITS_AFTER 3      /**< leaves by itself `after_ms` after it was added; ignores requests */
-#define TERMINUS_FAKE_GONE 4             /**< has already exited with `exit_code` */
-#define TERMINUS_FAKE_DENIED 5           /**< cannot be opened: access denied */
-#define TERMINUS_FAKE_UNKILLABLE 6       /**< ignores requests and kills (stuck in the kernel) */
-#define TERMINUS_FAKE_KILL_DENIED 7      /**< ignores requests; a kill fails with access denied */
+#define TERMINUS_FAKE_IGNORES                                                                      \
+    2 /**< ignores requests (a hung or stubborn process); a kill ends it */
+#define TERMINUS_FAKE_EXITS_AFTER                                                                  \
+    3 /**< leaves by itself `after_ms` after it was added; ignores requests */
+#define TERMINUS_FAKE_GONE        4 /**< has already exited with `exit_code` */
+#define TERMINUS_FAKE_DENIED      5 /**< cannot be opened: access denied */
+#define TERMINUS_FAKE_UNKILLABLE  6 /**< ignores requests and kills (stuck in the kernel) */
+#define TERMINUS_FAKE_KILL_DENIED 7 /**< ignores requests; a kill fails with access denied */
 /** @} */
 
 /**
@@ -148,9 +150,9 @@ TERMINUS_API int terminus_fake_server_add(terminus_fake *fake, const char *name,
 
 /** @name Session behaviours on logoff
  * @{ */
-#define TERMINUS_FAKE_SESSION_ENDS 0     /**< gone `after_ms` after a logoff */
-#define TERMINUS_FAKE_SESSION_DENIED 1   /**< logoff fails: access denied */
-#define TERMINUS_FAKE_SESSION_HANGS 2    /**< logoff succeeds, the session never goes */
+#define TERMINUS_FAKE_SESSION_ENDS   0 /**< gone `after_ms` after a logoff */
+#define TERMINUS_FAKE_SESSION_DENIED 1 /**< logoff fails: access denied */
+#define TERMINUS_FAKE_SESSION_HANGS  2 /**< logoff succeeds, the session never goes */
 /** @} */
 
 /**

@@ -233,7 +233,9 @@ TERMINUS_API int terminus_fake_session_add(terminus_fake *fake, const char *serv
                                  "terminus_fake_session_add: id %u is TERMINUS_SESSION_CURRENT",
                                  (unsigned)id);
     if (state != TERMINUS_SESSION_ACTIVE && state != TERMINUS_SESSION_CONNECTED &&
-        state != TERMINUS_SESSION_DISCONNECTED && state != TERMINUS_SESSION_OTHER)
+        state != TERMINUS_SESSION_DISCONNECTED && state != TERMINUS_SESSION_OTHER &&
+        state != TERMINUS_SESSION_LISTEN && state != TERMINUS_SESSION_DOWN &&
+        state != TERMINUS_SESSION_INIT)
         return terminus_os_error(TERMINUS_E_INVALID, 0,
                                  "terminus_fake_session_add: unknown state %ld", (long)state);
     if (name == NULL || (nlen = tm_fake_strnlen(name, 64)) >= 64)

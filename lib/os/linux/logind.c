@@ -220,6 +220,12 @@ void tm_linux_server_close(void *data, terminus_os_server *s)
     free(s);
 }
 
+/*
+ * logind's states are "opening", "online", "active" and "closing", each a
+ * user's session: none is a listener, down or initializing session in the
+ * sense of TERMINUS_SESSION_LISTEN, DOWN and INIT (which the core refuses to
+ * log off), so "opening" and "closing" stay OTHER.
+ */
 static int32_t tm_linux_state(const char *state)
 {
     if (state == NULL)
@@ -228,7 +234,7 @@ static int32_t tm_linux_state(const char *state)
         return TERMINUS_SESSION_ACTIVE;
     if (strcmp(state, "online") == 0)
         return TERMINUS_SESSION_CONNECTED;
-    return TERMINUS_SESSION_OTHER; /* "closing", or anything new */
+    return TERMINUS_SESSION_OTHER; /* "opening", "closing", or anything new */
 }
 
 struct tm_linux_entry {
