@@ -352,8 +352,9 @@ class _Call:
         if steps is not None:
             o.steps = _steps(fn, steps)
         self.details = (CDetail * max(count, 1))()
-        o.details = self.details
-        o.details_count = count
+        if count > 0:  # no targets: no array (a count of 0 with one is INVALID)
+            o.details = self.details
+            o.details_count = count
         self.error: Optional[BaseException] = None
         self.fn: Any = None
         if progress is not None:

@@ -184,8 +184,8 @@ def test_listener_in_a_real_child():
 CLEANS_UP_ON_SIGINT = r"""
 import signal, sys, time
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
-print("ready", flush=True)
 try:
+    print("ready", flush=True)  # inside the try: SIGINT may come at once
     time.sleep(60)
 except KeyboardInterrupt:
     print("cleaned up", flush=True)
