@@ -1111,6 +1111,39 @@ namespace Terminus
             return info;
         }
 
+        /// <summary>The steps that reach a scripted process unless SetReach says otherwise
+        /// (TERMINUS_FAKE_REACH_DEFAULT): the message and the signals, as for a Linux process.</summary>
+        public const Steps ReachDefault = Steps.Message | Steps.SigInt | Steps.SigHup;
+
+        /// <summary>Set the steps that can reach a scripted process (None: no window, no console,
+        /// another session); a step outside them sent all the same fails with Unreachable.</summary>
+        public void SetReach(uint pid, Steps reach)
+        {
+            Error.Check(Native.terminus_fake_process_set_reach(handle, pid, (uint)reach));
+        }
+
+        /// <summary>Make a scripted process leave with exitCode, afterMs after the first of
+        /// steps reaches it (it replaces the rule it had; ExitsOnRequest is Steps.Message).</summary>
+        public void ExitOn(uint pid, Steps steps, uint afterMs = 0, uint exitCode = 0)
+        {
+            Error.Check(Native.terminus_fake_process_exit_on(handle, pid, (uint)steps, afterMs, exitCode));
+        }
+
+        /// <summary>Make some steps fail on a scripted process with AccessDenied, as UIPI refuses a
+        /// post to an elevated window: they still reach it, sending one fails.</summary>
+        public void DenySteps(uint pid, Steps steps)
+        {
+            Error.Check(Native.terminus_fake_process_deny_step(handle, pid, (uint)steps));
+        }
+
+        /// <summary>How many times a step (one step) reached a scripted process.</summary>
+        public uint StepCount(uint pid, Steps step)
+        {
+            uint n;
+            Error.Check(Native.terminus_fake_process_step_count(handle, pid, (uint)step, out n));
+            return n;
+        }
+
         public void AddServer(string name, bool reachable = true)
         {
             Error.Check(Native.terminus_fake_server_add(handle, Utf8.ToBytes(name), reachable ? 1 : 0));
@@ -1408,6 +1441,10 @@ namespace Terminus
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_set_self(FakeHandle fake, uint pid);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_add(FakeHandle fake, uint pid, int behaviour, uint afterMs, uint exitCode);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_get(FakeHandle fake, uint pid, out FakeProcessInfo info);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_set_reach(FakeHandle fake, uint pid, uint reach);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_exit_on(FakeHandle fake, uint pid, uint steps, uint afterMs, uint exitCode);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_deny_step(FakeHandle fake, uint pid, uint steps);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_step_count(FakeHandle fake, uint pid, uint step, out uint count);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_server_add(FakeHandle fake, byte[] name, int reachable);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_session_add(FakeHandle fake, byte[] server, uint id, int state, byte[] name, byte[] user, int behaviour, uint afterMs);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_set_current_session(FakeHandle fake, uint id);

@@ -569,6 +569,45 @@ static class TerminusTests
         });
     }
 
+    static void ChainFakeScripting()
+    {
+        Equal(Steps.Message | Steps.SigInt | Steps.SigHup, Fake.ReachDefault, "ReachDefault");
+        WithFake((fake, ctx) => {
+            // a program with a listener, windows and a console that closes on WM_CLOSE
+            fake.AddProcess(42, FakeBehaviour.Ignores);
+            fake.SetReach(42, Steps.Default);
+            fake.ExitOn(42, Steps.Close, 100);
+            TerminateDetail d;
+            var r = ctx.Terminate(42u, Opts(3), out d);
+            Equal(Outcome.Exited, r.Outcome, "closed");
+            Equal(EndedBy.Close, d.EndedBy, "ended by WM_CLOSE");
+            Equal(Steps.Message | Steps.Close, d.Sent, "message, then close");
+            Equal(TimeSpan.FromSeconds(1), d.SentAt(Steps.Close).Value - d.SentAt(Steps.Message).Value,
+                  "close a third of the grace later");
+            Equal(1u, fake.StepCount(42, Steps.Close), "one WM_CLOSE");
+
+            // nothing reaches it: killed at once
+            fake.AddProcess(43, FakeBehaviour.Ignores);
+            fake.SetReach(43, Steps.None);
+            ulong before = fake.NowUs;
+            r = ctx.Terminate(43u, Opts(5), out d);
+            Equal(Outcome.Forced, r.Outcome, "killed");
+            Equal(before, fake.NowUs, "at once");
+            Equal(Steps.None, d.Reach, "nothing reached it");
+
+            // a refused step is skipped at once
+            fake.AddProcess(44, FakeBehaviour.Ignores);
+            fake.DenySteps(44, Steps.Message);
+            fake.ExitOn(44, Steps.SigHup, 10, 129);
+            var seen = new List<Progress>();
+            r = ctx.Terminate(44u, Chain(2, Steps.Message | Steps.SigHup), out d, p => seen.Add(p));
+            Equal(EndedBy.SigHup, d.EndedBy, "ended by SIGHUP");
+            Equal(ErrorCode.AccessDenied, d.StatusOf(Steps.Message), "the message refused");
+            Equal(ErrorCode.AccessDenied, seen[0].Status, "and the progress says so");
+            Throws<InvalidArgumentException>(() => fake.StepCount(44, Steps.Message | Steps.Close), "one step");
+        });
+    }
+
     static void RealSignalSteps()
     {
         var psi = new ProcessStartInfo("/bin/sh", "-c \"trap '' TERM; trap 'exit 5' INT; echo ready; while :; do sleep 0.05; done\"");
@@ -771,6 +810,7 @@ static class TerminusTests
         Run("close chain: details and progress", ChainDetailAndProgress);
         Run("close chain: a throwing progress callback", ChainProgressThrows);
         Run("close chain: unreachable", ChainUnreachable);
+        Run("close chain: the fake's scripting", ChainFakeScripting);
         Run("real child: the signal steps", RealSignalSteps);
         Console.WriteLine("{0} passed, {1} failed, {2} skipped", passed, failed, skipped);
         return failed == 0 ? 0 : 1;

@@ -234,3 +234,74 @@ def test_module_level_takes_the_new_keywords(fake, ctx):
     r = terminus.terminate(42, steps=[Step.MESSAGE, Step.SIGHUP], progress=seen.append, ctx=ctx)
     assert r.detail.ended_by == EndedBy.MESSAGE
     assert seen[0].event == ProgressEvent.STEP and seen[0].step == Step.MESSAGE
+
+
+# --- the fake's close-chain scripting -------------------------------------------------
+
+def test_fake_reach_default():
+    from terminus.fake import REACH_DEFAULT
+    assert REACH_DEFAULT == Step.MESSAGE | Step.SIGINT | Step.SIGHUP
+
+
+def test_nothing_reaches_killed_at_once(fake, ctx):
+    fake.add_process(42, Behaviour.IGNORES)
+    fake.set_reach(42, 0)  # no listener, no window, no console
+    r = ctx.terminate(42, grace=5.0)
+    assert r.outcome == Outcome.FORCED and r.elapsed_us == 0
+    assert fake.now_us == 0  # no grace waited
+    assert r.detail.reach == 0 and r.detail.sent == 0 and r.detail.ended_by == EndedBy.KILL
+    assert all(c == terminus.Unreachable.CODE for c in r.detail.step_status.values())
+    fake.add_process(43, Behaviour.IGNORES)
+    fake.set_reach(43, [])
+    with pytest.raises(terminus.Unreachable):
+        ctx.terminate(43, grace=5.0, force=False)
+    assert fake.now_us == 0 and fake.process(43).running
+    assert fake.step_count(43, Step.MESSAGE) == 0
+
+
+def test_windows_like_chain_ends_by_close(fake, ctx):
+    """Message, close, console all reach it; it closes on WM_CLOSE: the close
+    step goes out at a third of the grace and ends it."""
+    fake.add_process(42, Behaviour.IGNORES)
+    fake.set_reach(42, terminus.STEPS_DEFAULT)
+    fake.exit_on(42, Step.CLOSE, after_ms=100, exit_code=0)
+    seen = []
+    r = ctx.terminate(42, grace=3.0, progress=seen.append)
+    assert r.outcome == Outcome.EXITED
+    assert r.detail.ended_by == EndedBy.CLOSE
+    assert r.detail.reach == terminus.STEPS_DEFAULT
+    assert r.detail.sent == Step.MESSAGE | Step.CLOSE
+    assert r.detail.step_at_us[Step.CLOSE] - r.detail.step_at_us[Step.MESSAGE] == 1_000_000
+    assert r.elapsed_us == 1_100_000
+    assert fake.step_count(42, Step.CLOSE) == 1 and fake.step_count(42, Step.CONSOLE) == 0
+    assert [(p.event, p.step) for p in seen] == [
+        (ProgressEvent.STEP, Step.MESSAGE), (ProgressEvent.STEP, Step.CLOSE),
+        (ProgressEvent.ENDED, None)]
+
+
+def test_denied_step_is_skipped_at_once(fake, ctx):
+    """A refused step (UIPI) is skipped at once with AccessDenied: the next
+    step goes out now, not a share of the grace later."""
+    fake.add_process(42, Behaviour.IGNORES)
+    fake.deny_steps(42, Step.MESSAGE)
+    fake.exit_on(42, Step.SIGHUP, after_ms=10, exit_code=129)
+    seen = []
+    r = ctx.terminate(42, grace=2.0, steps=Step.MESSAGE | Step.SIGHUP, progress=seen.append)
+    assert r.outcome == Outcome.EXITED and r.exit_code == 129
+    assert r.detail.ended_by == EndedBy.SIGHUP
+    assert r.detail.sent == Step.SIGHUP and r.detail.skipped == Step.MESSAGE
+    assert isinstance(r.detail.error(Step.MESSAGE), terminus.AccessDenied)
+    assert r.detail.step_at_us[Step.SIGHUP] == 0  # not a share of the grace later
+    assert seen[0].step == Step.MESSAGE and seen[0].status == terminus.AccessDenied.CODE
+    assert not seen[0].ok
+    assert seen[1].step == Step.SIGHUP and seen[1].ok
+
+
+def test_fake_scripting_bad_input(fake):
+    fake.add_process(42)
+    with pytest.raises(terminus.InvalidArgument):
+        fake.set_reach(42, 0x40)
+    with pytest.raises(terminus.NotFound):
+        fake.exit_on(4711, Step.MESSAGE)
+    with pytest.raises(terminus.InvalidArgument):
+        fake.step_count(42, Step.MESSAGE | Step.CLOSE)
