@@ -282,8 +282,9 @@ typedef struct terminus_result {
  * @param result  receives what happened; may be NULL
  * @retval TERMINUS_OK              the target ended (EXITED, FORCED or GONE)
  * @retval TERMINUS_E_INVALID       pid 0 or above INT32_MAX, a bad options version,
- *                                  unknown or conflicting flags, a bad message name;
- *                                  nothing is sent
+ *                                  unknown or conflicting flags, a bad message name,
+ *                                  a bad version-2 member (steps, reserved, progress,
+ *                                  details); nothing is sent
  * @retval TERMINUS_E_REFUSED       the caller's own pid (use terminus_exit()), the
  *                                  system's first process (init, System) or, on
  *                                  Windows, a critical process
@@ -291,6 +292,9 @@ typedef struct terminus_result {
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not signal or open it
  * @retval TERMINUS_E_TIMEOUT       still running after grace with NO_FORCE, or
  *                                  after #TERMINUS_KILL_WAIT_MS past a kill
+ * @retval TERMINUS_E_UNREACHABLE   with NO_FORCE, no step of the close chain can reach
+ *                                  it; returned at once, without waiting (without
+ *                                  NO_FORCE such a target is killed at once)
  * @retval TERMINUS_E_UNSUPPORTED   the backend cannot terminate processes
  * @retval TERMINUS_E_NO_MEMORY     out of memory, or of handles (Linux: file
  *                                  descriptors) with none of the caller's to spare
