@@ -2,7 +2,9 @@
  * lib/core/session.c: servers and sessions. Resolving a spec the way the
  * `logoff` command reads its argument, the refusal of session 0 and of the
  * states no user's session is in (listener, down, init) and the bounded wait
- * live here; the backend only lists, logs off and waits.
+ * live here; the backend only lists, logs off and waits. What an
+ * administrator acts on (details, selection, warnings, blockers) is in
+ * admin.c and duration.c (lib/core/server.h).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -9,6 +9,14 @@
  * server_open or logoff, and every sd-bus call goes through the table it
  * gives, kept in the server (s->sd). Without libsystemd.so.0 those two
  * answer TERMINUS_E_UNSUPPORTED, naming it.
+ *
+ * What an administrator acts on (shim version 2): a session's details are
+ * its properties, read with one GetAll per session (Timestamp, IdleHint,
+ * IdleSinceHint, Remote, RemoteHost, Type, Class, TTY, Seat, State) against
+ * this machine's CLOCK_REALTIME (logind gives no clock); a message goes to
+ * the session's terminal as `wall` writes it (logind has no channel to a
+ * user), never to a graphical or remote session; the blockers are logind's
+ * inhibitors (ListInhibitors), the server's, whatever the session.
  */
 #define _GNU_SOURCE 1
 

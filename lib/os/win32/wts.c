@@ -7,6 +7,14 @@
  * tm_win_fail (TM_WIN_SITE_WTS) and session_list turn each of these into
  * TERMINUS_E_UNSUPPORTED.
  *
+ * What an administrator acts on (shim version 2): details from
+ * WTSQuerySessionInformationW (WTSSessionInfo, WTSClientName,
+ * WTSClientAddress, WTSClientProtocolType), a message with WTSSendMessageW
+ * (not waiting for the user), the blockers of the caller's own session's
+ * windows with ShutdownBlockReasonQuery (looked up at run time: Wine 8's
+ * user32 lacks it). The conversions and the window scan are pure functions
+ * or take the OS calls as arguments (win32.h), for test_win32_rules.c.
+ *
  * Two calls report success for what they did not do, so each is checked
  * first or after: ExitWindowsEx(EWX_LOGOFF) from session 0 or a window
  * station nobody sees logs nobody off (tm_win_logoff refuses it), and
