@@ -45,6 +45,13 @@ extern "C" {
  *  Windows only; ignored on Linux. */
 #define TERMINUS_TERMINATE_CTRL_BREAK 0x8u
 
+/** @brief Terminate flag (version 2): end each target and all its descendants, with one
+ *  shared grace (see terminus/process.h). A process counts as a child only if it started
+ *  after its parent; processes forked during the grace are found and handled, for a
+ *  bounded number of rounds; terminus_detail says how many members there were and how
+ *  many escaped. */
+#define TERMINUS_TERMINATE_TREE 0x10u
+
 /** @brief The version of terminus_terminate_options that 0.1 callers use (the contract's
  *  #TERMINUS_TERMINATE_OPTIONS_INIT gives it); everything added later takes its default. */
 #define TERMINUS_TERMINATE_OPTIONS_VERSION 1
@@ -162,6 +169,12 @@ typedef struct terminus_detail {
     uint64_t step_at_us[TERMINUS_DETAIL_STEPS];
     /** when the kill went out, from the start of the call; 0 if not */
     uint64_t kill_at_us;
+    /** with #TERMINUS_TERMINATE_TREE: how many processes the tree had (the target
+     *  included), as found by every scan; 1 otherwise */
+    uint32_t tree_members;
+    /** with #TERMINUS_TERMINATE_TREE: how many members were still running, or still being
+     *  forked, when the last scan round ended (0 when the whole tree ended) */
+    uint32_t tree_escaped;
 } terminus_detail;
 
 /**
