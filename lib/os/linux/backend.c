@@ -224,6 +224,10 @@ static const terminus_os tm_linux_os = {
     /* version 2: the close chain */
     .process_reach = tm_linux_process_reach,
     .process_step = tm_linux_process_step,
+    /* version 2: sessions an administrator acts on */
+    .session_details = tm_linux_session_details,
+    .session_message = tm_linux_session_message,
+    .session_blockers = tm_linux_session_blockers,
 };
 
 TERMINUS_API const terminus_os *terminus_os_native(void)
