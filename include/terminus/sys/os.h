@@ -262,7 +262,18 @@ struct terminus_os {
      * @return OK; E_OS
      */
     int (*boot_id)(void *data, char *buf, size_t size);
+    /**
+     * What the core must know of this OS's rules: TERMINUS_OS_* bits
+     * (#TERMINUS_OS_NAMES_NOCASE); 0 for none. Not a function: set it in
+     * the table (Windows: #TERMINUS_OS_NAMES_NOCASE).
+     */
+    uint32_t traits;
 };
+
+/** @brief terminus_os::traits bit: image names are compared without regard to case
+ *  (Windows: the file names of NTFS), the ASCII letters folded; without it, exactly
+ *  (Linux). terminus_terminate_name() follows it. */
+#define TERMINUS_OS_NAMES_NOCASE 0x1u
 
 /**
  * @brief The native table of this platform (Win32 or POSIX).

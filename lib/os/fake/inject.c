@@ -38,6 +38,8 @@
  *     session_wait_gone("", 3, 1000 ms) = 0
  *     process_reach(2 procs, 0x7, 0x0, "msg") = 0 [0x1 0x3]
  *     process_step(42, 0x2, 0x0, "msg") = -10
+ *     process_list() = 0 [3 processes]      boot_id() = 0 ["fakeboot"]
+ *     process_identity(42) = 0 [start 0, unique 3]
  * (process_reach lists the reach it found, one mask per process, up to 16.)
  * The log grows as needed, with no cap. If memory runs out the call is still
  * counted but its text is dropped: that line reads "(not recorded: out of
@@ -77,6 +79,9 @@ const struct tm_fake_prim_info tm_fake_prims[TM_FP_COUNT] = {
     [TM_FP_PROCESS_REACH] = { "process_reach", 1, TM_FK_PROCESSES, 0, "NULL argument or count 0" },
     [TM_FP_PROCESS_STEP] = { "process_step", 1, TM_FK_PROCESS, 0,
                              "NULL argument or not one step bit" },
+    [TM_FP_PROCESS_LIST] = { "process_list", 1, 0, 0, TM_FAKE_NULL_ARGUMENT },
+    [TM_FP_PROCESS_IDENTITY] = { "process_identity", 1, TM_FK_PROCESS, 0, TM_FAKE_NULL_ARGUMENT },
+    [TM_FP_BOOT_ID] = { "boot_id", 1, 0, 0, "NULL argument or size below 64" },
 };
 
 int tm_fake_prim_find(const char *name)

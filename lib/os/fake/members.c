@@ -626,4 +626,8 @@ const terminus_os tm_fake_table = {
     .session_wait_gone = tm_fake_session_wait_gone,
     .process_reach = tm_fake_process_reach,
     .process_step = tm_fake_process_step,
+    .process_list = tm_fake_process_list,
+    .process_identity = tm_fake_process_identity,
+    .boot_id = tm_fake_boot_id,
+    .traits = 0, /* terminus_fake_set_traits() sets each fake's own */
 };
