@@ -97,6 +97,8 @@ TERMINUS_API void terminus_process_list_free(terminus_process_info *list);
  *                                  small for the token (nothing written but a NUL)
  * @retval TERMINUS_E_NOT_FOUND     no such process
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not open it
+ * @retval TERMINUS_E_REFUSED       the backend refuses to open it (Windows: a critical
+ *                                  process)
  * @retval TERMINUS_E_UNSUPPORTED   the backend has no identity for processes
  * @retval TERMINUS_E_NO_MEMORY     out of memory, or of handles
  * @retval TERMINUS_E_OS            any other OS failure
