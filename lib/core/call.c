@@ -31,7 +31,7 @@ void tm_details_fill(const terminus_terminate_options *o, size_t count, int code
 {
     uint32_t asked = (o->flags & TERMINUS_TERMINATE_FORCE) ? 0 : o->steps;
 
-    for (size_t i = 0; i < count && o->details != NULL; i++) {
+    for (size_t i = 0; i < count && i < o->details_count && o->details != NULL; i++) {
         terminus_detail *d = &o->details[i];
 
         memset(d, 0, sizeof *d);
@@ -152,6 +152,7 @@ static int run_init(tm_run *r, const terminus_pid *pids, size_t count,
     r->pids = pids;
     r->count = r->nroots = count;
     r->details = o->details;
+    r->ndetails = o->details == NULL ? 0 : count < o->details_count ? count : o->details_count;
     r->asked = (o->flags & TERMINUS_TERMINATE_FORCE) ? 0 : o->steps;
     r->has_step = TM_HAS(r->os, process_step);
     r->first_fail = (size_t)-1;
@@ -191,9 +192,9 @@ static int run_init(tm_run *r, const terminus_pid *pids, size_t count,
         }
     }
     tm_results_fill(r->res, count, TERMINUS_OK);
-    if (r->details != NULL) {
-        memset(r->details, 0, count * sizeof *r->details);
-        for (size_t i = 0; i < count; i++)
+    if (r->ndetails > 0) {
+        memset(r->details, 0, r->ndetails * sizeof *r->details);
+        for (size_t i = 0; i < r->ndetails; i++)
             r->details[i].tree_members = 1;
     }
     return TERMINUS_OK;

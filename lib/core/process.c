@@ -415,11 +415,6 @@ int terminus_terminate_name(terminus_ctx *ctx, const char *image,
                                         s.filter.uid != TERMINUS_UID_UNKNOWN)
                          ? " in the session or for the user asked for"
                          : "");
-    } else if (o.details != NULL && o.details_count < n) {
-        rc = tm_fail(TERMINUS_E_INVALID,
-                     "%s: opts->details_count %lu is fewer than the %lu processes named \"%s\" "
-                     "(one entry each); nothing was sent",
-                     fn, (unsigned long)o.details_count, (unsigned long)n, image);
     } else {
         out_pids = malloc(n * sizeof *out_pids);
         out_res = malloc(n * sizeof *out_res);

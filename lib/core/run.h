@@ -84,7 +84,8 @@ typedef struct tm_run {
     size_t cap;    /* room in the per-target arrays */
     tm_target *t;
     terminus_result *res;
-    terminus_detail *details;     /* opts->details, or NULL: nroots entries */
+    terminus_detail *details;     /* opts->details, or NULL */
+    size_t ndetails;              /* its entries: the first targets' (nroots, or fewer) */
     terminus_os_process **procs;  /* scratch for wait sets and process_reach */
     size_t *map;                  /* wait-set index -> target index */
     terminus_os_process **procs2; /* scratch: a tree's next wait set, the reach of late members */
@@ -122,10 +123,11 @@ typedef struct tm_batch {
     size_t spare; /* the last target it opened, still running (TM_NONE: none) */
 } tm_batch;
 
-/* The detail of target i, or NULL (none asked for, or a tree member). */
+/* The detail of target i, or NULL (none asked for, no room for it, or a
+ * tree member). */
 static inline terminus_detail *tm_detail(const tm_run *r, size_t i)
 {
-    return r->details != NULL && i < r->nroots ? &r->details[i] : NULL;
+    return i < r->ndetails ? &r->details[i] : NULL;
 }
 
 /* options.c: the options (a NULL `in` is the defaults; everything newer
@@ -150,7 +152,8 @@ int tm_terminate_run(const char *fn, terminus_ctx *ctx, const terminus_pid *pids
  * identities to check): E_UNSUPPORTED, recorded; or OK. */
 int tm_terminate_members(const char *fn, const terminus_os *os, const terminus_terminate_options *o,
                          int identities);
-/* Results and details of a call that failed as a whole with `code`. */
+/* Results and details of a call that failed as a whole with `code` (the
+ * details of the first `count` targets that opts->details has room for). */
 void tm_results_fill(terminus_result *res, size_t count, int code);
 void tm_details_fill(const terminus_terminate_options *o, size_t count, int code);
 /* Room for `need` targets in every per-target array. OK or E_NO_MEMORY. */
