@@ -8,6 +8,11 @@ and a progress callback (:class:`Progress`), opt in to such requests
 (:func:`listen`), log off the current user (:func:`logoff`) and log off
 sessions on this machine or a server (:class:`Server`).
 
+Processes by identity: list them (:func:`process_list`), take the identity
+token of one (:func:`process_token`) and end exactly that process later
+(:func:`terminate_token`), end processes by image name
+(:func:`terminate_name`), and end whole trees (``tree=True``).
+
 Every failure raises a subclass of :class:`TerminusError`, one per C error
 code. The module-level functions use the default native context; each takes
 ``ctx=`` to run against another, such as ``terminus.fake.Fake().context()``
@@ -48,6 +53,16 @@ from ._core import (
     terminate_many,
     version,
 )
+from ._process import (
+    SESSION_NONE,
+    TOKEN_MAX,
+    UID_UNKNOWN,
+    ProcessInfo,
+    process_list,
+    process_token,
+    terminate_name,
+    terminate_token,
+)
 from ._errors import (
     AccessDenied,
     InvalidArgument,
@@ -73,6 +88,8 @@ __all__ = [
     "ProgressEvent",
     "Context", "Listener", "Outcome", "Reason", "Result", "Server", "SessionInfo", "SessionState",
     "at_exit", "exit", "listen", "logoff", "terminate", "terminate_many",
+    "ProcessInfo", "SESSION_NONE", "TOKEN_MAX", "UID_UNKNOWN", "process_list", "process_token",
+    "terminate_token", "terminate_name",
     "error_name", "strerror", "version", "library_path", "error_class",
     "TerminusError", "InvalidArgument", "NotFound", "AccessDenied", "Timeout", "Refused",
     "Unsupported", "Unavailable", "NoMemory", "OSFailure", "Unreachable", "LibraryNotFound",
