@@ -440,6 +440,7 @@ namespace Terminus
         /// <summary>Its image name ("notepad.exe", "sleep").</summary>
         public string Name { get { return Utf8.FromBytes(name); } }
 
+        /// <summary>A one-line description, for logs and debugging.</summary>
         public override string ToString()
         {
             return string.Format("ProcessInfo({0} \"{1}\", parent {2})", Pid, Name, ParentPid);
