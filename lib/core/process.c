@@ -83,7 +83,7 @@ int terminus_process_list(terminus_ctx *ctx, terminus_process_info **out, size_t
     if (!TM_HAS(&ctx->os, process_list))
         return tm_unsupported(&ctx->os, fn, "process_list");
     mark = tm_error_mark();
-    rc = ctx->os.process_list(ctx->os.data, list_add, &l);
+    rc = ctx->os.process_list(ctx->os.data, TERMINUS_OS_LIST_ALL, list_add, &l);
     if (rc != TERMINUS_OK) {
         free(l.v);
         return os_failed(fn, mark, rc, &ctx->os, "process_list");
@@ -400,7 +400,12 @@ int terminus_terminate_name(terminus_ctx *ctx, const char *image,
     s.filter.uid = filter != NULL ? filter->uid : TERMINUS_UID_UNKNOWN;
     s.snap = tree ? &snap : NULL;
     mark = tm_error_mark();
-    rc = ctx->os.process_list(ctx->os.data, name_add, &s);
+    rc = ctx->os.process_list(
+        ctx->os.data,
+        TERMINUS_OS_LIST_NAME |
+            (s.filter.session != TERMINUS_SESSION_NONE ? TERMINUS_OS_LIST_SESSION : 0) |
+            (s.filter.uid != TERMINUS_UID_UNKNOWN ? TERMINUS_OS_LIST_UID : 0),
+        name_add, &s);
     if (rc != TERMINUS_OK) {
         free(s.v);
         tm_snap_free(&snap);

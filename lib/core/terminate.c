@@ -359,10 +359,16 @@ int tm_open_target(tm_run *r, size_t i, int *pending)
         return TERMINUS_OK;
     }
     r->t[i].pending = 1;
-    if (!st.running)
+    if (!st.running && r->t[i].want && i < r->nroots && r->replaced != TERMINUS_OK) {
+        /* a token's process, identified but ended (a zombie): a token of a
+         * process that has ended names none */
+        tm_fail(r->replaced, "the process meant (pid %lu) has ended", (unsigned long)r->pids[i]);
+        tm_target_fail(r, i, r->replaced);
+    } else if (!st.running) {
         target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, &st);
-    else
+    } else {
         *pending = 1;
+    }
     return TERMINUS_OK;
 }
 

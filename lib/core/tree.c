@@ -129,7 +129,7 @@ int tm_snap_take(const char *fn, const terminus_os *os, tm_snap *s)
     int rc;
 
     s->n = 0;
-    rc = os->process_list(os->data, snap_add, s);
+    rc = os->process_list(os->data, 0, snap_add, s); /* pid, ppid and start only */
     if (rc != TERMINUS_OK) {
         s->n = 0;
         tm_os_failed(mark, rc, os, "process_list");

@@ -245,9 +245,13 @@ TERMINUS_API int terminus_fake_process_step_count(terminus_fake *fake, terminus_
  * (#TERMINUS_UID_UNKNOWN). Parent links stay as they are set: the fake never
  * re-parents a process whose parent has ended (as Windows keeps the link;
  * Linux re-parents it to init or to a subreaper). The listing holds the
- * processes that have started and still run, in the order added; the caller
- * is in it only if a process with its pid (terminus_fake_set_self()) is
- * scripted.
+ * processes that have started and still run, in the order added, with the
+ * name, uid and session only when the caller asked for them (as a backend
+ * may leave them unread: a core that reads one it did not ask for sees ""
+ * or none); the caller is in it only if a process with its pid
+ * (terminus_fake_set_self()) is scripted. terminus_os::process_identity
+ * reads the process a handle holds whether it has ended or not (as Windows
+ * does while a handle is held, and Linux of a zombie).
  * @{
  */
 

@@ -256,7 +256,7 @@ struct terminus_fake {
 extern const terminus_os tm_fake_table;
 
 /* The members of shim version 2 that name processes (procs.c). */
-int tm_fake_process_list(void *data, terminus_os_process_fn fn, void *arg);
+int tm_fake_process_list(void *data, uint32_t fields, terminus_os_process_fn fn, void *arg);
 int tm_fake_process_identity(void *data, terminus_os_process *proc, terminus_process_info *info,
                              uint64_t *unique);
 int tm_fake_boot_id(void *data, char *buf, size_t size);

@@ -38,7 +38,7 @@
  *     session_wait_gone("", 3, 1000 ms) = 0
  *     process_reach(2 procs, 0x7, 0x0, "msg") = 0 [0x1 0x3]
  *     process_step(42, 0x2, 0x0, "msg") = -10
- *     process_list() = 0 [3 processes]      boot_id() = 0 ["fakeboot"]
+ *     process_list(0x7) = 0 [3 processes]   boot_id() = 0 ["fakeboot"]
  *     process_identity(42) = 0 [start 0, unique 3]
  * (process_reach lists the reach it found, one mask per process, up to 16.)
  * The log grows as needed, with no cap. If memory runs out the call is still

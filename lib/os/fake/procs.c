@@ -20,9 +20,13 @@
  *   terminus_fake_process_set_unique() changes it, 0 = none, as a backend
  *   without one), no parent (0), the image name "fake-<pid>", no session
  *   and no known uid. Parent links are never re-parented.
+ * - process_identity reads the process a handle holds, ended or not (as
+ *   Windows does while a handle is held, and Linux of a zombie).
  * - process_list lists, in the order added, the processes that have started
  *   and still run; it copies them and calls `fn` without the lock (it may
- *   call the fake).
+ *   call the fake). Of the name, uid and session it gives only those the
+ *   caller asked for (`fields`), the others left unread (name "", uid and
+ *   session none), as a backend may; process_identity gives them all.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,18 +113,22 @@ int tm_fake_proc_add(terminus_fake *fake, const char *fn, terminus_pid pid, int 
 /* ------------------------------------------------------------------------ */
 /* The members                                                              */
 
-static void tm_fake_info(const struct tm_fake_proc *p, terminus_process_info *info)
+/* What names p: pid, ppid and start always; of the others only `fields`
+ * (TERMINUS_OS_LIST_*), the rest left unread as a backend may leave them, so
+ * that a core that reads a field it did not ask for is caught. */
+static void tm_fake_info(const struct tm_fake_proc *p, uint32_t fields, terminus_process_info *info)
 {
     memset(info, 0, sizeof *info);
     info->pid = p->pid;
     info->ppid = p->ppid;
-    info->session = p->session;
-    info->uid = p->uid;
     info->start = p->start;
-    memcpy(info->name, p->name, sizeof info->name);
+    info->session = (fields & TERMINUS_OS_LIST_SESSION) ? p->session : TERMINUS_SESSION_NONE;
+    info->uid = (fields & TERMINUS_OS_LIST_UID) ? p->uid : TERMINUS_UID_UNKNOWN;
+    if (fields & TERMINUS_OS_LIST_NAME)
+        memcpy(info->name, p->name, sizeof info->name);
 }
 
-int tm_fake_process_list(void *data, terminus_os_process_fn fn, void *arg)
+int tm_fake_process_list(void *data, uint32_t fields, terminus_os_process_fn fn, void *arg)
 {
     terminus_fake *fake = data;
     terminus_process_info *copy = NULL;
@@ -139,7 +147,7 @@ int tm_fake_process_list(void *data, terminus_os_process_fn fn, void *arg)
 
                 tm_fake_proc_update(fake, p);
                 if (p->running && p->start <= fake->now_us)
-                    tm_fake_info(p, &copy[n++]);
+                    tm_fake_info(p, fields, &copy[n++]);
             }
         }
     }
@@ -152,8 +160,8 @@ int tm_fake_process_list(void *data, terminus_os_process_fn fn, void *arg)
         tm_mutex_lock(&fake->lock);
     }
     free(copy);
-    return tm_fake_leave(fake, TM_FP_PROCESS_LIST, rc, "process_list() = %d [%lu processes]", rc,
-                         (unsigned long)emitted);
+    return tm_fake_leave(fake, TM_FP_PROCESS_LIST, rc, "process_list(0x%x) = %d [%lu processes]",
+                         (unsigned)fields, rc, (unsigned long)emitted);
 }
 
 int tm_fake_process_identity(void *data, terminus_os_process *proc, terminus_process_info *info,
@@ -167,17 +175,10 @@ int tm_fake_process_identity(void *data, terminus_os_process *proc, terminus_pro
                        &rc))
         return rc;
     p = proc->proc;
-    if (rc == TERMINUS_OK) {
-        tm_fake_proc_update(fake, p);
-        if (!p->running)
-            rc = terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
-                                   "fake: process_identity(%u): the process has ended",
-                                   (unsigned)p->pid);
-    }
     if (rc != TERMINUS_OK)
         return tm_fake_leave(fake, TM_FP_PROCESS_IDENTITY, rc, "process_identity(%u) = %d",
                              (unsigned)p->pid, rc);
-    tm_fake_info(p, info);
+    tm_fake_info(p, TERMINUS_OS_LIST_ALL, info);
     *unique = p->unique;
     return tm_fake_leave(fake, TM_FP_PROCESS_IDENTITY, rc,
                          "process_identity(%u) = 0 [start %lu, unique %lu]", (unsigned)p->pid,
