@@ -54,8 +54,21 @@ const char logoff_usage[] =
 const char tkill_usage[] =
     "Asks processes to leave, and kills them only after a grace period.\n"
     "\n"
-    "TKILL [/F] [/GRACE:ms] [/NOWAIT] [/STEPS:list] [/BROADCAST] [/CTRLBREAK] [/V] pid...\n"
+    "TKILL [/F] [/T] [/GRACE:ms] [/NOWAIT] [/STEPS:list] [/BROADCAST] [/CTRLBREAK] [/V]\n"
+    "      { [/PID] pid | [/PID] token | /IM imagename }...\n"
+    "TKILL /ID pid...\n"
     "\n"
+    "  pid           A process to end, by its id (/PID pid is the same; --pid).\n"
+    "  token         A process to end, by its identity token (from /ID): only that\n"
+    "                process, never another that has its pid now (/PID token too).\n"
+    "  /IM name      Every process whose image name is name (--image); repeatable.\n"
+    "                Windows: without regard to case (notepad.exe); Linux: the\n"
+    "                executable's file name (sleep). Never tkill itself.\n"
+    "  /T            Ends each process with all its descendants, with one grace\n"
+    "                period for all of them; children forked meanwhile are found and\n"
+    "                ended too (-t, --tree). Not a tree that holds tkill itself.\n"
+    "  /ID pid       Prints the identity token of the process and ends nothing\n"
+    "                (--id); repeatable. Keep it (a pidfile) and end it later by it.\n"
     "  /F            Kill at once, without asking (-f, --force).\n"
     "  /GRACE:ms     How long the processes have to leave after the first request\n"
     "                (--grace ms); default 5000.\n"
@@ -84,10 +97,13 @@ const char tkill_usage[] =
     "  --version     Shows the version of tkill and terminus.\n"
     "\n"
     "For each process it prints how it ended and which step ended it: message (SIGTERM\n"
-    "on Linux), close, console, SIGINT, SIGHUP, kill or already gone.\n"
+    "on Linux), close, console, SIGINT, SIGHUP, kill or already gone; with /T, how\n"
+    "many processes its tree had and how many did not end. The pids share one grace\n"
+    "period; each token, then each /IM name, is ended after them with a grace period\n"
+    "of its own.\n"
     "\n"
-    "Exit code: 0 when every process ended (or was asked, with /NOWAIT),\n"
-    "1 when any could not be ended, 2 for bad usage.\n";
+    "Exit code: 0 when every process ended (or was asked: /NOWAIT; its token printed: /ID),\n"
+    "1 when any could not be ended or no process has a name given, 2 for bad usage.\n";
 
 int args_done(int parsed, const char *usage, const char *prefix, const char *err, int bad_exit)
 {
@@ -433,12 +449,151 @@ static int signal_opt(const char *name, const char *opt, uint32_t *steps, char *
     return ARGS_OK;
 }
 
+/* A field of a token: lowercase hex, 1 to 16 digits, no leading zero. */
+static int token_hex(const char *p, size_t len)
+{
+    if (len == 0 || len > 16 || (len > 1 && p[0] == '0'))
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+            return 0;
+    }
+    return 1;
+}
+
+/* A token refused: `why` set, 0. */
+static int token_bad(char *why, size_t whysize, const char *msg)
+{
+    err_set(why, whysize, "%s", msg);
+    return 0;
+}
+
+int tkill_token_ok(const char *s, uint32_t *pid, char *why, size_t whysize)
+{
+    const char *f[5];
+    size_t len[5], n = 0, total = strlen(s);
+    uint64_t v = 0;
+
+    if (total > 95)
+        return token_bad(why, whysize, "it is longer than 95 bytes");
+    if (strncmp(s, "t1.", 3) != 0)
+        return token_bad(why, whysize,
+                         "it does not start with \"t1.\" (not an identity token, or one of a "
+                         "later version)");
+    for (const char *p = s + 3;; n++) {
+        const char *dot = strchr(p, '.');
+        if (n == 4)
+            return token_bad(why, whysize, "it has more than 5 fields");
+        f[n] = p;
+        len[n] = dot != NULL ? (size_t)(dot - p) : strlen(p);
+        if (dot == NULL)
+            break;
+        p = dot + 1;
+    }
+    if (n != 3)
+        return token_bad(why, whysize, "it has fewer than 5 fields (t1.boot.pid.start.unique)");
+    if (len[0] > 47)
+        return token_bad(why, whysize, "its boot id is longer than 47 characters");
+    for (size_t i = 0; i < len[0]; i++) {
+        char c = f[0][i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '-' || c == '_'))
+            return token_bad(why, whysize,
+                             "its boot id has a character other than a letter, "
+                             "a digit, '-' or '_'");
+    }
+    if (len[1] == 0 || f[1][0] == '0')
+        return token_bad(why, whysize, "its pid is empty, 0 or has a leading zero");
+    for (size_t i = 0; i < len[1]; i++) {
+        if (f[1][i] < '0' || f[1][i] > '9')
+            return token_bad(why, whysize, "its pid is not a decimal number");
+        v = v * 10 + (uint64_t)(f[1][i] - '0');
+        if (v > 2147483647u)
+            return token_bad(why, whysize, "its pid is above INT32_MAX");
+    }
+    if (!token_hex(f[2], len[2]) || !token_hex(f[3], len[3]))
+        return token_bad(why, whysize,
+                         "its start or unique id is not lowercase hex of 1 to 16 digits without a "
+                         "leading zero");
+    *pid = (uint32_t)v;
+    return 1;
+}
+
+/* One target of tkill: a pid, or an identity token (an argument that starts
+ * with 't'). */
+static int tkill_target(const char *a, tkill_args *out, char *err, size_t errsize)
+{
+    uint32_t pid;
+
+    if (a[0] == 't' || a[0] == 'T') {
+        char why[160];
+
+        if (!tkill_token_ok(a, &pid, why, sizeof why)) {
+            if (err != NULL && errsize > 0)
+                snprintf(err, errsize, "'%.100s' is not an identity token: %s", a, why);
+            return ARGS_ERROR;
+        }
+        if (out->ntokens == TKILL_MAX_NAMES)
+            return err_set(err, errsize, "too many identity tokens (at most %s)", "64");
+        out->token_pids[out->ntokens] = pid;
+        out->tokens[out->ntokens++] = a;
+        return ARGS_OK;
+    }
+    if (!parse_u32(a, &pid))
+        return err_set(err, errsize, "'%s' is not a process id (nor an identity token)", a);
+    if (out->count == TKILL_MAX_PIDS)
+        return err_set(err, errsize, "too many process ids (at most %s)", "4096");
+    out->pids[out->count++] = pid;
+    return ARGS_OK;
+}
+
+/* An image name of /IM: 1 to 255 bytes, a file name (no '/' or '\'). */
+static int tkill_image(const char *v, const char *opt, tkill_args *out, char *err, size_t errsize)
+{
+    size_t len = strlen(v);
+
+    if (len == 0)
+        return err_set(err, errsize, "%s needs an image name, e.g. notepad.exe or sleep", opt);
+    if (len > TKILL_NAME_MAX)
+        return err_set(err, errsize, "the image name of %s is longer than 255 bytes", opt);
+    if (strpbrk(v, "/\\") != NULL)
+        return err_set(err, errsize, "'%.100s' is a path: /IM takes an image name (a file name)",
+                       v);
+    if (out->nimages == TKILL_MAX_NAMES)
+        return err_set(err, errsize, "too many image names (at most %s)", "64");
+    out->images[out->nimages++] = v;
+    return ARGS_OK;
+}
+
+/* The value of an option spelled "/OPT value", "--opt value" or "--opt=value":
+ * the value, with *i moved past it; NULL when `a` is not that option;
+ * `missing` set when it is but has no value. */
+static const char *opt_value(int argc, char **argv, int *i, const char *slash, const char *dashes,
+                             int *missing)
+{
+    const char *a = argv[*i], *v;
+    char joined[32];
+
+    *missing = 0;
+    snprintf(joined, sizeof joined, "%s=", dashes);
+    if ((v = after(a, joined)) != NULL)
+        return v;
+    if (!is(a, slash) && !is(a, dashes))
+        return NULL;
+    if (*i + 1 >= argc || argv[*i + 1] == NULL) {
+        *missing = 1;
+        return a;
+    }
+    return argv[++*i];
+}
+
 int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsize)
 {
     memset(out, 0, sizeof *out);
     out->grace_ms = 5000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
+        int missing = 0;
 
         if (a == NULL)
             break;
@@ -446,6 +601,8 @@ int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsiz
             return ARGS_HELP;
         if (is(a, "/f") || is(a, "-f") || is(a, "--force")) {
             out->force = 1;
+        } else if (is(a, "/t") || is(a, "-t") || is(a, "--tree")) {
+            out->tree = 1;
         } else if (is(a, "/nowait") || is(a, "--nowait")) {
             out->nowait = 1;
         } else if (is(a, "/v") || is(a, "-v") || is(a, "--verbose")) {
@@ -454,6 +611,26 @@ int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsiz
             out->broadcast = 1;
         } else if (is(a, "/ctrlbreak") || is(a, "--ctrl-break")) {
             out->ctrl_break = 1;
+        } else if ((v = opt_value(argc, argv, &i, "/pid", "--pid", &missing)) != NULL) {
+            if (missing)
+                return err_set(err, errsize, "%s needs a process id or an identity token", v);
+            if (tkill_target(v, out, err, errsize) != ARGS_OK)
+                return ARGS_ERROR;
+        } else if ((v = opt_value(argc, argv, &i, "/im", "--image", &missing)) != NULL) {
+            if (missing)
+                return err_set(err, errsize, "%s needs an image name, e.g. notepad.exe or sleep",
+                               v);
+            if (tkill_image(v, a, out, err, errsize) != ARGS_OK)
+                return ARGS_ERROR;
+        } else if ((v = opt_value(argc, argv, &i, "/id", "--id", &missing)) != NULL) {
+            uint32_t pid;
+            if (missing)
+                return err_set(err, errsize, "%s needs a process id", v);
+            if (!parse_u32(v, &pid))
+                return err_set(err, errsize, "'%s' is not a process id (for /ID)", v);
+            if (out->nids == TKILL_MAX_NAMES)
+                return err_set(err, errsize, "too many /ID process ids (at most %s)", "64");
+            out->ids[out->nids++] = pid;
         } else if ((v = after(a, "/grace:")) != NULL || (v = after(a, "--grace=")) != NULL) {
             if (!parse_u32(v, &out->grace_ms))
                 return err_set(err, errsize,
@@ -486,19 +663,17 @@ int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsiz
             i++;
         } else if (a[0] == '/' || a[0] == '-') {
             return err_set(err, errsize, "unknown option '%s'", a);
-        } else {
-            uint32_t pid;
-            if (!parse_u32(a, &pid))
-                return err_set(err, errsize, "'%s' is not a process id", a);
-            if (out->count == TKILL_MAX_PIDS)
-                return err_set(err, errsize, "too many process ids (at most %s)", "4096");
-            out->pids[out->count++] = pid;
+        } else if (tkill_target(a, out, err, errsize) != ARGS_OK) {
+            return ARGS_ERROR;
         }
     }
     if (out->force && out->nowait)
         return err_set(err, errsize, "%s", "/F and /NOWAIT cannot be used together");
-    if (out->count == 0)
-        return err_set(err, errsize, "%s", "no process id given");
+    if (out->nids > 0 && out->count + out->ntokens + out->nimages > 0)
+        return err_set(err, errsize, "%s",
+                       "/ID prints tokens and ends nothing: give it no process to end");
+    if (out->nids == 0 && out->count + out->ntokens + out->nimages == 0)
+        return err_set(err, errsize, "%s", "no process id given (nor a token, nor /IM name)");
     return ARGS_OK;
 }
 

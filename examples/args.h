@@ -56,25 +56,45 @@ int logoff_selects(const logoff_args *a);
 int logoff_parse(int argc, char **argv, logoff_args *out, char *err, size_t errsize);
 extern const char logoff_usage[];
 
-/* tkill [/F] [/grace:MS] [/nowait] [/steps:LIST] [/broadcast] [/ctrlbreak] [/v] PID...
- * Linux spellings too: -f, --force, --grace MS, --grace=MS, --nowait, --steps LIST,
- * --steps=LIST, --signal SIG, --signal=SIG, --broadcast, --ctrl-break, -v, --verbose,
- * -h, --help. LIST: step names separated by commas (tkill_usage). */
-#define TKILL_MAX_PIDS 4096
+/* tkill [/F] [/T] [/grace:MS] [/nowait] [/steps:LIST] [/broadcast] [/ctrlbreak] [/v]
+ *       {[/PID] PID | [/PID] TOKEN | /IM NAME}...
+ * tkill /ID PID...
+ * Linux spellings too: -f, --force, -t, --tree, --grace MS, --grace=MS, --nowait,
+ * --steps LIST, --steps=LIST, --signal SIG, --signal=SIG, --broadcast, --ctrl-break,
+ * -v, --verbose, --pid X, --pid=X, --image NAME, --image=NAME, --id PID, --id=PID,
+ * -h, --help. LIST: step names separated by commas (tkill_usage). A TOKEN is an
+ * identity token (terminus/process.h): an argument that starts with "t" and is
+ * not an option. */
+#define TKILL_MAX_PIDS  4096
+#define TKILL_MAX_NAMES 64 /* tokens, image names, /ID pids: each */
+#define TKILL_NAME_MAX  255
 typedef struct tkill_args {
     int force;
     int nowait;
     int verbose;
     int broadcast;
     int ctrl_break;
+    int tree;       /* /T: each target with all its descendants */
     int steps_set;  /* a steps or signal option was given */
     uint32_t steps; /* TERMINUS_STEP_* bits (valid when steps_set) */
     uint32_t grace_ms;
-    size_t count;
+    size_t count; /* pids, bare or after /PID */
     uint32_t pids[TKILL_MAX_PIDS];
+    size_t ntokens; /* identity tokens, each well formed (tkill_token_ok) */
+    const char *tokens[TKILL_MAX_NAMES];
+    uint32_t token_pids[TKILL_MAX_NAMES]; /* the pid each names */
+    size_t nimages;                       /* /IM: image names, 1 to 255 bytes, no '/' or '\' */
+    const char *images[TKILL_MAX_NAMES];
+    size_t nids; /* /ID: print these processes' tokens, end nothing */
+    uint32_t ids[TKILL_MAX_NAMES];
 } tkill_args;
 int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsize);
 extern const char tkill_usage[];
+
+/* Whether s is a well-formed identity token, "t1.<boot>.<pid>.<start>.<unique>"
+ * (the grammar of lib/core/token.c, which the library checks again): 1 with
+ * *pid set, or 0 with `why` saying why. */
+int tkill_token_ok(const char *s, uint32_t *pid, char *why, size_t whysize);
 
 /* One step name of a steps list (case-insensitive: message, term, sigterm, close,
  * console, int, sigint, hup, sighup) => its TERMINUS_STEP_* bit, or 0. len: the

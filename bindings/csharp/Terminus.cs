@@ -143,6 +143,12 @@ namespace Terminus
         Broadcast = 0x4,
         /// <summary>Windows: the console step sends Ctrl+Break instead of Ctrl+C (options version 2).</summary>
         CtrlBreak = 0x8,
+        /// <summary>End each target and all its descendants, with one shared grace (options
+        /// version 2): a process is a child only if it started after its parent; children forked
+        /// meanwhile are found by scanning again. A target's result is then its tree's
+        /// (TerminateDetail.TreeMembers, TreeEscaped); a target that is the caller or one of its
+        /// ancestors is Refused. Needs a backend that lists processes.</summary>
+        Tree = 0x10,
     }
 
     /// <summary>
@@ -364,6 +370,8 @@ namespace Terminus
             stepStatus = d.step_status ?? new int[NativeDetail.Slots];
             stepAtUs = d.step_at_us ?? new ulong[NativeDetail.Slots];
             KillAtUs = d.kill_at_us;
+            TreeMembers = d.tree_members;
+            TreeEscaped = d.tree_escaped;
         }
 
         /// <summary>What ended it: a step, Kill, Gone or None.</summary>
@@ -377,6 +385,12 @@ namespace Terminus
         /// <summary>When the kill went out, in microseconds from the start of the call; 0 if it
         /// did not (on a fake's clock a kill may also go out at 0: see EndedBy).</summary>
         public ulong KillAtUs { get; private set; }
+        /// <summary>With TerminateFlags.Tree: how many processes its tree had, itself included
+        /// (0 if it was never found); 1 otherwise.</summary>
+        public uint TreeMembers { get; private set; }
+        /// <summary>With TerminateFlags.Tree: how many of them did not end (0 when the whole tree
+        /// ended).</summary>
+        public uint TreeEscaped { get; private set; }
 
         private static int Slot(Steps step)
         {
@@ -418,6 +432,45 @@ namespace Terminus
         {
             return string.Format("TerminateDetail(ended by {0}, reach {1}, sent {2}, skipped {3})",
                                  EndedBy, Reach, Sent, Skipped);
+        }
+    }
+
+    /// <summary>One process, as Context.ProcessList sees it (terminus_process_info).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ProcessInfo
+    {
+        /// <summary>Session (and Uid) when there is none (TERMINUS_SESSION_NONE, TERMINUS_UID_UNKNOWN).</summary>
+        public const uint None = uint.MaxValue;
+
+#pragma warning disable 0649 // filled from the library's struct
+        private uint pid;
+        private uint ppid;
+        private uint session;
+        private uint uid;
+        private ulong start;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 256)]
+        private byte[] name;
+#pragma warning restore 0649
+
+        /// <summary>The process id.</summary>
+        public uint Pid { get { return pid; } }
+        /// <summary>Its parent's pid as the OS records it (0 if none); meaningful only with
+        /// Start (a link may point at a pid that was reused).</summary>
+        public uint ParentPid { get { return ppid; } }
+        /// <summary>Its session, or null when it is in none.</summary>
+        public uint? Session { get { return session == None ? (uint?)null : session; } }
+        /// <summary>Its owner's user id (Linux), or null when unknown (Windows).</summary>
+        public uint? Uid { get { return uid == None ? (uint?)null : uid; } }
+        /// <summary>When it started, comparable between processes of this boot (Linux: clock
+        /// ticks since boot; Windows: FILETIME; a fake: its virtual microseconds).</summary>
+        public ulong Start { get { return start; } }
+        /// <summary>Its image name ("notepad.exe", "sleep").</summary>
+        public string Name { get { return Utf8.FromBytes(name); } }
+
+        /// <summary>A one-line description, for logs and debugging.</summary>
+        public override string ToString()
+        {
+            return string.Format("ProcessInfo({0} \"{1}\", parent {2})", Pid, Name, ParentPid);
         }
     }
 
@@ -837,6 +890,8 @@ namespace Terminus
             Error.Check(Native.terminus_idle_format(ms, buf, new UIntPtr(32)));
             return Utf8.FromBytes(buf);
         }
+        /// <summary>The longest identity token, with its terminating NUL (TERMINUS_TOKEN_MAX).</summary>
+        public const int TokenMax = 96;
     }
 
     /// <summary>
@@ -1084,14 +1139,31 @@ namespace Terminus
                    rc == (int)ErrorCode.Unsupported;
         }
 
-        // One terminate call: the detail array in unmanaged memory (details, if not null,
-        // receives one TerminateDetail per target, null ones when the call is rejected as a
-        // whole), the progress delegate kept alive for the call, and its exception rethrown
-        // once the call has returned (it never crosses into C).
+        // One terminate call on pids (Terminate, TerminateMany): see Run.
         private int Call(uint[] pids, TerminateOptions options, Result[] results, TerminateDetail[] details,
                          Action<Progress> progress, bool single)
         {
             int n = pids.Length;
+            return Run(options, details != null ? n : 0, details, progress,
+                       delegate (ref TerminateOptions o) {
+                           if (!single)
+                               return Native.terminus_terminate_many(Handle, pids, (UIntPtr)n, ref o, results);
+                           Result r;
+                           int rc = Native.terminus_terminate(Handle, pids[0], ref o, out r);
+                           results[0] = r;
+                           return rc;
+                       });
+        }
+
+        private delegate int NativeCall(ref TerminateOptions options);
+
+        // One terminate call: the detail array in unmanaged memory (room entries; details,
+        // if not null, receives one TerminateDetail per entry, null ones when the call is
+        // rejected as a whole), the progress delegate kept alive for the call, and its
+        // exception rethrown once the call has returned (it never crosses into C).
+        private static int Run(TerminateOptions options, int room, TerminateDetail[] details,
+                               Action<Progress> progress, NativeCall native)
+        {
             int size = Marshal.SizeOf(typeof(NativeDetail));
             Exception thrown = null;
             Native.ProgressFn fn = null;
@@ -1114,22 +1186,16 @@ namespace Terminus
             options.details = IntPtr.Zero;
             options.detailsCount = UIntPtr.Zero;
             try {
-                if (details != null && n > 0) {
-                    buf = Marshal.AllocHGlobal(size * n);
-                    Marshal.Copy(new byte[size * n], 0, buf, size * n);
+                if (details != null && room > 0) {
+                    buf = Marshal.AllocHGlobal(size * room);
+                    Marshal.Copy(new byte[size * room], 0, buf, size * room);
                     options.details = buf;
-                    options.detailsCount = (UIntPtr)n;
+                    options.detailsCount = (UIntPtr)room;
                 }
-                if (single) {
-                    Result r;
-                    rc = Native.terminus_terminate(Handle, pids[0], ref options, out r);
-                    results[0] = r;
-                } else {
-                    rc = Native.terminus_terminate_many(Handle, pids, (UIntPtr)n, ref options, results);
-                }
+                rc = native(ref options);
                 GC.KeepAlive(fn);
                 if (details != null && buf != IntPtr.Zero && !IsRejected(rc)) {
-                    for (int i = 0; i < n; i++) {
+                    for (int i = 0; i < room && i < details.Length; i++) {
                         var d = (NativeDetail)Marshal.PtrToStructure(new IntPtr(buf.ToInt64() + (long)i * size),
                                                                      typeof(NativeDetail));
                         details[i] = new TerminateDetail(d);
@@ -1142,6 +1208,147 @@ namespace Terminus
             if (thrown != null)
                 ExceptionDispatchInfo.Capture(thrown).Throw();
             return rc;
+        }
+
+        // --- processes by identity (terminus/process.h) ---
+
+        /// <summary>Every process of this machine, as a snapshot (processes start and end while
+        /// it is taken). UnsupportedException where the backend cannot list processes.</summary>
+        public ProcessInfo[] ProcessList()
+        {
+            IntPtr list;
+            UIntPtr count;
+            Error.Check(Native.terminus_process_list(Handle, out list, out count));
+            try {
+                int n = (int)(ulong)count;
+                int size = Marshal.SizeOf(typeof(ProcessInfo));
+                var all = new ProcessInfo[n];
+                for (int i = 0; i < n; i++)
+                    all[i] = (ProcessInfo)Marshal.PtrToStructure(new IntPtr(list.ToInt64() + (long)i * size),
+                                                                typeof(ProcessInfo));
+                return all;
+            } finally {
+                Native.terminus_process_list_free(list);
+            }
+        }
+
+        /// <summary>The identity token of a running process: a short string that names it and
+        /// no other process during this boot ("t1.boot.pid.start.unique"). Keep it (a pidfile)
+        /// and end exactly that process later with TerminateToken. NotFoundException if there is
+        /// no such process.</summary>
+        public string ProcessToken(uint pid)
+        {
+            var buf = new byte[Library.TokenMax];
+            Error.Check(Native.terminus_process_token(Handle, pid, buf, (UIntPtr)buf.Length));
+            return Utf8.FromBytes(buf);
+        }
+
+        /// <summary>ProcessToken with an int pid.</summary>
+        public string ProcessToken(int pid) { return ProcessToken(Error.Pid(pid)); }
+
+        /// <summary>End the process a token names, and only it, with the default options.</summary>
+        public Result TerminateToken(string token) { return TerminateToken(token, TerminateOptions.Default); }
+
+        /// <summary>End the process a token names, and only it: its pid is opened and its
+        /// identity compared with the token's before anything is sent; a process that is gone,
+        /// another that has the pid now, or a token of another boot is NotFoundException and
+        /// nothing is signalled. A token that does not read is InvalidArgumentException saying
+        /// why. TerminateFlags.Tree ends its tree.</summary>
+        public Result TerminateToken(string token, TerminateOptions options)
+        {
+            TerminateDetail detail;
+            return TerminateToken(token, options, out detail);
+        }
+
+        /// <summary>TerminateToken with its detail and a progress callback (see Terminate).</summary>
+        public Result TerminateToken(string token, TerminateOptions options, out TerminateDetail detail,
+                                     Action<Progress> progress = null)
+        {
+            if (token == null)
+                throw new ArgumentNullException("token");
+            byte[] raw = Utf8.ToBytes(token);
+            var results = new Result[1];
+            var details = new TerminateDetail[1];
+            int rc = Run(options, 1, details, progress, delegate (ref TerminateOptions o) {
+                Result r;
+                int code = Native.terminus_terminate_token(Handle, raw, ref o, out r);
+                results[0] = r;
+                return code;
+            });
+            detail = details[0];
+            if (rc != 0) {
+                TerminusException e = Error.Last(rc);
+                e.Result = results[0];
+                e.Detail = detail;
+                throw e;
+            }
+            return results[0];
+        }
+
+        /// <summary>How many of TerminateName's matches get a TerminateDetail (how many will
+        /// match is not known before the call; the others get null).</summary>
+        public const int NameDetails = 1024;
+
+        /// <summary>
+        /// End every process whose image name is <paramref name="image"/>, with one shared
+        /// grace: exactly on Linux, without regard to ASCII case on Windows; never the caller,
+        /// never the system's first process (nor, with Tree, the caller's ancestors);
+        /// optionally only in one session or of one user. Each match is held by its identity:
+        /// one that has ended by the time it is opened (or whose pid now names another process)
+        /// is Gone, and the other process is never signalled. Returns one Result per match, in
+        /// the order of <paramref name="pids"/> (ascending). NotFoundException when nothing
+        /// matches; as TerminateMany, an exception when the call is rejected as a whole.
+        /// </summary>
+        public Result[] TerminateName(string image, TerminateOptions options, out uint[] pids,
+                                      uint? session = null, uint? uid = null)
+        {
+            TerminateDetail[] details;
+            return TerminateName(image, options, out pids, out details, session, uid);
+        }
+
+        /// <summary>TerminateName with a detail per match (up to NameDetails of them) and a
+        /// progress callback (Progress.Index is the match's index).</summary>
+        public Result[] TerminateName(string image, TerminateOptions options, out uint[] pids,
+                                      out TerminateDetail[] details, uint? session = null, uint? uid = null,
+                                      Action<Progress> progress = null)
+        {
+            if (image == null)
+                throw new ArgumentNullException("image");
+            byte[] raw = Utf8.ToBytes(image);
+            var filter = new NameFilter {
+                Version = 1,
+                Session = session ?? ProcessInfo.None,
+                Uid = uid ?? ProcessInfo.None,
+            };
+            var room = new TerminateDetail[NameDetails];
+            IntPtr pidArray = IntPtr.Zero, resArray = IntPtr.Zero;
+            UIntPtr count = UIntPtr.Zero;
+            int rc = Run(options, NameDetails, room, progress, delegate (ref TerminateOptions o) {
+                return Native.terminus_terminate_name(Handle, raw, ref filter, ref o, out pidArray,
+                                                      out resArray, out count);
+            });
+            int n = (int)(ulong)count;
+            try {
+                pids = new uint[n];
+                var results = new Result[n];
+                details = new TerminateDetail[n];
+                int size = Marshal.SizeOf(typeof(Result));
+                for (int i = 0; i < n; i++) {
+                    pids[i] = (uint)Marshal.ReadInt32(pidArray, i * 4);
+                    results[i] = (Result)Marshal.PtrToStructure(new IntPtr(resArray.ToInt64() + (long)i * size),
+                                                                typeof(Result));
+                    details[i] = i < NameDetails ? room[i] : null;
+                }
+                if (n == 0 || IsRejected(rc)) {
+                    TerminusException e = Error.Last(rc);
+                    e.Results = results;
+                    throw e;
+                }
+                return results;
+            } finally {
+                Native.terminus_name_results_free(pidArray);
+                Native.terminus_name_results_free(resArray);
+            }
         }
 
         /// <summary>Opt in to graceful requests: see <see cref="Listener"/>.</summary>
@@ -1529,6 +1736,63 @@ namespace Terminus
             return n;
         }
 
+        // --- what names a process ---
+
+        /// <summary>The boot id a new fake gives (TERMINUS_FAKE_BOOT_ID).</summary>
+        public const string BootId = "fakeboot";
+
+        /// <summary>Add a scripted process that starts at <paramref name="startUs"/> on the
+        /// virtual clock (later: it does not exist until then; its pid may be one whose process
+        /// has ended by then: the pid is reused).</summary>
+        public void AddProcessAt(uint pid, FakeBehaviour behaviour, ulong startUs, uint afterMs = 0,
+                                 uint exitCode = 0)
+        {
+            Error.Check(Native.terminus_fake_process_add_at(handle, pid, (int)behaviour, afterMs, exitCode,
+                                                            startUs));
+        }
+
+        /// <summary>Set a scripted process's parent link (0: none); kept as it is set.</summary>
+        public void SetParent(uint pid, uint ppid) { Error.Check(Native.terminus_fake_process_set_parent(handle, pid, ppid)); }
+
+        /// <summary>Set a scripted process's image name (default "fake-PID").</summary>
+        public void SetName(uint pid, string name)
+        {
+            Error.Check(Native.terminus_fake_process_set_name(handle, pid, Utf8.ToBytes(name)));
+        }
+
+        /// <summary>Set the session and the user a scripted process runs as (null: none, unknown).</summary>
+        public void SetOwner(uint pid, uint? session, uint? uid)
+        {
+            Error.Check(Native.terminus_fake_process_set_owner(handle, pid, session ?? ProcessInfo.None,
+                                                               uid ?? ProcessInfo.None));
+        }
+
+        /// <summary>Set the number that names a scripted process and no other (0: none).</summary>
+        public void SetUnique(uint pid, ulong unique) { Error.Check(Native.terminus_fake_process_set_unique(handle, pid, unique)); }
+
+        /// <summary>Make a scripted process fork <paramref name="child"/> when one of
+        /// <paramref name="steps"/> first reaches it (its parent, name, session and user); with
+        /// <paramref name="generations"/> above 1 the child forks in turn (pid + 1).</summary>
+        public void ForkOn(uint pid, Steps steps, uint child, uint generations = 1,
+                           FakeBehaviour behaviour = FakeBehaviour.Ignores, uint afterMs = 0, uint exitCode = 0)
+        {
+            Error.Check(Native.terminus_fake_process_fork_on(handle, pid, (uint)steps, child, generations,
+                                                             (int)behaviour, afterMs, exitCode));
+        }
+
+        /// <summary>Set the boot id the fake gives (default BootId), as after a reboot.</summary>
+        public void SetBootId(string boot) { Error.Check(Native.terminus_fake_set_boot_id(handle, Utf8.ToBytes(boot))); }
+
+        /// <summary>Match image names without regard to ASCII case, as Windows does
+        /// (TERMINUS_OS_NAMES_NOCASE); for the contexts created after.</summary>
+        public void SetNamesNoCase(bool on = true) { Error.Check(Native.terminus_fake_set_traits(handle, on ? 1u : 0u)); }
+
+        /// <summary>Make each later call of a primitive cost virtual time.</summary>
+        public void SetLatency(string primitive, uint us)
+        {
+            Error.Check(Native.terminus_fake_set_latency(handle, Utf8.ToBytes(primitive), us));
+        }
+
         /// <summary>Add a named server (reachable or not); "" is this machine, always there.</summary>
         public void AddServer(string name, bool reachable = true)
         {
@@ -1701,6 +1965,18 @@ namespace Terminus
         [MarshalAs(UnmanagedType.ByValArray, SizeConst = Slots)]
         public ulong[] step_at_us;
         public ulong kill_at_us;
+        public uint tree_members;
+        public uint tree_escaped;
+    }
+
+    /// <summary>terminus_name_filter of process.h.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NameFilter
+    {
+        public uint Version;
+        public uint Session;
+        public uint Uid;
+        public uint Reserved;
     }
 
     /// <summary>terminus_error of common.h: { int code; int64_t os_code; const char *message; }.</summary>
@@ -2034,6 +2310,13 @@ namespace Terminus
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_terminate_many(ContextHandle ctx, uint[] pids, UIntPtr count, ref TerminateOptions opts, [Out] Result[] results);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_listen(ContextHandle ctx, byte[] message, uint exitCode, RequestFn fn, IntPtr arg, out ListenerHandle listener);
         [DllImport(Lib, CallingConvention = C)] public static extern void terminus_listener_free(IntPtr listener);
+        // process.h
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_process_list(ContextHandle ctx, out IntPtr list, out UIntPtr count);
+        [DllImport(Lib, CallingConvention = C)] public static extern void terminus_process_list_free(IntPtr list);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_process_token(ContextHandle ctx, uint pid, [Out] byte[] buf, UIntPtr size);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_terminate_token(ContextHandle ctx, byte[] token, ref TerminateOptions opts, out Result result);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_terminate_name(ContextHandle ctx, byte[] image, ref NameFilter filter, ref TerminateOptions opts, out IntPtr pids, out IntPtr results, out UIntPtr count);
+        [DllImport(Lib, CallingConvention = C)] public static extern void terminus_name_results_free(IntPtr array);
         // logoff.h
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_logoff(ContextHandle ctx, uint flags);
         // session.h
@@ -2066,6 +2349,15 @@ namespace Terminus
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_exit_on(FakeHandle fake, uint pid, uint steps, uint afterMs, uint exitCode);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_deny_step(FakeHandle fake, uint pid, uint steps);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_step_count(FakeHandle fake, uint pid, uint step, out uint count);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_add_at(FakeHandle fake, uint pid, int behaviour, uint afterMs, uint exitCode, ulong startUs);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_set_parent(FakeHandle fake, uint pid, uint ppid);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_set_name(FakeHandle fake, uint pid, byte[] name);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_set_owner(FakeHandle fake, uint pid, uint session, uint uid);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_set_unique(FakeHandle fake, uint pid, ulong unique);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_fork_on(FakeHandle fake, uint pid, uint steps, uint child, uint generations, int behaviour, uint afterMs, uint exitCode);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_set_boot_id(FakeHandle fake, byte[] boot);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_set_traits(FakeHandle fake, uint traits);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_set_latency(FakeHandle fake, byte[] primitive, uint us);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_server_add(FakeHandle fake, byte[] name, int reachable);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_session_add(FakeHandle fake, byte[] server, uint id, int state, byte[] name, byte[] user, int behaviour, uint afterMs);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_set_current_session(FakeHandle fake, uint id);

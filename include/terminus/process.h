@@ -16,7 +16,35 @@
  * A **tree** terminate (#TERMINUS_TERMINATE_TREE) ends a target and all its
  * descendants with one shared grace; a process counts as a child only if it
  * started after its parent, so a recycled pid with a stale parent link is
- * never included.
+ * never included. Every member is opened and its identity checked through
+ * the handle before anything is sent to it (a pid reused between the
+ * listing and the open is not a member); every member gets the close chain,
+ * what is left when the grace ends is killed. The tree is scanned again
+ * while it is being ended (at each quarter of the grace, when no member is
+ * left running, when the grace ends, and after the kills until a scan finds
+ * nothing new; at most 8 scans), so that processes forked meanwhile are
+ * found and handled; what the last scan still finds is counted as escaped
+ * (terminus_detail::tree_escaped). A target that is the caller or one of
+ * its ancestors is #TERMINUS_E_REFUSED (its tree would hold the caller),
+ * before anything is sent to any target.
+ *
+ * With a tree, a target's terminus_result is its tree's: #TERMINUS_OK when
+ * every member ended (the outcome, exit code and time are then the
+ * target's own), otherwise the code of the first member that did not end
+ * (outcome #TERMINUS_OUTCOME_NONE; the record names that member; the
+ * target's terminus_detail still says how the target itself ended, and
+ * counts the members and those that escaped). The progress callback sees
+ * the targets' events only; a target's #TERMINUS_PROGRESS_ENDED comes once
+ * its whole tree is settled.
+ *
+ * A process that left the tree before a scan is outside it: a daemon that
+ * forked twice and whose middle process exited has been re-parented (Linux:
+ * to init, or to the nearest subreaper; Windows keeps the link to the
+ * parent that ended, and while terminus holds that member the link still
+ * leads to it). If the caller made itself a subreaper
+ * (`prctl(PR_SET_CHILD_SUBREAPER)`), such orphans become the caller's own
+ * children: still outside the tree, and the caller's to wait for and to
+ * end.
  */
 #ifndef TERMINUS_PROCESS_H
 #define TERMINUS_PROCESS_H
@@ -97,6 +125,8 @@ TERMINUS_API void terminus_process_list_free(terminus_process_info *list);
  *                                  small for the token (nothing written but a NUL)
  * @retval TERMINUS_E_NOT_FOUND     no such process
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not open it
+ * @retval TERMINUS_E_REFUSED       the backend refuses to open it (Windows: a critical
+ *                                  process)
  * @retval TERMINUS_E_UNSUPPORTED   the backend has no identity for processes
  * @retval TERMINUS_E_NO_MEMORY     out of memory, or of handles
  * @retval TERMINUS_E_OS            any other OS failure
@@ -110,7 +140,9 @@ TERMINUS_API int terminus_process_token(terminus_ctx *ctx, terminus_pid pid, cha
  * The token's pid is opened and its identity compared with the token's
  * before anything is sent: a process that is gone, or another process that
  * has the pid now, is #TERMINUS_E_NOT_FOUND and nothing is signalled. Then it
- * is terminus_terminate() on that open process.
+ * is terminus_terminate() on that open process (with its options:
+ * #TERMINUS_TERMINATE_TREE ends its tree). A token of the caller or of the
+ * system's first process is #TERMINUS_E_REFUSED, as their pids are.
  *
  * @param ctx     the context, or NULL for the default context
  * @param token   a token from terminus_process_token() (of this or another process)
@@ -147,10 +179,21 @@ typedef struct terminus_name_filter {
 /**
  * @brief Terminate every process whose image name matches, with one shared grace.
  *
- * The name is compared without regard to case on Windows and exactly on
- * Linux. Never the caller, never a process terminus refuses (init, System,
- * a critical process). Each match is held by its identity from the listing
- * to the end: a pid reused in between is not signalled.
+ * The name is compared exactly on Linux and, on Windows (a backend with
+ * #TERMINUS_OS_NAMES_NOCASE), without regard to the case of the ASCII
+ * letters (other letters must match as they are). The caller and the
+ * system's first process (init, System) are never matches, nor, with
+ * #TERMINUS_TERMINATE_TREE, the caller's ancestors (their trees hold the
+ * caller): they are left out silently. A match the backend refuses to open
+ * (a Windows critical process) is #TERMINUS_E_REFUSED in its result and
+ * never signalled. Each match is held by its identity from the listing to
+ * the end: a match that has ended by the time it is opened, or whose pid now
+ * names another process, is #TERMINUS_OUTCOME_GONE (its exit code unknown),
+ * and the other process is never signalled. The matches are taken in the
+ * order of their pids; `opts->details` (if any) receives one entry per
+ * match, in that order, for as many as `opts->details_count` has room for
+ * (the matches beyond it get none: how many will match is not known
+ * before the call).
  *
  * @param ctx          the context, or NULL for the default context
  * @param image        the image name ("notepad.exe", "sleep"), 1 to 255 bytes, no '/'

@@ -49,7 +49,9 @@ extern "C" {
  *  shared grace (see terminus/process.h). A process counts as a child only if it started
  *  after its parent; processes forked during the grace are found and handled, for a
  *  bounded number of rounds; terminus_detail says how many members there were and how
- *  many escaped. */
+ *  many escaped. A target's result is then its tree's; a target that is the caller or one
+ *  of its ancestors is #TERMINUS_E_REFUSED. Needs a backend that lists processes
+ *  (#TERMINUS_E_UNSUPPORTED otherwise). */
 #define TERMINUS_TERMINATE_TREE 0x10u
 
 /** @brief The version of terminus_terminate_options that 0.1 callers use (the contract's
@@ -300,15 +302,20 @@ typedef struct terminus_result {
  *                                  details); nothing is sent
  * @retval TERMINUS_E_REFUSED       the caller's own pid (use terminus_exit()), the
  *                                  system's first process (init, System) or, on
- *                                  Windows, a critical process
+ *                                  Windows, a critical process; with
+ *                                  #TERMINUS_TERMINATE_TREE, one of the caller's
+ *                                  ancestors
  * @retval TERMINUS_E_NOT_FOUND     no such process (Linux: or a thread id, not a process)
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not signal or open it
  * @retval TERMINUS_E_TIMEOUT       still running after grace with NO_FORCE, or
- *                                  after #TERMINUS_KILL_WAIT_MS past a kill
+ *                                  after #TERMINUS_KILL_WAIT_MS past a kill; with
+ *                                  #TERMINUS_TERMINATE_TREE, also a member found by
+ *                                  the last scan, still being forked
  * @retval TERMINUS_E_UNREACHABLE   with NO_FORCE, no step of the close chain can reach
  *                                  it; returned at once, without waiting (without
  *                                  NO_FORCE such a target is killed at once)
- * @retval TERMINUS_E_UNSUPPORTED   the backend cannot terminate processes
+ * @retval TERMINUS_E_UNSUPPORTED   the backend cannot terminate processes (or, with
+ *                                  #TERMINUS_TERMINATE_TREE, cannot list them)
  * @retval TERMINUS_E_NO_MEMORY     out of memory, or of handles (Linux: file
  *                                  descriptors) with none of the caller's to spare
  * @retval TERMINUS_E_OS            any other OS failure

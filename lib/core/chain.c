@@ -64,8 +64,8 @@ void tm_event_add(tm_run *r, size_t i, int32_t event, uint32_t step, int32_t sta
 {
     tm_event *e;
 
-    if (r->events == NULL)
-        return;
+    if (r->events == NULL || i >= r->nroots)
+        return; /* a tree's members have no events of their own */
     if (r->nevents == r->capevents)
         tm_events_flush(r); /* cannot happen: a phase queues at most its room per target */
     e = &r->events[r->nevents++];
@@ -105,8 +105,8 @@ void tm_settled(tm_run *r, size_t i)
     const tm_target *t = &r->t[i];
     const terminus_result *res = &r->res[i];
 
-    if (r->details != NULL) {
-        terminus_detail *d = &r->details[i];
+    if (tm_detail(r, i) != NULL) {
+        terminus_detail *d = tm_detail(r, i);
         uint32_t untried = r->asked & ~t->tried;
         /* An asked step never tried: the target had ended before its turn
          * (E_NOT_FOUND), or the call stopped its chain: its failure, or, for
@@ -137,12 +137,13 @@ void tm_settled(tm_run *r, size_t i)
             break;
         }
     }
-    if (r->events != NULL)
+    /* A tree's targets end when their trees do: tm_tree_finish tells it. */
+    if (r->events != NULL && r->tree == NULL)
         tm_event_add(r, i, TERMINUS_PROGRESS_ENDED, 0, res->status, tm_now(r->os));
 }
 
-/* The chain of each of the n targets of r->procs / r->map (all pending). */
-static void batch_reach(tm_run *r, size_t n)
+/* The chain of each of the n targets of procs / map (all pending). */
+static void batch_reach(tm_run *r, terminus_os_process *const *procs, const size_t *map, size_t n)
 {
     const terminus_os *os = r->os;
     const uint32_t can = r->has_step ? TERMINUS_STEPS_ALL : TERMINUS_STEP_MESSAGE;
@@ -150,8 +151,8 @@ static void batch_reach(tm_run *r, size_t n)
 
     if (n > 0 && TM_HAS(os, process_reach)) {
         unsigned mark = tm_error_mark();
-        int rc = os->process_reach(os->data, r->procs, n, r->asked, r->opts->flags,
-                                   r->opts->message, r->reach);
+        int rc = os->process_reach(os->data, procs, n, r->asked, r->opts->flags, r->opts->message,
+                                   r->reach);
 
         if (rc == TERMINUS_OK)
             known = 1;
@@ -159,7 +160,7 @@ static void batch_reach(tm_run *r, size_t n)
             tm_os_failed(mark, rc, os, "process_reach"); /* then every step asked for is tried */
     }
     for (size_t k = 0; k < n; k++) {
-        size_t i = r->map[k];
+        size_t i = map[k];
         tm_target *t = &r->t[i];
 
         t->chain = (known ? r->reach[k] : r->asked) & r->asked & can;
@@ -181,8 +182,8 @@ static void skip_unreachable(tm_run *r, size_t i)
     for (unsigned b = 0; b < TERMINUS_DETAIL_STEPS; b++) {
         if (!(skip & (1u << b)))
             continue;
-        if (r->details != NULL)
-            r->details[i].step_status[b] = TERMINUS_E_UNREACHABLE;
+        if (tm_detail(r, i) != NULL)
+            tm_detail(r, i)->step_status[b] = TERMINUS_E_UNREACHABLE;
         tm_event_add(r, i, TERMINUS_PROGRESS_STEP, 1u << b, TERMINUS_E_UNREACHABLE, at);
     }
 }
@@ -240,10 +241,10 @@ static void chain_next(tm_run *r, size_t i)
 
         t->todo &= ~step;
         t->tried |= step;
-        if (r->details != NULL) {
-            r->details[i].step_status[b] = rc;
+        if (tm_detail(r, i) != NULL) {
+            tm_detail(r, i)->step_status[b] = rc;
             if (rc == TERMINUS_OK)
-                r->details[i].step_at_us[b] = tm_since_start(r, at);
+                tm_detail(r, i)->step_at_us[b] = tm_since_start(r, at);
         }
         tm_event_add(r, i, TERMINUS_PROGRESS_STEP, step, rc, at);
         if (rc == TERMINUS_OK) {
@@ -273,62 +274,136 @@ static void chain_next(tm_run *r, size_t i)
                            first != TERMINUS_OK ? &saved : NULL);
 }
 
-/* When target i's next step is due: t0 + j * grace / k. */
-static uint64_t step_due(uint64_t t0, uint64_t grace_us, const tm_target *t)
+/* When a target's next step is due: step j of its k at w0 + j * wspan / k
+ * (its window: the batch's, or what was left of it when a tree's scan found
+ * it). */
+static uint64_t step_due(const tm_target *t)
 {
-    uint64_t off = grace_us * bit_count(t->chain & ~t->todo) / bit_count(t->chain);
+    uint64_t off = t->wspan * bit_count(t->chain & ~t->todo) / bit_count(t->chain);
 
-    return t0 > UINT64_MAX - off ? UINT64_MAX : t0 + off;
+    return t->w0 > UINT64_MAX - off ? UINT64_MAX : t->w0 + off;
+}
+
+/* The next of a tree's scans during the window [t0, t0 + grace], after
+ * `now`: at each quarter of it (the end is scanned when the window closes). */
+static uint64_t next_scan(uint64_t t0, uint64_t grace_us, uint64_t now)
+{
+    for (uint64_t j = 1; j < 4; j++) {
+        uint64_t at = t0 + grace_us * j / 4;
+
+        if (at > now)
+            return at;
+    }
+    return UINT64_MAX;
 }
 
 /*
- * The grace window [t0, t0 + grace] over the n targets of the wait set: wake
- * for each step as it falls due, and stop when no target not killed yet is
- * pending or the window is over (then nothing more goes out).
+ * A tree's scan during the window (lib/core/tree.c): what it takes into the
+ * batch is asked at once, each with its reach and its first step; its
+ * window is what is left of the batch's, until `end`.
  */
-static void grace_window(tm_run *r, terminus_os_waitset *set, size_t n, uint64_t t0)
+static size_t scan_late(tm_run *r, tm_batch *b, terminus_os_waitset **set, size_t *n, uint64_t end)
+{
+    size_t taken = tm_tree_round(r, b, set, n), m = 0;
+    uint64_t now;
+
+    if (taken == 0)
+        return 0;
+    for (size_t i = b->b0; i < b->end; i++) {
+        if (r->t[i].late) {
+            r->t[i].late = 0;
+            if (r->t[i].pending) {
+                r->procs2[m] = r->t[i].proc;
+                r->map2[m++] = i;
+            }
+        }
+    }
+    batch_reach(r, r->procs2, r->map2, m);
+    now = tm_now(r->os);
+    r->killed_any = 0;
+    for (size_t k = 0; k < m; k++) {
+        size_t i = r->map2[k];
+
+        r->t[i].w0 = now;
+        r->t[i].wspan = end > now ? end - now : 0;
+        skip_unreachable(r, i);
+        if (r->t[i].chain == 0)
+            target_unreachable(r, i, TERMINUS_E_UNREACHABLE, NULL);
+        else
+            chain_next(r, i);
+    }
+    if (r->killed_any)
+        r->last_kill = tm_now(r->os);
+    tm_events_flush(r);
+    return taken;
+}
+
+/*
+ * The grace window [t0, t0 + grace] over the targets of the wait set: wake
+ * for each step as it falls due, and stop when no target not killed yet is
+ * pending or the window is over (then nothing more goes out). A tree scans
+ * again at each quarter of the window, when no member is left running
+ * before its end, and at its end (lib/core/tree.c, "Rounds").
+ */
+static void grace_window(tm_run *r, tm_batch *b, terminus_os_waitset **set, size_t *n, uint64_t t0)
 {
     const uint64_t grace_us = (uint64_t)r->opts->grace_ms * 1000;
     const uint64_t end = tm_after_ms(t0, r->opts->grace_ms);
+    uint64_t scan_at = r->tree != NULL ? next_scan(t0, grace_us, t0) : UINT64_MAX;
 
     for (int waited = 0;; waited = 1) {
         uint64_t now = tm_now(r->os), next = end;
         size_t live = 0;
+        int over = now >= end && waited, scanned = 0;
 
-        if (now >= end && waited)
+        if (r->tree != NULL && (over || now >= scan_at)) {
+            scan_late(r, b, set, n, end);
+            scanned = 1;
+            now = tm_now(r->os);
+            scan_at = next_scan(t0, grace_us, now);
+        }
+        if (over)
             break; /* over: nothing more goes out (a window of 0 still looks once) */
 
-        for (size_t k = 0; k < n; k++) {
+        for (size_t k = 0; k < *n; k++) {
             size_t i = r->map[k];
             tm_target *t = &r->t[i];
 
             if (!t->pending || t->killed)
                 continue;
-            if (now < end && t->todo != 0 && step_due(t0, grace_us, t) <= now) {
+            if (now < end && t->todo != 0 && step_due(t) <= now) {
                 chain_next(r, i);
                 if (!t->pending)
                     continue;
             }
-            if (now < end && t->todo != 0 && step_due(t0, grace_us, t) < next)
-                next = step_due(t0, grace_us, t);
+            if (now < end && t->todo != 0 && step_due(t) < next)
+                next = step_due(t);
             live++;
         }
         tm_events_flush(r);
-        if (live == 0)
-            break;
-        tm_wait_run(r, set, n, next, TERMINUS_OUTCOME_EXITED, 1);
+        if (live == 0) {
+            /* Before a tree's window closes early: did its members fork? */
+            if (r->tree == NULL || scanned || scan_late(r, b, set, n, end) == 0)
+                break;
+            continue;
+        }
+        if (scan_at < next)
+            next = scan_at;
+        tm_wait_run(r, *set, *n, next, TERMINUS_OUTCOME_EXITED, 1);
         tm_events_flush(r);
     }
 }
 
-void tm_chain_batch(tm_run *r, const tm_batch *b, terminus_os_waitset *set, size_t n, int wrc)
+void tm_chain_batch(tm_run *r, tm_batch *b, terminus_os_waitset **set, size_t *np, int wrc)
 {
+    const uint64_t grace_us = (uint64_t)r->opts->grace_ms * 1000;
+    size_t n = *np;
     uint64_t t0;
 
     if (wrc != TERMINUS_OK && wrc != TERMINUS_E_NO_MEMORY)
         n = 0; /* the wait could not be made: its targets have failed */
-    r->stop = set != NULL ? TERMINUS_E_TIMEOUT : wrc;
-    batch_reach(r, n);
+    r->stop = *set != NULL ? TERMINUS_E_TIMEOUT : wrc;
+    batch_reach(r, r->procs, r->map, n);
     r->killed_any = 0;
     for (size_t k = 0; k < n; k++) {
         size_t i = r->map[k];
@@ -342,19 +417,23 @@ void tm_chain_batch(tm_run *r, const tm_batch *b, terminus_os_waitset *set, size
             chain_next(r, i);
     }
     t0 = tm_now(r->os);
+    for (size_t k = 0; k < n; k++) {
+        r->t[r->map[k]].w0 = t0;
+        r->t[r->map[k]].wspan = grace_us;
+    }
     if (r->killed_any)
         r->last_kill = t0;
     /* The window is open: from here the callback's time is the targets'. */
     tm_events_flush(r);
-    if (set != NULL)
-        grace_window(r, set, n, t0);
+    if (*set != NULL)
+        grace_window(r, b, set, np, t0);
     else if (wrc == TERMINUS_E_NO_MEMORY) /* no grace can be waited for */
         tm_see_ended(r, b->b0, b->end, TERMINUS_OUTCOME_EXITED);
     if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE) {
         for (size_t i = b->b0; i < b->end; i++) {
             if (!r->t[i].pending)
                 continue;
-            if (set == NULL) {
+            if (*set == NULL) {
                 tm_target_wait_fail(r, i); /* asked; neither waited for nor killed */
             } else {
                 tm_fail(TERMINUS_E_TIMEOUT,

@@ -46,6 +46,27 @@ int tm_utf8_valid(const char *s, size_t len);
 int tm_check_string(const char *fn, const char *what, const char *s, size_t max, int allow_space);
 int tm_check_pid(const char *fn, const terminus_os *os, terminus_pid pid);
 
+/* token.c: identity tokens "t1.<boot>.<pid>.<start>.<unique>" (pure functions). */
+#define TM_TOKEN_BOOT_MAX 47
+typedef struct tm_token {
+    char boot[TM_TOKEN_BOOT_MAX + 1];
+    terminus_pid pid;
+    uint64_t start;
+    uint64_t unique;
+} tm_token;
+/* Whether a boot id can go into a token: 0 to 47 letters, digits, '-', '_'. */
+int tm_token_boot_ok(const char *boot);
+/* Write the token; its length, or -1 when it does not fit in `size` (then
+ * buf[0] is NUL if size > 0) or a field cannot be written (a boot id that
+ * tm_token_boot_ok refuses, pid 0 or above INT32_MAX). */
+int tm_token_format(const tm_token *t, char *buf, size_t size);
+/* Read a token (at most TERMINUS_TOKEN_MAX bytes of it are looked at).
+ * Returns 1, or 0 with `why` saying why ("its pid is 0"): a sentence part
+ * whose subject is the token. */
+int tm_token_parse(const char *s, tm_token *t, char *why, size_t whysize);
+/* v in lowercase hex, no leading zero; out has room for 17 bytes. */
+void tm_hex64(uint64_t v, char out[17]);
+
 /* exit.c, used by the listener: run hooks then exit */
 int tm_exit(terminus_ctx *ctx, uint32_t exit_code, uint32_t flags, const char *fn);
 

@@ -77,7 +77,8 @@ int tm_opts_check(const char *fn, const terminus_terminate_options *in, size_t c
                   terminus_terminate_options *out)
 {
     const uint32_t v1 = TERMINUS_TERMINATE_NO_FORCE | TERMINUS_TERMINATE_FORCE;
-    const uint32_t v2 = v1 | TERMINUS_TERMINATE_BROADCAST | TERMINUS_TERMINATE_CTRL_BREAK;
+    const uint32_t v2 =
+        v1 | TERMINUS_TERMINATE_BROADCAST | TERMINUS_TERMINATE_CTRL_BREAK | TERMINUS_TERMINATE_TREE;
     uint32_t known;
     size_t size;
     int rc;
@@ -99,8 +100,9 @@ int tm_opts_check(const char *fn, const terminus_terminate_options *in, size_t c
     if (in->flags & ~known)
         return tm_fail(TERMINUS_E_INVALID, "%s: opts->flags has unknown bits 0x%x%s", fn,
                        (unsigned)(in->flags & ~known),
-                       (in->flags & ~known & v2) != 0 ? " (BROADCAST and CTRL_BREAK need version 2)"
-                                                      : "");
+                       (in->flags & ~known & v2) != 0
+                           ? " (BROADCAST, CTRL_BREAK and TREE need version 2)"
+                           : "");
     if ((in->flags & v1) == v1)
         return tm_fail(TERMINUS_E_INVALID, "%s: opts->flags has both NO_FORCE and FORCE", fn);
     if (in->message != NULL) {

@@ -50,7 +50,9 @@ void tm_target_fail(tm_run *r, size_t i, int code)
     r->res[i].outcome = TERMINUS_OUTCOME_NONE;
     r->t[i].pending = 0;
     r->t[i].settled = 1;
-    if (i < r->first_fail) {
+    if (i >= r->nroots && r->tree != NULL)
+        tm_tree_failed(r, i, code); /* a member: its tree's result says it */
+    else if (i < r->first_fail) {
         r->first_fail = i;
         r->first_err.code = code;
         r->first_err.os_code = e->code == code ? e->os_code : 0;
@@ -241,8 +243,7 @@ void tm_wait_run(tm_run *r, terminus_os_waitset *set, size_t n, uint64_t deadlin
     }
 }
 
-/* Close target i's handle before the end of its batch. */
-static void target_close(tm_run *r, size_t i)
+void tm_target_close(tm_run *r, size_t i)
 {
     r->os->process_close(r->os->data, r->t[i].proc);
     r->t[i].proc = NULL;
@@ -259,11 +260,116 @@ static int batch_give_back(tm_run *r, tm_batch *b)
 
     if (i == TM_NONE || i == b->first)
         return 0;
-    target_close(r, i);
+    tm_target_close(r, i);
     r->t[i].pending = 0; /* not settled: opened again in the next batch */
     b->end = b->next = i;
     b->spare = TM_NONE;
     return 1;
+}
+
+/* Target i is not the process the call means: its pid names another one
+ * now, or it has ended (`why`). A caller's target is then r->replaced
+ * (E_NOT_FOUND for a token) or GONE; a tree member, GONE. Nothing is sent. */
+static void target_replaced(tm_run *r, size_t i, const char *why)
+{
+    static const terminus_os_status ended = { 0, 0, 0 }; /* its exit code is not its own */
+
+    if (i < r->nroots && r->replaced != TERMINUS_OK) {
+        tm_fail(r->replaced, "%s", why);
+        tm_target_fail(r, i, r->replaced);
+        return;
+    }
+    target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, &ended);
+}
+
+/* Read target i's identity through its handle, when the call needs it (an
+ * identity to compare, or a tree, which needs every start). Returns 1 when
+ * it goes on; 0 when it was settled. */
+static int target_identify(tm_run *r, size_t i)
+{
+    const terminus_os *os = r->os;
+    tm_target *t = &r->t[i];
+    terminus_process_info info;
+    uint64_t unique = 0;
+    char why[160], now[17], meant[17];
+    unsigned mark;
+    int rc;
+
+    if (!t->want && r->tree == NULL)
+        return 1;
+    mark = tm_error_mark();
+    rc = os->process_identity(os->data, t->proc, &info, &unique);
+    if (rc == TERMINUS_OK) {
+        t->start = info.start;
+        t->start_known = 1;
+        if (!t->want ||
+            (info.start == t->want_start && (t->want_unique == 0 || unique == t->want_unique)))
+            return 1;
+        tm_hex64(info.start, now);
+        tm_hex64(t->want_start, meant);
+        snprintf(why, sizeof why,
+                 "the process meant has ended: pid %lu names another process now (start %s, "
+                 "not %s%s)",
+                 (unsigned long)r->pids[i], now, meant,
+                 info.start == t->want_start ? ", another unique id" : "");
+        target_replaced(r, i, why);
+        return 0;
+    }
+    if (rc == TERMINUS_E_NOT_FOUND && t->want) {
+        snprintf(why, sizeof why, "the process meant (pid %lu) has ended",
+                 (unsigned long)r->pids[i]);
+        target_replaced(r, i, why);
+        return 0;
+    }
+    if (rc == TERMINUS_E_NOT_FOUND)
+        return 1; /* it has ended: its status says so */
+    target_os_fail(r, i, mark, rc, "process_identity");
+    return 0;
+}
+
+int tm_open_target(tm_run *r, size_t i, int *pending)
+{
+    const terminus_os *os = r->os;
+    terminus_os_status st = { 0, 0, 0 };
+    unsigned mark = tm_error_mark();
+    int rc = os->process_open(os->data, r->pids[i], &r->t[i].proc);
+
+    *pending = 0;
+    if (rc != TERMINUS_OK) {
+        r->t[i].proc = NULL;
+        if (rc == TERMINUS_E_NOT_FOUND && r->t[i].want &&
+            (i >= r->nroots || r->replaced == TERMINUS_OK)) {
+            /* the process the call listed has ended since */
+            static const terminus_os_status ended = { 0, 0, 0 };
+
+            target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, &ended);
+        } else if (rc != TERMINUS_E_NO_MEMORY) {
+            target_os_fail(r, i, mark, rc, "process_open");
+        } else {
+            tm_os_failed(mark, rc, os, "process_open"); /* the caller decides */
+        }
+        return rc;
+    }
+    if (!target_identify(r, i))
+        return TERMINUS_OK;
+    mark = tm_error_mark();
+    rc = os->process_status(os->data, r->t[i].proc, &st);
+    if (rc != TERMINUS_OK) {
+        target_os_fail(r, i, mark, rc, "process_status");
+        return TERMINUS_OK;
+    }
+    r->t[i].pending = 1;
+    if (!st.running && r->t[i].want && i < r->nroots && r->replaced != TERMINUS_OK) {
+        /* a token's process, identified but ended (a zombie): a token of a
+         * process that has ended names none */
+        tm_fail(r->replaced, "the process meant (pid %lu) has ended", (unsigned long)r->pids[i]);
+        tm_target_fail(r, i, r->replaced);
+    } else if (!st.running) {
+        target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, &st);
+    } else {
+        *pending = 1;
+    }
+    return TERMINUS_OK;
 }
 
 /*
@@ -274,48 +380,33 @@ static int batch_give_back(tm_run *r, tm_batch *b)
  */
 static void batch_open(tm_run *r, tm_batch *b)
 {
-    const terminus_os *os = r->os;
     size_t last = TM_NONE;
 
     b->first = b->spare = TM_NONE;
     for (size_t i = b->b0; i < r->count; i++) {
-        unsigned mark;
-        terminus_os_status st = { 0, 0, 0 };
-        int rc;
+        int pending = 0, rc;
 
         if (r->t[i].settled)
             continue; /* done in an earlier batch */
         if (b->first == TM_NONE)
             b->first = i;
-        mark = tm_error_mark();
-        rc = os->process_open(os->data, r->pids[i], &r->t[i].proc);
+        rc = tm_open_target(r, i, &pending);
         if (rc == TERMINUS_E_NO_MEMORY && last != TM_NONE) {
-            r->t[i].proc = NULL;
             b->end = b->next = i;
             if (r->t[last].settled)
-                target_close(r, last); /* ended or failed: its handle is spare */
+                tm_target_close(r, last); /* ended or failed: its handle is spare */
             else
                 batch_give_back(r, b);
             return;
         }
-        if (rc != TERMINUS_OK) {
-            r->t[i].proc = NULL;
-            target_os_fail(r, i, mark, rc, "process_open");
+        if (rc == TERMINUS_E_NO_MEMORY) {
+            tm_target_fail(r, i, rc); /* nothing held: it cannot be opened */
             continue;
         }
+        if (rc != TERMINUS_OK)
+            continue;
         last = i;
-        b->spare = TM_NONE;
-        mark = tm_error_mark();
-        rc = os->process_status(os->data, r->t[i].proc, &st);
-        if (rc != TERMINUS_OK) {
-            target_os_fail(r, i, mark, rc, "process_status");
-            continue;
-        }
-        r->t[i].pending = 1;
-        if (!st.running)
-            target_ended_st(r, i, TERMINUS_OUTCOME_GONE, 0, &st);
-        else
-            b->spare = i;
+        b->spare = pending ? i : TM_NONE;
     }
     b->end = b->next = r->count;
 }
@@ -342,7 +433,7 @@ static int batch_wait_set(tm_run *r, tm_batch *b, terminus_os_waitset **set, siz
             return rc;
         for (size_t i = b->b0; i < b->end && !freed; i++) {
             if (r->t[i].settled && r->t[i].proc != NULL) {
-                target_close(r, i);
+                tm_target_close(r, i);
                 freed = 1;
             }
         }
@@ -367,8 +458,9 @@ void tm_kill_one(tm_run *r, size_t i)
     if (rc == TERMINUS_OK) {
         t->killed = 1;
         r->killed_any = 1;
-        if (r->details != NULL)
-            r->details[i].kill_at_us = tm_since_start(r, at);
+        r->batch_killed = 1;
+        if (tm_detail(r, i) != NULL)
+            tm_detail(r, i)->kill_at_us = tm_since_start(r, at);
     } else if (rc == TERMINUS_E_NOT_FOUND) {
         /* it left by itself just before the kill (GONE: before anything went out) */
         tm_target_ended(r, i, t->sent ? TERMINUS_OUTCOME_EXITED : TERMINUS_OUTCOME_GONE,
@@ -378,28 +470,63 @@ void tm_kill_one(tm_run *r, size_t i)
     }
 }
 
-/* Kill every pending target of the batch not killed yet, then wait for the
- * killed ones to be seen gone, up to TERMINUS_KILL_WAIT_MS after the last
- * kill: on `set` if the batch has one, else on a set made now; if none can
- * be made, a status read each, and what is not seen ended fails. */
-static void batch_kill(tm_run *r, const tm_batch *b, terminus_os_waitset *set, size_t n)
+/* Kill every pending target of [k0, k1) not killed yet; returns whether a
+ * kill went out (r->last_kill is then its time). */
+static int kill_pending(tm_run *r, size_t k0, size_t k1)
 {
-    const terminus_os *os = r->os;
-    int wrc = TERMINUS_OK;
-
-    if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE)
-        return; /* never a kill: tm_chain_batch settled every target */
     r->killed_any = 0;
-    for (size_t i = b->b0; i < b->end; i++) {
+    for (size_t i = k0; i < k1; i++) {
         if (r->t[i].pending && !r->t[i].killed)
             tm_kill_one(r, i);
     }
     if (r->killed_any)
-        r->last_kill = tm_now(os);
+        r->last_kill = tm_now(r->os);
     tm_events_flush(r);
+    return r->killed_any;
+}
+
+/* A tree whose members were killed: scan again, as long as a scan finds
+ * more, and kill what it finds at once (the grace is over), each time
+ * waiting for them to be seen gone (tree.c, "Rounds"). */
+static void tree_after_kills(tm_run *r, tm_batch *b, terminus_os_waitset **set, size_t *n)
+{
+    size_t taken;
+
+    while ((taken = tm_tree_round(r, b, set, n)) > 0) {
+        size_t k0 = r->count; /* the late ones: in [b0, end), flagged */
+
+        for (size_t i = b->b0; i < b->end; i++) {
+            if (r->t[i].late) {
+                r->t[i].late = 0;
+                k0 = i < k0 ? i : k0;
+            }
+        }
+        if (!kill_pending(r, k0, b->end))
+            break;
+        tm_wait_run(r, *set, *n, tm_after_ms(r->last_kill, TERMINUS_KILL_WAIT_MS),
+                    TERMINUS_OUTCOME_FORCED, 0);
+    }
+}
+
+/* Kill every pending target of the batch not killed yet, then wait for the
+ * killed ones to be seen gone, up to TERMINUS_KILL_WAIT_MS after the last
+ * kill: on `set` if the batch has one, else on a set made now; if none can
+ * be made, a status read each, and what is not seen ended fails. */
+static void batch_kill(tm_run *r, tm_batch *b, terminus_os_waitset **setp, size_t *np)
+{
+    const terminus_os *os = r->os;
+    terminus_os_waitset *set = *setp;
+    size_t n = *np;
+    int wrc = TERMINUS_OK;
+
+    if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE)
+        return; /* never a kill: tm_chain_batch settled every target */
+    kill_pending(r, b->b0, b->end);
     if (set != NULL) {
         tm_wait_run(r, set, n, tm_after_ms(r->last_kill, TERMINUS_KILL_WAIT_MS),
                     TERMINUS_OUTCOME_FORCED, 0);
+        if (r->tree != NULL && r->batch_killed)
+            tree_after_kills(r, b, setp, np);
     } else if ((n = collect(r, b->b0, b->end)) > 0) {
         wrc = wait_make(r, n, &set);
         if (wrc == TERMINUS_OK) {
@@ -427,7 +554,8 @@ static void batch_kill(tm_run *r, const tm_batch *b, terminus_os_waitset *set, s
 /*
  * One batch: open its targets, make its wait set, then (unless FORCE) its
  * chain and grace window (lib/core/chain.c), kill what is left (unless
- * NO_FORCE), close its handles.
+ * NO_FORCE), close its handles. A tree's scans may add targets to the
+ * batch (b->end moves) and replace its wait set.
  */
 static void batch_run(tm_run *r, tm_batch *b)
 {
@@ -437,165 +565,27 @@ static void batch_run(tm_run *r, tm_batch *b)
     int wrc;
 
     r->last_kill = 0;
+    r->batch_killed = 0;
     batch_open(r, b);
     wrc = batch_wait_set(r, b, &set, &n);
     tm_events_flush(r);
     if (!(r->opts->flags & TERMINUS_TERMINATE_FORCE))
-        tm_chain_batch(r, b, set, n, wrc);
-    batch_kill(r, b, set, n);
+        tm_chain_batch(r, b, &set, &n, wrc);
+    batch_kill(r, b, &set, &n);
     if (set != NULL)
         os->wait_close(os->data, set);
     for (size_t i = b->b0; i < b->end; i++) {
         if (r->t[i].proc != NULL)
-            target_close(r, i);
+            tm_target_close(r, i);
     }
 }
 
-static void run(tm_run *r)
+void tm_run_batches(tm_run *r)
 {
     tm_batch b;
 
+    /* r->count may grow as a tree's scans find members: each batch starts
+     * where the last one ended. */
     for (b.b0 = 0; b.b0 < r->count; b.b0 = b.next)
         batch_run(r, &b);
-}
-
-static void results_fill(terminus_result *res, size_t count, int code)
-{
-    for (size_t i = 0; i < count && res != NULL; i++) {
-        res[i].status = code;
-        res[i].outcome = TERMINUS_OUTCOME_NONE;
-        res[i].exit_code = TERMINUS_EXIT_CODE_UNKNOWN;
-        res[i].elapsed_us = 0;
-    }
-}
-
-/* A call that failed as a whole after validation: each detail says that
- * nothing was sent, every step asked for skipped with the call's code. */
-static void details_fill(const terminus_terminate_options *o, size_t count, int code)
-{
-    uint32_t asked = (o->flags & TERMINUS_TERMINATE_FORCE) ? 0 : o->steps;
-
-    for (size_t i = 0; i < count && o->details != NULL; i++) {
-        terminus_detail *d = &o->details[i];
-
-        memset(d, 0, sizeof *d);
-        d->skipped = asked;
-        for (unsigned b = 0; b < TERMINUS_DETAIL_STEPS; b++) {
-            if (asked & (1u << b))
-                d->step_status[b] = code;
-        }
-    }
-}
-
-static int missing_member(const char *fn, const terminus_os *os,
-                          const terminus_terminate_options *o)
-{
-    if (!TM_HAS(os, process_open))
-        return tm_unsupported(os, fn, "process_open");
-    if (!TM_HAS(os, process_close))
-        return tm_unsupported(os, fn, "process_close");
-    if (!TM_HAS(os, process_status))
-        return tm_unsupported(os, fn, "process_status");
-    if (!(o->flags & TERMINUS_TERMINATE_FORCE) && !TM_HAS(os, process_step) &&
-        !TM_HAS(os, process_request))
-        return tm_unsupported(os, fn, "process_request");
-    if (!(o->flags & TERMINUS_TERMINATE_NO_FORCE) && !TM_HAS(os, process_kill))
-        return tm_unsupported(os, fn, "process_kill");
-    if (!TM_HAS(os, wait_open) || !TM_HAS(os, wait_any) || !TM_HAS(os, wait_close))
-        return tm_unsupported(os, fn, "wait_open, wait_any and wait_close");
-    return TERMINUS_OK;
-}
-
-/* How many events a phase may queue per target before they are delivered:
- * one per step bit, a kill and the end. */
-#define TM_EVENTS_PER_TARGET (TERMINUS_DETAIL_STEPS + 2)
-
-static int terminate(const char *fn, terminus_ctx *ctx, const terminus_pid *pids, size_t count,
-                     const terminus_terminate_options *opts, terminus_result *results)
-{
-    terminus_terminate_options o;
-    tm_run r;
-    size_t per, nev;
-    char *block, *cur;
-    int rc;
-
-    rc = tm_ctx_get(&ctx, fn);
-    if (rc == TERMINUS_OK)
-        rc = tm_opts_check(fn, opts, count, &o);
-    if (rc == TERMINUS_OK)
-        rc = tm_pids_check(fn, &ctx->os, pids, count);
-    if (rc == TERMINUS_OK && count > 0) {
-        rc = missing_member(fn, &ctx->os, &o);
-        if (rc != TERMINUS_OK)
-            details_fill(&o, count, rc);
-    }
-    if (rc != TERMINUS_OK || count == 0) {
-        results_fill(results, count, rc);
-        return rc;
-    }
-
-    memset(&r, 0, sizeof r);
-    r.os = &ctx->os;
-    r.opts = &o;
-    r.pids = pids;
-    r.count = count;
-    r.details = o.details;
-    r.asked = (o.flags & TERMINUS_TERMINATE_FORCE) ? 0 : o.steps;
-    r.has_step = TM_HAS(r.os, process_step);
-    r.first_fail = (size_t)-1;
-    /* One block for all the per-target state, so that nothing leaks on any
-     * path; the event queue only with a progress callback. */
-    nev = o.progress != NULL ? TM_EVENTS_PER_TARGET : 0;
-    per = sizeof(tm_target) + sizeof(terminus_os_process *) + sizeof(size_t) +
-          nev * sizeof(tm_event) + (results ? 0 : sizeof(terminus_result)) + sizeof(uint32_t);
-    block = calloc(count, per); /* calloc refuses a product that overflows */
-    if (block == NULL) {
-        results_fill(results, count, TERMINUS_E_NO_MEMORY);
-        details_fill(&o, count, TERMINUS_E_NO_MEMORY);
-        return tm_fail(TERMINUS_E_NO_MEMORY, "%s: out of memory for %lu targets", fn,
-                       (unsigned long)count);
-    }
-    /* Every part but the last is a multiple of 8 bytes long: each is aligned. */
-    cur = block;
-    r.t = (tm_target *)(void *)cur;
-    cur += count * sizeof *r.t;
-    r.procs = (terminus_os_process **)(void *)cur;
-    cur += count * sizeof *r.procs;
-    r.map = (size_t *)(void *)cur;
-    cur += count * sizeof *r.map;
-    r.events = nev > 0 ? (tm_event *)(void *)cur : NULL;
-    r.capevents = nev * count;
-    cur += nev * count * sizeof(tm_event);
-    r.res = results;
-    if (results == NULL) {
-        r.res = (terminus_result *)(void *)cur;
-        cur += count * sizeof *r.res;
-    }
-    r.reach = (uint32_t *)(void *)cur;
-    results_fill(r.res, count, TERMINUS_OK);
-    if (r.details != NULL)
-        memset(r.details, 0, count * sizeof *r.details);
-    r.start = tm_now(r.os);
-
-    run(&r);
-    free(block);
-
-    if (r.first_fail == (size_t)-1)
-        return TERMINUS_OK;
-    /* The record describes the first failing target, naming its pid. */
-    terminus_os_error(r.first_err.code, r.first_err.os_code, "%s(pid %lu): %s", fn,
-                      (unsigned long)pids[r.first_fail], r.first_msg);
-    return r.first_err.code;
-}
-
-int terminus_terminate(terminus_ctx *ctx, terminus_pid pid, const terminus_terminate_options *opts,
-                       terminus_result *result)
-{
-    return terminate("terminus_terminate", ctx, &pid, 1, opts, result);
-}
-
-int terminus_terminate_many(terminus_ctx *ctx, const terminus_pid *pids, size_t count,
-                            const terminus_terminate_options *opts, terminus_result *results)
-{
-    return terminate("terminus_terminate_many", ctx, pids, count, opts, results);
 }

@@ -58,6 +58,30 @@ static const tm_documented tm_documented_api[] = {
     { "terminus_listen", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) |
                              TM_CODE(TERMINUS_E_REFUSED) | TM_CODE(TERMINUS_E_UNSUPPORTED) |
                              TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
+    /* include/terminus/process.h */
+    { "terminus_process_list", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) |
+                                   TM_CODE(TERMINUS_E_ACCESS_DENIED) |
+                                   TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_NO_MEMORY) |
+                                   TM_CODE(TERMINUS_E_OS) },
+    { "terminus_process_token", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) |
+                                    TM_CODE(TERMINUS_E_NOT_FOUND) |
+                                    TM_CODE(TERMINUS_E_ACCESS_DENIED) |
+                                    TM_CODE(TERMINUS_E_REFUSED) | TM_CODE(TERMINUS_E_UNSUPPORTED) |
+                                    TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
+    /* @return: the codes of terminus_terminate(), E_INVALID, E_NOT_FOUND */
+    { "terminus_terminate_token",
+      TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) | TM_CODE(TERMINUS_E_REFUSED) |
+          TM_CODE(TERMINUS_E_NOT_FOUND) | TM_CODE(TERMINUS_E_ACCESS_DENIED) |
+          TM_CODE(TERMINUS_E_TIMEOUT) | TM_CODE(TERMINUS_E_UNSUPPORTED) |
+          TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) |
+          TM_CODE(TERMINUS_E_UNREACHABLE) },
+    /* @return: the codes of terminus_terminate_many(), E_NOT_FOUND */
+    { "terminus_terminate_name", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) |
+                                     TM_CODE(TERMINUS_E_REFUSED) | TM_CODE(TERMINUS_E_NOT_FOUND) |
+                                     TM_CODE(TERMINUS_E_ACCESS_DENIED) |
+                                     TM_CODE(TERMINUS_E_TIMEOUT) | TM_CODE(TERMINUS_E_UNSUPPORTED) |
+                                     TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) |
+                                     TM_CODE(TERMINUS_E_UNREACHABLE) },
     /* include/terminus/logoff.h */
     { "terminus_logoff", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) |
                              TM_CODE(TERMINUS_E_NOT_FOUND) | TM_CODE(TERMINUS_E_ACCESS_DENIED) |
@@ -164,6 +188,11 @@ static const tm_documented tm_documented_shim[] = {
                               TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_UNAVAILABLE) |
                               TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_NO_MEMORY) |
                               TM_CODE(TERMINUS_E_OS) },
+    { "process_list", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_ACCESS_DENIED) |
+                          TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
+    { "process_identity", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |
+                              TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_OS) },
+    { "boot_id", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_OS) },
 };
 
 /* The row named `name` of `table` (n rows), or NULL. */

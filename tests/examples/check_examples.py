@@ -12,7 +12,16 @@ Native (Linux) tests:
             up on Ctrl+C, --steps=hup,term sends SIGTERM then SIGHUP half a grace
             later, the default is SIGTERM alone; /V shows each step, and each
             report line says which step ended the process (or already gone)
-  badinput  tkill 0, junk, nothing, bad steps: exit 2 and a message; nothing signalled
+  badinput  tkill 0, junk, nothing, bad steps, bad tokens, bad /IM, /ID with targets:
+            exit 2 and a message; nothing signalled
+  tree      tkill /T: a shell, its children and a grandchild, one grace for all;
+            a tree that holds tkill itself is refused
+  byname    tkill /IM: a copy of sleep under a name of its own, every copy of it
+            ended, nothing else; a name nothing has: exit 1
+  token     tkill /ID prints a token; tkill TOKEN ends that process; once it has
+            ended (and its pid may name another), the token ends nothing: exit 1
+            (tree, byname and token skip while the Linux backend cannot list
+            processes: it answers E_UNSUPPORTED)
   usage     logoff /?, logoff 1 2, sessions /?, sessions junk: codes and messages;
             logoff's options of 0.2 misused (a bad /IDLE, an empty /USER,
             /MESSAGE without /WARN, too many servers): exit 2
@@ -27,6 +36,8 @@ Under Wine (the cross build, the .exe programs through cross/wine64-run):
   wine-listener  listener.exe asked to leave by tkill.exe: EXITED, data saved
   wine-stubborn  Wine's notepad.exe (knows nothing of terminus): FORCED
   wine-badinput  tkill.exe 0: exit 2
+  wine-byname    tkill.exe /IM NOTEPAD.EXE: Wine's notepad, by name without regard
+                 to case (skips while the Windows backend cannot list processes)
   wine-logoff    logoff.exe 12, logoff.exe /v: exit 1 and a clear message
                  (Wine stubs wtsapi32); logoff.exe /?, sessions.exe; logoff.exe
                  /DISCONNECTED /TEST (UNSUPPORTED), a bad /IDLE (exit 2), two
@@ -367,6 +378,163 @@ def t_badinput(tmp):
         rc, out, err = run('tkill', *(args + [123] if args not in (['--steps'], ['--signal']) else [123] + args))
         check(rc == 2 and says in err and 'TKILL' in err and out == '',
               f'tkill {args}: exit 2, "{says}", the usage; nothing done')
+
+
+    # the new spellings, checked before anything is sent
+    bad_targets = (
+        (['t1.bad'], "'t1.bad' is not an identity token"),
+        (['123', 't1.b.042.0.1'], 'its pid is empty, 0 or has a leading zero'),
+        (['/PID'], '/PID needs a process id or an identity token'),
+        (['--pid=xyz'], "'xyz' is not a process id"),
+        (['/IM'], '/IM needs an image name'),
+        (['/IM', 'bin/sleep'], 'is a path'),
+        (['--image='], 'needs an image name'),
+        (['/ID', '5', '6'], '/ID prints tokens and ends nothing'),
+        (['/ID', 'abc'], "'abc' is not a process id (for /ID)"),
+        (['/T'], 'no process id given'),
+    )
+    for args, says in bad_targets:
+        rc, out, err = run('tkill', *args)
+        check(rc == 2 and says in err and 'TKILL' in err and out == '',
+              f'tkill {args}: exit 2, "{says}", the usage; nothing done')
+    rc, out, _ = run('tkill', '/?')
+    check('/T ' in out and '/IM name' in out and '/ID pid' in out and '[/PID] token' in out,
+          'the usage names /T, /IM, /ID, /PID and tokens')
+
+
+# --- trees, names and tokens (the new spellings, against real processes) -----
+
+def unsupported(err):
+    """Whether tkill said the native backend cannot do it (yet)."""
+    return 'not supported' in err and ('process_list' in err or 'process_identity' in err)
+
+
+def skip_unsupported(err, what):
+    print(f'skipped: the native backend answers E_UNSUPPORTED for {what} '
+          f'(it has no process_list / process_identity yet): {err.strip()}')
+    return SKIP
+
+
+def pids_of_children(pid):
+    try:
+        with open(f'/proc/{pid}/task/{pid}/children') as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def alive(pid):
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+def t_tree(tmp):
+    # a shell (ignores SIGTERM) with two children, one of which has a child
+    script = 'trap "" TERM; sleep 600 & (trap "" TERM; sleep 600 & wait) & wait'
+    proc = subprocess.Popen(['bash', '-c', script], start_new_session=True)
+    try:
+        members = set()
+        for _ in range(250):
+            kids = pids_of_children(proc.pid)
+            members = {proc.pid} | set(kids)
+            for k in kids:
+                members |= set(pids_of_children(k))
+            if len(members) >= 4:
+                break
+            time.sleep(0.02)
+        check(len(members) >= 4, f'the tree runs ({sorted(members)})')
+        rc, out, err = run('tkill', '/T', '/grace:1000', proc.pid)
+        if rc != 0 and unsupported(err):
+            return skip_unsupported(err, 'tkill /T')
+        check(rc == 0, 'tkill /T exits 0')
+        m = re.search(r'\[tree: (\d+) processes\]', out)
+        check(m is not None and int(m.group(1)) >= 4, 'it says how many processes the tree had')
+        proc.wait(timeout=10)
+        time.sleep(0.2)
+        check(not any(alive(p) for p in members), 'every member of the tree has ended')
+        # a tree that would hold tkill itself: its parent (this script) is refused
+        rc, out, err = run('tkill', '/T', os.getpid())
+        check(rc == 1 and 'ancestor of the calling process' in err, 'tkill /T of its parent: refused')
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        proc.wait()
+
+
+def t_byname(tmp):
+    name = f'terminus-sl{os.getpid()}'
+    copy = os.path.join(tmp, name)
+    shutil.copy(shutil.which('sleep'), copy)
+    procs = [subprocess.Popen([copy, '600']) for _ in range(2)]
+    other = subprocess.Popen(['sleep', '600'])
+    try:
+        time.sleep(0.2)
+        rc, out, err = run('tkill', '/IM', name, '/grace:1000')
+        if rc != 0 and unsupported(err):
+            return skip_unsupported(err, 'tkill /IM')
+        check(rc == 0, f'tkill /IM {name} exits 0')
+        for p in procs:
+            check(re.search(rf'^{name}: pid {p.pid}: ', out, re.M) is not None,
+                  f'it names pid {p.pid}')
+            check(p.wait(timeout=10) == -signal.SIGTERM, f'pid {p.pid} died of SIGTERM')
+        check(other.poll() is None, 'a process of another name is untouched')
+        rc, out, err = run('tkill', '/IM', name)
+        check(rc == 1 and 'no process is named' in err, 'a name nothing has: exit 1')
+    finally:
+        for p in procs + [other]:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+
+
+def t_token(tmp):
+    proc = subprocess.Popen(['sleep', '600'])
+    try:
+        rc, out, err = run('tkill', '/ID', proc.pid)
+        if rc != 0 and unsupported(err):
+            return skip_unsupported(err, 'tkill /ID')
+        check(rc == 0, 'tkill /ID exits 0')
+        token = out.strip()
+        check(re.match(rf'^t1\.[0-9a-f]*\.{proc.pid}\.[0-9a-f]+\.[0-9a-f]+$', token) is not None,
+              f'it prints the token ({token})')
+        rc, out, err = run('tkill', token, '/grace:1000')
+        check(rc == 0 and f'pid {proc.pid}: ' in out, 'tkill TOKEN ends that process')
+        check(proc.wait(timeout=10) == -signal.SIGTERM, 'it died of SIGTERM')
+        rc, out, err = run('tkill', '/PID', token)
+        check(rc == 1 and 'no such process' in (out + err).lower(),
+              'once it has ended, its token ends nothing: exit 1')
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def t_wine_byname(tmp):
+    before = notepads()
+    proc = subprocess.Popen([A.wine_run, 'notepad.exe'], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        new = set()
+        for _ in range(60):
+            new = notepads() - before
+            if new:
+                break
+            time.sleep(0.2)
+        check(len(new) == 1, 'notepad.exe runs')
+        rc, out, err = run('tkill', '/IM', 'NOTEPAD.EXE', '/grace:1000')
+        if rc != 0 and unsupported(err):
+            return skip_unsupported(err, 'tkill.exe /IM')
+        check(rc == 0, 'tkill.exe /IM NOTEPAD.EXE exits 0')
+        check(re.search(rf'pid {new.pop()}: killed after', out) is not None, 'it killed notepad')
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def t_wine_badinput(tmp):
@@ -877,9 +1045,13 @@ TESTS = {
     'usage': (t_usage, False),
     'logind': (t_logind, False),
     'admin': (t_admin, False),
+    'tree': (t_tree, False),
+    'byname': (t_byname, False),
+    'token': (t_token, False),
     'wine-listener': (t_listener, True),
     'wine-stubborn': (t_wine_stubborn, True),
     'wine-badinput': (t_wine_badinput, True),
+    'wine-byname': (t_wine_byname, True),
     'wine-logoff': (t_wine_logoff, True),
 }
 

@@ -51,6 +51,22 @@ int main(void)
     OFFSET(terminus_detail, step_status);
     OFFSET(terminus_detail, step_at_us);
     OFFSET(terminus_detail, kill_at_us);
+    OFFSET(terminus_detail, tree_members);
+    OFFSET(terminus_detail, tree_escaped);
+
+    SIZE(terminus_process_info);
+    OFFSET(terminus_process_info, pid);
+    OFFSET(terminus_process_info, ppid);
+    OFFSET(terminus_process_info, session);
+    OFFSET(terminus_process_info, uid);
+    OFFSET(terminus_process_info, start);
+    OFFSET(terminus_process_info, name);
+
+    SIZE(terminus_name_filter);
+    OFFSET(terminus_name_filter, version);
+    OFFSET(terminus_name_filter, session);
+    OFFSET(terminus_name_filter, uid);
+    OFFSET(terminus_name_filter, reserved);
 
     SIZE(terminus_session_info);
     SIZE(terminus_error);
@@ -121,5 +137,11 @@ int main(void)
     printf("TERMINUS_ENDED_GONE value %u\n", (unsigned)TERMINUS_ENDED_GONE);
     printf("TERMINUS_TERMINATE_BROADCAST value %u\n", (unsigned)TERMINUS_TERMINATE_BROADCAST);
     printf("TERMINUS_TERMINATE_CTRL_BREAK value %u\n", (unsigned)TERMINUS_TERMINATE_CTRL_BREAK);
+    printf("TERMINUS_TERMINATE_TREE value %u\n", (unsigned)TERMINUS_TERMINATE_TREE);
+    printf("TERMINUS_TOKEN_MAX value %d\n", TERMINUS_TOKEN_MAX);
+    printf("TERMINUS_SESSION_NONE value %u\n", (unsigned)TERMINUS_SESSION_NONE);
+    printf("TERMINUS_UID_UNKNOWN value %u\n", (unsigned)TERMINUS_UID_UNKNOWN);
+    printf("TERMINUS_NAME_FILTER_VERSION value %d\n", TERMINUS_NAME_FILTER_VERSION);
+    printf("TERMINUS_OS_NAMES_NOCASE value %u\n", (unsigned)TERMINUS_OS_NAMES_NOCASE);
     return 0;
 }

@@ -8,6 +8,8 @@
  * given; logoff's 0.2 options (/IDLE, /USER, /WARN, /MESSAGE, several
  * /SERVER) give values that point into argv and are never empty, a
  * /MESSAGE only with /WARN, and a usage error's exit code is 1 or 2.
+ * tkill: its tokens are well formed, its image names file names, and it
+ * has something to end or tokens to print (/ID), never both.
  */
 #include "fuzz.h"
 
@@ -80,8 +82,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = tkill_parse(argc, argv, &a, err, sizeof err);
         FUZZ_CHECK(rc == ARGS_OK || rc == ARGS_HELP || rc == ARGS_ERROR);
         if (rc == ARGS_OK) {
-            FUZZ_CHECK(a.count >= 1 && a.count <= TKILL_MAX_PIDS);
-            FUZZ_CHECK(a.count <= (size_t)argc);
+            size_t targets = a.count + a.ntokens + a.nimages;
+
+            /* something to end, or tokens to print, never both */
+            FUZZ_CHECK((targets > 0) != (a.nids > 0));
+            FUZZ_CHECK(a.count <= TKILL_MAX_PIDS && a.count <= (size_t)argc);
+            FUZZ_CHECK(a.ntokens <= TKILL_MAX_NAMES && a.nimages <= TKILL_MAX_NAMES &&
+                       a.nids <= TKILL_MAX_NAMES);
+            FUZZ_CHECK(a.tree == 0 || a.tree == 1);
+            /* each token well formed, pointing into argv, with its pid */
+            for (size_t t = 0; t < a.ntokens; t++) {
+                uint32_t pid = 0;
+                int in_argv = 0;
+                for (k = 1; k < argc; k++)
+                    in_argv |= a.tokens[t] == argv[k] ||
+                               (a.tokens[t] > argv[k] && a.tokens[t] <= argv[k] + strlen(argv[k]));
+                FUZZ_CHECK(in_argv);
+                FUZZ_CHECK(tkill_token_ok(a.tokens[t], &pid, err, sizeof err));
+                FUZZ_CHECK(pid == a.token_pids[t] && pid != 0 && pid <= 2147483647u);
+            }
+            /* each image name a file name of 1 to 255 bytes */
+            for (size_t m = 0; m < a.nimages; m++) {
+                size_t len = strlen(a.images[m]);
+                FUZZ_CHECK(len >= 1 && len <= TKILL_NAME_MAX);
+                FUZZ_CHECK(strpbrk(a.images[m], "/\\") == NULL);
+            }
             FUZZ_CHECK(!(a.force && a.nowait));
             FUZZ_CHECK(a.verbose == 0 || a.verbose == 1);
             FUZZ_CHECK(a.broadcast == 0 || a.broadcast == 1);

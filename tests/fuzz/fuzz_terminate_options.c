@@ -2,7 +2,9 @@
  * fuzz_terminate_options: terminus_terminate_many() with options and pids
  * read from the input, against a fake with processes of every behaviour and
  * reach (none, part of the chain, a refused step), the system's first
- * process (pid 1) and the caller (pid 1000).
+ * process (pid 1) and the caller (pid 1000) and its parent (25), and a few
+ * trees (11 > 21 > 22, which forks when asked; 10 > 24, which cannot be
+ * killed) for TERMINUS_TERMINATE_TREE.
  *
  * Input: a control byte (bit 0: pass options; bit 1: a message; bit 2:
  * results NULL; bit 3: the version-2 members follow), version, flags,
@@ -15,7 +17,8 @@
  * killed; with NO_FORCE nothing is ever killed; every handle is closed;
  * invalid options send nothing at all and call no callback; every target
  * that was run ends exactly once in the progress events, nothing about it
- * comes after; and each detail agrees with its result.
+ * comes after; and each detail agrees with its result (and, with a tree,
+ * counts its members).
  */
 #include "fuzz.h"
 
@@ -49,6 +52,10 @@ static const struct {
     { 18, TERMINUS_FAKE_IGNORES, 0 },           /* nothing reaches it */
     { 19, TERMINUS_FAKE_IGNORES, 0 },           /* message and close; leaves on close */
     { 20, TERMINUS_FAKE_EXITS_ON_REQUEST, 50 }, /* every step; the close refused */
+    { 21, TERMINUS_FAKE_IGNORES, 0 },           /* 11's child */
+    { 22, TERMINUS_FAKE_EXITS_ON_REQUEST, 10 }, /* 21's child; forks 23 when asked */
+    { 24, TERMINUS_FAKE_KILL_DENIED, 0 },       /* 10's child */
+    { 25, TERMINUS_FAKE_IGNORES, 0 },           /* the caller's parent */
 };
 #define N_WORLD (sizeof world / sizeof world[0])
 
@@ -82,7 +89,8 @@ static void on_progress(void *arg, const terminus_progress *p)
 static int options_valid(const terminus_terminate_options *o, size_t n)
 {
     const uint32_t v1 = TERMINUS_TERMINATE_NO_FORCE | TERMINUS_TERMINATE_FORCE;
-    const uint32_t v2 = v1 | TERMINUS_TERMINATE_BROADCAST | TERMINUS_TERMINATE_CTRL_BREAK;
+    const uint32_t v2 =
+        v1 | TERMINUS_TERMINATE_BROADCAST | TERMINUS_TERMINATE_CTRL_BREAK | TERMINUS_TERMINATE_TREE;
 
     if (o->version == TERMINUS_TERMINATE_OPTIONS_VERSION)
         return (o->flags & ~v1) == 0 && (o->flags & v1) != v1;
@@ -96,9 +104,21 @@ static int options_valid(const terminus_terminate_options *o, size_t n)
            !(o->details != NULL && (o->details_count == 0 || o->details_count < n));
 }
 
-/* A detail that agrees with its result and with the steps asked for. */
-static void check_detail(const terminus_result *r, const terminus_detail *d, uint32_t asked)
+/* A detail that agrees with its result and with the steps asked for (with
+ * a tree, a failing result may be a member's: the detail still tells how
+ * the target itself ended). */
+static void check_detail(const terminus_result *r, const terminus_detail *d, uint32_t asked,
+                         int tree)
 {
+    if (tree) {
+        FUZZ_CHECK(d->tree_escaped <= d->tree_members);
+        if (r->status == TERMINUS_OK)
+            FUZZ_CHECK(d->tree_escaped == 0 && d->tree_members >= 1);
+        if (r->status != TERMINUS_OK && d->ended_by != TERMINUS_ENDED_NONE)
+            FUZZ_CHECK(d->tree_escaped >= 1);
+    } else {
+        FUZZ_CHECK(d->tree_members == 1 && d->tree_escaped == 0);
+    }
     FUZZ_CHECK((d->sent & ~d->reach) == 0 && (d->reach & ~asked) == 0);
     FUZZ_CHECK(d->skipped == (asked & ~d->sent));
     for (unsigned b = 0; b < TERMINUS_DETAIL_STEPS; b++) {
@@ -110,7 +130,7 @@ static void check_detail(const terminus_result *r, const terminus_detail *d, uin
             FUZZ_CHECK(d->step_at_us[b] == 0);
     }
     if (r->status != TERMINUS_OK)
-        FUZZ_CHECK(d->ended_by == TERMINUS_ENDED_NONE);
+        FUZZ_CHECK(d->ended_by == TERMINUS_ENDED_NONE || tree);
     else if (r->outcome == TERMINUS_OUTCOME_GONE)
         FUZZ_CHECK(d->ended_by == TERMINUS_ENDED_GONE);
     else if (r->outcome == TERMINUS_OUTCOME_FORCED)
@@ -181,6 +201,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(terminus_fake_process_exit_on(fake, 19, TERMINUS_STEP_CLOSE, 20, 6) == TERMINUS_OK);
     FUZZ_CHECK(terminus_fake_process_set_reach(fake, 20, TERMINUS_STEPS_ALL) == TERMINUS_OK);
     FUZZ_CHECK(terminus_fake_process_deny_step(fake, 20, TERMINUS_STEP_CLOSE) == TERMINUS_OK);
+    FUZZ_CHECK(terminus_fake_process_set_parent(fake, 21, 11) == TERMINUS_OK);
+    FUZZ_CHECK(terminus_fake_process_set_parent(fake, 22, 21) == TERMINUS_OK);
+    FUZZ_CHECK(terminus_fake_process_set_parent(fake, 24, 10) == TERMINUS_OK);
+    FUZZ_CHECK(terminus_fake_process_set_parent(fake, 1000, 25) == TERMINUS_OK);
+    FUZZ_CHECK(terminus_fake_process_fork_on(fake, 22, TERMINUS_STEP_MESSAGE, 23, 1,
+                                             TERMINUS_FAKE_IGNORES, 0, 0) == TERMINUS_OK);
     FUZZ_CHECK(terminus_ctx_new(&ctx, terminus_fake_os(fake)) == TERMINUS_OK);
     terminus_fake_calls_clear(fake);
     memset(results, 0xAB, sizeof results);
@@ -213,7 +239,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (v2_used && o.details != NULL && ran && !(control & 4)) {
         for (i = 0; i < n; i++)
             check_detail(&results[i], &details[i],
-                         (o.flags & TERMINUS_TERMINATE_FORCE) ? 0 : o.steps);
+                         (o.flags & TERMINUS_TERMINATE_FORCE) ? 0 : o.steps,
+                         (o.flags & TERMINUS_TERMINATE_TREE) != 0);
     }
     if (o.details != NULL) {
         /* nothing past the targets; nothing at all for bad options or a

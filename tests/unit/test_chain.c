@@ -949,15 +949,17 @@ static void bad_input(void)
     o.details_count = 1;
     expect_invalid(&f, &o, 2, "opts->details_count 1 is fewer than the 2 targets");
 
-    o = v2(0x10, 1000, NULL, NULL, 0);
+    o = v2(0x20, 1000, NULL, NULL, 0);
     expect_invalid(&f, &o, 1, "opts->flags");
     o = v2(TERMINUS_TERMINATE_FORCE | TERMINUS_TERMINATE_NO_FORCE, 1000, NULL, NULL, 0);
     expect_invalid(&f, &o, 1, "NO_FORCE and FORCE");
 
-    /* BROADCAST and CTRL_BREAK are version 2 */
+    /* BROADCAST, CTRL_BREAK and TREE are version 2 */
     o = fx_opts(TERMINUS_TERMINATE_BROADCAST, 1000, 1);
     expect_invalid(&f, &o, 1, "need version 2");
     o = fx_opts(TERMINUS_TERMINATE_CTRL_BREAK, 1000, 1);
+    expect_invalid(&f, &o, 1, "need version 2");
+    o = fx_opts(TERMINUS_TERMINATE_TREE, 1000, 1);
     expect_invalid(&f, &o, 1, "need version 2");
 
     o = v2(0, 1000, NULL, NULL, 0);

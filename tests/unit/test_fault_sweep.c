@@ -16,7 +16,11 @@
  * a version-1 shim table (the request is process_request) and with the
  * close chain of options version 2 (process_reach, process_step, the
  * detail array and the progress events, which must agree with the results
- * whatever fails: each target ends once).
+ * whatever fails: each target ends once); the calls of terminus/process.h
+ * (process_list, process_token, terminate_token, terminate_name with and
+ * without a tree) and tree terminates (default, NO_FORCE, FORCE) over a tree
+ * whose member forks during the grace (process_list, process_identity,
+ * boot_id).
  *
  * sweep_each_primitive goes further: for each primitive of the shim on its
  * own, for each code include/terminus/sys/os.h lets that primitive return, it
@@ -335,6 +339,135 @@ static int run_chain_no_force(fx *f)
 static int run_chain_force(fx *f)
 {
     return chain_with(f, TERMINUS_TERMINATE_FORCE);
+}
+
+/* --- processes by identity (terminus/process.h) and trees --- */
+static void setup_named(fx *f)
+{
+    fx_add(f, 42, TERMINUS_FAKE_EXITS_ON_REQUEST, 300, 7); /* unique id 1 */
+    fx_add(f, 43, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(f, 44, TERMINUS_FAKE_EXITS_ON_REQUEST, 100, 0);
+    REQUIRE_RC(terminus_fake_process_set_name(f->fake, 42, "job"), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_process_set_name(f->fake, 43, "job"), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_process_set_parent(f->fake, 43, 42), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_process_set_parent(f->fake, 44, 43), TERMINUS_OK);
+    /* 43 forks 45 when asked: a scan during the grace finds it */
+    REQUIRE_RC(terminus_fake_process_fork_on(f->fake, 43, TERMINUS_STEP_MESSAGE, 45, 1,
+                                             TERMINUS_FAKE_IGNORES, 0, 0),
+               TERMINUS_OK);
+}
+
+static const terminus_pid named_pids[] = { 42, 43, 44 };
+
+static int run_process_list(fx *f)
+{
+    terminus_process_info *list = NULL;
+    size_t n = 99;
+    int rc = api("terminus_process_list", terminus_process_list(f->ctx, &list, &n));
+
+    if (rc == TERMINUS_OK) {
+        CHECK_EQ(n, 3);
+        CHECK(list != NULL);
+    } else {
+        CHECK(list == NULL);
+        CHECK_EQ(n, 0);
+    }
+    terminus_process_list_free(list);
+    return rc;
+}
+
+static int run_process_token(fx *f)
+{
+    char tok[TERMINUS_TOKEN_MAX];
+    int rc = api("terminus_process_token", terminus_process_token(f->ctx, 42, tok, sizeof tok));
+
+    if (rc == TERMINUS_OK)
+        CHECK_STR_EQ(tok, "t1.fakeboot.42.0.1");
+    else
+        CHECK_STR_EQ(tok, "");
+    return rc;
+}
+
+static int run_terminate_token(fx *f)
+{
+    terminus_terminate_options o = fx_opts(0, 1000, 9);
+    terminus_result r = fx_garbage_result();
+    int rc = api("terminus_terminate_token",
+                 terminus_terminate_token(f->ctx, "t1.fakeboot.42.0.1", &o, &r));
+
+    check_single(rc, &r);
+    return rc;
+}
+
+static int name_with(fx *f, uint32_t flags)
+{
+    terminus_terminate_options o = fx_opts(0, 1000, 9);
+    terminus_pid *pids = NULL;
+    terminus_result *res = NULL;
+    size_t n = 99;
+    int rc;
+
+    o.version = TERMINUS_TERMINATE_OPTIONS_VERSION_2;
+    o.steps = TERMINUS_STEPS_DEFAULT;
+    o.flags = flags;
+    rc = api("terminus_terminate_name",
+             terminus_terminate_name(f->ctx, "job", NULL, &o, &pids, &res, &n));
+    if (n == 0) {
+        CHECK(pids == NULL && res == NULL);
+        CHECK(rc != TERMINUS_OK);
+    } else {
+        REQUIRE(pids != NULL && res != NULL);
+        check_many(rc, res, n);
+    }
+    terminus_name_results_free(pids);
+    terminus_name_results_free(res);
+    return rc;
+}
+
+static int run_terminate_name(fx *f)
+{
+    return name_with(f, 0);
+}
+
+static int run_terminate_name_tree(fx *f)
+{
+    return name_with(f, TERMINUS_TERMINATE_TREE);
+}
+
+static int tree_with(fx *f, uint32_t flags)
+{
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT_V2;
+    terminus_result r = fx_garbage_result();
+    terminus_detail d;
+    int rc;
+
+    o.flags = TERMINUS_TERMINATE_TREE | flags;
+    o.grace_ms = 1000;
+    o.forced_exit_code = 9;
+    o.details = &d;
+    o.details_count = 1;
+    memset(&d, 0xAB, sizeof d);
+    rc = api("terminus_terminate", terminus_terminate(f->ctx, 42, &o, &r));
+    check_single(rc, &r);
+    if (r.status == TERMINUS_OK)
+        CHECK_EQ(d.tree_escaped, 0);
+    CHECK(d.tree_escaped <= d.tree_members);
+    return rc;
+}
+
+static int run_tree(fx *f)
+{
+    return tree_with(f, 0);
+}
+
+static int run_tree_no_force(fx *f)
+{
+    return tree_with(f, TERMINUS_TERMINATE_NO_FORCE);
+}
+
+static int run_tree_force(fx *f)
+{
+    return tree_with(f, TERMINUS_TERMINATE_FORCE);
 }
 
 /* --- exit --- */
@@ -766,6 +899,14 @@ static const op ops[] = {
     { "close chain NO_FORCE", setup_chain, run_chain_no_force, TERMINUS_E_UNREACHABLE, 1,
       chain_pids, N_CHAIN },
     { "close chain FORCE", setup_chain, run_chain_force, TERMINUS_OK, 0, chain_pids, N_CHAIN },
+    { "process_list", setup_named, run_process_list, TERMINUS_OK, 0, NULL, 0 },
+    { "process_token", setup_named, run_process_token, TERMINUS_OK, 0, NULL, 0 },
+    { "terminate_token", setup_named, run_terminate_token, TERMINUS_OK, 0, named_pids, 1 },
+    { "terminate_name", setup_named, run_terminate_name, TERMINUS_OK, 0, named_pids, 3 },
+    { "terminate_name TREE", setup_named, run_terminate_name_tree, TERMINUS_OK, 0, named_pids, 3 },
+    { "tree", setup_named, run_tree, TERMINUS_OK, 0, named_pids, 3 },
+    { "tree NO_FORCE", setup_named, run_tree_no_force, TERMINUS_E_TIMEOUT, 1, named_pids, 3 },
+    { "tree FORCE", setup_named, run_tree_force, TERMINUS_OK, 0, named_pids, 3 },
     { "exit", setup_exit, run_exit, TERMINUS_OK, 0, NULL, 0 },
     { "exit fast", setup_exit, run_exit_fast, TERMINUS_OK, 0, NULL, 0 },
     { "listen + deliver", setup_listen, run_listen, TERMINUS_OK, 0, NULL, 0 },

@@ -11,6 +11,11 @@ that matches a state, an idle time or a user, after a warning
 (:meth:`Server.logoff_matching`), with their details
 (:meth:`Server.details`) and what blocks a logoff (:meth:`Server.blockers`).
 
+Processes by identity: list them (:func:`process_list`), take the identity
+token of one (:func:`process_token`) and end exactly that process later
+(:func:`terminate_token`), end processes by image name
+(:func:`terminate_name`), and end whole trees (``tree=True``).
+
 Every failure raises a subclass of :class:`TerminusError`, one per C error
 code. The module-level functions use the default native context; each takes
 ``ctx=`` to run against another, such as ``terminus.fake.Fake().context()``
@@ -58,6 +63,16 @@ from ._core import (
     terminate_many,
     version,
 )
+from ._process import (
+    SESSION_NONE,
+    TOKEN_MAX,
+    UID_UNKNOWN,
+    ProcessInfo,
+    process_list,
+    process_token,
+    terminate_name,
+    terminate_token,
+)
 from ._errors import (
     AccessDenied,
     InvalidArgument,
@@ -85,6 +100,8 @@ __all__ = [
     "SessionDetails", "SessionType", "SessionClass", "LogoffOutcome", "Blocker",
     "parse_duration", "format_idle",
     "at_exit", "exit", "listen", "logoff", "terminate", "terminate_many",
+    "ProcessInfo", "SESSION_NONE", "TOKEN_MAX", "UID_UNKNOWN", "process_list", "process_token",
+    "terminate_token", "terminate_name",
     "error_name", "strerror", "version", "library_path", "error_class",
     "TerminusError", "InvalidArgument", "NotFound", "AccessDenied", "Timeout", "Refused",
     "Unsupported", "Unavailable", "NoMemory", "OSFailure", "Unreachable", "LibraryNotFound",

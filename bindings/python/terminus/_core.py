@@ -49,6 +49,7 @@ _TERMINATE_NO_FORCE = 0x1
 _TERMINATE_FORCE = 0x2
 _TERMINATE_BROADCAST = 0x4
 _TERMINATE_CTRL_BREAK = 0x8
+_TERMINATE_TREE = 0x10
 _EXIT_FAST = 0x1
 _LOGOFF_FORCE = 0x1
 _LOGOFF_FORCE_IF_HUNG = 0x2
@@ -291,6 +292,11 @@ class Detail:
     step_status: Dict[Step, int]
     step_at_us: Dict[Step, int]
     kill_at_us: Optional[int]
+    #: with ``tree=True``: how many processes its tree had, itself included (0 if it was
+    #: never found); 1 otherwise
+    tree_members: int = 1
+    #: with ``tree=True``: how many of them did not end (0 when the whole tree ended)
+    tree_escaped: int = 0
 
     def error(self, step: Step) -> Optional[TerminusError]:
         """Why ``step`` was not sent, as an exception (not raised); None if it went out."""
@@ -330,6 +336,8 @@ def _detail(d: CDetail) -> Detail:
         step_at_us=at,
         # 0 means "no kill", except that on a fake clock a kill may go out at 0
         kill_at_us=kill if kill != 0 or ended_by == EndedBy.KILL else None,
+        tree_members=int(d.tree_members),
+        tree_escaped=int(d.tree_escaped),
     )
 
 
@@ -376,17 +384,20 @@ class _Call:
     def __init__(self, fn: str, count: int, grace: float, force: bool, kill_now: bool,
                  message: Optional[str], forced_exit_code: int, steps: Optional[StepsLike],
                  broadcast: bool, ctrl_break: bool,
-                 progress: Optional[Callable[[Progress], Any]]) -> None:
+                 progress: Optional[Callable[[Progress], Any]], tree: bool = False) -> None:
         o = CTerminateOptions()
         _check(lib().terminus_terminate_options_init(byref(o), _OPTIONS_VERSION_2))
         o.grace_ms = _ms(fn, "grace", grace)
         o.forced_exit_code = _u32(fn, "forced_exit_code", forced_exit_code)
         o.flags = ((0 if force else _TERMINATE_NO_FORCE) | (_TERMINATE_FORCE if kill_now else 0)
                    | (_TERMINATE_BROADCAST if broadcast else 0)
-                   | (_TERMINATE_CTRL_BREAK if ctrl_break else 0))
+                   | (_TERMINATE_CTRL_BREAK if ctrl_break else 0)
+                   | (_TERMINATE_TREE if tree else 0))
         o.message = _utf8(fn, "message", message)
         if steps is not None:
             o.steps = _steps(fn, steps)
+        #: how many targets have a detail (terminate_name: as many as fit)
+        self.room = count
         self.details = (CDetail * max(count, 1))()
         if count > 0:  # no targets: no array (a count of 0 with one is INVALID)
             o.details = self.details
@@ -755,7 +766,8 @@ class Context(_Handle):
                   message: Optional[str] = None, *, kill_now: bool = False,
                   forced_exit_code: int = 1, steps: Optional[StepsLike] = None,
                   broadcast: bool = False, ctrl_break: bool = False,
-                  progress: Optional[Callable[[Progress], Any]] = None) -> Result:
+                  progress: Optional[Callable[[Progress], Any]] = None,
+                  tree: bool = False) -> Result:
         """Ask process ``pid`` to leave; kill it if it is still there after
         ``grace`` seconds.
 
@@ -785,6 +797,14 @@ class Context(_Handle):
                 and as the target ends. Its time comes out of the grace. If
                 it raises, it is not called again, the terminate runs to its
                 end, and then its exception is raised in place of the result.
+            tree: end the target and all its descendants, with one grace for
+                all of them (C: TREE): a process is a child only if it
+                started after its parent; children forked meanwhile are
+                found by scanning again (at most 8 times). The result is the
+                tree's: ok when every member ended, else the first failure of
+                a member; ``detail.tree_members`` and ``tree_escaped`` count
+                them. A target that is the caller or one of its ancestors is
+                :class:`Refused`. Needs a backend that lists processes.
 
         Returns:
             the :class:`Result`: EXITED, FORCED or GONE, with the exit code,
@@ -798,7 +818,7 @@ class Context(_Handle):
         """
         p = _u32("terminate", "pid", pid)
         call = _Call("terminate", 1, grace, force, kill_now, message, forced_exit_code, steps,
-                     broadcast, ctrl_break, progress)
+                     broadcast, ctrl_break, progress, tree)
         r = CResult()
         rc = lib().terminus_terminate(self._h(), p, byref(call.options), byref(r))
         call.reraise()
@@ -816,7 +836,8 @@ class Context(_Handle):
                        message: Optional[str] = None, *, kill_now: bool = False,
                        forced_exit_code: int = 1, steps: Optional[StepsLike] = None,
                        broadcast: bool = False, ctrl_break: bool = False,
-                       progress: Optional[Callable[[Progress], Any]] = None) -> List[Result]:
+                       progress: Optional[Callable[[Progress], Any]] = None,
+                       tree: bool = False) -> List[Result]:
         """Ask many processes to leave at once, with one shared grace period.
 
         Takes the arguments of :meth:`terminate` (``progress`` sees every
@@ -835,30 +856,42 @@ class Context(_Handle):
         plist = [_u32("terminate_many", "pid", p) for p in pids]
         n = len(plist)
         call = _Call("terminate_many", n, grace, force, kill_now, message, forced_exit_code,
-                     steps, broadcast, ctrl_break, progress)
+                     steps, broadcast, ctrl_break, progress, tree)
         arr = (c_uint32 * max(n, 1))(*plist)
         res = (CResult * max(n, 1))()
         rc = lib().terminus_terminate_many(self._h(), arr, n, byref(call.options), res)
         call.reraise()
-        first = _last_error(rc) if rc != OK else None
-        results = [_result(plist[i], res[i]) for i in range(n)]
-        if rc not in _REJECTED:  # a call rejected as a whole sent nothing
-            for i, r in enumerate(results):
-                r.detail = call.detail(i)
-        attached = False
-        for r in results:
-            if r.status == OK:
-                continue
-            if not attached and first is not None and r.status == rc:
-                r.error = first  # the library's detailed record is about this one
-                attached = True
-            else:
-                r.error = _errors.make_error(r.status, 0, "terminate_many(pid {}): {}".format(
-                    r.pid, strerror(r.status)))
-        if first is not None and rc in _REJECTED:
+        results = _results("terminate_many", rc, plist, res, call)
+        if rc in _REJECTED:
+            first = results[0].error if results else _last_error(rc)
+            assert first is not None
             first.results = results
             raise first
         return results
+
+    # --- processes by identity (terminus/process.h) ---------------------------
+
+    def process_list(self) -> List["ProcessInfo"]:
+        """The processes of this machine: see :func:`terminus.process_list`."""
+        from ._process import _on_process_list
+        return _on_process_list(self)
+
+    def process_token(self, pid: int) -> str:
+        """The identity token of process ``pid``: see :func:`terminus.process_token`."""
+        from ._process import _on_process_token
+        return _on_process_token(self, pid)
+
+    def terminate_token(self, token: str, grace: float = 5.0, force: bool = True,
+                        message: Optional[str] = None, **kw: Any) -> Result:
+        """End the process a token names, and only it: see :func:`terminus.terminate_token`."""
+        from ._process import _on_terminate_token
+        return _on_terminate_token(self, token, grace, force, message, **kw)
+
+    def terminate_name(self, image: str, grace: float = 5.0, force: bool = True,
+                       message: Optional[str] = None, **kw: Any) -> List[Result]:
+        """End every process of an image name: see :func:`terminus.terminate_name`."""
+        from ._process import _on_terminate_name
+        return _on_terminate_name(self, image, grace, force, message, **kw)
 
     def listen(self, callback: Callable[[Reason], Optional[bool]], exit_code: int = 0,
                message: Optional[str] = None) -> "Listener":
@@ -877,6 +910,30 @@ class Context(_Handle):
     def server(self, name: Optional[str] = None) -> "Server":
         """Open a server (None or "" = this machine): see :class:`Server`."""
         return Server(name, ctx=self)
+
+
+def _results(fn: str, rc: int, pids: List[int], res: Any, call: "_Call") -> List[Result]:
+    """The Results of a call on many targets: one per pid, each with its
+    detail (unless the call was rejected as a whole) and, when it failed, its
+    exception (the library's record for the first failing one)."""
+    first = _last_error(rc) if rc != OK else None
+    results = [_result(pids[i], res[i]) for i in range(len(pids))]
+    if rc not in _REJECTED:  # a call rejected as a whole sent nothing
+        for i, r in enumerate(results):
+            r.detail = call.detail(i) if i < call.room else None
+    attached = False
+    for r in results:
+        if r.status == OK:
+            continue
+        if not attached and first is not None and r.status == rc:
+            r.error = first  # the library's detailed record is about this one
+            attached = True
+        else:
+            r.error = _errors.make_error(r.status, 0, "{}(pid {}): {}".format(
+                fn, r.pid, strerror(r.status)))
+    if first is not None and rc in _REJECTED and not attached and results:
+        results[0].error = first
+    return results
 
 
 def _ctx(ctx: Optional[Context]) -> Context:
@@ -1134,11 +1191,12 @@ def terminate(pid: int, grace: float = 5.0, force: bool = True, message: Optiona
               *, kill_now: bool = False, forced_exit_code: int = 1,
               steps: Optional[StepsLike] = None, broadcast: bool = False,
               ctrl_break: bool = False, progress: Optional[Callable[[Progress], Any]] = None,
-              ctx: Optional[Context] = None) -> Result:
+              tree: bool = False, ctx: Optional[Context] = None) -> Result:
     """:meth:`Context.terminate` on ``ctx`` (default: the native context)."""
     return _ctx(ctx).terminate(pid, grace, force, message, kill_now=kill_now,
                                forced_exit_code=forced_exit_code, steps=steps,
-                               broadcast=broadcast, ctrl_break=ctrl_break, progress=progress)
+                               broadcast=broadcast, ctrl_break=ctrl_break, progress=progress,
+                               tree=tree)
 
 
 def terminate_many(pids: Iterable[int], grace: float = 5.0, force: bool = True,
@@ -1146,12 +1204,12 @@ def terminate_many(pids: Iterable[int], grace: float = 5.0, force: bool = True,
                    forced_exit_code: int = 1, steps: Optional[StepsLike] = None,
                    broadcast: bool = False, ctrl_break: bool = False,
                    progress: Optional[Callable[[Progress], Any]] = None,
-                   ctx: Optional[Context] = None) -> List[Result]:
+                   tree: bool = False, ctx: Optional[Context] = None) -> List[Result]:
     """:meth:`Context.terminate_many` on ``ctx`` (default: the native context)."""
     return _ctx(ctx).terminate_many(pids, grace, force, message, kill_now=kill_now,
                                     forced_exit_code=forced_exit_code, steps=steps,
                                     broadcast=broadcast, ctrl_break=ctrl_break,
-                                    progress=progress)
+                                    progress=progress, tree=tree)
 
 
 def exit(code: int = 0, fast: bool = False, *, ctx: Optional[Context] = None) -> None:

@@ -149,6 +149,32 @@ class CDetail(Structure):
         ("step_status", c_int32 * DETAIL_STEPS),
         ("step_at_us", c_uint64 * DETAIL_STEPS),
         ("kill_at_us", c_uint64),
+        ("tree_members", c_uint32),
+        ("tree_escaped", c_uint32),
+    ]
+
+
+class CProcessInfo(Structure):
+    """terminus_process_info (process.h)."""
+
+    _fields_ = [
+        ("pid", c_uint32),
+        ("ppid", c_uint32),
+        ("session", c_uint32),
+        ("uid", c_uint32),
+        ("start", c_uint64),
+        ("name", c_char * 256),
+    ]
+
+
+class CNameFilter(Structure):
+    """terminus_name_filter (process.h)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("session", c_uint32),
+        ("uid", c_uint32),
+        ("reserved", c_uint32),
     ]
 
 
@@ -299,6 +325,16 @@ _PROTOTYPES = {
                                         POINTER(CTerminateOptions), POINTER(CResult)]),
     "terminus_listen": (c_int, [_P, c_char_p, c_uint32, REQUEST_FN, c_void_p, POINTER(c_void_p)]),
     "terminus_listener_free": (None, [_P]),
+    # process.h
+    "terminus_process_list": (c_int, [_P, POINTER(POINTER(CProcessInfo)), POINTER(c_size_t)]),
+    "terminus_process_list_free": (None, [POINTER(CProcessInfo)]),
+    "terminus_process_token": (c_int, [_P, c_uint32, c_char_p, c_size_t]),
+    "terminus_terminate_token": (c_int, [_P, c_char_p, POINTER(CTerminateOptions),
+                                         POINTER(CResult)]),
+    "terminus_terminate_name": (c_int, [_P, c_char_p, POINTER(CNameFilter),
+                                        POINTER(CTerminateOptions), POINTER(POINTER(c_uint32)),
+                                        POINTER(POINTER(CResult)), POINTER(c_size_t)]),
+    "terminus_name_results_free": (None, [c_void_p]),
     # logoff.h
     "terminus_logoff": (c_int, [_P, c_uint32]),
     # session.h
@@ -336,6 +372,15 @@ _PROTOTYPES = {
     "terminus_fake_process_exit_on": (c_int, [_P, c_uint32, c_uint32, c_uint32, c_uint32]),
     "terminus_fake_process_deny_step": (c_int, [_P, c_uint32, c_uint32]),
     "terminus_fake_process_step_count": (c_int, [_P, c_uint32, c_uint32, POINTER(c_uint32)]),
+    "terminus_fake_process_add_at": (c_int, [_P, c_uint32, c_int, c_uint32, c_uint32, c_uint64]),
+    "terminus_fake_process_set_parent": (c_int, [_P, c_uint32, c_uint32]),
+    "terminus_fake_process_set_name": (c_int, [_P, c_uint32, c_char_p]),
+    "terminus_fake_process_set_owner": (c_int, [_P, c_uint32, c_uint32, c_uint32]),
+    "terminus_fake_process_set_unique": (c_int, [_P, c_uint32, c_uint64]),
+    "terminus_fake_process_fork_on": (c_int, [_P, c_uint32, c_uint32, c_uint32, c_uint32, c_int,
+                                              c_uint32, c_uint32]),
+    "terminus_fake_set_boot_id": (c_int, [_P, c_char_p]),
+    "terminus_fake_set_traits": (c_int, [_P, c_uint32]),
     "terminus_fake_server_add": (c_int, [_P, c_char_p, c_int]),
     "terminus_fake_session_add": (c_int, [_P, c_char_p, c_uint32, c_int32, c_char_p, c_char_p,
                                           c_int, c_uint32]),
@@ -349,6 +394,7 @@ _PROTOTYPES = {
     "terminus_fake_blocker_add": (c_int, [_P, c_char_p, POINTER(CBlocker)]),
     "terminus_fake_fail": (c_int, [_P, c_char_p, c_uint32, c_int, c_int, c_int64]),
     "terminus_fake_fail_clear": (None, [_P]),
+    "terminus_fake_set_latency": (c_int, [_P, c_char_p, c_uint32]),
     "terminus_fake_faults_fired": (c_uint32, [_P]),
     "terminus_fake_call_count": (c_size_t, [_P, c_char_p]),
     "terminus_fake_call": (c_int, [_P, c_size_t, c_char_p, c_size_t]),

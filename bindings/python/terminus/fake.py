@@ -28,6 +28,21 @@ steps reached it::
     fake.exit_on(42, Step.CLOSE, after_ms=100)         # it closes on WM_CLOSE
     r = terminus.terminate(42, grace=2.0, ctx=fake.context())
     assert r.detail.ended_by == terminus.EndedBy.CLOSE and r.elapsed_us == 1_100_000
+
+What names a process (:func:`terminus.process_list`, tokens, trees, image
+names): a process starts at the virtual clock when it is added (``start_us``
+to start it earlier, or later: it does not exist until then; its pid may be
+one whose process has ended by then: the pid is reused), has a unique id
+(1, 2, 3...), no parent, the name ``"fake-<pid>"``, no session and no uid,
+all of which :meth:`Fake.add_process` and the ``set_*`` methods change.
+Parent links stay as set (the fake never re-parents). :meth:`Fake.fork_on`
+makes a process fork a child when asked to leave::
+
+    fake.add_process(50, Behaviour.IGNORES, name="make")
+    fake.add_process(51, Behaviour.IGNORES, parent=50, name="cc")
+    fake.fork_on(51, Step.MESSAGE, child=52)           # forks when asked
+    r = terminus.terminate(50, grace=1.0, tree=True, ctx=fake.context())
+    assert r.detail.tree_members == 3 and not fake.process(52).running
 """
 
 from __future__ import annotations
@@ -57,12 +72,18 @@ from ._errors import TerminusError
 from ._lib import CBlocker, CFakeProcessInfo, CSessionDetails, lib
 
 __all__ = ["Fake", "Behaviour", "SessionBehaviour", "ProcessInfo", "Exits", "Logoffs",
-           "REACH_DEFAULT", "EPOCH"]
+           "REACH_DEFAULT", "EPOCH", "BOOT_ID", "NAMES_NOCASE"]
 
 #: The fake's wall clock at virtual time 0, in seconds since the Unix epoch
 #: (TERMINUS_FAKE_EPOCH_US: 2024-01-01 00:00:00 UTC); a session's details
 #: count their times to EPOCH + :meth:`Fake.now`.
 EPOCH = 1704067200.0
+
+#: The boot id a new fake gives (TERMINUS_FAKE_BOOT_ID).
+BOOT_ID = "fakeboot"
+#: A trait of the fake's table (TERMINUS_OS_NAMES_NOCASE): image names match
+#: without regard to ASCII case, as on Windows (:meth:`Fake.set_traits`).
+NAMES_NOCASE = 0x1
 
 #: The steps that reach a scripted process unless :meth:`Fake.set_reach` says
 #: otherwise (TERMINUS_FAKE_REACH_DEFAULT): the message and the signals, as for
@@ -188,11 +209,82 @@ class Fake(_Handle):
     # --- processes ----------------------------------------------------------
 
     def add_process(self, pid: int, behaviour: Behaviour = Behaviour.EXITS_ON_REQUEST,
-                    after_ms: int = 0, exit_code: int = 0) -> None:
-        """Add a scripted process."""
-        _check(lib().terminus_fake_process_add(
-            self._h(), _u32("add_process", "pid", pid), int(behaviour),
-            _u32("add_process", "after_ms", after_ms), _u32("add_process", "exit_code", exit_code)))
+                    after_ms: int = 0, exit_code: int = 0, *, start_us: Optional[int] = None,
+                    parent: Optional[int] = None, name: Optional[str] = None,
+                    session: Optional[int] = None, uid: Optional[int] = None) -> None:
+        """Add a scripted process.
+
+        ``start_us``: when it starts on the virtual clock (default: now; later:
+        it does not exist until then; its pid may then be one whose process
+        has ended by then). ``parent``, ``name``, ``session``, ``uid``: as
+        :meth:`set_parent`, :meth:`set_name` and :meth:`set_owner` set them.
+        """
+        p = _u32("add_process", "pid", pid)
+        a = _u32("add_process", "after_ms", after_ms)
+        c = _u32("add_process", "exit_code", exit_code)
+        if start_us is None:
+            _check(lib().terminus_fake_process_add(self._h(), p, int(behaviour), a, c))
+        else:
+            if int(start_us) < 0:
+                raise ValueError("add_process: start_us must not be negative")
+            _check(lib().terminus_fake_process_add_at(self._h(), p, int(behaviour), a, c,
+                                                      int(start_us)))
+        if parent is not None:
+            self.set_parent(pid, parent)
+        if name is not None:
+            self.set_name(pid, name)
+        if session is not None or uid is not None:
+            self.set_owner(pid, session, uid)
+
+    def set_parent(self, pid: int, ppid: int) -> None:
+        """Set a scripted process's parent link (0: none). Any pid: a link to a
+        process that has ended, or to a pid that names a later one, stays."""
+        _check(lib().terminus_fake_process_set_parent(
+            self._h(), _u32("set_parent", "pid", pid), _u32("set_parent", "ppid", ppid)))
+
+    def set_name(self, pid: int, name: str) -> None:
+        """Set a scripted process's image name (1 to 255 bytes of UTF-8)."""
+        _check(lib().terminus_fake_process_set_name(
+            self._h(), _u32("set_name", "pid", pid), _utf8("set_name", "name", name)))
+
+    def set_owner(self, pid: int, session: Optional[int] = None,
+                  uid: Optional[int] = None) -> None:
+        """Set the session and user a scripted process runs as (None: none, unknown)."""
+        _check(lib().terminus_fake_process_set_owner(
+            self._h(), _u32("set_owner", "pid", pid),
+            0xFFFFFFFF if session is None else _u32("set_owner", "session", session),
+            0xFFFFFFFF if uid is None else _u32("set_owner", "uid", uid)))
+
+    def set_unique(self, pid: int, unique: int) -> None:
+        """Set the number that names a scripted process and no other (0: none,
+        as a backend without one, Windows)."""
+        if not 0 <= int(unique) <= 0xFFFFFFFFFFFFFFFF:
+            raise ValueError("set_unique: unique must be a 64-bit unsigned number")
+        _check(lib().terminus_fake_process_set_unique(
+            self._h(), _u32("set_unique", "pid", pid), int(unique)))
+
+    def fork_on(self, pid: int, steps: StepsLike, child: int, generations: int = 1,
+                behaviour: Behaviour = Behaviour.IGNORES, after_ms: int = 0,
+                exit_code: int = 0) -> None:
+        """Make a scripted process fork ``child`` when one of ``steps`` first
+        reaches it (its parent: that process; its name, session and user
+        too). With ``generations`` above 1 the child forks in turn when asked
+        (its child's pid one above its own), ``generations`` processes in all."""
+        _check(lib().terminus_fake_process_fork_on(
+            self._h(), _u32("fork_on", "pid", pid), _steps("fork_on", steps),
+            _u32("fork_on", "child", child), _u32("fork_on", "generations", generations),
+            int(behaviour), _u32("fork_on", "after_ms", after_ms),
+            _u32("fork_on", "exit_code", exit_code)))
+
+    def set_boot_id(self, boot: str) -> None:
+        """Set the boot id the fake gives (default :data:`BOOT_ID`), as if the
+        machine had booted again: the tokens taken before name no process."""
+        _check(lib().terminus_fake_set_boot_id(self._h(), _utf8("set_boot_id", "boot", boot)))
+
+    def set_traits(self, traits: int) -> None:
+        """Set the traits of the fake's table (:data:`NAMES_NOCASE`: match image
+        names as Windows does). Contexts made before keep the traits they had."""
+        _check(lib().terminus_fake_set_traits(self._h(), _u32("set_traits", "traits", traits)))
 
     def process(self, pid: int) -> ProcessInfo:
         """What happened to a scripted process (NotFound if there is none)."""
@@ -335,6 +427,14 @@ class Fake(_Handle):
         _check(lib().terminus_fake_fail(self._h(), _utf8("fail", "primitive", primitive),
                                         _u32("fail", "nth", nth), 1 if persistent else 0,
                                         _code(error), int(os_code)))
+
+    def set_latency(self, primitive: str, us: int) -> None:
+        """Make each later call of an OS primitive ("process_open", ... or
+        "*") cost ``us`` microseconds of virtual time, as a slow OS call
+        would (0: free again)."""
+        _check(lib().terminus_fake_set_latency(self._h(), _utf8("set_latency", "primitive",
+                                                                primitive),
+                                               _u32("set_latency", "us", us)))
 
     def fail_clear(self) -> None:
         """Remove the fault."""

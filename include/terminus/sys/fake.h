@@ -105,7 +105,8 @@ TERMINUS_API int terminus_fake_set_self(terminus_fake *fake, terminus_pid pid);
 /**
  * @brief Add a scripted process.
  * @param fake       the fake
- * @param pid        its pid; not 0, not in use
+ * @param pid        its pid; not 0, not in use (the pid of a process that has ended may be
+ *                   used again: see terminus_fake_process_add_at())
  * @param behaviour  a TERMINUS_FAKE_* behaviour
  * @param after_ms   for EXITS_ON_REQUEST and EXITS_AFTER, the delay
  * @param exit_code  the code it leaves with by itself
@@ -228,6 +229,166 @@ TERMINUS_API int terminus_fake_process_deny_step(terminus_fake *fake, terminus_p
  */
 TERMINUS_API int terminus_fake_process_step_count(terminus_fake *fake, terminus_pid pid,
                                                   uint32_t step, uint32_t *count);
+/** @} */
+
+/**
+ * @name What names a process
+ * How scripted processes appear to terminus_process_list(),
+ * terminus_process_token(), terminus_terminate_token(),
+ * terminus_terminate_name() and a #TERMINUS_TERMINATE_TREE terminate (shim
+ * version 2: terminus_os::process_list, terminus_os::process_identity,
+ * terminus_os::boot_id). A process added with terminus_fake_process_add()
+ * starts at the fake's clock then: its terminus_process_info::start is that
+ * virtual time, in microseconds. It has a unique id no other process of the
+ * fake has (1, 2, 3... in the order added), no parent (0), the image name
+ * "fake-<pid>", no session (#TERMINUS_SESSION_NONE) and no known uid
+ * (#TERMINUS_UID_UNKNOWN). Parent links stay as they are set: the fake never
+ * re-parents a process whose parent has ended (as Windows keeps the link;
+ * Linux re-parents it to init or to a subreaper). The listing holds the
+ * processes that have started and still run, in the order added, with the
+ * name, uid and session only when the caller asked for them (as a backend
+ * may leave them unread: a core that reads one it did not ask for sees ""
+ * or none); the caller is in it only if a process with its pid
+ * (terminus_fake_set_self()) is scripted. terminus_os::process_identity
+ * reads the process a handle holds whether it has ended or not (as Windows
+ * does while a handle is held, and Linux of a zombie).
+ * @{
+ */
+
+/** @brief The boot id a new fake gives (terminus_fake_set_boot_id()). */
+#define TERMINUS_FAKE_BOOT_ID "fakeboot"
+
+/**
+ * @brief Add a scripted process that starts at a given virtual time.
+ *
+ * As terminus_fake_process_add(), but the process starts at `start_us`: in
+ * the past (a process that was already there), or later, and then it does
+ * not exist until the clock gets there (it is not listed, process_open does
+ * not find it; an #TERMINUS_FAKE_EXITS_AFTER delay counts from its start).
+ * The pid may be one whose process has ended, or is due to end, by
+ * `start_us`: the pid is reused. From then on process_open opens the new
+ * process; handles open on the old one stay on it; the scripting calls act
+ * on the new one.
+ * @param fake       the fake
+ * @param pid        its pid; not 0, not used by a process that runs at `start_us`
+ * @param behaviour  a TERMINUS_FAKE_* behaviour
+ * @param after_ms   for EXITS_ON_REQUEST and EXITS_AFTER, the delay
+ * @param exit_code  the code it leaves with by itself
+ * @param start_us   when it starts, on the fake's clock
+ * @retval TERMINUS_OK          added
+ * @retval TERMINUS_E_INVALID   NULL fake, pid 0 or in use, unknown behaviour
+ * @retval TERMINUS_E_NO_MEMORY out of memory
+ */
+TERMINUS_API int terminus_fake_process_add_at(terminus_fake *fake, terminus_pid pid, int behaviour,
+                                              uint32_t after_ms, uint32_t exit_code,
+                                              uint64_t start_us);
+
+/**
+ * @brief Set a scripted process's parent link (terminus_process_info::ppid).
+ * @param fake  the fake
+ * @param pid   a scripted process
+ * @param ppid  its parent's pid; 0 = none. Any pid: a link to a process that has ended,
+ *              or to a pid that now names a process started later, is kept as it is
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   `fake` is NULL
+ * @retval TERMINUS_E_NOT_FOUND no such scripted process
+ */
+TERMINUS_API int terminus_fake_process_set_parent(terminus_fake *fake, terminus_pid pid,
+                                                  terminus_pid ppid);
+
+/**
+ * @brief Set a scripted process's image name (terminus_process_info::name).
+ * @param fake  the fake
+ * @param pid   a scripted process
+ * @param name  the name, 1 to 255 bytes (taken as it is: any byte but NUL)
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   NULL argument, or a name empty or of 256 bytes or more
+ * @retval TERMINUS_E_NOT_FOUND no such scripted process
+ */
+TERMINUS_API int terminus_fake_process_set_name(terminus_fake *fake, terminus_pid pid,
+                                                const char *name);
+
+/**
+ * @brief Set the session and the user a scripted process runs in.
+ * @param fake     the fake
+ * @param pid      a scripted process
+ * @param session  terminus_process_info::session (#TERMINUS_SESSION_NONE: none)
+ * @param uid      terminus_process_info::uid (#TERMINUS_UID_UNKNOWN: not known)
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   `fake` is NULL
+ * @retval TERMINUS_E_NOT_FOUND no such scripted process
+ */
+TERMINUS_API int terminus_fake_process_set_owner(terminus_fake *fake, terminus_pid pid,
+                                                 uint32_t session, uint32_t uid);
+
+/**
+ * @brief Set the number that names a scripted process and no other (the
+ *        `unique` of terminus_os::process_identity; Linux 6.9+: the pidfd's inode).
+ * @param fake    the fake
+ * @param pid     a scripted process
+ * @param unique  the number; 0 = none, as on a system without one (Windows)
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   `fake` is NULL
+ * @retval TERMINUS_E_NOT_FOUND no such scripted process
+ */
+TERMINUS_API int terminus_fake_process_set_unique(terminus_fake *fake, terminus_pid pid,
+                                                  uint64_t unique);
+
+/**
+ * @brief Make a scripted process fork a child when it is asked to leave.
+ *
+ * When one of `steps` first reaches it (process_step, or process_request as
+ * the #TERMINUS_STEP_MESSAGE step), it forks once: a new process `child`
+ * starts then, with this process as its parent and its image name, session
+ * and user, and `behaviour`, `after_ms` and `exit_code` as
+ * terminus_fake_process_add() takes them. With `generations` above 1 the
+ * child forks in the same way when asked (its child's pid one above its
+ * own), and so on: `generations` processes in all, a tree that keeps
+ * growing while it is asked to leave. A child pid in use then makes the
+ * fork fail (nothing is added). The process's own end is scripted as
+ * before: a tree terminate has to find the child by scanning again.
+ * @param fake         the fake
+ * @param pid          a scripted process
+ * @param steps        TERMINUS_STEP_* bits; 0 = it never forks
+ * @param child        the child's pid; not 0
+ * @param generations  how many processes the forks make, one after the other; 0 is 1
+ * @param behaviour    the child's TERMINUS_FAKE_* behaviour
+ * @param after_ms     the child's delay
+ * @param exit_code    the child's exit code
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   NULL fake, unknown step bits, child 0, unknown behaviour
+ * @retval TERMINUS_E_NOT_FOUND no such scripted process
+ */
+TERMINUS_API int terminus_fake_process_fork_on(terminus_fake *fake, terminus_pid pid,
+                                               uint32_t steps, terminus_pid child,
+                                               uint32_t generations, int behaviour,
+                                               uint32_t after_ms, uint32_t exit_code);
+
+/**
+ * @brief Set the boot id the fake gives (terminus_os::boot_id; default
+ *        #TERMINUS_FAKE_BOOT_ID), as if the machine had booted again.
+ *
+ * Taken as it is (any byte but NUL), so that a test can give the core one
+ * that no token can hold.
+ * @param fake  the fake
+ * @param boot  the id, up to 63 bytes; "" is allowed (Windows gives none)
+ * @retval TERMINUS_OK        set
+ * @retval TERMINUS_E_INVALID NULL argument, or 64 bytes or more
+ */
+TERMINUS_API int terminus_fake_set_boot_id(terminus_fake *fake, const char *boot);
+
+/**
+ * @brief Set the traits of the fake's table (terminus_os::traits), e.g.
+ *        #TERMINUS_OS_NAMES_NOCASE to match image names as Windows does.
+ *
+ * A context copies the table when it is made: set the traits before
+ * terminus_ctx_new().
+ * @param fake    the fake
+ * @param traits  TERMINUS_OS_* bits; 0 (the default) for Linux's rules
+ * @retval TERMINUS_OK        set
+ * @retval TERMINUS_E_INVALID NULL fake or unknown bits
+ */
+TERMINUS_API int terminus_fake_set_traits(terminus_fake *fake, uint32_t traits);
 /** @} */
 
 /**
@@ -382,8 +543,8 @@ TERMINUS_API int terminus_fake_blocker_add(terminus_fake *fake, const char *serv
  * (process_open, process_status, process_request, process_kill, wait_open,
  * wait_any, exit_process, listen_start, logoff, server_open, session_list,
  * session_current, session_logoff, session_wait_gone, process_reach,
- * process_step, session_details, session_message, session_blockers) or "*"
- * for all of them, counted together. Adding a
+ * process_step, process_list, process_identity, boot_id, session_details,
+ * session_message, session_blockers) or "*" for all of them, counted together. Adding a
  * fault replaces the one set before.
  * @param fake        the fake
  * @param primitive   the member name or "*"

@@ -35,6 +35,8 @@ TERMINUS_API int terminus_fake_new(terminus_fake **out)
     fake->handles.next = fake->handles.prev = &fake->handles;
     fake->self = 1000;
     fake->current_session = TERMINUS_SESSION_CURRENT;
+    memcpy(fake->boot_id, TERMINUS_FAKE_BOOT_ID, sizeof TERMINUS_FAKE_BOOT_ID);
+    fake->next_unique = 1;
     if (tm_fake_server_get(fake, "") == NULL) {
         free(fake->servers);
         free(fake);
@@ -122,49 +124,15 @@ TERMINUS_API int terminus_fake_set_self(terminus_fake *fake, terminus_pid pid)
 TERMINUS_API int terminus_fake_process_add(terminus_fake *fake, terminus_pid pid, int behaviour,
                                            uint32_t after_ms, uint32_t exit_code)
 {
-    struct tm_fake_proc *p, **procs;
+    int rc;
 
     if (fake == NULL)
         return TM_FAKE_NULL("terminus_fake_process_add");
-    if (pid == 0)
-        return terminus_os_error(TERMINUS_E_INVALID, 0,
-                                 "terminus_fake_process_add: pid 0 is not a process");
-    if (behaviour < TERMINUS_FAKE_EXITS_ON_REQUEST || behaviour > TERMINUS_FAKE_KILL_DENIED)
-        return terminus_os_error(TERMINUS_E_INVALID, 0,
-                                 "terminus_fake_process_add: unknown behaviour %d", behaviour);
     tm_mutex_lock(&fake->lock);
-    if (tm_fake_proc_find(fake, pid) != NULL) {
-        tm_mutex_unlock(&fake->lock);
-        return terminus_os_error(TERMINUS_E_INVALID, 0,
-                                 "terminus_fake_process_add: pid %u is in use", (unsigned)pid);
-    }
-    procs = tm_fake_grow(fake->procs, &fake->capprocs, fake->nprocs + 1, sizeof *fake->procs);
-    if (procs)
-        fake->procs = procs;
-    if (procs == NULL || (p = calloc(1, sizeof *p)) == NULL) {
-        tm_mutex_unlock(&fake->lock);
-        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0,
-                                 "terminus_fake_process_add: out of memory");
-    }
-    p->pid = pid;
-    p->behaviour = behaviour;
-    p->after_ms = after_ms;
-    p->exit_code = exit_code;
-    p->running = 1;
-    p->reach = TERMINUS_FAKE_REACH_DEFAULT;
-    if (behaviour == TERMINUS_FAKE_EXITS_ON_REQUEST)
-        p->exit_steps = TERMINUS_STEP_MESSAGE;
-    if (behaviour == TERMINUS_FAKE_GONE) {
-        p->running = 0;
-        p->end_code = exit_code;
-        p->ended_us = fake->now_us;
-    } else if (behaviour == TERMINUS_FAKE_EXITS_AFTER) {
-        p->due_set = 1;
-        p->due_us = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(after_ms));
-    }
-    fake->procs[fake->nprocs++] = p;
+    rc = tm_fake_proc_add(fake, "terminus_fake_process_add", pid, behaviour, after_ms, exit_code,
+                          fake->now_us, NULL);
     tm_mutex_unlock(&fake->lock);
-    return TERMINUS_OK;
+    return rc;
 }
 
 TERMINUS_API int terminus_fake_process_get(terminus_fake *fake, terminus_pid pid,
@@ -177,7 +145,7 @@ TERMINUS_API int terminus_fake_process_get(terminus_fake *fake, terminus_pid pid
     if (info == NULL)
         return terminus_os_error(TERMINUS_E_INVALID, 0, "terminus_fake_process_get: info is NULL");
     tm_mutex_lock(&fake->lock);
-    p = tm_fake_proc_find(fake, pid);
+    p = tm_fake_proc_last(fake, pid);
     if (p == NULL) {
         tm_mutex_unlock(&fake->lock);
         return terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
@@ -196,13 +164,12 @@ TERMINUS_API int terminus_fake_process_get(terminus_fake *fake, terminus_pid pid
 
 /* The scripted process `pid`, with the lock held; or NULL, the lock not
  * held and the error recorded for `fn`. */
-static struct tm_fake_proc *tm_fake_proc_locked(terminus_fake *fake, terminus_pid pid,
-                                                const char *fn)
+struct tm_fake_proc *tm_fake_proc_locked(terminus_fake *fake, terminus_pid pid, const char *fn)
 {
     struct tm_fake_proc *p;
 
     tm_mutex_lock(&fake->lock);
-    p = tm_fake_proc_find(fake, pid);
+    p = tm_fake_proc_last(fake, pid);
     if (p == NULL) {
         tm_mutex_unlock(&fake->lock);
         terminus_os_error(TERMINUS_E_NOT_FOUND, 0, "%s: no scripted process %u", fn, (unsigned)pid);
@@ -211,7 +178,7 @@ static struct tm_fake_proc *tm_fake_proc_locked(terminus_fake *fake, terminus_pi
 }
 
 /* A TERMINUS_STEP_* mask argument: E_INVALID for bits no step has. */
-static int tm_fake_steps_check(const char *fn, const char *what, uint32_t steps)
+int tm_fake_steps_check(const char *fn, const char *what, uint32_t steps)
 {
     if ((steps & ~TERMINUS_STEPS_ALL) != 0)
         return terminus_os_error(TERMINUS_E_INVALID, 0, "%s: %s has unknown step bits 0x%x", fn,

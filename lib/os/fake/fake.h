@@ -5,7 +5,7 @@
  *
  * A terminus_fake is a scripted world behind a terminus_os table. Nothing
  * in it touches the real OS: no process is opened, no time is spent. The
- * fake is in five files:
+ * fake is in six files:
  *   fake.h     this header
  *   world.c    the scripted world (processes, servers, sessions, the
  *              virtual clock) and the registry of the handles given out
@@ -13,6 +13,8 @@
  *              member call, latency and fault injection, the call log
  *   members.c  the members of the table
  *   api.c      the scripting API of terminus/sys/fake.h
+ *   procs.c    what names a process (listing, identity, boot id: the
+ *              members and their scripting)
  *
  * Handles
  * -------
@@ -70,6 +72,9 @@ enum tm_fake_prim {
     TM_FP_SESSION_DETAILS,
     TM_FP_SESSION_MESSAGE,
     TM_FP_SESSION_BLOCKERS,
+    TM_FP_PROCESS_LIST,
+    TM_FP_PROCESS_IDENTITY,
+    TM_FP_BOOT_ID,
     TM_FP_COUNT
 };
 
@@ -132,6 +137,20 @@ struct tm_fake_proc {
     uint64_t ended_us;
     uint32_t requests;
     uint32_t kills;
+    /* What names it (shim version 2: process_list, process_identity; see procs.c) */
+    uint64_t start;    /* the virtual time it started: before then it does not exist */
+    uint64_t unique;   /* the number no other process has (0: none) */
+    terminus_pid ppid; /* its parent link, kept as it was set (never re-parented) */
+    uint32_t session;  /* TERMINUS_SESSION_NONE by default */
+    uint32_t uid;      /* TERMINUS_UID_UNKNOWN by default */
+    char name[256];    /* its image name, "fake-<pid>" by default */
+    /* A child it forks when one of fork_steps first reaches it (fork_pid 0: none) */
+    uint32_t fork_steps;
+    terminus_pid fork_pid;
+    uint32_t fork_generations; /* the processes the forks make, this child's included */
+    int fork_behaviour;
+    uint32_t fork_after_ms;
+    uint32_t fork_exit_code;
 };
 
 /* The most of a message a session keeps: the title, ": " and the text. */
@@ -241,10 +260,19 @@ struct terminus_fake {
     uint32_t exits, exit_code;
     int exit_fast;
     uint32_t logoffs, logoff_flags;
+
+    char boot_id[64];     /* what boot_id gives (terminus_fake_set_boot_id) */
+    uint64_t next_unique; /* the unique id of the next process added */
 };
 
 /* The members' table (members.c), by member name; `data` is each fake's own. */
 extern const terminus_os tm_fake_table;
+
+/* The members of shim version 2 that name processes (procs.c). */
+int tm_fake_process_list(void *data, uint32_t fields, terminus_os_process_fn fn, void *arg);
+int tm_fake_process_identity(void *data, terminus_os_process *proc, terminus_process_info *info,
+                             uint64_t *unique);
+int tm_fake_boot_id(void *data, char *buf, size_t size);
 
 /* ------------------------------------------------------------------------ */
 /* The opening and closing of every member call (inject.c)                  */
@@ -295,7 +323,18 @@ uint64_t tm_fake_ms_to_us(uint32_t ms);
 /* a + b, saturated at UINT64_MAX */
 uint64_t tm_fake_add_sat(uint64_t a, uint64_t b);
 
+/* The process that has `pid` now: the one added last of those that have
+ * started (whether it still runs or not); NULL if none. */
 struct tm_fake_proc *tm_fake_proc_find(terminus_fake *fake, terminus_pid pid);
+/* The process added last with `pid`, started or not (what the scripting
+ * calls act on); NULL if none. */
+struct tm_fake_proc *tm_fake_proc_last(terminus_fake *fake, terminus_pid pid);
+/* Add a process that starts at start_us (see procs.c). Returns OK, or
+ * E_INVALID (recorded, naming fn) when the pid is in use then, or
+ * E_NO_MEMORY. *out may be NULL. */
+int tm_fake_proc_add(terminus_fake *fake, const char *fn, terminus_pid pid, int behaviour,
+                     uint32_t after_ms, uint32_t exit_code, uint64_t start_us,
+                     struct tm_fake_proc **out);
 /* End a process whose due time has come (lazy ending). */
 void tm_fake_proc_update(terminus_fake *fake, struct tm_fake_proc *p);
 void tm_fake_proc_end_now(terminus_fake *fake, struct tm_fake_proc *p, uint32_t code);
@@ -327,5 +366,14 @@ void tm_fake_handle_free(struct tm_fake_handle *h);
 /* TERMINUS_E_NO_MEMORY (os_code 24, EMFILE), recorded, when the handle limit
  * (terminus_fake_set_handle_limit) is reached; else TERMINUS_OK. */
 int tm_fake_handle_room(terminus_fake *fake, const char *what);
+
+/* ------------------------------------------------------------------------ */
+/* Shared by the scripting calls (api.c, procs.c); the lock not held        */
+
+/* The scripted process added last with `pid`, with the lock held; or NULL,
+ * the lock not held and E_NOT_FOUND recorded for `fn`. */
+struct tm_fake_proc *tm_fake_proc_locked(terminus_fake *fake, terminus_pid pid, const char *fn);
+/* A TERMINUS_STEP_* mask argument: E_INVALID (recorded) for bits no step has. */
+int tm_fake_steps_check(const char *fn, const char *what, uint32_t steps);
 
 #endif /* TERMINUS_OS_FAKE_FAKE_H */

@@ -41,6 +41,8 @@
  *     session_details("") = 0 [2 sessions]
  *     session_message("", 3, "terminus", 60 s) = 0
  *     session_blockers("", 3) = 0 [1 blockers]
+ *     process_list(0x7) = 0 [3 processes]   boot_id() = 0 ["fakeboot"]
+ *     process_identity(42) = 0 [start 0, unique 3]
  * (process_reach lists the reach it found, one mask per process, up to 16.)
  * The log grows as needed, with no cap. If memory runs out the call is still
  * counted but its text is dropped: that line reads "(not recorded: out of
@@ -83,6 +85,9 @@ const struct tm_fake_prim_info tm_fake_prims[TM_FP_COUNT] = {
     [TM_FP_SESSION_DETAILS] = { "session_details", 1, TM_FK_SERVER, 0, TM_FAKE_NULL_ARGUMENT },
     [TM_FP_SESSION_MESSAGE] = { "session_message", 1, TM_FK_SERVER, 0, TM_FAKE_NULL_ARGUMENT },
     [TM_FP_SESSION_BLOCKERS] = { "session_blockers", 1, TM_FK_SERVER, 0, TM_FAKE_NULL_ARGUMENT },
+    [TM_FP_PROCESS_LIST] = { "process_list", 1, 0, 0, TM_FAKE_NULL_ARGUMENT },
+    [TM_FP_PROCESS_IDENTITY] = { "process_identity", 1, TM_FK_PROCESS, 0, TM_FAKE_NULL_ARGUMENT },
+    [TM_FP_BOOT_ID] = { "boot_id", 1, 0, 0, "NULL argument or size below 64" },
 };
 
 int tm_fake_prim_find(const char *name)

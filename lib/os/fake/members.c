@@ -750,4 +750,8 @@ const terminus_os tm_fake_table = {
     .session_details = tm_fake_session_details,
     .session_message = tm_fake_session_message,
     .session_blockers = tm_fake_session_blockers,
+    .process_list = tm_fake_process_list,
+    .process_identity = tm_fake_process_identity,
+    .boot_id = tm_fake_boot_id,
+    .traits = 0, /* terminus_fake_set_traits() sets each fake's own */
 };

@@ -55,6 +55,12 @@
  *   can be made to refuse them with a code (terminus_fake_session_set_message).
  *   Blockers (terminus_fake_blocker_add) belong to a server: session_blockers
  *   lists them whatever the session.
+ * - What names a process (shim version 2; lib/os/fake/procs.c): its start
+ *   (the virtual time it started; a process added to start later does not
+ *   exist until then), a unique id, a parent link, an image name, a session
+ *   and a uid; the boot id. A pid may be used again once its process has
+ *   ended (or is due to end) by the new one's start: process_open then
+ *   opens the new one, the handles of the old one stay on the old one.
  * - The caller's own process: pid 1000 by default (terminus_fake_set_self),
  *   its session on the local server (terminus_fake_set_current_session,
  *   none by default), the exits and logoffs the core asked for, and its
@@ -106,7 +112,16 @@ uint64_t tm_fake_add_sat(uint64_t a, uint64_t b)
 struct tm_fake_proc *tm_fake_proc_find(terminus_fake *fake, terminus_pid pid)
 {
     size_t i;
-    for (i = 0; i < fake->nprocs; i++)
+    for (i = fake->nprocs; i-- > 0;)
+        if (fake->procs[i]->pid == pid && fake->procs[i]->start <= fake->now_us)
+            return fake->procs[i];
+    return NULL;
+}
+
+struct tm_fake_proc *tm_fake_proc_last(terminus_fake *fake, terminus_pid pid)
+{
+    size_t i;
+    for (i = fake->nprocs; i-- > 0;)
         if (fake->procs[i]->pid == pid)
             return fake->procs[i];
     return NULL;
@@ -114,7 +129,7 @@ struct tm_fake_proc *tm_fake_proc_find(terminus_fake *fake, terminus_pid pid)
 
 void tm_fake_proc_update(terminus_fake *fake, struct tm_fake_proc *p)
 {
-    if (p->running && p->due_set && p->due_us <= fake->now_us) {
+    if (p->running && p->due_set && p->due_us <= fake->now_us && p->start <= fake->now_us) {
         p->running = 0;
         p->end_code = p->exit_code;
         p->ended_us = p->due_us;
@@ -132,6 +147,29 @@ void tm_fake_proc_step_arrived(terminus_fake *fake, struct tm_fake_proc *p, uint
     }
     if (step == TERMINUS_STEP_MESSAGE && p->requests < UINT32_MAX)
         p->requests++;
+    if ((step & p->fork_steps) != 0 && p->fork_pid != 0) {
+        /* It forks its child once (terminus_fake_process_fork_on); a pid in
+         * use makes the fork fail, as the scripting says. */
+        struct tm_fake_proc *child = NULL;
+        terminus_pid pid = p->fork_pid;
+
+        p->fork_pid = 0;
+        if (tm_fake_proc_add(fake, NULL, pid, p->fork_behaviour, p->fork_after_ms,
+                             p->fork_exit_code, fake->now_us, &child) == TERMINUS_OK) {
+            child->ppid = p->pid;
+            child->session = p->session;
+            child->uid = p->uid;
+            memcpy(child->name, p->name, sizeof child->name);
+            if (p->fork_generations > 1 && pid < INT32_MAX) {
+                child->fork_steps = p->fork_steps;
+                child->fork_pid = pid + 1;
+                child->fork_generations = p->fork_generations - 1;
+                child->fork_behaviour = p->fork_behaviour;
+                child->fork_after_ms = p->fork_after_ms;
+                child->fork_exit_code = p->fork_exit_code;
+            }
+        }
+    }
     if ((step & p->exit_steps) == 0)
         return;
     due = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(p->after_ms));

@@ -506,7 +506,15 @@ static class TerminusTests
         Type detail = typeof(Context).Assembly.GetType("Terminus.NativeDetail", true);
         SameLayout(c, "terminus_detail", detail, "ended_by", "ended_by", "reach", "reach",
                    "sent", "sent", "skipped", "skipped", "step_status", "step_status",
-                   "step_at_us", "step_at_us", "kill_at_us", "kill_at_us");
+                   "step_at_us", "step_at_us", "kill_at_us", "kill_at_us",
+                   "tree_members", "tree_members", "tree_escaped", "tree_escaped");
+        SameLayout(c, "terminus_process_info", typeof(ProcessInfo), "pid", "pid", "ppid", "ppid",
+                   "session", "session", "uid", "uid", "start", "start", "name", "name");
+        SameLayout(c, "terminus_name_filter", typeof(Context).Assembly.GetType("Terminus.NameFilter", true),
+                   "version", "Version", "session", "Session", "uid", "Uid", "reserved", "Reserved");
+        Equal(c["TERMINUS_TERMINATE_TREE value"], (long)TerminateFlags.Tree, "Tree");
+        Equal(c["TERMINUS_TOKEN_MAX value"], (long)Library.TokenMax, "TokenMax");
+        Equal(c["TERMINUS_SESSION_NONE value"], (long)ProcessInfo.None, "ProcessInfo.None");
         SameLayout(c, "terminus_session_info", typeof(SessionInfo));
         SameLayout(c, "terminus_session_details", typeof(SessionDetails), "id", "Id", "state", "State",
                    "name", "name", "user", "user", "type", "Type", "session_class", "Class",
@@ -552,6 +560,133 @@ static class TerminusTests
         var o = TerminateOptions.Default;
         Equal(2u, o.Version, "Default is version 2");
         Equal(Steps.Default, o.Steps, "Default steps");
+    }
+
+    // --- processes by identity -------------------------------------------------
+
+    static void ProcessListFake()
+    {
+        WithFake((fake, ctx) => {
+            Equal(0, ctx.ProcessList().Length, "an empty listing");
+            fake.Advance(TimeSpan.FromTicks(70)); // 7 us
+            fake.AddProcess(42, FakeBehaviour.Ignores);
+            fake.SetParent(42, 41);
+            fake.SetName(42, "sleep");
+            fake.SetOwner(42, 3, 1001);
+            fake.AddProcess(43, FakeBehaviour.Gone);
+            fake.AddProcessAt(44, FakeBehaviour.Ignores, 100); // not started yet
+            var list = ctx.ProcessList();
+            Equal(1, list.Length, "listed");
+            Equal(42u, list[0].Pid, "pid");
+            Equal(41u, list[0].ParentPid, "parent");
+            Equal((uint?)3, list[0].Session, "session");
+            Equal((uint?)1001, list[0].Uid, "uid");
+            Equal(7ul, list[0].Start, "start");
+            Equal("sleep", list[0].Name, "name");
+            fake.AddProcess(45, FakeBehaviour.Ignores);
+            list = ctx.ProcessList();
+            Equal((uint?)null, list[1].Session, "no session");
+            Equal("fake-45", list[1].Name, "default name");
+        });
+    }
+
+    static void TokensFake()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(42, FakeBehaviour.ExitsOnRequest, 100, 5);
+            string token = ctx.ProcessToken(42);
+            Equal("t1." + Fake.BootId + ".42.0.1", token, "the token");
+            TerminateDetail d;
+            Result r = ctx.TerminateToken(token, Opts(1), out d);
+            Equal(Outcome.Exited, r.Outcome, "ended by its token");
+            Equal(5u, r.ExitCode, "its exit code");
+            Equal(EndedBy.Message, d.EndedBy, "ended by the message");
+            var e = Throws<NotFoundException>(() => ctx.TerminateToken(token), "once ended: not found");
+            Equal(ErrorCode.NotFound, e.Result.Value.Error, "its result");
+            // the pid reused by another process: nothing sent to it
+            fake.AddProcessAt(42, FakeBehaviour.Ignores, fake.NowUs + 5);
+            fake.Advance(TimeSpan.FromMilliseconds(1));
+            fake.CallsClear();
+            Throws<NotFoundException>(() => ctx.TerminateToken(token), "a reused pid: not found");
+            Equal(0, fake.CallCount("process_step") + fake.CallCount("process_kill"), "nothing sent");
+            Check(fake.GetProcess(42).Running, "the new process runs");
+            // another boot
+            string t2 = ctx.ProcessToken(42);
+            fake.SetBootId("boot2");
+            Check(Throws<NotFoundException>(() => ctx.TerminateToken(t2), "another boot").Message.Contains("another boot"),
+                  "says another boot");
+            // malformed
+            var bad = Throws<InvalidArgumentException>(() => ctx.TerminateToken("t1.b.042.0.1"), "malformed");
+            Check(bad.Message.Contains("leading zero"), "says why: " + bad.Message);
+            Throws<ArgumentNullException>(() => ctx.TerminateToken(null), "null token");
+        });
+    }
+
+    static void ByNameFake()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(52, FakeBehaviour.ExitsOnRequest, 10);
+            fake.SetName(52, "sleep");
+            fake.AddProcess(50, FakeBehaviour.Ignores);
+            fake.SetName(50, "sleep");
+            fake.AddProcess(51, FakeBehaviour.Ignores);
+            fake.SetName(51, "Sleep");
+            uint[] pids;
+            TerminateDetail[] details;
+            Result[] results = ctx.TerminateName("sleep", Opts(0.5), out pids, out details);
+            Equal(2, results.Length, "two match");
+            Equal(50u, pids[0], "in pid order");
+            Equal(Outcome.Forced, results[0].Outcome, "the stubborn one killed");
+            Equal(Outcome.Exited, results[1].Outcome, "the other left");
+            Check(details[1] != null && details[1].EndedBy == EndedBy.Message, "its detail");
+            Check(fake.GetProcess(51).Running, "Linux: exactly the name");
+            Throws<NotFoundException>(() => ctx.TerminateName("sleep", Opts(0.5), out pids), "nothing left");
+            Throws<InvalidArgumentException>(() => ctx.TerminateName("a/b", Opts(0.5), out pids), "a path");
+        });
+        using (var fake = new Fake()) {
+            fake.SetNamesNoCase();
+            using (var ctx = fake.CreateContext()) {
+                fake.AddProcess(60, FakeBehaviour.ExitsOnRequest);
+                fake.SetName(60, "notepad.exe");
+                fake.SetOwner(60, 2, null);
+                fake.AddProcess(61, FakeBehaviour.ExitsOnRequest);
+                fake.SetName(61, "NOTEPAD.EXE");
+                fake.SetOwner(61, 3, null);
+                uint[] pids;
+                ctx.TerminateName("Notepad.Exe", Opts(1), out pids, 3);
+                Equal(1, pids.Length, "session 3 only");
+                Equal(61u, pids[0], "the one in session 3");
+            }
+        }
+    }
+
+    static void TreeFake()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(50, FakeBehaviour.ExitsOnRequest, 20);
+            fake.AddProcess(51, FakeBehaviour.Ignores);
+            fake.SetParent(51, 50);
+            fake.ForkOn(51, Steps.Message, 70);
+            TerminateDetail d;
+            Result r = ctx.Terminate(50u, Opts(1, TerminateFlags.Tree), out d);
+            Equal(Outcome.Exited, r.Outcome, "the target left");
+            Equal(3u, d.TreeMembers, "its tree: itself, its child, the child's fork");
+            Equal(0u, d.TreeEscaped, "nothing escaped");
+            Check(!fake.GetProcess(70).Running, "the fork was found and ended");
+            // a member that cannot be killed: the tree's result
+            fake.AddProcess(80, FakeBehaviour.ExitsOnRequest, 5);
+            fake.AddProcess(81, FakeBehaviour.KillDenied);
+            fake.SetParent(81, 80);
+            var e = Throws<AccessDeniedException>(() => ctx.Terminate(80u, Opts(0.1, TerminateFlags.Tree), out d),
+                                                  "a member could not be ended");
+            Equal(1u, e.Detail.TreeEscaped, "one escaped");
+            // a tree that holds the caller
+            fake.AddProcess(900, FakeBehaviour.Ignores);
+            fake.AddProcess(1000, FakeBehaviour.Ignores);
+            fake.SetParent(1000, 900);
+            Throws<RefusedException>(() => ctx.TerminateMany(new uint[] { 900 }, Opts(1, TerminateFlags.Tree)),
+                                     "the caller's parent's tree");
+        });
     }
 
     static TerminateOptions Chain(double graceSeconds, Steps steps, TerminateFlags flags = TerminateFlags.None)
@@ -906,6 +1041,10 @@ static class TerminusTests
         Run("close chain: unreachable", ChainUnreachable);
         Run("close chain: the fake's scripting", ChainFakeScripting);
         Run("real child: the signal steps", RealSignalSteps);
+        Run("process list through the fake", ProcessListFake);
+        Run("identity tokens through the fake", TokensFake);
+        Run("by image name through the fake", ByNameFake);
+        Run("trees through the fake", TreeFake);
         Console.WriteLine("{0} passed, {1} failed, {2} skipped", passed, failed, skipped);
         return failed == 0 ? 0 : 1;
     }
