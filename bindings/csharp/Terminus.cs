@@ -94,27 +94,36 @@ namespace Terminus
     /// <summary>What kind of session (TERMINUS_SESSION_TYPE_*).</summary>
     public enum SessionType
     {
+        /// <summary>Not known (or the backend cannot tell).</summary>
         Unknown = 0,
         /// <summary>A text terminal (logind "tty": a console or an ssh login).</summary>
         Tty = 1,
+        /// <summary>An X11 desktop (logind).</summary>
         X11 = 2,
+        /// <summary>A Wayland desktop (logind).</summary>
         Wayland = 3,
         /// <summary>A Remote Desktop session (Windows).</summary>
         Rdp = 4,
         /// <summary>The machine's own console (Windows).</summary>
         Console = 5,
+        /// <summary>Another kind.</summary>
         Other = 6,
     }
 
     /// <summary>logind's class of a session (TERMINUS_SESSION_CLASS_*); Unknown on Windows.</summary>
     public enum SessionClass
     {
+        /// <summary>Not known.</summary>
         Unknown = 0,
+        /// <summary>A user's own session.</summary>
         User = 1,
         /// <summary>A login screen: never selected by state, idle time or user.</summary>
         Greeter = 2,
+        /// <summary>A lock screen (logind).</summary>
         LockScreen = 3,
+        /// <summary>A background session: no user at it (logind).</summary>
         Background = 4,
+        /// <summary>Another class.</summary>
         Other = 5,
     }
 
@@ -505,18 +514,25 @@ namespace Terminus
     [StructLayout(LayoutKind.Sequential)]
     public struct SessionDetails
     {
+        /// <summary>The session id, as Session.Id.</summary>
         public uint Id;
+        /// <summary>Its state.</summary>
         public SessionState State;
         [MarshalAs(UnmanagedType.ByValArray, SizeConst = 64)]
         internal byte[] name;
         [MarshalAs(UnmanagedType.ByValArray, SizeConst = 256)]
         internal byte[] user;
+        /// <summary>What kind of session it is.</summary>
         public SessionType Type;
+        /// <summary>Its class (logind; a user's session on Windows).</summary>
         public SessionClass Class;
         internal int remote;
         internal int idleHint;
+        /// <summary>When its user logged on, in microseconds since the Unix epoch; 0 if unknown.</summary>
         public long LogonUs;
+        /// <summary>Since when it has been idle, in microseconds since the Unix epoch; 0 if unknown or not idle.</summary>
         public long IdleSinceUs;
+        /// <summary>When it was disconnected, in microseconds since the Unix epoch; 0 if unknown or connected.</summary>
         public long DisconnectUs;
         /// <summary>The server's clock when these were read.</summary>
         public long NowUs;
@@ -529,7 +545,9 @@ namespace Terminus
         [MarshalAs(UnmanagedType.ByValArray, SizeConst = 64)]
         internal byte[] tty;
 
+        /// <summary>The session's name ("RDP-Tcp#3", "Console", the logind id "c2").</summary>
         public string Name { get { return Utf8.FromBytes(name); } }
+        /// <summary>Its user ("alice" or "DOMAIN\\alice"); "" if none.</summary>
         public string User { get { return Utf8.FromBytes(user); } }
         /// <summary>The client's host ("" if none).</summary>
         public string Client { get { return Utf8.FromBytes(client); } }
@@ -557,6 +575,7 @@ namespace Terminus
         /// <summary>The idle time as query user writes it (".", "5", "1:02", "2+03:04", "none").</summary>
         public string IdleText { get { return Library.FormatIdle(Idle); } }
 
+        /// <summary>The session in one line, for logs.</summary>
         public override string ToString()
         {
             return string.Format("Session({0}, {1}, \"{2}\", \"{3}\", idle {4})", Id, State, Name, User, IdleText);
@@ -580,13 +599,17 @@ namespace Terminus
 
         /// <summary>Ok: logged off, ended by itself during the countdown, or (dry run) would be.</summary>
         public ErrorCode Status { get { return (ErrorCode)status; } }
+        /// <summary>Whether Status is Ok.</summary>
         public bool IsOk { get { return status == 0; } }
         /// <summary>Ok: warned, or no warning was asked.</summary>
         public ErrorCode WarnStatus { get { return (ErrorCode)warnStatus; } }
+        /// <summary>Whether the warning reached its user.</summary>
         public bool Warned { get { return warned != 0; } }
         /// <summary>Its user logged off during the countdown.</summary>
         public bool EndedEarly { get { return endedEarly != 0; } }
+        /// <summary>What happened, in words, when Status is not Ok.</summary>
         public string Message { get { return Utf8.FromBytes(message); } }
+        /// <summary>What happened to the warning, in words, when WarnStatus is not Ok.</summary>
         public string WarnMessage { get { return Utf8.FromBytes(warnMessage); } }
         /// <summary>The exception for Status (not thrown), or null.</summary>
         public TerminusException Error
@@ -613,7 +636,9 @@ namespace Terminus
 
         /// <summary>"shutdown:sleep" (logind), "shutdown" (Windows).</summary>
         public string What { get { return Utf8.FromBytes(what); } }
+        /// <summary>The program that holds it back.</summary>
         public string Who { get { return Utf8.FromBytes(who); } }
+        /// <summary>Why, in its own words.</summary>
         public string Why { get { return Utf8.FromBytes(why); } }
         /// <summary>"block" or "delay".</summary>
         public string Mode { get { return Utf8.FromBytes(mode); } }
@@ -634,10 +659,13 @@ namespace Terminus
         public string User;
         /// <summary>Wait, within Timeout for all, for them to be gone.</summary>
         public bool Wait;
+        /// <summary>How long Wait waits for all the sessions together (default 60 s).</summary>
         public TimeSpan Timeout = TimeSpan.FromSeconds(60);
         /// <summary>First show each user this text, then wait Countdown.</summary>
         public string Warn;
+        /// <summary>How long to wait after the warning before the logoff (default 0).</summary>
         public TimeSpan Countdown = TimeSpan.Zero;
+        /// <summary>The title of the warning (Windows' message box); null for "terminus".</summary>
         public string Title;
         /// <summary>Log off only the sessions the warning reached.</summary>
         public bool WarnedOnly;
