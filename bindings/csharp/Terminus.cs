@@ -547,7 +547,7 @@ namespace Terminus
 
         /// <summary>The session's name ("RDP-Tcp#3", "Console", the logind id "c2").</summary>
         public string Name { get { return Utf8.FromBytes(name); } }
-        /// <summary>Its user ("alice" or "DOMAIN\\alice"); "" if none.</summary>
+        /// <summary>Its user ("alice" or "DOMAIN\alice"); "" if none.</summary>
         public string User { get { return Utf8.FromBytes(user); } }
         /// <summary>The client's host ("" if none).</summary>
         public string Client { get { return Utf8.FromBytes(client); } }
