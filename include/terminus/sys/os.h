@@ -75,6 +75,15 @@ typedef int (*terminus_os_session_fn)(void *arg, const terminus_session_info *in
  */
 typedef int (*terminus_os_process_fn)(void *arg, const terminus_process_info *info);
 
+/** @brief terminus_os::process_list: the caller reads terminus_process_info::name. */
+#define TERMINUS_OS_LIST_NAME 0x1u
+/** @brief terminus_os::process_list: the caller reads terminus_process_info::uid. */
+#define TERMINUS_OS_LIST_UID 0x2u
+/** @brief terminus_os::process_list: the caller reads terminus_process_info::session. */
+#define TERMINUS_OS_LIST_SESSION 0x4u
+/** @brief terminus_os::process_list: every field (terminus_process_list()). */
+#define TERMINUS_OS_LIST_ALL 0x7u
+
 /**
  * @brief The OS shim table.
  *
@@ -240,18 +249,28 @@ struct terminus_os {
     /**
      * Call `fn(arg, info)` once per process of the machine (a snapshot),
      * stopping at the first code `fn` returns other than OK (and returning
-     * it). `info->start` must be comparable between processes (a child
-     * started after its parent has a larger or equal start).
+     * it). `info->pid`, `ppid` and `start` are always filled; `fields`
+     * (TERMINUS_OS_LIST_* bits) says which of the others the caller reads:
+     * the backend may leave those not asked for unread (`name` "", `uid`
+     * #TERMINUS_UID_UNKNOWN, `session` #TERMINUS_SESSION_NONE), as each costs
+     * a read per process on Linux (a tree walk asks for none of them).
+     * `info->start` must be comparable between processes (a child started
+     * after its parent has a larger or equal start). A process the backend
+     * cannot read (it ended during the walk) is left out.
      * @return OK; the code of `fn`; E_ACCESS_DENIED, E_NO_MEMORY, E_OS
      */
-    int (*process_list)(void *data, terminus_os_process_fn fn, void *arg);
+    int (*process_list)(void *data, uint32_t fields, terminus_os_process_fn fn, void *arg);
     /**
      * Read what names an open process, through its handle (so that it is
-     * the process opened, not whatever has its pid now): its
-     * terminus_process_info and, where the OS has one, a number no other
-     * process of this boot has (Linux 6.9+: the pidfd's inode number; 0
-     * where there is none).
-     * @return OK; E_NOT_FOUND (it has ended), E_ACCESS_DENIED, E_OS
+     * the process opened, not whatever has its pid now): its pid, ppid and
+     * start in `info` (the backend may leave the other fields unread, as
+     * process_list with `fields` 0) and, where the OS has one, a number no
+     * other process of this boot has (Linux 6.9+: the pidfd's inode number;
+     * 0 where there is none).
+     * @return OK (also for one that has ended while its identity can still be read:
+     *         a Linux zombie, a Windows process whose handle is held); E_NOT_FOUND (it
+     *         has ended and can no longer be told: Linux, once reaped), E_ACCESS_DENIED,
+     *         E_OS
      */
     int (*process_identity)(void *data, terminus_os_process *proc, terminus_process_info *info,
                             uint64_t *unique);
