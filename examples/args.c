@@ -16,7 +16,11 @@ const char logoff_usage[] =
     "                      --server [user@]host[:port] (logind over ssh).\n"
     "  /V                  Displays information about the actions performed\n"
     "                      (-v on Linux).\n"
-    "  /?                  Shows this information (--help on Linux).\n";
+    "  /?                  Shows this information (--help on Linux).\n"
+    "  --version           Shows the version of logoff and terminus.\n"
+    "\n"
+    "Exit code: 0 when the session was logged off, 1 otherwise (bad usage\n"
+    "included), as the Windows command.\n";
 
 const char tkill_usage[] =
     "Asks processes to leave, and kills them only after a grace period.\n"
@@ -48,6 +52,7 @@ const char tkill_usage[] =
     "  /V            Shows each step as it goes out (or is skipped, and why), each\n"
     "                kill and each end (-v, --verbose).\n"
     "  /?            Shows this information (-h, --help).\n"
+    "  --version     Shows the version of tkill and terminus.\n"
     "\n"
     "For each process it prints how it ended and which step ended it: message (SIGTERM\n"
     "on Linux), close, console, SIGINT, SIGHUP, kill or already gone.\n"
@@ -97,6 +102,19 @@ static int is(const char *s, const char *word)
 static int is_help(const char *a)
 {
     return is(a, "/?") || is(a, "-?") || is(a, "-h") || is(a, "--help");
+}
+
+int args_version(int argc, char **argv, const char *program, const char *version)
+{
+    for (int i = 1; i < argc && argv[i] != NULL; i++) {
+        if (is_help(argv[i]))
+            return -1; /* the help came first: the parser prints it */
+        if (is(argv[i], "--version") || is(argv[i], "/version")) {
+            printf("%s (terminus) %s\n", program, version);
+            return 0;
+        }
+    }
+    return -1;
 }
 
 /*
@@ -345,8 +363,10 @@ const char sessions_usage[] =
     "  /SERVER:servername  The server to query (default is this machine). On\n"
     "                      Linux: --server [user@]host[:port] (logind over ssh).\n"
     "  /?                  Shows this information (--help on Linux).\n"
+    "  --version           Shows the version of sessions and terminus.\n"
     "\n"
-    "Exit code: 0 when the sessions were listed, 1 otherwise.\n";
+    "Exit code: 0 when the sessions were listed (none is not an error), 1\n"
+    "otherwise (bad usage included).\n";
 
 int sessions_parse(int argc, char **argv, sessions_args *out, char *err, size_t errsize)
 {

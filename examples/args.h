@@ -17,6 +17,13 @@
  * bad_exit; ARGS_OK gives -1 (go on). Use: if ((rc = args_done(...)) >= 0) return rc; */
 int args_done(int parsed, const char *usage, const char *prefix, const char *err, int bad_exit);
 
+/* --version, the one handling every tool shares: when --version (or
+ * /version) comes before any help option, prints "program (terminus)
+ * version" and gives 0; otherwise -1 (go on and parse). version: the
+ * library's, terminus_version(). Use, before the parser:
+ * if ((rc = args_version(argc, argv, "tkill", terminus_version())) >= 0) return rc; */
+int args_version(int argc, char **argv, const char *program, const char *version);
+
 /* logoff [sessionID | sessionname] [/server:servername] [/v] [/?]
  * Linux spellings too: --server NAME, --server=NAME, -v, --verbose, -h, --help. */
 typedef struct logoff_args {

@@ -28,6 +28,9 @@ int main(int argc, char **argv)
     char err[256];
     int rc;
 
+    rc = args_version(argc, argv, "logoff", terminus_version());
+    if (rc >= 0)
+        return rc;
     rc = args_done(logoff_parse(argc, argv, &args, err, sizeof err), logoff_usage, "", err, 1);
     if (rc >= 0)
         return rc;

@@ -49,6 +49,9 @@ int main(int argc, char **argv)
     char err[256];
     int rc;
 
+    rc = args_version(argc, argv, "sessions", terminus_version());
+    if (rc >= 0)
+        return rc;
     rc = args_done(sessions_parse(argc, argv, &args, err, sizeof err), sessions_usage, "", err, 1);
     if (rc >= 0)
         return rc;

@@ -133,6 +133,9 @@ int main(int argc, char **argv)
     char err[256];
     int rc, failed = 0;
 
+    rc = args_version(argc, argv, "tkill", terminus_version());
+    if (rc >= 0)
+        return rc;
     rc = args_done(tkill_parse(argc, argv, &args, err, sizeof err), tkill_usage, "tkill: ", err, 2);
     if (rc >= 0)
         return rc;

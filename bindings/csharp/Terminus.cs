@@ -2,15 +2,20 @@
 // namespace; compiles with mono's mcs and with any .NET Standard 2.0 or later
 // compiler:  mcs -target:library -out:Terminus.dll Terminus.cs
 //
-// The native library is bound as [DllImport("terminus")]:
-//  - Linux: the loader finds libterminus.so through LD_LIBRARY_PATH or the
-//    system paths; Terminus.dll.config (a mono dllmap) maps it to the
-//    runtime name libterminus.so.0, which needs no -dev symlink.
-//  - Windows: the DLL is libterminus-0.dll. On .NET Core 3.0 / .NET 5 and
-//    later a DllImportResolver (installed through reflection, so that this
-//    file still compiles against mono and .NET Framework) loads it, after the
-//    path in TERMINUS_LIBRARY; mono reads the dllmap; on .NET Framework copy
-//    it as terminus.dll next to your program.
+// The native library is bound as [DllImport("terminus")], and loaded once,
+// before the first call, by Loader (near the end of this file): the path in
+// TERMINUS_LIBRARY when it is set, else the NuGet package's runtimes folder,
+// Terminus.dll's folder, then the system loader (libterminus.so.0,
+// libterminus-0.dll). When none loads, the first call throws a
+// LibraryNotFoundException that lists each place tried and why.
+//  - .NET Core 3.0 / .NET 5 and later: a DllImportResolver hands that
+//    library to every [DllImport] (installed through reflection, so that this
+//    file still compiles against mono and .NET Framework).
+//  - mono: Terminus.dll.config (a dllmap, next to Terminus.dll) maps
+//    "terminus" to the runtime name libterminus.so.0 (libterminus-0.dll),
+//    which the system loader answers with the library Loader loaded.
+//  - .NET Framework: as mono without the dllmap: copy libterminus-0.dll next
+//    to your program as terminus.dll.
 // Every export is cdecl, and so are the three callback types.
 
 using System;
@@ -30,15 +35,25 @@ namespace Terminus
     /// <summary>The TERMINUS_* codes.</summary>
     public enum ErrorCode
     {
+        /// <summary>TERMINUS_OK: success.</summary>
         Ok = 0,
+        /// <summary>TERMINUS_E_INVALID: a bad argument (null, pid 0, unknown flag bits, a bad string); nothing was done.</summary>
         InvalidArgument = -1,
+        /// <summary>TERMINUS_E_NOT_FOUND: no such process, session or server.</summary>
         NotFound = -2,
+        /// <summary>TERMINUS_E_ACCESS_DENIED: the caller lacks the right to do this.</summary>
         AccessDenied = -3,
+        /// <summary>TERMINUS_E_TIMEOUT: the time allowed ran out (a target still running after the grace period with NoForce).</summary>
         Timeout = -4,
+        /// <summary>TERMINUS_E_REFUSED: vetoed, or a protected target (the caller, init, the System process, session 0).</summary>
         Refused = -5,
+        /// <summary>TERMINUS_E_UNSUPPORTED: not available on this platform or backend.</summary>
         Unsupported = -6,
+        /// <summary>TERMINUS_E_UNAVAILABLE: the server or bus cannot be reached.</summary>
         Unavailable = -7,
+        /// <summary>TERMINUS_E_NO_MEMORY: out of memory (or of handles).</summary>
         NoMemory = -8,
+        /// <summary>TERMINUS_E_OS: any other OS failure (see TerminusException.OsCode).</summary>
         OSFailure = -9,
         /// <summary>No graceful request can reach the target (0.2).</summary>
         Unreachable = -10,
@@ -60,13 +75,17 @@ namespace Terminus
     /// <summary>The state of a session (TERMINUS_SESSION_*).</summary>
     public enum SessionState
     {
+        /// <summary>A user is logged on and the session is in front.</summary>
         Active = 0,
+        /// <summary>Connected, not (yet) active.</summary>
         Connected = 1,
+        /// <summary>A user is logged on, nobody is connected.</summary>
         Disconnected = 4,
         /// <summary>A listener (the RDP listener on Windows); never logged off.</summary>
         Listen = 6,
         /// <summary>Down (Windows); never logged off.</summary>
         Down = 8,
+        /// <summary>Idle, closing, or a state the backend does not name.</summary>
         Other = 9,
         /// <summary>Being initialized (Windows); never logged off.</summary>
         Init = 10,
@@ -85,6 +104,7 @@ namespace Terminus
     [Flags]
     public enum TerminateFlags : uint
     {
+        /// <summary>No flag: ask, wait the grace period, then kill what is left.</summary>
         None = 0,
         /// <summary>Never kill: a target still running after the grace period fails with Timeout,
         /// one that no request can reach with Unreachable at once.</summary>
@@ -161,6 +181,7 @@ namespace Terminus
     [Flags]
     public enum LogoffFlags : uint
     {
+        /// <summary>No flag: ask the applications, wait for them.</summary>
         None = 0,
         /// <summary>Do not ask applications (they may lose data).</summary>
         Force = 0x1,
@@ -207,7 +228,8 @@ namespace Terminus
         {
             get
             {
-                Loader.Ensure();
+                if (Loader.Failure != null)
+                    throw Loader.Failure;
                 var o = new TerminateOptions();
                 Error.Check(Native.terminus_terminate_options_init(ref o, 2));
                 return o;
@@ -247,6 +269,7 @@ namespace Terminus
         /// <summary>ElapsedUs as a TimeSpan.</summary>
         public TimeSpan Elapsed { get { return TimeSpan.FromTicks((long)ElapsedUs * 10); } }
 
+        /// <summary>A one-line description, for logs and debugging.</summary>
         public override string ToString()
         {
             return string.Format("Result({0}, {1}, exit code {2}, {3} us)", Error, Outcome,
@@ -288,6 +311,7 @@ namespace Terminus
         /// <summary>True when the step or kill went out (or the target ended).</summary>
         public bool Ok { get { return status == 0; } }
 
+        /// <summary>A one-line description, for logs and debugging.</summary>
         public override string ToString()
         {
             return string.Format("Progress(#{0} pid {1}, {2}{3}, {4}, {5} us)", Index, Pid, Event,
@@ -362,6 +386,7 @@ namespace Terminus
             }
         }
 
+        /// <summary>A one-line description, for logs and debugging.</summary>
         public override string ToString()
         {
             return string.Format("TerminateDetail(ended by {0}, reach {1}, sent {2}, skipped {3})",
@@ -387,6 +412,7 @@ namespace Terminus
         /// <summary>"alice" or "DOMAIN\alice"; "" if none.</summary>
         public string User { get { return Utf8.FromBytes(user); } }
 
+        /// <summary>A one-line description, for logs and debugging.</summary>
         public override string ToString()
         {
             return string.Format("Session({0}, {1}, \"{2}\", \"{3}\")", Id, State, Name, User);
@@ -417,6 +443,7 @@ namespace Terminus
         /// rejected as a whole).</summary>
         public TerminateDetail[] Details { get; internal set; }
 
+        /// <summary>An exception for a code, with the native error number and the library's message.</summary>
         public TerminusException(ErrorCode code, long osCode, string message)
             : base(osCode != 0 ? string.Format("{0} [os error {1}]", message, osCode) : message)
         {
@@ -447,52 +474,62 @@ namespace Terminus
     /// <summary>TERMINUS_E_INVALID: a bad argument.</summary>
     public sealed class InvalidArgumentException : TerminusException
     {
+        /// <summary>An exception with the native error number (0 if none) and the library's message.</summary>
         public InvalidArgumentException(long osCode, string message) : base(ErrorCode.InvalidArgument, osCode, message) { }
     }
     /// <summary>TERMINUS_E_NOT_FOUND: no such process, session or server.</summary>
     public sealed class NotFoundException : TerminusException
     {
+        /// <summary>An exception with the native error number (0 if none) and the library's message.</summary>
         public NotFoundException(long osCode, string message) : base(ErrorCode.NotFound, osCode, message) { }
     }
     /// <summary>TERMINUS_E_ACCESS_DENIED.</summary>
     public sealed class AccessDeniedException : TerminusException
     {
+        /// <summary>An exception with the native error number (0 if none) and the library's message.</summary>
         public AccessDeniedException(long osCode, string message) : base(ErrorCode.AccessDenied, osCode, message) { }
     }
     /// <summary>TERMINUS_E_TIMEOUT (named so as not to clash with System.TimeoutException).</summary>
     public sealed class TimedOutException : TerminusException
     {
+        /// <summary>An exception with the native error number (0 if none) and the library's message.</summary>
         public TimedOutException(long osCode, string message) : base(ErrorCode.Timeout, osCode, message) { }
     }
     /// <summary>TERMINUS_E_REFUSED: vetoed, or a protected target (your own pid, init, session 0).</summary>
     public sealed class RefusedException : TerminusException
     {
+        /// <summary>An exception with the native error number (0 if none) and the library's message.</summary>
         public RefusedException(long osCode, string message) : base(ErrorCode.Refused, osCode, message) { }
     }
     /// <summary>TERMINUS_E_UNSUPPORTED: not available on this platform or backend.</summary>
     public sealed class UnsupportedException : TerminusException
     {
+        /// <summary>An exception with the native error number (0 if none) and the library's message.</summary>
         public UnsupportedException(long osCode, string message) : base(ErrorCode.Unsupported, osCode, message) { }
     }
     /// <summary>TERMINUS_E_UNAVAILABLE: the server or bus cannot be reached.</summary>
     public sealed class UnavailableException : TerminusException
     {
+        /// <summary>An exception with the native error number (0 if none) and the library's message.</summary>
         public UnavailableException(long osCode, string message) : base(ErrorCode.Unavailable, osCode, message) { }
     }
     /// <summary>TERMINUS_E_NO_MEMORY.</summary>
     public sealed class NoMemoryException : TerminusException
     {
+        /// <summary>An exception with the native error number (0 if none) and the library's message.</summary>
         public NoMemoryException(long osCode, string message) : base(ErrorCode.NoMemory, osCode, message) { }
     }
     /// <summary>TERMINUS_E_OS: any other OS failure (see OsCode).</summary>
     public sealed class OSFailureException : TerminusException
     {
+        /// <summary>An exception with the native error number (0 if none) and the library's message.</summary>
         public OSFailureException(long osCode, string message) : base(ErrorCode.OSFailure, osCode, message) { }
     }
     /// <summary>TERMINUS_E_UNREACHABLE: no graceful request can reach the target (no listener,
     /// no window, no console, another session), with NoForce.</summary>
     public sealed class UnreachableException : TerminusException
     {
+        /// <summary>An exception with the native error number (0 if none) and the library's message.</summary>
         public UnreachableException(long osCode, string message) : base(ErrorCode.Unreachable, osCode, message) { }
     }
 
@@ -506,9 +543,12 @@ namespace Terminus
     {
         private SafeHandle parent;
 
+        /// <summary>A handle that frees what it holds.</summary>
         protected TerminusHandle() : base(IntPtr.Zero, true) { }
+        /// <summary>A handle; ownsHandle false: it never frees what it holds.</summary>
         protected TerminusHandle(bool ownsHandle) : base(IntPtr.Zero, ownsHandle) { }
 
+        /// <summary>True for a null handle.</summary>
         public override bool IsInvalid { get { return handle == IntPtr.Zero; } }
 
         internal void HoldParent(SafeHandle p)
@@ -519,8 +559,10 @@ namespace Terminus
                 parent = p;
         }
 
+        /// <summary>Free the native object (the terminus_*_free or _close function).</summary>
         protected abstract void Free(IntPtr h);
 
+        /// <summary>Frees the native object, then releases the parent handle it held.</summary>
         protected override bool ReleaseHandle()
         {
             Free(handle);
@@ -538,6 +580,7 @@ namespace Terminus
         private ContextHandle() { }
         private ContextHandle(bool ownsHandle) : base(ownsHandle) { }
         internal static ContextHandle Null() { return new ContextHandle(false); }
+        /// <summary>Free the native object (the terminus_*_free or _close function).</summary>
         protected override void Free(IntPtr h) { Native.terminus_ctx_free(h); }
     }
 
@@ -545,6 +588,7 @@ namespace Terminus
     public sealed class ServerHandle : TerminusHandle
     {
         private ServerHandle() { }
+        /// <summary>Free the native object (the terminus_*_free or _close function).</summary>
         protected override void Free(IntPtr h) { Native.terminus_server_close(h); }
     }
 
@@ -553,6 +597,7 @@ namespace Terminus
     {
         internal Native.RequestFn Callback;
         private ListenerHandle() { }
+        /// <summary>Free the native object (the terminus_*_free or _close function).</summary>
         protected override void Free(IntPtr h) { Native.terminus_listener_free(h); }
     }
 
@@ -560,6 +605,7 @@ namespace Terminus
     public sealed class FakeHandle : TerminusHandle
     {
         private FakeHandle() { }
+        /// <summary>Free the native object (the terminus_*_free or _close function).</summary>
         protected override void Free(IntPtr h) { Native.terminus_fake_free(h); }
     }
 
@@ -571,11 +617,11 @@ namespace Terminus
     public static class Library
     {
         /// <summary>The version of the loaded library, "MAJOR.MINOR.PATCH".</summary>
-        public static string Version { get { Loader.Ensure(); return Utf8.FromPtr(Native.terminus_version()); } }
+        public static string Version { get { if (Loader.Failure != null) throw Loader.Failure; return Utf8.FromPtr(Native.terminus_version()); } }
         /// <summary>A short description of a code, such as "access denied".</summary>
-        public static string StrError(ErrorCode code) { Loader.Ensure(); return Utf8.FromPtr(Native.terminus_strerror((int)code)); }
+        public static string StrError(ErrorCode code) { if (Loader.Failure != null) throw Loader.Failure; return Utf8.FromPtr(Native.terminus_strerror((int)code)); }
         /// <summary>The C name of a code, such as "TERMINUS_E_ACCESS_DENIED".</summary>
-        public static string ErrorName(ErrorCode code) { Loader.Ensure(); return Utf8.FromPtr(Native.terminus_error_name((int)code)); }
+        public static string ErrorName(ErrorCode code) { if (Loader.Failure != null) throw Loader.Failure; return Utf8.FromPtr(Native.terminus_error_name((int)code)); }
     }
 
     /// <summary>
@@ -598,7 +644,8 @@ namespace Terminus
         /// <summary>A new context over the native OS.</summary>
         public Context()
         {
-            Loader.Ensure();
+            if (Loader.Failure != null)
+                throw Loader.Failure;
             ContextHandle h;
             int rc = Native.terminus_ctx_new(out h, IntPtr.Zero);
             Error.Check(rc);
@@ -968,6 +1015,7 @@ namespace Terminus
         /// <summary>Open a server over the default context.</summary>
         public Server(string name = null) : this(Context.Default, name) { }
 
+        /// <summary>Close the server (terminus_server_close).</summary>
         public void Dispose() { handle.Dispose(); }
 
         /// <summary>Every session on the server.</summary>
@@ -1018,20 +1066,30 @@ namespace Terminus
     /// <summary>How a scripted process behaves (TERMINUS_FAKE_*).</summary>
     public enum FakeBehaviour
     {
+        /// <summary>Leaves afterMs after an exit request, with exitCode.</summary>
         ExitsOnRequest = 1,
+        /// <summary>Ignores exit requests (a hung or stubborn process); a kill ends it.</summary>
         Ignores = 2,
+        /// <summary>Leaves by itself afterMs after it was added; ignores requests.</summary>
         ExitsAfter = 3,
+        /// <summary>Has already exited with exitCode.</summary>
         Gone = 4,
+        /// <summary>Cannot be opened: access denied.</summary>
         Denied = 5,
+        /// <summary>Ignores requests and kills (stuck in the kernel).</summary>
         Unkillable = 6,
+        /// <summary>Ignores requests; a kill fails with access denied.</summary>
         KillDenied = 7,
     }
 
     /// <summary>What a scripted session does when logged off.</summary>
     public enum FakeSessionBehaviour
     {
+        /// <summary>Gone afterMs after a logoff.</summary>
         Ends = 0,
+        /// <summary>A logoff fails: access denied.</summary>
         Denied = 1,
+        /// <summary>A logoff succeeds, but the session never goes.</summary>
         Hangs = 2,
     }
 
@@ -1040,10 +1098,15 @@ namespace Terminus
     public struct FakeProcessInfo
     {
         private int running;
+        /// <summary>Its exit code, once ended.</summary>
         public uint ExitCode;
+        /// <summary>The exit requests it received (message steps, process_request calls).</summary>
         public uint Requests;
+        /// <summary>The kills it received.</summary>
         public uint Kills;
+        /// <summary>The virtual time it ended at, in microseconds, once ended.</summary>
         public ulong EndedUs;
+        /// <summary>True while it runs.</summary>
         public bool Running { get { return running != 0; } }
     }
 
@@ -1057,9 +1120,11 @@ namespace Terminus
         private readonly FakeHandle handle;
         private readonly List<Context> contexts = new List<Context>();
 
+        /// <summary>A new fake OS (terminus_fake_new): no process but the caller (pid 1000) and pid 1, the virtual clock at 0.</summary>
         public Fake()
         {
-            Loader.Ensure();
+            if (Loader.Failure != null)
+                throw Loader.Failure;
             FakeHandle h;
             Error.Check(Native.terminus_fake_new(out h));
             handle = h;
@@ -1099,11 +1164,13 @@ namespace Terminus
         /// <summary>Set the pid the fake says the caller has.</summary>
         public void SetSelf(uint pid) { Error.Check(Native.terminus_fake_set_self(handle, pid)); }
 
+        /// <summary>Add a scripted process: how it behaves, after how many milliseconds, with which exit code.</summary>
         public void AddProcess(uint pid, FakeBehaviour behaviour, uint afterMs = 0, uint exitCode = 0)
         {
             Error.Check(Native.terminus_fake_process_add(handle, pid, (int)behaviour, afterMs, exitCode));
         }
 
+        /// <summary>What happened to a scripted process (requests, kills, whether and when it ended).</summary>
         public FakeProcessInfo GetProcess(uint pid)
         {
             FakeProcessInfo info;
@@ -1144,11 +1211,13 @@ namespace Terminus
             return n;
         }
 
+        /// <summary>Add a named server (reachable or not); "" is this machine, always there.</summary>
         public void AddServer(string name, bool reachable = true)
         {
             Error.Check(Native.terminus_fake_server_add(handle, Utf8.ToBytes(name), reachable ? 1 : 0));
         }
 
+        /// <summary>Add a session on a server ("" is this machine): its id, name, user, state, and what a logoff does to it.</summary>
         public void AddSession(uint id, string name, string user = "", SessionState state = SessionState.Active,
                                FakeSessionBehaviour behaviour = FakeSessionBehaviour.Ends, uint afterMs = 0,
                                string server = "")
@@ -1161,6 +1230,7 @@ namespace Terminus
         /// <summary>The caller's own session on this machine; Server.CurrentSession = none.</summary>
         public void SetCurrentSession(uint id) { Error.Check(Native.terminus_fake_set_current_session(handle, id)); }
 
+        /// <summary>Whether a session still exists (false once a logoff ended it).</summary>
         public bool SessionExists(uint id, string server = "")
         {
             return Native.terminus_fake_session_exists(handle, Utf8.ToBytes(server), id) == 1;
@@ -1172,7 +1242,9 @@ namespace Terminus
             Error.Check(Native.terminus_fake_fail(handle, Utf8.ToBytes(primitive), nth, persistent ? 1 : 0, (int)code, osCode));
         }
 
+        /// <summary>Clear every injected fault.</summary>
         public void FailClear() { Native.terminus_fake_fail_clear(handle); }
+        /// <summary>How many injected faults have fired.</summary>
         public uint FaultsFired { get { return Native.terminus_fake_faults_fired(handle); } }
 
         /// <summary>How many primitive calls were made (of one primitive, or all with null).</summary>
@@ -1195,6 +1267,7 @@ namespace Terminus
             return list.ToArray();
         }
 
+        /// <summary>Empty the call log.</summary>
         public void CallsClear() { Native.terminus_fake_calls_clear(handle); }
 
         /// <summary>Open process handles, wait sets, servers and listeners (0 after each operation: nothing leaks).</summary>
@@ -1324,71 +1397,228 @@ namespace Terminus
         }
     }
 
-    /// <summary>Where the library comes from on runtimes with NativeLibrary (.NET Core 3.0+).</summary>
+    /// <summary>
+    /// The native library could not be loaded. <see cref="Tried"/> lists, in order,
+    /// each place the binding tried and why it failed. Thrown by the first call into
+    /// terminus (and by every later one); a <see cref="DllNotFoundException"/>, so that
+    /// code catching that still does.
+    /// </summary>
+    public sealed class LibraryNotFoundException : DllNotFoundException
+    {
+        /// <summary>Each place tried, as "where: why it failed", in the order tried.</summary>
+        public IList<string> Tried { get; private set; }
+
+        internal LibraryNotFoundException(IList<string> tried, Exception inner)
+            : base(Describe(tried), inner)
+        {
+            Tried = new List<string>(tried).AsReadOnly();
+        }
+
+        private static string Describe(IList<string> tried)
+        {
+            var b = new StringBuilder("cannot load the terminus library; tried:");
+            foreach (string t in tried)
+                b.Append(Environment.NewLine).Append("  ").Append(t);
+            b.Append(Environment.NewLine).Append(
+                "set TERMINUS_LIBRARY to the path of libterminus (libterminus.so.0 or libterminus-0.dll)");
+            return b.ToString();
+        }
+    }
+
+    /// <summary>
+    /// Finds and loads the native library, once, before the first call into it, and
+    /// turns a failure into a <see cref="LibraryNotFoundException"/> that lists what it
+    /// tried. The places, in order:
+    /// <list type="number">
+    /// <item>TERMINUS_LIBRARY, when set: that path and nothing else;</item>
+    /// <item>the NuGet package's native folder for this platform (runtimes/linux-x64/native,
+    /// runtimes/win-x64/native) under the folder of Terminus.dll, and two levels up (the
+    /// package's own layout, lib/netstandard2.0/Terminus.dll), then Terminus.dll's folder;</item>
+    /// <item>the system loader: libterminus.so.0 (libterminus-0.dll on Windows).</item>
+    /// </list>
+    /// On .NET Core 3.0 and later a DllImportResolver (installed through reflection, so
+    /// that this file still compiles against mono and .NET Framework) hands the library
+    /// loaded so to every [DllImport("terminus")]. mono 6 has no NativeLibrary: there the
+    /// library is loaded by path first (dlopen, LoadLibrary), and the dllmap of
+    /// Terminus.dll.config names it by its soname, libterminus.so.0, which the system
+    /// loader answers with the library already loaded. A [DllImport] that still fails
+    /// (a DllNotFoundException at the first call) is caught and replaced by a
+    /// LibraryNotFoundException.
+    /// </summary>
     internal static class Loader
     {
-        private static readonly object gate = new object();
-        private static bool done;
+        private static IntPtr loaded;        // what the resolver returns (.NET Core)
+
+        /// <summary>
+        /// Null once the library is loaded, else why it is not. A static field of a class
+        /// with no static constructor, so that the runtime may initialize it early: mono
+        /// 6.8 binds a [DllImport] when it compiles the method that calls it, and a
+        /// binding that failed then stays failed, so a method that calls into the
+        /// library itself (a constructor, Library.Version) tests this field in its own
+        /// body, <c>if (Loader.Failure != null) throw Loader.Failure;</c>: reading it
+        /// makes mono load the library while it compiles that method, before it binds
+        /// the calls that follow. A method that only reaches the library through other
+        /// methods may call <see cref="Ensure"/>.
+        /// </summary>
+        internal static readonly LibraryNotFoundException Failure = LoadOnce();
 
         internal static void Ensure()
         {
-            lock (gate) {
-                if (done)
-                    return;
-                done = true;
-                try {
-                    Install();
-                } catch (Exception) {
-                    // no resolver: plain DllImport probing (and mono's dllmap)
-                }
+            if (Failure != null)
+                throw Failure;
+        }
+
+        private static LibraryNotFoundException LoadOnce()
+        {
+            var tried = new List<string>();
+            try {
+                return Load(tried);
+            } catch (Exception e) {
+                tried.Add("(the loader itself failed: " + e.Message + ")");
+                return new LibraryNotFoundException(tried, e);
             }
         }
 
-        private static void Install()
+        private static bool IsWindows { get { return Path.DirectorySeparatorChar == '\\'; } }
+
+        /// <summary>The places to try, in order, each with what it is for the message.</summary>
+        private static List<KeyValuePair<string, string>> Candidates()
+        {
+            var list = new List<KeyValuePair<string, string>>();
+            string env = Environment.GetEnvironmentVariable("TERMINUS_LIBRARY");
+            if (!string.IsNullOrEmpty(env)) {
+                list.Add(new KeyValuePair<string, string>(env, "TERMINUS_LIBRARY"));
+                return list; // an explicit choice never falls back silently
+            }
+            string arch = IntPtr.Size == 8 ? "x64" : "x86";
+            string rid = (IsWindows ? "win-" : "linux-") + arch;
+            string[] files = IsWindows ? new[] { "libterminus-0.dll" }
+                                       : new[] { "libterminus.so", "libterminus.so.0" };
+            string here = null;
+            try {
+                here = Path.GetDirectoryName(typeof(Loader).Assembly.Location);
+            } catch (Exception) {
+                // an assembly loaded from bytes has no folder
+            }
+            if (!string.IsNullOrEmpty(here)) {
+                string native = Path.Combine(Path.Combine("runtimes", rid), "native");
+                var dirs = new[] {
+                    Path.Combine(here, native),
+                    Path.GetFullPath(Path.Combine(Path.Combine(Path.Combine(here, ".."), ".."), native)),
+                    here,
+                };
+                foreach (string dir in dirs)
+                    foreach (string f in files)
+                        list.Add(new KeyValuePair<string, string>(Path.Combine(dir, f), null));
+            }
+            string[] names = IsWindows ? new[] { "libterminus-0.dll", "terminus.dll" }
+                                       : new[] { "libterminus.so.0", "libterminus.0.dylib" };
+            foreach (string n in names)
+                list.Add(new KeyValuePair<string, string>(n, "system loader"));
+            return list;
+        }
+
+        private static LibraryNotFoundException Load(List<string> tried)
         {
             Type nativeLibrary = Type.GetType("System.Runtime.InteropServices.NativeLibrary");
+            bool found = false, explicitPath = false;
+            foreach (var c in Candidates()) {
+                explicitPath |= c.Value == "TERMINUS_LIBRARY";
+                string what = c.Value == null ? c.Key : c.Key + " (" + c.Value + ")";
+                bool isPath = c.Key.IndexOf('/') >= 0 || c.Key.IndexOf('\\') >= 0;
+                if (isPath && !File.Exists(c.Key)) {
+                    tried.Add(what + ": no such file");
+                    continue;
+                }
+                string why = nativeLibrary != null ? LoadNet(nativeLibrary, c.Key) : LoadNative(c.Key);
+                if (why == null) {
+                    found = true;
+                    break;
+                }
+                tried.Add(what + ": " + why);
+            }
+            if (!found && (nativeLibrary != null || explicitPath))
+                return new LibraryNotFoundException(tried, null);
+            if (nativeLibrary != null)
+                InstallResolver(nativeLibrary);
+            // The first call: a [DllImport] that still cannot bind fails here, once.
+            try {
+                FirstCall();
+            } catch (DllNotFoundException e) {
+                tried.Add("[DllImport(\"terminus\")]" + (found ? "" : " by name") + ": " + e.Message +
+                          (IsWindows ? "" : " (mono: is Terminus.dll.config, the dllmap, next to Terminus.dll?)"));
+                return new LibraryNotFoundException(tried, e);
+            } catch (EntryPointNotFoundException e) {
+                tried.Add("[DllImport(\"terminus\")]: not the terminus library: " + e.Message);
+                return new LibraryNotFoundException(tried, e);
+            }
+            return null;
+        }
+
+        // Not inlined: mono binds a [DllImport] when it compiles its caller, which
+        // must happen after the library was loaded by path.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void FirstCall()
+        {
+            Native.terminus_version();
+        }
+
+        // .NET Core 3.0+: NativeLibrary.Load, through reflection.
+        private static string LoadNet(Type nativeLibrary, string path)
+        {
+            MethodInfo load = nativeLibrary.GetMethod("Load", new[] { typeof(string) });
+            if (load == null)
+                return "NativeLibrary.Load(string) is missing";
+            try {
+                loaded = (IntPtr)load.Invoke(null, new object[] { path });
+                return null;
+            } catch (TargetInvocationException e) {
+                return e.InnerException != null ? e.InnerException.Message : e.Message;
+            }
+        }
+
+        private static void InstallResolver(Type nativeLibrary)
+        {
             Type resolverType = Type.GetType("System.Runtime.InteropServices.DllImportResolver");
-            if (nativeLibrary == null || resolverType == null)
-                return; // mono, .NET Framework
-            MethodInfo set = nativeLibrary.GetMethod("SetDllImportResolver", new[] { typeof(Assembly), resolverType });
+            MethodInfo set = resolverType == null ? null :
+                nativeLibrary.GetMethod("SetDllImportResolver", new[] { typeof(Assembly), resolverType });
             MethodInfo resolve = typeof(Loader).GetMethod("Resolve", BindingFlags.NonPublic | BindingFlags.Static);
             if (set == null || resolve == null)
-                return;
+                return; // plain DllImport probing
             Delegate d = Delegate.CreateDelegate(resolverType, resolve);
             set.Invoke(null, new object[] { typeof(Loader).Assembly, d });
         }
 
-        private static IEnumerable<string> Candidates()
+        private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
         {
-            string env = Environment.GetEnvironmentVariable("TERMINUS_LIBRARY");
-            if (!string.IsNullOrEmpty(env))
-                yield return env;
-            if (Path.DirectorySeparatorChar == '\\') {
-                yield return "libterminus-0.dll";
-                yield return "terminus.dll";
-            } else {
-                yield return "libterminus.so.0";
-                yield return "libterminus.so";
-                yield return "libterminus.0.dylib";
+            return name == Native.Lib ? loaded : IntPtr.Zero;
+        }
+
+        // mono, .NET Framework: the OS loader itself. Returns null, or why it failed.
+        private static string LoadNative(string path)
+        {
+            try {
+                if (IsWindows) {
+                    if (LoadLibraryW(path) != IntPtr.Zero)
+                        return null;
+                    return new System.ComponentModel.Win32Exception(Marshal.GetLastWin32Error()).Message;
+                }
+                dlerror();
+                if (dlopen(path, RTLD_NOW) != IntPtr.Zero)
+                    return null; // kept open for the life of the process
+                IntPtr e = dlerror();
+                return e == IntPtr.Zero ? "dlopen failed" : Marshal.PtrToStringAnsi(e);
+            } catch (Exception e) {
+                // no libdl.so.2 (not glibc): leave it to [DllImport]
+                return "cannot load it by path here (" + e.GetType().Name + ": " + e.Message + ")";
             }
         }
 
-        private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
-        {
-            if (name != Native.Lib)
-                return IntPtr.Zero;
-            Type nativeLibrary = Type.GetType("System.Runtime.InteropServices.NativeLibrary");
-            MethodInfo tryLoad = nativeLibrary.GetMethod("TryLoad", new[] {
-                typeof(string), typeof(Assembly), typeof(DllImportSearchPath?), typeof(IntPtr).MakeByRefType() });
-            if (tryLoad == null)
-                return IntPtr.Zero;
-            foreach (string candidate in Candidates()) {
-                var args = new object[] { candidate, assembly, path, IntPtr.Zero };
-                if ((bool)tryLoad.Invoke(null, args))
-                    return (IntPtr)args[3];
-            }
-            return IntPtr.Zero;
-        }
+        private const int RTLD_NOW = 2;
+        [DllImport("libdl.so.2")] private static extern IntPtr dlopen(string file, int mode);
+        [DllImport("libdl.so.2")] private static extern IntPtr dlerror();
+        [DllImport("kernel32", CharSet = CharSet.Unicode, SetLastError = true)]
+        private static extern IntPtr LoadLibraryW(string path);
     }
 
     /// <summary>The exports of libterminus, as declared in include/terminus/*.h.</summary>

@@ -77,3 +77,52 @@ __all__ = [
     "TerminusError", "InvalidArgument", "NotFound", "AccessDenied", "Timeout", "Refused",
     "Unsupported", "Unavailable", "NoMemory", "OSFailure", "Unreachable", "LibraryNotFound",
 ]
+
+
+def _real_docstrings() -> None:
+    """Give each module-level function the docstring of what it runs.
+
+    The module-level functions of _core run a :class:`Context` method on
+    ``ctx`` (or start a :class:`Listener`) and say so in one line;
+    ``help(terminus.terminate)`` should show what the call does, its
+    arguments, return value and exceptions. Each takes its method's
+    docstring (the class's for ``listen``), with ``ctx`` added to the
+    arguments.
+    """
+    import inspect
+    import re
+
+    from . import _core
+
+    ctx_line = "ctx: the :class:`Context` to run on; None (the default) is the native context."
+    for name in __all__:
+        fn = globals().get(name)
+        doc = getattr(fn, "__doc__", None)
+        if not inspect.isfunction(fn) or not doc:
+            continue
+        method = re.match(r":meth:`Context\.(\w+)` on ``ctx``", doc)
+        if method is not None:
+            source = getattr(_core.Context, method.group(1), None)
+        elif doc.startswith("Start a :class:`Listener`"):
+            source = _core.Listener
+        else:
+            continue
+        text = inspect.getdoc(source) if source is not None else None
+        if not text:
+            continue
+        head, sep, rest = text.partition("\nArgs:\n")
+        if sep:
+            # the end of the Args block: the first line that is not indented
+            lines = rest.split("\n")
+            end = next((i for i, line in enumerate(lines) if line and not line[0].isspace()),
+                       len(lines))
+            while end > 0 and not lines[end - 1].strip():
+                end -= 1
+            lines.insert(end, "    " + ctx_line)
+            text = head + sep + "\n".join(lines)
+        else:
+            text += "\n\nArgs:\n    " + ctx_line
+        fn.__doc__ = text
+
+
+_real_docstrings()

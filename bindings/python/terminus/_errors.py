@@ -1,7 +1,15 @@
-"""Exceptions: one class per TERMINUS_E_* code (private module; import from terminus)."""
+"""Exceptions: one class per TERMINUS_E_* code (private module; import from terminus).
+
+Each class also derives from the built-in exception of the same meaning, so
+that code written for the standard library catches it: NotFound is a
+ProcessLookupError, AccessDenied a PermissionError, Timeout a TimeoutError
+(these three are OSErrors) and InvalidArgument a ValueError.
+"""
 
 from __future__ import annotations
 
+import errno as _errno
+import os as _os
 from typing import Any, Dict, Optional, Type
 
 OK = 0
@@ -33,13 +41,25 @@ class TerminusError(Exception):
     #: The code this class stands for (the base class has none).
     CODE: Optional[int] = None
 
+    #: For the classes that are also an OSError: their ``errno`` when the
+    #: native code is not an errno value (0, or a Windows error number).
+    ERRNO: Optional[int] = None
+
     def __init__(self, code: int, os_code: int = 0, message: str = ""):
-        super().__init__(code, os_code, message)
+        # BaseException's own initializer, whatever the built-in base: an
+        # OSError's would read (code, os_code, message) as (errno, strerror,
+        # filename) and keep only two of them in args.
+        Exception.__init__(self, code, os_code, message)
         self.code = code
         self.os_code = os_code
         self.message = message
         self.result: Any = None
         self.results: Any = None
+        if isinstance(self, OSError):
+            # errno: the native number where it is an errno (Linux), else the
+            # built-in's usual one (ESRCH, EPERM, ETIMEDOUT); strerror: the message.
+            self.errno = os_code if os_code > 0 and _os.name != "nt" else self.ERRNO
+            self.strerror = message
 
     def __str__(self) -> str:
         text = self.message or "terminus error {}".format(self.code)
@@ -49,27 +69,38 @@ class TerminusError(Exception):
 
 
 class InvalidArgument(TerminusError, ValueError):
-    """TERMINUS_E_INVALID: a bad argument (pid 0, unknown flags, a bad string, ...)."""
+    """TERMINUS_E_INVALID: a bad argument (pid 0, unknown flags, a bad string, ...).
+
+    Also a :class:`ValueError`."""
 
     CODE = E_INVALID
 
 
-class NotFound(TerminusError):
-    """TERMINUS_E_NOT_FOUND: no such process, session or server."""
+class NotFound(TerminusError, ProcessLookupError):
+    """TERMINUS_E_NOT_FOUND: no such process, session or server.
+
+    Also a :class:`ProcessLookupError` (an :class:`OSError`)."""
 
     CODE = E_NOT_FOUND
+    ERRNO = _errno.ESRCH
 
 
-class AccessDenied(TerminusError):
-    """TERMINUS_E_ACCESS_DENIED: the caller lacks the right to do this."""
+class AccessDenied(TerminusError, PermissionError):
+    """TERMINUS_E_ACCESS_DENIED: the caller lacks the right to do this.
+
+    Also a :class:`PermissionError` (an :class:`OSError`)."""
 
     CODE = E_ACCESS_DENIED
+    ERRNO = _errno.EPERM
 
 
-class Timeout(TerminusError):
-    """TERMINUS_E_TIMEOUT: the time allowed ran out."""
+class Timeout(TerminusError, TimeoutError):
+    """TERMINUS_E_TIMEOUT: the time allowed ran out.
+
+    Also a :class:`TimeoutError` (an :class:`OSError`)."""
 
     CODE = E_TIMEOUT
+    ERRNO = _errno.ETIMEDOUT
 
 
 class Refused(TerminusError):

@@ -4,7 +4,9 @@ The shared library is looked for, in this order:
 
 1. the path in the environment variable ``TERMINUS_LIBRARY`` (when it is set,
    it is the only place tried: an explicit choice never falls back silently);
-2. next to this package (a copy of the library inside ``terminus/``);
+2. next to this package: the copy of the library inside ``terminus/`` that a
+   wheel built from the repository root carries (``pip install .``, the
+   top-level pyproject.toml and bindings/python/meson.build);
 3. the system loader, by name: ``libterminus.so.0`` then ``libterminus.so``
    (Linux), ``libterminus-0.dll`` then ``terminus.dll`` (Windows),
    ``libterminus.0.dylib`` then ``libterminus.dylib`` (macOS), then what
@@ -34,25 +36,37 @@ from ctypes import (
     c_uint64,
     c_void_p,
 )
+import errno
 from typing import List, Optional, Tuple
+
+from ._errors import E_UNSUPPORTED, TerminusError
 
 #: The ABI major version (the SOVERSION) these bindings are written for.
 SOVERSION = 0
 
 
-class LibraryNotFound(OSError):
+class LibraryNotFound(TerminusError, OSError):
     """The terminus shared library could not be loaded.
 
+    A :class:`TerminusError` (its ``code`` is TERMINUS_E_UNSUPPORTED: without
+    the library nothing is) and an :class:`OSError` (``errno`` ENOENT).
     ``tried`` is the list of ``(path, reason)`` pairs, in the order tried.
     """
 
+    ERRNO = errno.ENOENT
+
     def __init__(self, tried: List[Tuple[str, str]]):
-        self.tried = tried
         lines = ["cannot load the terminus library; tried:"]
         lines += ["  {}: {}".format(path, why) for path, why in tried]
         lines.append("set TERMINUS_LIBRARY to the path of libterminus "
-                     "(libterminus.so.{0} or libterminus-{0}.dll)".format(SOVERSION))
-        super().__init__("\n".join(lines))
+                     "(libterminus.so.{0} or libterminus-{0}.dll), or install the package "
+                     "with the library inside: pip install . in the terminus source "
+                     "tree".format(SOVERSION))
+        super().__init__(E_UNSUPPORTED, 0, "\n".join(lines))
+        self.tried = tried
+
+    def __reduce__(self):  # type: ignore[override]
+        return (self.__class__, (self.tried,))
 
 
 def _names() -> List[str]:

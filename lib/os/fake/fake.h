@@ -39,6 +39,7 @@
 #include "terminus/session.h"
 #include "terminus/sys/fake.h"
 #include "terminus/sys/os.h"
+#include "terminus/terminate.h"
 
 #include "../../core/sync.h"
 
