@@ -40,9 +40,10 @@
  * (TERMINUS_E_OS, naming the fix) rather than hand out pids of other
  * processes.
  *
- * Identity (process_identity) is read through the pidfd: the pid that
- * /proc/self/fdinfo/FD shows for it (the pid in /proc's namespace, -1 once
- * the process is reaped), then /proc/PID/stat, then a null signal through
+ * Identity (process_identity) is read through the pidfd: its pid as /proc
+ * knows it (the pid it was opened with while /proc is of the caller's pid
+ * namespace, else the pid /proc/self/fdinfo/FD shows for it: -1 once the
+ * process is reaped), then /proc/PID/stat, then a null signal through
  * the pidfd: if it still reaches the process (EPERM also means it exists),
  * the process was alive all along, its pid cannot have been reused, and the
  * stat read was its own; ESRCH means it was reaped (TERMINUS_E_NOT_FOUND).
@@ -391,16 +392,38 @@ static int tm_linux_gone(int err)
 
 /* --- /proc is this process's ------------------------------------------------ */
 
-/* OK when /proc is of the caller's pid namespace: its /proc/self/status
+/* 1 when /proc is of the caller's pid namespace: its /proc/self/status
  * shows one pid in "NSpid:" (a /proc of an ancestor namespace shows one per
- * level), and it is getpid(). Else E_OS naming the fix. */
-static int tm_linux_proc_is_ours(void)
+ * level) and it is getpid(); 0 when it is not; -1 with errno when it cannot
+ * be read. Records nothing. */
+static int tm_linux_proc_ours(void)
 {
-    char buf[TM_PROC_BUF], msg[256];
+    char buf[TM_PROC_BUF];
     const char *p;
     uint64_t v;
 
-    if (tm_linux_read(AT_FDCWD, "/proc/self/status", buf, sizeof buf) < 0) {
+    if (tm_linux_read(AT_FDCWD, "/proc/self/status", buf, sizeof buf) < 0)
+        return -1;
+    p = strstr(buf, "\nNSpid:");
+    if (p == NULL)
+        return 1; /* kernels before 4.1: no pid namespaces to tell */
+    p += 7;
+    while (*p == '\t' || *p == ' ')
+        p++;
+    return tm_linux_number(&p, (uint64_t)INT_MAX, &v) && (*p == '\n' || *p == '\0') &&
+           v == (uint64_t)getpid();
+}
+
+/* OK when /proc is of the caller's pid namespace (tm_linux_proc_ours), else
+ * a recorded E_OS (or E_NO_MEMORY) naming the fix. */
+static int tm_linux_proc_is_ours(void)
+{
+    char msg[256];
+    int ours = tm_linux_proc_ours();
+
+    if (ours == 1)
+        return TERMINUS_OK;
+    if (ours < 0) {
         int err = errno;
         return terminus_os_error(
             err == EMFILE || err == ENFILE || err == ENOMEM ? TERMINUS_E_NO_MEMORY : TERMINUS_E_OS,
@@ -409,15 +432,6 @@ static int tm_linux_proc_is_ours(void)
             "process's pid namespace?",
             strerror_r(err, msg, sizeof msg), err);
     }
-    p = strstr(buf, "\nNSpid:");
-    if (p == NULL)
-        return TERMINUS_OK; /* kernels before 4.1: no pid namespaces to tell */
-    p += 7;
-    while (*p == '\t' || *p == ' ')
-        p++;
-    if (tm_linux_number(&p, (uint64_t)INT_MAX, &v) && (*p == '\n' || *p == '\0') &&
-        v == (uint64_t)getpid())
-        return TERMINUS_OK;
     return terminus_os_error(TERMINUS_E_OS, 0,
                              "/proc is not of this process's pid namespace (/proc/self/status "
                              "shows another pid than %d): mount one (mount -t proc proc /proc, "
@@ -569,6 +583,39 @@ static void tm_linux_pidfs_detect(void)
     close(self);
 }
 
+static pthread_once_t tm_linux_ns_once = PTHREAD_ONCE_INIT;
+static int tm_linux_ns_ours; /* /proc was of this process's pid namespace at the first look */
+
+static void tm_linux_ns_detect(void)
+{
+    tm_linux_ns_ours = tm_linux_proc_ours() == 1;
+}
+
+/* The pids of pidfd_open are those of /proc: /proc was of the caller's pid
+ * namespace at the first look (one read of /proc/self/status per process),
+ * and /proc/self still names getpid() (a readlink, no file read: a child
+ * forked after unshare(CLONE_NEWPID), which inherits the first look, has
+ * another pid in the old /proc). Otherwise the pid is read from the pidfd's
+ * fdinfo, one read per identity. */
+static int tm_linux_same_pids(void)
+{
+    char link[32];
+    ssize_t n;
+    long v;
+    char *end;
+
+    pthread_once(&tm_linux_ns_once, tm_linux_ns_detect);
+    if (!tm_linux_ns_ours)
+        return 0;
+    n = readlink("/proc/self", link, sizeof link - 1);
+    if (n <= 0)
+        return 0;
+    link[n] = '\0';
+    errno = 0;
+    v = strtol(link, &end, 10);
+    return errno == 0 && *end == '\0' && v == (long)getpid();
+}
+
 /* The pid /proc/self/fdinfo/FD shows for pidfd fd: > 0, or -1 (reaped), or
  * 0 (not in /proc's namespace). OK, or a recorded failure. */
 static int tm_linux_fdinfo_pid(const terminus_os_process *proc, long *pid)
@@ -611,9 +658,13 @@ int tm_linux_process_identity(void *data, terminus_os_process *proc, terminus_pr
     info->session = TERMINUS_SESSION_NONE;
     *unique = 0;
 
-    rc = tm_linux_fdinfo_pid(proc, &pid);
-    if (rc != TERMINUS_OK)
-        return rc;
+    if (tm_linux_same_pids())
+        pid = (long)proc->pid;
+    else {
+        rc = tm_linux_fdinfo_pid(proc, &pid);
+        if (rc != TERMINUS_OK)
+            return rc;
+    }
     if (pid < 0)
         return terminus_os_error(TERMINUS_E_NOT_FOUND, ESRCH,
                                  "the pidfd of %d: the process has ended and was reaped",

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <limits.h>
+#include <sched.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/vfs.h>
@@ -563,6 +564,41 @@ static void test_other_ns_inner(void)
     }
 }
 
+/* After unshare(CLONE_NEWPID), the children are in a new namespace and
+ * /proc stays the old one's; a first look taken before (in this process)
+ * must not make them trust their own pids. Exit code: 0 ok, 1 wrong, 2 no
+ * unshare. */
+static int other_ns_forked(void)
+{
+    terminus_process_info info;
+    uint64_t unique;
+    pid_t kid;
+    int status;
+
+    if (shim_identity(getpid(), &info, &unique) != TERMINUS_OK) /* the first look */
+        return 1;
+    if (unshare(CLONE_NEWPID) != 0)
+        return 2;
+    kid = fork();
+    if (kid < 0)
+        return 1;
+    if (kid == 0) {
+        char self[64];
+        ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+        if (getpid() != 1 || n <= 0)
+            _exit(1);
+        self[n] = '\0';
+        if (shim_identity(1, &info, &unique) != TERMINUS_OK)
+            _exit(1);
+        _exit(info.pid == (terminus_pid)atol(self) && info.start == start_of((pid_t)atol(self))
+                  ? 0
+                  : 1);
+    }
+    while (waitpid(kid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 static void test_other_ns(void)
 {
     char self[4096], cmd[4300];
@@ -577,6 +613,20 @@ static void test_other_ns(void)
     status = system(cmd);
     CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "other_ns-inner failed: status %d",
               status);
+    /* the same in a process forked after an unshare, once this one has looked */
+    {
+        pid_t kid = fork();
+        REQUIRE(kid >= 0);
+        if (kid == 0)
+            _exit(other_ns_forked());
+        track(kid);
+        status = reap(kid);
+        end_child(kid);
+        CHECK_MSG(WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2),
+                  "a child of an unshared process read a wrong identity: status %d", status);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+            printf("# unshare(CLONE_NEWPID) not permitted: the forked case was not run\n");
+    }
 }
 
 /* --- reuse: a pid reused between the listing and the open -------------------- */
