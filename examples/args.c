@@ -2,25 +2,54 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <terminus.h>
+
 #include "args.h"
 
 const char logoff_usage[] =
-    "Terminates a session.\n"
+    "Terminates a session, or every session that matches.\n"
     "\n"
-    "LOGOFF [sessionname | sessionid] [/SERVER:servername] [/V]\n"
+    "LOGOFF [sessionname | sessionid] [/SERVER:servername]... [/V]\n"
+    "       [/IDLE:duration] [/DISCONNECTED] [/USER:username] [/TEST]\n"
+    "       [/WARN:duration [/MESSAGE:text]]\n"
     "\n"
     "  sessionname         The name of the session.\n"
     "  sessionid           The ID of the session.\n"
     "  /SERVER:servername  The server containing the session to log off\n"
     "                      (default is this machine). On Linux:\n"
     "                      --server [user@]host[:port] (logind over ssh).\n"
+    "                      Give it more than once for several servers: they\n"
+    "                      are worked on at the same time (at most 4 at once),\n"
+    "                      and each server's errors are reported on its own.\n"
+    "  /IDLE:duration      Only the sessions idle for at least that long: 90m,\n"
+    "                      2h, 1d, 1h30m, 45s, or as QUERY USER writes idle\n"
+    "                      times (5, 1:02, 2+03:04). A disconnected session is\n"
+    "                      idle since it was disconnected.\n"
+    "  /DISCONNECTED       Only the disconnected sessions.\n"
+    "  /USER:username      Only the sessions of that user (user or DOMAIN\\user).\n"
+    "                      With /IDLE, /DISCONNECTED or /USER and no session\n"
+    "                      named, every session that matches them all is\n"
+    "                      logged off; never session 0, the RDP listener, a\n"
+    "                      session with no user or a login screen.\n"
+    "  /TEST               Says what would be done, and does nothing.\n"
+    "  /WARN:duration      Warns each session's user first, then waits that\n"
+    "                      long (a user who logs off meanwhile is not logged\n"
+    "                      off again). Windows: a message box that closes at\n"
+    "                      the logoff. Linux: a message on the session's\n"
+    "                      terminal, as wall writes it; a graphical session\n"
+    "                      cannot be warned and is logged off all the same.\n"
+    "  /MESSAGE:text       The warning's text (with /WARN).\n"
     "  /V                  Displays information about the actions performed\n"
     "                      (-v on Linux).\n"
     "  /?                  Shows this information (--help on Linux).\n"
     "  --version           Shows the version of logoff and terminus.\n"
     "\n"
-    "Exit code: 0 when the session was logged off, 1 otherwise (bad usage\n"
-    "included), as the Windows command.\n";
+    "On Linux: --idle, --disconnected, --user, --test, --warn and --message.\n"
+    "\n"
+    "Exit code: 0 when every session was logged off (with /TEST: would be),\n"
+    "1 when none matched (\"no session matched\") or any failed, 2 for a bad\n"
+    "/IDLE, /USER, /WARN or /MESSAGE or too many servers. Other usage errors\n"
+    "give 1, as the Windows command does.\n";
 
 const char tkill_usage[] =
     "Asks processes to leave, and kills them only after a grace period.\n"
@@ -181,30 +210,148 @@ static int parse_u32(const char *s, uint32_t *out)
     return 1;
 }
 
+/* One more server into servers[] (and the first into *first). ARGS_OK, or
+ * ARGS_ERROR when there are too many. */
+static int server_add(const char **servers, size_t *n, const char **first, const char *name,
+                      char *err, size_t errsize)
+{
+    if (*n == ARGS_MAX_SERVERS)
+        return err_set(err, errsize, "too many servers (at most %s)", "64");
+    servers[(*n)++] = name;
+    if (*first == NULL)
+        *first = name;
+    return ARGS_OK;
+}
+
+/*
+ * An option of 0.2 that takes a value at argv[*i]: /NAME:value, --name=value
+ * or --name value (slash and dashes: the option's names, e.g. "/idle:",
+ * "--idle"). Returns 1 with *value set (and *i moved past a separate
+ * value), 0 when argv[*i] is not that option, ARGS_ERROR (with err) when
+ * its value is missing or empty, or (`no_option`) starts like an option.
+ */
+static int value_opt(int argc, char **argv, int *i, const char *slash, const char *dashes,
+                     int no_option, const char **value, char *err, size_t errsize)
+{
+    const char *a = argv[*i], *v;
+    char eq[32];
+
+    snprintf(eq, sizeof eq, "%s=", dashes);
+    if ((v = after(a, slash)) == NULL && (v = after(a, eq)) == NULL) {
+        if (!is(a, dashes))
+            return 0;
+        if (*i + 1 >= argc || argv[*i + 1] == NULL)
+            return err_set(err, errsize, "%s needs a value (see /?)", a);
+        v = argv[++*i];
+    }
+    if (*v == '\0')
+        return err_set(err, errsize, "'%s' needs a value, not an empty one", a);
+    if (no_option && (*v == '-' || *v == '/') && v == argv[*i])
+        return err_set(err, errsize, "the value of '%s' starts like an option ('-' or '/')",
+                       argv[*i - 1]);
+    *value = v;
+    return 1;
+}
+
+/* A duration of /IDLE or /WARN: terminus_duration_parse(), its message kept. */
+static int duration_opt(const char *opt, const char *v, uint64_t *ms, char *err, size_t errsize)
+{
+    if (terminus_duration_parse(v, ms) == TERMINUS_OK)
+        return ARGS_OK;
+    if (err != NULL && errsize > 0)
+        snprintf(err, errsize, "bad duration for %s: %s", opt, terminus_error_last()->message);
+    return ARGS_ERROR;
+}
+
+int logoff_selects(const logoff_args *a)
+{
+    return a->disconnected || a->idle_set || a->user != NULL || a->test || a->warn_set ||
+           a->nservers > 1;
+}
+
 int logoff_parse(int argc, char **argv, logoff_args *out, char *err, size_t errsize)
 {
     memset(out, 0, sizeof *out);
+    out->bad_exit = 1;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int srv;
+        const char *a = argv[i], *server = NULL, *v = NULL;
+        int srv, opt;
 
         if (a == NULL)
             break;
         if (is_help(a))
             return ARGS_HELP;
-        if ((srv = server_opt(argc, argv, &i, &out->server, err, errsize)) != 0) {
+        if ((srv = server_opt(argc, argv, &i, &server, err, errsize)) != 0) {
             if (srv == ARGS_ERROR)
                 return ARGS_ERROR;
-        } else if (is(a, "/v") || is(a, "-v") || is(a, "--verbose")) {
+            if (server_add(out->servers, &out->nservers, &out->server, server, err, errsize) !=
+                ARGS_OK) {
+                out->bad_exit = 2;
+                return ARGS_ERROR;
+            }
+            continue;
+        }
+        if (is(a, "/v") || is(a, "-v") || is(a, "--verbose")) {
             out->verbose = 1;
+            continue;
+        }
+        /* the options of 0.2: a bad use of them is exit code 2 */
+        out->bad_exit = 2;
+        if (is(a, "/disconnected") || is(a, "--disconnected")) {
+            out->disconnected = 1;
+        } else if (is(a, "/test") || is(a, "--test")) {
+            out->test = 1;
+        } else if ((opt = value_opt(argc, argv, &i, "/idle:", "--idle", 1, &v, err, errsize)) !=
+                   0) {
+            if (opt == ARGS_ERROR)
+                return ARGS_ERROR;
+            if (out->idle_set)
+                return err_set(err, errsize, "'%s': /IDLE is given twice", a);
+            if (duration_opt(a, v, &out->idle_ms, err, errsize) != ARGS_OK)
+                return ARGS_ERROR;
+            out->idle_set = 1;
+        } else if ((opt = value_opt(argc, argv, &i, "/warn:", "--warn", 1, &v, err, errsize)) !=
+                   0) {
+            if (opt == ARGS_ERROR)
+                return ARGS_ERROR;
+            if (out->warn_set)
+                return err_set(err, errsize, "'%s': /WARN is given twice", a);
+            if (duration_opt(a, v, &out->warn_ms, err, errsize) != ARGS_OK)
+                return ARGS_ERROR;
+            if (out->warn_ms > UINT32_MAX)
+                return err_set(err, errsize,
+                               "'%s': the countdown is too long (at most 49d17h2m47s)", a);
+            out->warn_set = 1;
+        } else if ((opt = value_opt(argc, argv, &i, "/user:", "--user", 1, &v, err, errsize)) !=
+                   0) {
+            if (opt == ARGS_ERROR)
+                return ARGS_ERROR;
+            if (out->user != NULL)
+                return err_set(err, errsize, "'%s': /USER is given twice", a);
+            out->user = v;
+        } else if ((opt = value_opt(argc, argv, &i, "/message:", "--message", 0, &v, err,
+                                    errsize)) != 0) {
+            if (opt == ARGS_ERROR)
+                return ARGS_ERROR;
+            if (out->message != NULL)
+                return err_set(err, errsize, "'%s': /MESSAGE is given twice", a);
+            out->message = v;
         } else if (a[0] == '/' || (a[0] == '-' && a[1] != '\0')) {
+            out->bad_exit = 1;
             return err_set(err, errsize, "Invalid parameter(s): '%s'", a);
         } else {
+            out->bad_exit = 1;
             if (out->session != NULL)
                 return err_set(err, errsize, "Invalid parameter(s): more than one session ('%s')",
                                a);
             out->session = a;
         }
+        out->bad_exit = 1;
+    }
+    if (out->message != NULL && !out->warn_set) {
+        out->bad_exit = 2;
+        return err_set(err, errsize, "%s",
+                       "/MESSAGE needs /WARN:duration (the countdown before the logoff)");
     }
     return ARGS_OK;
 }
@@ -356,34 +503,57 @@ int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsiz
 }
 
 const char sessions_usage[] =
-    "Displays information about the sessions on a server.\n"
+    "Displays information about the users' sessions on servers, as QUERY USER does.\n"
     "\n"
-    "SESSIONS [/SERVER:servername]\n"
+    "SESSIONS [/SERVER:servername]... [/V] [/ALL] [/BLOCKERS]\n"
     "\n"
     "  /SERVER:servername  The server to query (default is this machine). On\n"
     "                      Linux: --server [user@]host[:port] (logind over ssh).\n"
+    "                      Give it more than once for several servers: they are\n"
+    "                      queried at the same time (at most 4 at once), and each\n"
+    "                      server's errors are reported on its own.\n"
+    "  /V                  Also the session's type and its client's host\n"
+    "                      (-v on Linux).\n"
+    "  /ALL                Also the sessions no user is in (services, listener).\n"
+    "  /BLOCKERS           Also what holds a logoff or shutdown back (Linux:\n"
+    "                      logind's inhibitors; Windows: the reasons windows of\n"
+    "                      this session give).\n"
     "  /?                  Shows this information (--help on Linux).\n"
     "  --version           Shows the version of sessions and terminus.\n"
     "\n"
-    "Exit code: 0 when the sessions were listed (none is not an error), 1\n"
-    "otherwise (bad usage included).\n";
+    "Columns: USERNAME, SESSIONNAME, ID, STATE, IDLE TIME (. less than a minute,\n"
+    "5 minutes, 1:02 hours, 2+03:04 days; none when unknown), LOGON TIME (local\n"
+    "time); '>' marks the caller's own session.\n"
+    "\n"
+    "Exit code: 0 when the sessions of every server were listed, 1 otherwise.\n";
 
 int sessions_parse(int argc, char **argv, sessions_args *out, char *err, size_t errsize)
 {
     memset(out, 0, sizeof *out);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *server = NULL;
         int srv;
 
         if (a == NULL)
             break;
         if (is_help(a))
             return ARGS_HELP;
-        srv = server_opt(argc, argv, &i, &out->server, err, errsize);
+        srv = server_opt(argc, argv, &i, &server, err, errsize);
         if (srv == ARGS_ERROR)
             return ARGS_ERROR;
-        if (srv == 0)
+        if (srv != 0) {
+            if (server_add(out->servers, &out->nservers, &out->server, server, err, errsize) !=
+                ARGS_OK)
+                return ARGS_ERROR;
+        } else if (is(a, "/v") || is(a, "-v") || is(a, "--verbose")) {
+            out->verbose = 1;
+        } else if (is(a, "/all") || is(a, "--all")) {
+            out->all = 1;
+        } else if (is(a, "/blockers") || is(a, "--blockers")) {
+            out->blockers = 1;
+        } else {
             return err_set(err, errsize, "Invalid parameter(s): '%s'", a);
+        }
     }
     return ARGS_OK;
 }

@@ -24,13 +24,35 @@ int args_done(int parsed, const char *usage, const char *prefix, const char *err
  * if ((rc = args_version(argc, argv, "tkill", terminus_version())) >= 0) return rc; */
 int args_version(int argc, char **argv, const char *program, const char *version);
 
-/* logoff [sessionID | sessionname] [/server:servername] [/v] [/?]
- * Linux spellings too: --server NAME, --server=NAME, -v, --verbose, -h, --help. */
+/* The most /SERVER options a command takes (each a server worked on). */
+#define ARGS_MAX_SERVERS 64
+
+/* logoff [sessionID | sessionname] [/server:servername]... [/v] [/?]
+ *        [/IDLE:duration] [/DISCONNECTED] [/USER:name] [/TEST] [/WARN:duration [/MESSAGE:text]]
+ * Linux spellings too: --server NAME, --server=NAME, -v, --verbose, -h, --help,
+ * --idle DURATION, --idle=DURATION, --disconnected, --user NAME, --user=NAME, --test,
+ * --warn DURATION, --warn=DURATION, --message TEXT, --message=TEXT. */
 typedef struct logoff_args {
-    const char *session; /* NULL: the current session */
-    const char *server;  /* NULL: this machine */
+    const char *session;                   /* NULL: the current session (or, with a filter, any) */
+    const char *server;                    /* the first server; NULL: this machine */
+    const char *servers[ARGS_MAX_SERVERS]; /* every /SERVER, in order */
+    size_t nservers;
     int verbose;
+    /* 0.2: the sessions that match, a dry run, a warning first */
+    int disconnected;    /* /DISCONNECTED */
+    int idle_set;        /* /IDLE was given */
+    uint64_t idle_ms;    /* /IDLE: idle at least this long */
+    const char *user;    /* /USER */
+    int test;            /* /TEST: say what would be done, do nothing */
+    int warn_set;        /* /WARN was given */
+    uint64_t warn_ms;    /* /WARN: the countdown between the warning and the logoff */
+    const char *message; /* /MESSAGE: the warning's text (NULL: the default) */
+    int bad_exit; /* with ARGS_ERROR: 1 for the options of logoff 0.1, as the Windows command;
+                     2 for those of 0.2 (a bad duration, an empty /USER, ...) */
 } logoff_args;
+/* Whether the command line asks for 0.2's logoff (of the sessions that match,
+ * a dry run, a warning, several servers) rather than the Windows command's. */
+int logoff_selects(const logoff_args *a);
 int logoff_parse(int argc, char **argv, logoff_args *out, char *err, size_t errsize);
 extern const char logoff_usage[];
 
@@ -59,10 +81,16 @@ extern const char tkill_usage[];
  * name's length (it need not end there). */
 uint32_t tkill_step_named(const char *name, size_t len);
 
-/* sessions [/server:servername] [/?]
- * Linux spellings too: --server NAME, --server=NAME, -h, --help. */
+/* sessions [/server:servername]... [/V] [/ALL] [/BLOCKERS] [/?]
+ * Linux spellings too: --server NAME, --server=NAME, -v, --verbose, --all, --blockers,
+ * -h, --help. */
 typedef struct sessions_args {
-    const char *server; /* NULL: this machine */
+    const char *server; /* the first server; NULL: this machine */
+    const char *servers[ARGS_MAX_SERVERS];
+    size_t nservers;
+    int verbose;  /* /V: the type and the client too */
+    int all;      /* /ALL: the sessions with no user too */
+    int blockers; /* /BLOCKERS: what holds a logoff or shutdown back */
 } sessions_args;
 int sessions_parse(int argc, char **argv, sessions_args *out, char *err, size_t errsize);
 extern const char sessions_usage[];

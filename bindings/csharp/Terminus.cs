@@ -91,6 +91,33 @@ namespace Terminus
         Init = 10,
     }
 
+    /// <summary>What kind of session (TERMINUS_SESSION_TYPE_*).</summary>
+    public enum SessionType
+    {
+        Unknown = 0,
+        /// <summary>A text terminal (logind "tty": a console or an ssh login).</summary>
+        Tty = 1,
+        X11 = 2,
+        Wayland = 3,
+        /// <summary>A Remote Desktop session (Windows).</summary>
+        Rdp = 4,
+        /// <summary>The machine's own console (Windows).</summary>
+        Console = 5,
+        Other = 6,
+    }
+
+    /// <summary>logind's class of a session (TERMINUS_SESSION_CLASS_*); Unknown on Windows.</summary>
+    public enum SessionClass
+    {
+        Unknown = 0,
+        User = 1,
+        /// <summary>A login screen: never selected by state, idle time or user.</summary>
+        Greeter = 2,
+        LockScreen = 3,
+        Background = 4,
+        Other = 5,
+    }
+
     /// <summary>Why a listener's callback runs (TERMINUS_REASON_*).</summary>
     public enum Reason
     {
@@ -419,6 +446,174 @@ namespace Terminus
         }
     }
 
+    /// <summary>One session with what an administrator needs to decide about it
+    /// (terminus_session_details). Times are microseconds since the Unix epoch on
+    /// the server's clock, 0 when unknown.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SessionDetails
+    {
+        public uint Id;
+        public SessionState State;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 64)]
+        internal byte[] name;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 256)]
+        internal byte[] user;
+        public SessionType Type;
+        public SessionClass Class;
+        internal int remote;
+        internal int idleHint;
+        public long LogonUs;
+        public long IdleSinceUs;
+        public long DisconnectUs;
+        /// <summary>The server's clock when these were read.</summary>
+        public long NowUs;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 256)]
+        internal byte[] client;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 64)]
+        internal byte[] address;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 64)]
+        internal byte[] seat;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 64)]
+        internal byte[] tty;
+
+        public string Name { get { return Utf8.FromBytes(name); } }
+        public string User { get { return Utf8.FromBytes(user); } }
+        /// <summary>The client's host ("" if none).</summary>
+        public string Client { get { return Utf8.FromBytes(client); } }
+        /// <summary>The client's address (Windows).</summary>
+        public string Address { get { return Utf8.FromBytes(address); } }
+        /// <summary>The seat (logind) or window station (Windows).</summary>
+        public string Seat { get { return Utf8.FromBytes(seat); } }
+        /// <summary>The terminal (logind).</summary>
+        public string Tty { get { return Utf8.FromBytes(tty); } }
+        /// <summary>Used from another machine; null when unknown.</summary>
+        public bool? Remote { get { return remote < 0 ? (bool?)null : remote != 0; } }
+        /// <summary>logind's IdleHint; null on Windows.</summary>
+        public bool? IdleHint { get { return idleHint < 0 ? (bool?)null : idleHint != 0; } }
+
+        /// <summary>How long it has been idle (terminus_session_idle_ms); null when unknown.</summary>
+        public TimeSpan? Idle
+        {
+            get {
+                var copy = this;
+                long ms = Native.terminus_session_idle_ms(ref copy);
+                return ms < 0 ? (TimeSpan?)null : TimeSpan.FromMilliseconds(ms);
+            }
+        }
+
+        /// <summary>The idle time as query user writes it (".", "5", "1:02", "2+03:04", "none").</summary>
+        public string IdleText { get { return Library.FormatIdle(Idle); } }
+
+        public override string ToString()
+        {
+            return string.Format("Session({0}, {1}, \"{2}\", \"{3}\", idle {4})", Id, State, Name, User, IdleText);
+        }
+    }
+
+    /// <summary>What Server.LogoffMatching did to one session (terminus_session_outcome).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SessionOutcome
+    {
+        /// <summary>The session, as listed when it was selected.</summary>
+        public SessionDetails Session;
+        internal int status;
+        internal int warnStatus;
+        internal int warned;
+        internal int endedEarly;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 256)]
+        internal byte[] message;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 256)]
+        internal byte[] warnMessage;
+
+        /// <summary>Ok: logged off, ended by itself during the countdown, or (dry run) would be.</summary>
+        public ErrorCode Status { get { return (ErrorCode)status; } }
+        public bool IsOk { get { return status == 0; } }
+        /// <summary>Ok: warned, or no warning was asked.</summary>
+        public ErrorCode WarnStatus { get { return (ErrorCode)warnStatus; } }
+        public bool Warned { get { return warned != 0; } }
+        /// <summary>Its user logged off during the countdown.</summary>
+        public bool EndedEarly { get { return endedEarly != 0; } }
+        public string Message { get { return Utf8.FromBytes(message); } }
+        public string WarnMessage { get { return Utf8.FromBytes(warnMessage); } }
+        /// <summary>The exception for Status (not thrown), or null.</summary>
+        public TerminusException Error
+        {
+            get { return status == 0 ? null : TerminusException.Create((ErrorCode)status, 0, Message); }
+        }
+    }
+
+    /// <summary>One thing that holds a logoff or a shutdown back (terminus_blocker).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Blocker
+    {
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 64)]
+        internal byte[] what;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 256)]
+        internal byte[] who;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 512)]
+        internal byte[] why;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 16)]
+        internal byte[] mode;
+        internal uint uid;
+        /// <summary>The program's process id; 0 when unknown.</summary>
+        public uint Pid;
+
+        /// <summary>"shutdown:sleep" (logind), "shutdown" (Windows).</summary>
+        public string What { get { return Utf8.FromBytes(what); } }
+        public string Who { get { return Utf8.FromBytes(who); } }
+        public string Why { get { return Utf8.FromBytes(why); } }
+        /// <summary>"block" or "delay".</summary>
+        public string Mode { get { return Utf8.FromBytes(mode); } }
+        /// <summary>The program's user id; null when unknown (Windows).</summary>
+        public uint? Uid { get { return uid == uint.MaxValue ? (uint?)null : uid; } }
+    }
+
+    /// <summary>Which sessions Server.LogoffMatching logs off, and how.</summary>
+    public sealed class SessionSelection
+    {
+        /// <summary>Only this session (Server.CurrentSession: the caller's own).</summary>
+        public uint? Session;
+        /// <summary>Only sessions in one of these states.</summary>
+        public SessionState[] States;
+        /// <summary>Only sessions idle at least this long.</summary>
+        public TimeSpan? Idle;
+        /// <summary>Only this user's sessions ("alice" or "DOMAIN\alice").</summary>
+        public string User;
+        /// <summary>Wait, within Timeout for all, for them to be gone.</summary>
+        public bool Wait;
+        public TimeSpan Timeout = TimeSpan.FromSeconds(60);
+        /// <summary>First show each user this text, then wait Countdown.</summary>
+        public string Warn;
+        public TimeSpan Countdown = TimeSpan.Zero;
+        public string Title;
+        /// <summary>Log off only the sessions the warning reached.</summary>
+        public bool WarnedOnly;
+        /// <summary>Change nothing; the outcomes say what would be done.</summary>
+        public bool DryRun;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeSessionFilter
+    {
+        public uint version;
+        public uint flags;
+        public uint states;
+        public uint id;
+        public ulong idle_ms;
+        public IntPtr user;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeLogoffOptions
+    {
+        public uint version;
+        public uint flags;
+        public uint timeout_ms;
+        public uint countdown_ms;
+        public IntPtr title;
+        public IntPtr message;
+    }
+
     // ------------------------------------------------------------------
     // Exceptions: one class per code.
     // ------------------------------------------------------------------
@@ -622,6 +817,26 @@ namespace Terminus
         public static string StrError(ErrorCode code) { if (Loader.Failure != null) throw Loader.Failure; return Utf8.FromPtr(Native.terminus_strerror((int)code)); }
         /// <summary>The C name of a code, such as "TERMINUS_E_ACCESS_DENIED".</summary>
         public static string ErrorName(ErrorCode code) { if (Loader.Failure != null) throw Loader.Failure; return Utf8.FromPtr(Native.terminus_error_name((int)code)); }
+
+        /// <summary>A duration as logoff /IDLE: reads it ("90m", "2h", "1h30m", "2+03:04");
+        /// InvalidArgumentException saying why when it does not parse.</summary>
+        public static TimeSpan ParseDuration(string text)
+        {
+            if (Loader.Failure != null) throw Loader.Failure;
+            ulong ms;
+            Error.Check(Native.terminus_duration_parse(Utf8.ToBytes(text), out ms));
+            return TimeSpan.FromMilliseconds(ms);
+        }
+
+        /// <summary>An idle time as query user writes it: ".", "5", "1:02", "2+03:04"; "none" for null.</summary>
+        public static string FormatIdle(TimeSpan? idle)
+        {
+            if (Loader.Failure != null) throw Loader.Failure;
+            var buf = new byte[32];
+            long ms = idle.HasValue ? (long)Math.Max(0, idle.Value.TotalMilliseconds) : -1;
+            Error.Check(Native.terminus_idle_format(ms, buf, new UIntPtr(32)));
+            return Utf8.FromBytes(buf);
+        }
     }
 
     /// <summary>
@@ -1057,6 +1272,109 @@ namespace Terminus
         {
             Logoff(Resolve(spec), wait, timeout);
         }
+
+        static T[] ReadArray<T>(IntPtr list, UIntPtr count)
+        {
+            int n = (int)count;
+            int size = Marshal.SizeOf(typeof(T));
+            var result = new T[n];
+            for (int i = 0; i < n; i++)
+                result[i] = (T)Marshal.PtrToStructure(new IntPtr(list.ToInt64() + (long)i * size), typeof(T));
+            return result;
+        }
+
+        /// <summary>Every session, with its details (times, idle time, client, type, seat).</summary>
+        public SessionDetails[] Details()
+        {
+            IntPtr list;
+            UIntPtr count;
+            Error.Check(Native.terminus_session_details_list(handle, out list, out count));
+            try {
+                return ReadArray<SessionDetails>(list, count);
+            } finally {
+                Native.terminus_session_details_free(list);
+            }
+        }
+
+        /// <summary>Show a message to a session's user (Windows: a box that closes after timeout,
+        /// none = until closed; Linux: written to its terminal, UnsupportedException when graphical).</summary>
+        public void Message(uint id, string text, string title = null, TimeSpan? timeout = null)
+        {
+            uint ms = timeout.HasValue ? Error.Milliseconds("timeout", timeout.Value) : 0;
+            Error.Check(Native.terminus_session_message(handle, id, Utf8.ToBytes(title), Utf8.ToBytes(text), ms));
+        }
+
+        static IntPtr Utf8Alloc(string s)
+        {
+            if (s == null)
+                return IntPtr.Zero;
+            byte[] b = Utf8.ToBytes(s);
+            IntPtr p = Marshal.AllocHGlobal(b.Length);
+            Marshal.Copy(b, 0, p, b.Length);
+            return p;
+        }
+
+        /// <summary>Log off every session that matches every criterion given, in one call.
+        /// Returns one outcome per session that matched (a failed one: IsOk false, its Error);
+        /// throws when the call failed before acting on any (NotFoundException: "no session
+        /// matched"; InvalidArgumentException; a failed listing).</summary>
+        public SessionOutcome[] LogoffMatching(SessionSelection sel)
+        {
+            if (sel == null)
+                throw new InvalidArgumentException(0, "the selection is null");
+            var f = new NativeSessionFilter { version = 1 };
+            var o = new NativeLogoffOptions { version = 1 };
+            if (sel.Session.HasValue) {
+                f.flags |= 2;
+                f.id = sel.Session.Value;
+            }
+            if (sel.States != null)
+                foreach (var st in sel.States)
+                    f.states |= 1u << (int)st;
+            if (sel.Idle.HasValue) {
+                if (sel.Idle.Value < TimeSpan.Zero)
+                    throw new InvalidArgumentException(0, "idle " + sel.Idle.Value + " is negative");
+                f.flags |= 1;
+                f.idle_ms = (ulong)sel.Idle.Value.TotalMilliseconds;
+            }
+            o.flags = (sel.Wait ? 1u : 0u) | (sel.DryRun ? 2u : 0u) | (sel.WarnedOnly ? 4u : 0u);
+            o.timeout_ms = sel.Wait ? Error.Milliseconds("timeout", sel.Timeout) : 0;
+            o.countdown_ms = Error.Milliseconds("countdown", sel.Countdown);
+            IntPtr list = IntPtr.Zero;
+            UIntPtr count = UIntPtr.Zero;
+            int rc;
+            try {
+                f.user = Utf8Alloc(sel.User);
+                o.title = Utf8Alloc(sel.Title);
+                o.message = Utf8Alloc(sel.Warn);
+                rc = Native.terminus_session_logoff_matching(handle, ref f, ref o, out list, out count);
+            } finally {
+                Marshal.FreeHGlobal(f.user);
+                Marshal.FreeHGlobal(o.title);
+                Marshal.FreeHGlobal(o.message);
+            }
+            if ((ulong)count == 0)
+                Error.Check(rc);
+            try {
+                return ReadArray<SessionOutcome>(list, count);
+            } finally {
+                Native.terminus_session_outcomes_free(list);
+            }
+        }
+
+        /// <summary>What holds a logoff or shutdown back (Linux: logind's inhibitors, the
+        /// same for every session; Windows: the caller's own session only).</summary>
+        public Blocker[] Blockers(uint id = CurrentSession)
+        {
+            IntPtr list;
+            UIntPtr count;
+            Error.Check(Native.terminus_session_blockers(handle, id, out list, out count));
+            try {
+                return ReadArray<Blocker>(list, count);
+            } finally {
+                Native.terminus_blockers_free(list);
+            }
+        }
     }
 
     // ------------------------------------------------------------------
@@ -1234,6 +1552,69 @@ namespace Terminus
         public bool SessionExists(uint id, string server = "")
         {
             return Native.terminus_fake_session_exists(handle, Utf8.ToBytes(server), id) == 1;
+        }
+
+        /// <summary>The fake's wall clock at virtual time 0, µs since the Unix epoch
+        /// (TERMINUS_FAKE_EPOCH_US: 2024-01-01 00:00 UTC).</summary>
+        public const long EpochUs = 1704067200000000L;
+
+        static byte[] Fixed(string s, int size)
+        {
+            var b = new byte[size];
+            byte[] v = Utf8.ToBytes(s ?? "");
+            System.Array.Copy(v, b, Math.Min(v.Length, size - 1));
+            return b;
+        }
+
+        /// <summary>What a session's details say (times: µs since the Unix epoch, on the
+        /// fake's clock: EpochUs + NowUs; 0 = unknown).</summary>
+        public void SetDetails(uint id, string server = "", SessionType type = SessionType.Unknown,
+                               SessionClass cls = SessionClass.Unknown, bool? remote = null,
+                               bool? idleHint = null, long logonUs = 0, long idleSinceUs = 0,
+                               long disconnectUs = 0, string client = "", string address = "",
+                               string seat = "", string tty = "")
+        {
+            var d = new SessionDetails {
+                name = new byte[64], user = new byte[256], Type = type, Class = cls,
+                remote = remote.HasValue ? (remote.Value ? 1 : 0) : -1,
+                idleHint = idleHint.HasValue ? (idleHint.Value ? 1 : 0) : -1,
+                LogonUs = logonUs, IdleSinceUs = idleSinceUs, DisconnectUs = disconnectUs,
+                client = Fixed(client, 256), address = Fixed(address, 64), seat = Fixed(seat, 64),
+                tty = Fixed(tty, 64),
+            };
+            Error.Check(Native.terminus_fake_session_set_details(handle, Utf8.ToBytes(server), id, ref d));
+        }
+
+        /// <summary>Make a session end by itself (its user logs off) afterMs from now.</summary>
+        public void EndAfter(uint id, uint afterMs, string server = "")
+        {
+            Error.Check(Native.terminus_fake_session_end_after(handle, Utf8.ToBytes(server), id, afterMs));
+        }
+
+        /// <summary>Make messages to a session fail with a code (Ok: shown again).</summary>
+        public void RefuseMessages(uint id, ErrorCode code, string server = "")
+        {
+            Error.Check(Native.terminus_fake_session_set_message(handle, Utf8.ToBytes(server), id, (int)code));
+        }
+
+        /// <summary>How many messages a session was shown; last: the last ("title: text").</summary>
+        public uint Messages(uint id, out string last, string server = "")
+        {
+            var buf = new byte[2048];
+            uint n = Native.terminus_fake_session_messages(handle, Utf8.ToBytes(server), id, buf, new UIntPtr(2048));
+            last = Utf8.FromBytes(buf);
+            return n;
+        }
+
+        /// <summary>Something that holds a logoff or shutdown back on a server, for every session.</summary>
+        public void AddBlocker(string who, string why, string server = "", string what = "shutdown",
+                               string mode = "block", uint? uid = null, uint pid = 0)
+        {
+            var b = new Blocker {
+                what = Fixed(what, 64), who = Fixed(who, 256), why = Fixed(why, 512), mode = Fixed(mode, 16),
+                uid = uid ?? uint.MaxValue, Pid = pid,
+            };
+            Error.Check(Native.terminus_fake_blocker_add(handle, Utf8.ToBytes(server), ref b));
         }
 
         /// <summary>Make the nth call (from now) of a primitive ("process_open", "wait_any", ..., or "*") fail.</summary>
@@ -1662,6 +2043,16 @@ namespace Terminus
         [DllImport(Lib, CallingConvention = C)] public static extern void terminus_session_list_free(IntPtr list);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_session_resolve(ServerHandle server, byte[] spec, out uint id);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_session_logoff(ServerHandle server, uint id, uint flags, uint timeoutMs);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_session_details_list(ServerHandle server, out IntPtr list, out UIntPtr count);
+        [DllImport(Lib, CallingConvention = C)] public static extern void terminus_session_details_free(IntPtr list);
+        [DllImport(Lib, CallingConvention = C)] public static extern long terminus_session_idle_ms(ref SessionDetails d);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_duration_parse(byte[] text, out ulong ms);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_idle_format(long idleMs, [Out] byte[] buf, UIntPtr size);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_session_message(ServerHandle server, uint id, byte[] title, byte[] text, uint timeoutMs);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_session_logoff_matching(ServerHandle server, ref NativeSessionFilter filter, ref NativeLogoffOptions opts, out IntPtr list, out UIntPtr count);
+        [DllImport(Lib, CallingConvention = C)] public static extern void terminus_session_outcomes_free(IntPtr list);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_session_blockers(ServerHandle server, uint id, out IntPtr list, out UIntPtr count);
+        [DllImport(Lib, CallingConvention = C)] public static extern void terminus_blockers_free(IntPtr list);
         // sys/fake.h
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_new(out FakeHandle fake);
         [DllImport(Lib, CallingConvention = C)] public static extern void terminus_fake_free(IntPtr fake);
@@ -1679,6 +2070,11 @@ namespace Terminus
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_session_add(FakeHandle fake, byte[] server, uint id, int state, byte[] name, byte[] user, int behaviour, uint afterMs);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_set_current_session(FakeHandle fake, uint id);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_session_exists(FakeHandle fake, byte[] server, uint id);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_session_set_details(FakeHandle fake, byte[] server, uint id, ref SessionDetails details);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_session_end_after(FakeHandle fake, byte[] server, uint id, uint afterMs);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_session_set_message(FakeHandle fake, byte[] server, uint id, int code);
+        [DllImport(Lib, CallingConvention = C)] public static extern uint terminus_fake_session_messages(FakeHandle fake, byte[] server, uint id, [Out] byte[] last, UIntPtr size);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_blocker_add(FakeHandle fake, byte[] server, ref Blocker blocker);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_fail(FakeHandle fake, byte[] primitive, uint nth, int persistent, int code, long osCode);
         [DllImport(Lib, CallingConvention = C)] public static extern void terminus_fake_fail_clear(FakeHandle fake);
         [DllImport(Lib, CallingConvention = C)] public static extern uint terminus_fake_faults_fired(FakeHandle fake);

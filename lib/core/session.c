@@ -2,17 +2,14 @@
  * lib/core/session.c: servers and sessions. Resolving a spec the way the
  * `logoff` command reads its argument, the refusal of session 0 and of the
  * states no user's session is in (listener, down, init) and the bounded wait
- * live here; the backend only lists, logs off and waits.
+ * live here; the backend only lists, logs off and waits. What an
+ * administrator acts on (details, selection, warnings, blockers) is in
+ * admin.c and duration.c (lib/core/server.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
-
-struct terminus_server {
-    terminus_ctx *ctx;
-    terminus_os_server *os_server;
-};
+#include "server.h"
 
 /*
  * A server name is `[user@]host[:port]`, the host a name or an address, an
@@ -215,7 +212,7 @@ void terminus_session_list_free(terminus_session_info *list)
     free(list);
 }
 
-static int current(terminus_server *server, const char *fn, uint32_t *id)
+int tm_session_current(terminus_server *server, const char *fn, uint32_t *id)
 {
     const terminus_os *os = &server->ctx->os;
     unsigned mark;
@@ -230,7 +227,7 @@ static int current(terminus_server *server, const char *fn, uint32_t *id)
     return TERMINUS_OK;
 }
 
-static int ascii_casecmp(const char *a, const char *b)
+int tm_ascii_casecmp(const char *a, const char *b)
 {
     for (;; a++, b++) {
         int x = (unsigned char)*a, y = (unsigned char)*b;
@@ -294,7 +291,7 @@ static long find(const char *fn, const tm_list *l, const char *spec, int numeric
                        -1;
             by_id = (long)i;
         }
-        if (ascii_casecmp(l->items[i].name, spec) == 0 && by_name < 0)
+        if (tm_ascii_casecmp(l->items[i].name, spec) == 0 && by_name < 0)
             by_name = (long)i;
     }
     if (by_id >= 0 && by_name >= 0 && by_id != by_name)
@@ -331,7 +328,7 @@ int terminus_session_resolve(terminus_server *server, const char *spec, uint32_t
     if (id == NULL)
         return tm_fail(TERMINUS_E_INVALID, "%s: id is NULL", fn);
     if (spec == NULL)
-        return current(server, fn, id);
+        return tm_session_current(server, fn, id);
     rc = tm_check_string(fn, "spec", spec, sizeof((terminus_session_info *)0)->name - 1, 1);
     if (rc != TERMINUS_OK)
         return rc;
@@ -353,7 +350,7 @@ int terminus_session_resolve(terminus_server *server, const char *spec, uint32_t
  * message), or NULL when it may be: a listener, a session that is down and
  * one being initialized are no user's session (include/terminus/session.h).
  */
-static const char *never_logged_off(int32_t state)
+const char *tm_session_never(int32_t state)
 {
     switch (state) {
     case TERMINUS_SESSION_LISTEN:
@@ -393,7 +390,7 @@ static int check_state(terminus_server *server, const char *fn, uint32_t id)
         return rc;
     for (size_t i = 0; i < l.count && why == NULL; i++) {
         if (l.items[i].id == id) {
-            why = never_logged_off(l.items[i].state);
+            why = tm_session_never(l.items[i].state);
             name = l.items[i].name;
         }
     }
@@ -424,7 +421,7 @@ int terminus_session_logoff(terminus_server *server, uint32_t id, uint32_t flags
     if ((flags & TERMINUS_SESSION_WAIT) && !TM_HAS(os, session_wait_gone))
         return tm_unsupported(os, fn, "session_wait_gone");
     if (id == TERMINUS_SESSION_CURRENT) {
-        rc = current(server, fn, &id);
+        rc = tm_session_current(server, fn, &id);
         if (rc != TERMINUS_OK)
             return rc;
     }

@@ -85,6 +85,30 @@ static const tm_documented tm_documented_api[] = {
                                      TM_CODE(TERMINUS_E_TIMEOUT) | TM_CODE(TERMINUS_E_UNAVAILABLE) |
                                      TM_CODE(TERMINUS_E_UNSUPPORTED) |
                                      TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
+    { "terminus_session_details_list",
+      TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) | TM_CODE(TERMINUS_E_UNAVAILABLE) |
+          TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_UNSUPPORTED) |
+          TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
+    { "terminus_duration_parse", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) },
+    { "terminus_idle_format", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) },
+    { "terminus_session_message",
+      TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) | TM_CODE(TERMINUS_E_NOT_FOUND) |
+          TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_UNSUPPORTED) |
+          TM_CODE(TERMINUS_E_UNAVAILABLE) | TM_CODE(TERMINUS_E_NO_MEMORY) |
+          TM_CODE(TERMINUS_E_OS) },
+    /* @retval OK, E_INVALID, E_NOT_FOUND, E_UNSUPPORTED; @return: or a code of
+     * terminus_session_logoff() or of terminus_session_list() */
+    { "terminus_session_logoff_matching",
+      TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) | TM_CODE(TERMINUS_E_REFUSED) |
+          TM_CODE(TERMINUS_E_NOT_FOUND) | TM_CODE(TERMINUS_E_ACCESS_DENIED) |
+          TM_CODE(TERMINUS_E_TIMEOUT) | TM_CODE(TERMINUS_E_UNAVAILABLE) |
+          TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_NO_MEMORY) |
+          TM_CODE(TERMINUS_E_OS) },
+    { "terminus_session_blockers",
+      TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) | TM_CODE(TERMINUS_E_NOT_FOUND) |
+          TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_UNAVAILABLE) |
+          TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_NO_MEMORY) |
+          TM_CODE(TERMINUS_E_OS) },
 };
 
 static const tm_documented tm_documented_shim[] = {
@@ -127,6 +151,19 @@ static const tm_documented tm_documented_shim[] = {
     { "process_step", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |
                           TM_CODE(TERMINUS_E_UNREACHABLE) | TM_CODE(TERMINUS_E_ACCESS_DENIED) |
                           TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_OS) },
+    /* and the code of its callback */
+    { "session_details", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_UNAVAILABLE) |
+                             TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_UNSUPPORTED) |
+                             TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
+    { "session_message", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |
+                             TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_UNSUPPORTED) |
+                             TM_CODE(TERMINUS_E_UNAVAILABLE) | TM_CODE(TERMINUS_E_NO_MEMORY) |
+                             TM_CODE(TERMINUS_E_OS) | TM_CODE(TERMINUS_E_INVALID) },
+    /* and the code of its callback */
+    { "session_blockers", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |
+                              TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_UNAVAILABLE) |
+                              TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_NO_MEMORY) |
+                              TM_CODE(TERMINUS_E_OS) },
 };
 
 /* The row named `name` of `table` (n rows), or NULL. */

@@ -13,15 +13,24 @@ Native (Linux) tests:
             later, the default is SIGTERM alone; /V shows each step, and each
             report line says which step ended the process (or already gone)
   badinput  tkill 0, junk, nothing, bad steps: exit 2 and a message; nothing signalled
-  usage     logoff /?, logoff 1 2, sessions /?, sessions junk: codes and messages
+  usage     logoff /?, logoff 1 2, sessions /?, sessions junk: codes and messages;
+            logoff's options of 0.2 misused (a bad /IDLE, an empty /USER,
+            /MESSAGE without /WARN, too many servers): exit 2
   logind    sessions and logoff against a logind mock on a private bus
             (dbus-daemon + python3-dbusmock; 77 when missing)
+  admin     against the logind mock too: sessions as query user prints them
+            (idle and logon times, /V, /BLOCKERS), logoff /IDLE, /DISCONNECTED,
+            /USER, /TEST, /WARN (the warning read on a pseudo-terminal), several
+            servers through a fake ssh (one unreachable; at most 4 at once,
+            timed)
 Under Wine (the cross build, the .exe programs through cross/wine64-run):
   wine-listener  listener.exe asked to leave by tkill.exe: EXITED, data saved
   wine-stubborn  Wine's notepad.exe (knows nothing of terminus): FORCED
   wine-badinput  tkill.exe 0: exit 2
   wine-logoff    logoff.exe 12, logoff.exe /v: exit 1 and a clear message
-                 (Wine stubs wtsapi32); logoff.exe /?, sessions.exe
+                 (Wine stubs wtsapi32); logoff.exe /?, sessions.exe; logoff.exe
+                 /DISCONNECTED /TEST (UNSUPPORTED), a bad /IDLE (exit 2), two
+                 servers (each one's error on its own)
 Exit code 0 = pass, 1 = fail, 77 = skipped.
 """
 import argparse
@@ -408,6 +417,40 @@ def t_usage(tmp):
             rc, out, err = run(prog, *full)
             check(rc == 1 and says in err and usage in err and out == '',
                   f'{prog} {full}: exit 1, "{says}", the usage')
+    # logoff's options of 0.2: a bad use is exit 2, with the reason and the usage
+    rc, out, _ = run('logoff', '/?')
+    for opt in ('/IDLE:duration', '/DISCONNECTED', '/USER:username', '/TEST', '/WARN:duration',
+                '/MESSAGE:text', '2+03:04', 'no session matched'):
+        check(opt in out, f'logoff /? names {opt}')
+    check(re.search(r'Exit code: 0 .*\n1 when none matched.*2 for a bad', out, re.S) is not None,
+          'logoff /? gives the exit codes 0, 1 and 2')
+    rc, out, _ = run('sessions', '/?')
+    check(rc == 0 and 'IDLE TIME' in out and '/BLOCKERS' in out and '/V' in out,
+          'sessions /? names the columns, /V and /BLOCKERS')
+    bad_new = (
+        (['/IDLE:90x'], "unknown unit 'x' at byte 2"),
+        (['/idle:1h30'], 'no unit after 30'),
+        (['--idle=-5m'], 'not negative'),
+        (['/IDLE:1:60'], 'below 60'),
+        (['/IDLE:'], 'needs a value'),
+        (['--idle'], 'needs a value'),
+        (['--idle', '--test'], 'starts like an option'),
+        (['/IDLE:1h', '/IDLE:2h'], 'given twice'),
+        (['/USER:'], 'needs a value'),
+        (['--user', '/v'], 'starts like an option'),
+        (['/MESSAGE:hello'], '/MESSAGE needs /WARN'),
+        (['/WARN:x'], 'bad duration for /WARN:x'),
+        (['/WARN:50d'], 'the countdown is too long'),
+        (['/WARN:1m', '--warn=2m'], 'given twice'),
+        (['/TEST'] + ['/server:h%d' % i for i in range(65)], 'too many servers'),
+    )
+    for args, says in bad_new:
+        rc, out, err = run('logoff', *args)
+        check(rc == 2 and says in err and 'LOGOFF' in err and out == '',
+              f'logoff {" ".join(args[:3])}: exit 2, "{says}", the usage; nothing done')
+    rc, _, err = run('logoff', '/IDLE:1h', '/bogus')
+    check(rc == 1 and "Invalid parameter(s): '/bogus'" in err,
+          'an unknown option beside them is still exit 1, as the Windows command')
 
 
 # --- logind mock --------------------------------------------------------------
@@ -441,49 +484,86 @@ def mock_owned(env):
 
 def session_rows(out):
     """{name: (id, state, user)} from the output of sessions."""
+    return {k: v[:3] for k, v in session_table(out).items()}
+
+
+def session_table(out):
+    """{name: (id, state, user, idle, logon, rest..., own)} from the output of
+    sessions (its columns: USERNAME SESSIONNAME ID STATE IDLE TIME LOGON TIME
+    [TYPE CLIENT]; '>' before the caller's own session)."""
     rows = {}
-    for line in out.splitlines()[1:]:
-        f = line.split()
-        if len(f) >= 3 and f[0].isdigit():
-            rows[f[1]] = (int(f[0]), f[2], f[3] if len(f) > 3 else '')
+    lines = out.splitlines()
+    if not lines or lines[0].split()[:2] != ['USERNAME', 'SESSIONNAME']:
+        return rows
+    for line in lines[1:]:
+        if not line or line.startswith('('):
+            break
+        f = line[1:].split()
+        if len(f) >= 7 and f[2].isdigit():
+            rows[f[1]] = (int(f[2]), f[3], f[0], f[4], f[5] + ' ' + f[6]) + tuple(f[7:]) + \
+                         (line[0] == '>',)
     return rows
 
 
-def t_logind(tmp):
+def mock_missing():
+    """Why the logind mock cannot run here, or None."""
     if not (os.access('/usr/bin/dbus-daemon', os.X_OK) and shutil.which('dbus-send')):
-        print('skipped: dbus-daemon or dbus-send missing')
-        return SKIP
+        return 'dbus-daemon or dbus-send missing'
     if subprocess.run(['/usr/bin/python3', '-c', 'import dbusmock'],
                       stderr=subprocess.DEVNULL).returncode != 0:
-        print('skipped: python3-dbusmock missing')
-        return SKIP
+        return 'python3-dbusmock missing'
+    return None
+
+
+def start_mock(tmp, procs):
+    """A private system bus and the logind mock on it (their processes
+    appended to procs); the environment that points the programs at it."""
     bus = os.path.join(tmp, 'bus')
     with open(os.path.join(tmp, 'bus.conf'), 'w') as f:
         f.write(BUS_CONF.format(path=bus))
     env = dict(os.environ)
     env['DBUS_SYSTEM_BUS_ADDRESS'] = 'unix:path=' + bus
+    procs.append(subprocess.Popen(['/usr/bin/dbus-daemon', '--config-file=' + os.path.join(tmp, 'bus.conf'),
+                                   '--nofork', '--nopidfile'],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    for _ in range(250):
+        if os.path.exists(bus):
+            break
+        time.sleep(0.02)
+    check(os.path.exists(bus), 'the private dbus-daemon runs')
+    mock_log = open(os.path.join(tmp, 'mock.log'), 'w')
+    procs.append(subprocess.Popen(['/usr/bin/python3', '-m', 'dbusmock', '--system',
+                                   '--template', A.template], env=env,
+                                  stdout=mock_log, stderr=subprocess.STDOUT))
+    for _ in range(200):
+        if mock_owned(env):
+            break
+        time.sleep(0.05)
+    if not mock_owned(env):
+        with open(os.path.join(tmp, 'mock.log')) as f:
+            print(f.read())
+    check(mock_owned(env), 'the logind mock runs')
+    return env
+
+
+def stop_all(procs):
+    for p in reversed(procs):
+        p.terminate()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def t_logind(tmp):
+    why = mock_missing()
+    if why:
+        print('skipped: ' + why)
+        return SKIP
     procs = []
     try:
-        procs.append(subprocess.Popen(['/usr/bin/dbus-daemon', '--config-file=' + os.path.join(tmp, 'bus.conf'),
-                                       '--nofork', '--nopidfile'],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        for _ in range(250):
-            if os.path.exists(bus):
-                break
-            time.sleep(0.02)
-        check(os.path.exists(bus), 'the private dbus-daemon runs')
-        mock_log = open(os.path.join(tmp, 'mock.log'), 'w')
-        procs.append(subprocess.Popen(['/usr/bin/python3', '-m', 'dbusmock', '--system',
-                                       '--template', A.template], env=env,
-                                      stdout=mock_log, stderr=subprocess.STDOUT))
-        for _ in range(200):
-            if mock_owned(env):
-                break
-            time.sleep(0.05)
-        if not mock_owned(env):
-            with open(os.path.join(tmp, 'mock.log')) as f:
-                print(f.read())
-        check(mock_owned(env), 'the logind mock runs')
+        env = start_mock(tmp, procs)
         for sid, uid, user, active in (('3', 1000, 'alice', 'true'), ('c1', 1003, 'dave', 'false'),
                                        ('c2', 1001, 'bob', 'false'), ('c3', 1004, 'erin', 'false'),
                                        ('7', 1002, 'carol', 'false')):
@@ -493,10 +573,11 @@ def t_logind(tmp):
             check(p.returncode == 0, f'AddSession {sid}')
 
         rc, out, _ = run('sessions', env=env)
-        check(rc == 0 and out.split()[:4] == ['ID', 'NAME', 'STATE', 'USER'], 'sessions: exit 0, the header')
+        check(rc == 0 and out.split()[:8] == ['USERNAME', 'SESSIONNAME', 'ID', 'STATE', 'IDLE',
+                                              'TIME', 'LOGON', 'TIME'], 'sessions: exit 0, the header')
         rows = session_rows(out)
         check(rows.get('3') == (3, 'Active', 'alice'), 'session 3: alice, active')
-        check(rows.get('7') == (7, 'Connected', 'carol'), 'session 7: carol, connected')
+        check(rows.get('7') == (7, 'Conn', 'carol'), 'session 7: carol, connected')
         check('c2' in rows and rows['c2'][2] == 'bob' and 'c1' in rows and 'c3' in rows,
               'c1, c2 (bob) and c3 are listed')
 
@@ -547,16 +628,205 @@ def t_logind(tmp):
         rc, _, err = run('logoff', '3', env=env)
         check(rc == 1 and 'TERMINUS_E_ACCESS_DENIED' in err, 'logoff 3: exit 1, access denied')
     finally:
-        for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_all(procs)
     # the bus gone: a clear error
     rc, _, err = run('sessions', env=env)
     check(rc == 1 and 'TERMINUS_E_UNAVAILABLE' in err, 'no bus: sessions exits 1, E_UNAVAILABLE')
+    return 0
+
+
+# --- sessions an administrator acts on (logind mock) --------------------------
+
+# Session properties through the mock's UpdateProperties (python3-dbus, which
+# python3-dbusmock needs anyway); argv[1] the logind id, argv[2] a JSON object
+# {name: [D-Bus type, value]}.
+SET_PROPS = r"""
+import dbus, json, sys
+props = {k: {'b': dbus.Boolean, 't': dbus.UInt64, 's': dbus.String}[t](v)
+         for k, (t, v) in json.loads(sys.argv[2]).items()}
+obj = dbus.SystemBus().get_object('org.freedesktop.login1',
+                                  '/org/freedesktop/login1/session/' + sys.argv[1])
+obj.UpdateProperties('org.freedesktop.login1.Session', props,
+                     dbus_interface='org.freedesktop.DBus.Mock')
+"""
+
+
+def set_props(env, lid, **props):
+    import json
+    p = subprocess.run(['/usr/bin/python3', '-c', SET_PROPS, lid, json.dumps(props)], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=20)
+    check(p.returncode == 0, f'UpdateProperties {lid} {sorted(props)}' + (p.stderr and ': ' + p.stderr))
+
+
+def open_pty():
+    """A raw pseudo-terminal: (master fd, slave fd, "pts/N")."""
+    import pty
+    import tty
+    m, sl = pty.openpty()
+    tty.setraw(sl)
+    return m, sl, os.ttyname(sl)[len('/dev/'):]
+
+
+def read_pty(m, timeout=3.0):
+    buf = b''
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        r, _, _ = select.select([m], [], [], 0.2 if buf else max(0.0, end - time.monotonic()))
+        if not r:
+            if buf:
+                break
+            continue
+        buf += os.read(m, 4096)
+    return buf.decode(errors='replace')
+
+
+FAKE_SSH = """#!/bin/sh
+# a fake ssh: note the host, wait a while (a slow network), bridge to the private bus
+echo "$@" >> '{log}'
+for a; do case "$a" in *unreachable*)
+  echo "ssh: connect to host $a port 22: No route to host" >&2; exit 255;; esac; done
+sleep {delay}
+exec '{bridge}' --bus-path='{bus}'
+"""
+
+
+def t_admin(tmp):
+    why = mock_missing()
+    if why:
+        print('skipped: ' + why)
+        return SKIP
+    procs = []
+    m = sl = -1
+    try:
+        env = start_mock(tmp, procs)
+        env['TZ'] = 'UTC'
+        for sid, uid, user, active in (('3', 1000, 'alice', 'true'), ('c1', 1003, 'dave', 'false'),
+                                       ('c2', 1001, 'bob', 'false'), ('7', 1002, 'carol', 'false')):
+            p = dbus_send(env, '--dest=org.freedesktop.login1', '/org/freedesktop/login1',
+                          'org.freedesktop.DBus.Mock.AddSession', 'string:' + sid, 'string:seat0',
+                          f'uint32:{uid}', 'string:' + user, 'boolean:' + active)
+            check(p.returncode == 0, f'AddSession {sid}')
+        now = int(time.time() * 1000000)
+        minute = 60 * 1000000
+        logon = 1704097800 * 1000000  # 2024-01-01 08:30 UTC
+        set_props(env, 'c2', IdleHint=['b', True], IdleSinceHint=['t', now - 62 * minute - 20000000],
+                  Timestamp=['t', logon], Remote=['b', True], RemoteHost=['s', 'laptop.example'],
+                  Type=['s', 'tty'])
+        set_props(env, '7', IdleHint=['b', True], IdleSinceHint=['t', now - (2 * 1440 + 184) * minute],
+                  Type=['s', 'x11'])
+        set_props(env, 'c1', IdleHint=['b', True], IdleSinceHint=['t', now - 5 * minute - 30000000])
+        set_props(env, '3', IdleHint=['b', False])
+
+        # sessions: what query user prints
+        rc, out, _ = run('sessions', env=env)
+        t = session_table(out)
+        check(rc == 0 and set(t) == {'3', 'c1', 'c2', '7'}, 'sessions: exit 0, four sessions')
+        check(t['c2'][1:5] == ('Conn', 'bob', '1:02', '2024-01-01 08:30'),
+              f'c2: Conn, bob, idle 1:02, logged on 2024-01-01 08:30 ({t["c2"]})')
+        check(t['7'][3] == '2+03:04', f'7: idle 2+03:04 ({t["7"][3]})')
+        check(t['c1'][3] == '5' and t['3'][3] == '.', 'c1: idle 5; 3: in use (.)')
+        check(t['c2'][0] == 0x80000002, 'c2 keeps its id')
+        rc, out, _ = run('sessions', '/V', env=env)
+        t = session_table(out)
+        check(rc == 0 and 'TYPE' in out.splitlines()[0] and 'CLIENT' in out.splitlines()[0],
+              'sessions /V: TYPE and CLIENT')
+        check(t['c2'][5:7] == ('tty', 'laptop.example'), f'c2: tty from laptop.example ({t["c2"]})')
+        check(t['7'][5:7] == ('x11', '-'), f'7: x11, no client ({t["7"]})')
+        p = dbus_send(env, '--dest=org.freedesktop.login1', '/org/freedesktop/login1',
+                      'org.freedesktop.DBus.Mock.AddInhibitor', 'string:shutdown:sleep',
+                      'string:backup', 'string:Copying 3 files', 'string:block', 'uint32:1000',
+                      'uint32:4242')
+        check(p.returncode == 0, 'AddInhibitor')
+        rc, out, _ = run('sessions', '/BLOCKERS', env=env)
+        check(rc == 0 and re.search(r'^backup\s+4242\s+1000\s+block\s+shutdown:sleep\s+Copying 3 files$',
+                                    out, re.M) is not None, 'sessions /BLOCKERS: who, pid, uid, mode, what, why')
+
+        # a dry run: idle an hour or more
+        rc, out, err = run('logoff', '/IDLE:1h', '/TEST', env=env)
+        check(rc == 0 and err == '', 'logoff /IDLE:1h /TEST: exit 0')
+        check(re.search(r'^Would log off session ID 2147483650 \(c2, user bob, Conn, idle 1:02\)$',
+                        out, re.M) is not None, 'it would log off c2')
+        check('(7, user carol, Conn, idle 2+03:04)' in out and 'c1' not in out and '(3,' not in out,
+              'and 7; not c1 (5 minutes) nor 3 (in use)')
+        check(set(session_rows(run('sessions', env=env)[1])) == {'3', 'c1', 'c2', '7'},
+              'nothing was logged off')
+        # nothing matches
+        rc, out, err = run('logoff', '/USER:nosuch', env=env)
+        check(rc == 1 and 'no session matched' in err, 'logoff /USER:nosuch: exit 1, no session matched')
+        rc, out, err = run('logoff', '/DISCONNECTED', '/V', env=env)
+        check(rc == 1 and 'no session matched' in err,
+              'logoff /DISCONNECTED: exit 1, no session matched (logind has no disconnected session)')
+        rc, out, err = run('logoff', '/IDLE:1d', '/USER:bob', env=env)
+        check(rc == 1 and 'no session matched' in err, 'bob is idle for an hour, not a day: exit 1')
+        # combined: idle an hour, bob: c2 only
+        rc, out, err = run('logoff', '--idle=1h', '--user', 'BOB', '-v', env=env)
+        check(rc == 0 and re.search(r'^Logged off session ID 2147483650 \(c2, user bob', out, re.M),
+              'logoff --idle=1h --user BOB -v: exit 0, logged off c2')
+        check(set(session_rows(run('sessions', env=env)[1])) == {'3', 'c1', '7'}, 'c2 is gone, only c2')
+
+        # warn first: dave's terminal gets the message, then the countdown, then the logoff
+        m, sl, pts = open_pty()
+        set_props(env, 'c1', TTY=['s', pts], Type=['s', 'tty'])
+        t0 = time.monotonic()
+        rc, out, err = run('logoff', '/USER:dave', '/WARN:2s', '/MESSAGE:Maintenance at noon.', '/V',
+                           env=env)
+        ms = (time.monotonic() - t0) * 1000
+        print(f'  logoff /WARN:2s took {ms:.0f} ms')
+        check(rc == 0 and 'Warned session ID 2147483649' in out and 'Logged off session ID 2147483649' in out,
+              'logoff /USER:dave /WARN:2s: warned, then logged off')
+        check(2000 <= ms < 6000, f'after the countdown ({ms:.0f} ms)')
+        said = read_pty(m)
+        check(said.startswith('\r\nLogoff (') and 'Maintenance at noon.\r\n' in said,
+              f'the message is on the terminal, as wall writes it ({said!r})')
+        # a graphical session cannot be warned: said, and logged off all the same
+        rc, out, err = run('logoff', '/USER:carol', '/WARN:1s', env=env)
+        check(rc == 0 and 'Could not warn session ID 7' in err and 'graphical (x11)' in err,
+              'logoff /USER:carol /WARN:1s: "Could not warn" (graphical), exit 0')
+        check(set(session_rows(run('sessions', env=env)[1])) == {'3'}, 'only 3 is left')
+
+        # several servers at once, through a fake ssh that takes 0.5 s to connect
+        bridge = shutil.which('systemd-stdio-bridge') or next(
+            (b for b in ('/usr/lib/systemd/systemd-stdio-bridge', '/lib/systemd/systemd-stdio-bridge')
+             if os.access(b, os.X_OK)), None)
+        if bridge is None:
+            print('no systemd-stdio-bridge: the servers part is skipped')
+            return 0
+        bindir = os.path.join(tmp, 'bin')
+        os.mkdir(bindir)
+        with open(os.path.join(bindir, 'ssh'), 'w') as f:
+            f.write(FAKE_SSH.format(log=os.path.join(tmp, 'ssh.log'), delay='0.5', bridge=bridge,
+                                    bus=env['DBUS_SYSTEM_BUS_ADDRESS']))
+        os.chmod(os.path.join(bindir, 'ssh'), 0o755)
+        env['PATH'] = bindir + ':' + env['PATH']
+        rc, out, err = run('logoff', '/TEST', '/USER:alice', '--server', 'a@h1', '--server', 'b@h2',
+                           '--server', 'c@unreachable', env=env, timeout=60)
+        check(rc == 1, 'logoff /TEST on three servers, one unreachable: exit 1')
+        check(re.search(r'^a@h1: Would log off session ID 3 \(3, user alice', out, re.M) and
+              re.search(r'^b@h2: Would log off session ID 3 ', out, re.M),
+              'each reachable server says what it would do, its name first')
+        check(re.search(r'^c@unreachable: Could not open the server: .*\(TERMINUS_E_UNAVAILABLE\)$',
+                        err, re.M) is not None and 'a@h1' not in err,
+              'the unreachable one is reported on its own')
+        servers = []
+        for i in range(8):
+            servers += ['--server', f'u{i}@h{i}']
+        t0 = time.monotonic()
+        rc, out, err = run('sessions', *servers, env=env, timeout=60)
+        ms = (time.monotonic() - t0) * 1000
+        print(f'  sessions on 8 servers, each 0.5 s to connect, 4 at once: {ms:.0f} ms '
+              f'(one by one: 4000 ms or more)')
+        check(rc == 0 and all(f'u{i}@h{i}: >' not in out and f'u{i}@h{i}:  alice' in out
+                              for i in range(8)), 'every server listed, its name on each line')
+        check(1000 <= ms < 3500, f'two rounds of four, not eight one by one nor all at once ({ms:.0f} ms)')
+        t0 = time.monotonic()
+        rc, out, err = run('sessions', '--server', 'x@h', env=env, timeout=60)
+        ms1 = (time.monotonic() - t0) * 1000
+        print(f'  sessions on 1 server: {ms1:.0f} ms')
+    finally:
+        stop_all(procs)
+        for fd in (m, sl):
+            if fd >= 0:
+                os.close(fd)
     return 0
 
 
@@ -586,6 +856,17 @@ def t_wine_logoff(tmp):
     check(rc == 0 and 'LOGOFF' in out, 'logoff.exe /?: exit 0, usage')
     rc, _, err = run('logoff', 'TERM04', '/server:WF12')
     check(rc == 1 and err != '', 'logoff.exe TERM04 /server:WF12: exit 1 and a message')
+    # 0.2's options: a dry run needs the sessions' details, which Wine cannot give
+    rc, out, err = run('logoff', '/DISCONNECTED', '/TEST')
+    check(rc == 1 and ('TERMINUS_E_UNSUPPORTED' in err or 'no session matched' in err) and
+          'Would log off' not in out, 'logoff.exe /DISCONNECTED /TEST: exit 1, unsupported (or none)')
+    rc, out, err = run('logoff', '/IDLE:90x')
+    check(rc == 2 and "unknown unit 'x'" in err, 'logoff.exe /IDLE:90x: exit 2, the reason')
+    rc, out, err = run('logoff', '/TEST', '/USER:bob', '/server:WF12', '/server:WF13', timeout=120)
+    check(rc == 1 and re.search(r'^WF12: ', err, re.M) and re.search(r'^WF13: ', err, re.M),
+          'logoff.exe on two servers: exit 1, each one\'s error on its own line')
+    rc, out, err = run('sessions', '/BLOCKERS')
+    check(rc == 1 and err != '', 'sessions.exe /BLOCKERS: exit 1 and a message')
 
 
 TESTS = {
@@ -595,6 +876,7 @@ TESTS = {
     'badinput': (t_badinput, False),
     'usage': (t_usage, False),
     'logind': (t_logind, False),
+    'admin': (t_admin, False),
     'wine-listener': (t_listener, True),
     'wine-stubborn': (t_wine_stubborn, True),
     'wine-badinput': (t_wine_badinput, True),

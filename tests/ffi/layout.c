@@ -54,6 +54,64 @@ int main(void)
 
     SIZE(terminus_session_info);
     SIZE(terminus_error);
+
+    SIZE(terminus_session_details);
+    OFFSET(terminus_session_details, id);
+    OFFSET(terminus_session_details, state);
+    OFFSET(terminus_session_details, name);
+    OFFSET(terminus_session_details, user);
+    OFFSET(terminus_session_details, type);
+    OFFSET(terminus_session_details, session_class);
+    OFFSET(terminus_session_details, remote);
+    OFFSET(terminus_session_details, idle_hint);
+    OFFSET(terminus_session_details, logon_us);
+    OFFSET(terminus_session_details, idle_since_us);
+    OFFSET(terminus_session_details, disconnect_us);
+    OFFSET(terminus_session_details, now_us);
+    OFFSET(terminus_session_details, client);
+    OFFSET(terminus_session_details, address);
+    OFFSET(terminus_session_details, seat);
+    OFFSET(terminus_session_details, tty);
+
+    SIZE(terminus_session_filter);
+    OFFSET(terminus_session_filter, version);
+    OFFSET(terminus_session_filter, flags);
+    OFFSET(terminus_session_filter, states);
+    OFFSET(terminus_session_filter, id);
+    OFFSET(terminus_session_filter, idle_ms);
+    OFFSET(terminus_session_filter, user);
+
+    SIZE(terminus_session_logoff_options);
+    OFFSET(terminus_session_logoff_options, version);
+    OFFSET(terminus_session_logoff_options, flags);
+    OFFSET(terminus_session_logoff_options, timeout_ms);
+    OFFSET(terminus_session_logoff_options, countdown_ms);
+    OFFSET(terminus_session_logoff_options, title);
+    OFFSET(terminus_session_logoff_options, message);
+
+    SIZE(terminus_session_outcome);
+    OFFSET(terminus_session_outcome, session);
+    OFFSET(terminus_session_outcome, status);
+    OFFSET(terminus_session_outcome, warn_status);
+    OFFSET(terminus_session_outcome, warned);
+    OFFSET(terminus_session_outcome, ended_early);
+    OFFSET(terminus_session_outcome, message);
+    OFFSET(terminus_session_outcome, warn_message);
+
+    SIZE(terminus_blocker);
+    OFFSET(terminus_blocker, what);
+    OFFSET(terminus_blocker, who);
+    OFFSET(terminus_blocker, why);
+    OFFSET(terminus_blocker, mode);
+    OFFSET(terminus_blocker, uid);
+    OFFSET(terminus_blocker, pid);
+    printf("TERMINUS_SESSION_DRY_RUN value %u\n", (unsigned)TERMINUS_SESSION_DRY_RUN);
+    printf("TERMINUS_SESSION_WARNED_ONLY value %u\n", (unsigned)TERMINUS_SESSION_WARNED_ONLY);
+    printf("TERMINUS_FILTER_IDLE value %u\n", (unsigned)TERMINUS_FILTER_IDLE);
+    printf("TERMINUS_FILTER_ID value %u\n", (unsigned)TERMINUS_FILTER_ID);
+    printf("TERMINUS_SESSION_TYPE_OTHER value %d\n", TERMINUS_SESSION_TYPE_OTHER);
+    printf("TERMINUS_SESSION_CLASS_OTHER value %d\n", TERMINUS_SESSION_CLASS_OTHER);
+    printf("TERMINUS_FAKE_EPOCH_US value %lld\n", (long long)TERMINUS_FAKE_EPOCH_US);
     printf("TERMINUS_DETAIL_STEPS value %d\n", TERMINUS_DETAIL_STEPS);
     printf("TERMINUS_STEPS_ALL value %u\n", (unsigned)TERMINUS_STEPS_ALL);
     printf("TERMINUS_STEPS_DEFAULT value %u\n", (unsigned)TERMINUS_STEPS_DEFAULT);

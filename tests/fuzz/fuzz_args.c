@@ -5,7 +5,9 @@
  * an argument; an error always has a message; what it returns points into
  * argv; a server name it accepts is neither empty nor an option; the tkill
  * steps it accepts are known step bits, never none when a steps option was
- * given.
+ * given; logoff's 0.2 options (/IDLE, /USER, /WARN, /MESSAGE, several
+ * /SERVER) give values that point into argv and are never empty, a
+ * /MESSAGE only with /WARN, and a usage error's exit code is 1 or 2.
  */
 #include "fuzz.h"
 
@@ -38,22 +40,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #if defined(FUZZ_LOGOFF)
     {
-        logoff_args a;
+        static logoff_args a;
         rc = logoff_parse(argc, argv, &a, err, sizeof err);
         FUZZ_CHECK(rc == ARGS_OK || rc == ARGS_HELP || rc == ARGS_ERROR);
+        if (rc == ARGS_ERROR) /* 1 for the Windows command's options, 2 for 0.2's */
+            FUZZ_CHECK(a.bad_exit == 1 || a.bad_exit == 2);
         if (rc == ARGS_OK) {
             int session_ok = a.session == NULL, server_ok = a.server == NULL;
+            int user_ok = a.user == NULL, message_ok = a.message == NULL;
+            size_t s;
             for (k = 1; k < argc; k++) {
                 size_t len = strlen(argv[k]);
                 session_ok |= a.session == argv[k];
                 server_ok |= a.server >= argv[k] && a.server <= argv[k] + len;
+                user_ok |= a.user >= argv[k] && a.user <= argv[k] + len;
+                message_ok |= a.message >= argv[k] && a.message <= argv[k] + len;
             }
-            FUZZ_CHECK(session_ok && server_ok);
+            FUZZ_CHECK(session_ok && server_ok && user_ok && message_ok);
             /* "" would be this machine, and "-x" or "/v" an option taken as
              * the server: both are usage errors (examples/args.c) */
-            FUZZ_CHECK(a.server == NULL ||
-                       (a.server[0] != '\0' && a.server[0] != '-' && a.server[0] != '/'));
+            FUZZ_CHECK(a.nservers <= ARGS_MAX_SERVERS);
+            FUZZ_CHECK(a.nservers == 0 ? a.server == NULL : a.server == a.servers[0]);
+            for (s = 0; s < a.nservers; s++)
+                FUZZ_CHECK(a.servers[s][0] != '\0' && a.servers[s][0] != '-' &&
+                           a.servers[s][0] != '/');
             FUZZ_CHECK(a.verbose == 0 || a.verbose == 1);
+            FUZZ_CHECK(a.user == NULL || a.user[0] != '\0');
+            FUZZ_CHECK(a.message == NULL || (a.message[0] != '\0' && a.warn_set));
+            FUZZ_CHECK(a.idle_set || a.idle_ms == 0);
+            FUZZ_CHECK(a.warn_set ? a.warn_ms <= UINT32_MAX : a.warn_ms == 0);
+            /* what a duration accepted reads back as: the library's parser */
+            FUZZ_CHECK(logoff_selects(&a) == (a.disconnected || a.idle_set || a.user != NULL ||
+                                              a.test || a.warn_set || a.nservers > 1));
         }
     }
 #elif defined(FUZZ_TKILL)

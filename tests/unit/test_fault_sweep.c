@@ -10,7 +10,9 @@
  * terminate and terminate_many (default, grace, NO_FORCE, FORCE), exit clean
  * and fast, listen + deliver + listener_free, logoff, server_open (local and
  * named), session_list, session_resolve (by id, by name, current) and
- * session_logoff (with and without WAIT, by id and CURRENT); terminate over
+ * session_logoff (with and without WAIT, by id and CURRENT), session details,
+ * a message, the logoff of the sessions that match (warned, counted down and
+ * waited for; and a dry run) and the blockers; terminate over
  * a version-1 shim table (the request is process_request) and with the
  * close chain of options version 2 (process_reach, process_step, the
  * detail array and the progress events, which must agree with the results
@@ -633,6 +635,117 @@ static int run_logoff_current(fx *f)
     return with_srv(f, NULL, call_logoff_current);
 }
 
+/* --- sessions an administrator acts on --- */
+static int call_details(terminus_server *s)
+{
+    terminus_session_details *list = NULL;
+    size_t count = 99;
+    int rc = api("terminus_session_details_list", terminus_session_details_list(s, &list, &count));
+
+    if (rc == TERMINUS_OK)
+        CHECK_EQ(count, 3);
+    else
+        CHECK(list == NULL && count == 0);
+    terminus_session_details_free(list);
+    return rc;
+}
+
+static int run_details(fx *f)
+{
+    return with_srv(f, "srv", call_details);
+}
+
+static int call_message(terminus_server *s)
+{
+    return api("terminus_session_message", terminus_session_message(s, 6, "t", "bye", 1000));
+}
+
+static int run_message(fx *f)
+{
+    return with_srv(f, "srv", call_message);
+}
+
+/* Outcomes that agree with the code: OK iff every one is. */
+static int matching_with(terminus_server *s, uint32_t flags)
+{
+    terminus_session_filter flt = TERMINUS_SESSION_FILTER_INIT;
+    terminus_session_logoff_options o = TERMINUS_SESSION_LOGOFF_OPTIONS_INIT;
+    terminus_session_outcome *out = NULL;
+    size_t count = 99, i;
+    int rc, first = TERMINUS_OK;
+
+    flt.states = TERMINUS_SESSION_STATE_BIT(TERMINUS_SESSION_DISCONNECTED);
+    o.flags = flags;
+    o.timeout_ms = 1000;
+    o.countdown_ms = 1000;
+    o.message = "bye";
+    rc = api("terminus_session_logoff_matching",
+             terminus_session_logoff_matching(s, &flt, &o, &out, &count));
+    for (i = 0; i < count; i++) {
+        CHECK(out[i].status <= 0 && out[i].status >= TERMINUS_E_LAST);
+        CHECK(out[i].warn_status <= 0 && out[i].warn_status >= TERMINUS_E_LAST);
+        if (out[i].status != TERMINUS_OK)
+            CHECK(out[i].message[0] != '\0');
+        if (first == TERMINUS_OK)
+            first = out[i].status;
+    }
+    if (out != NULL)
+        CHECK_RC(rc, first);
+    else
+        CHECK_EQ(count, 0);
+    terminus_session_outcomes_free(out);
+    return rc;
+}
+
+static int call_matching(terminus_server *s)
+{
+    return matching_with(s, TERMINUS_SESSION_WAIT);
+}
+
+static int run_matching(fx *f)
+{
+    return with_srv(f, "srv", call_matching);
+}
+
+static int call_matching_dry(terminus_server *s)
+{
+    return matching_with(s, TERMINUS_SESSION_DRY_RUN);
+}
+
+static int run_matching_dry(fx *f)
+{
+    return with_srv(f, "srv", call_matching_dry);
+}
+
+static void setup_blockers(fx *f)
+{
+    terminus_blocker b;
+
+    setup_sessions(f);
+    memset(&b, 0, sizeof b);
+    snprintf(b.who, sizeof b.who, "backup");
+    REQUIRE_RC(terminus_fake_blocker_add(f->fake, "srv", &b), TERMINUS_OK);
+}
+
+static int call_blockers(terminus_server *s)
+{
+    terminus_blocker *list = NULL;
+    size_t count = 99;
+    int rc = api("terminus_session_blockers", terminus_session_blockers(s, 6, &list, &count));
+
+    if (rc == TERMINUS_OK)
+        CHECK_EQ(count, 1);
+    else
+        CHECK(list == NULL && count == 0);
+    terminus_blockers_free(list);
+    return rc;
+}
+
+static int run_blockers(fx *f)
+{
+    return with_srv(f, "srv", call_blockers);
+}
+
 static const op ops[] = {
     { "terminate cooperative", setup_coop, run_terminate_default, TERMINUS_OK, 0, one_pid, 1 },
     { "terminate cooperative NO_FORCE", setup_coop, run_no_force_coop, TERMINUS_OK, 1, one_pid, 1 },
@@ -670,6 +783,12 @@ static const op ops[] = {
     { "server + list + resolve + logoff WAIT", setup_sessions, run_sessions, TERMINUS_OK, 0, NULL,
       0 },
     { "current session logoff WAIT", setup_current, run_current, TERMINUS_OK, 0, NULL, 0 },
+    { "session_details_list", setup_sessions, run_details, TERMINUS_OK, 0, NULL, 0 },
+    { "session_message", setup_sessions, run_message, TERMINUS_OK, 0, NULL, 0 },
+    { "logoff_matching warn + countdown + WAIT", setup_sessions, run_matching, TERMINUS_OK, 0, NULL,
+      0 },
+    { "logoff_matching dry run", setup_sessions, run_matching_dry, TERMINUS_OK, 0, NULL, 0 },
+    { "session_blockers", setup_blockers, run_blockers, TERMINUS_OK, 0, NULL, 0 },
 };
 #define N_OPS (sizeof ops / sizeof ops[0])
 

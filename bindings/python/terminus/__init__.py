@@ -6,7 +6,10 @@ processes to leave and kill them only after a grace period
 graceful steps (:class:`Step`) with a report per target (:class:`Detail`)
 and a progress callback (:class:`Progress`), opt in to such requests
 (:func:`listen`), log off the current user (:func:`logoff`) and log off
-sessions on this machine or a server (:class:`Server`).
+sessions on this machine or a server (:class:`Server`): one, or every one
+that matches a state, an idle time or a user, after a warning
+(:meth:`Server.logoff_matching`), with their details
+(:meth:`Server.details`) and what blocks a logoff (:meth:`Server.blockers`).
 
 Every failure raises a subclass of :class:`TerminusError`, one per C error
 code. The module-level functions use the default native context; each takes
@@ -34,15 +37,22 @@ from ._core import (
     Reason,
     Result,
     Server,
+    Blocker,
+    LogoffOutcome,
+    SessionClass,
+    SessionDetails,
     SessionInfo,
     SessionState,
+    SessionType,
     Step,
     StepsLike,
     at_exit,
     error_name,
     exit,
+    format_idle,
     listen,
     logoff,
+    parse_duration,
     strerror,
     terminate,
     terminate_many,
@@ -72,6 +82,8 @@ __all__ = [
     "STEPS_ALL", "STEPS_DEFAULT", "Step", "StepsLike", "EndedBy", "Detail", "Progress",
     "ProgressEvent",
     "Context", "Listener", "Outcome", "Reason", "Result", "Server", "SessionInfo", "SessionState",
+    "SessionDetails", "SessionType", "SessionClass", "LogoffOutcome", "Blocker",
+    "parse_duration", "format_idle",
     "at_exit", "exit", "listen", "logoff", "terminate", "terminate_many",
     "error_name", "strerror", "version", "library_path", "error_class",
     "TerminusError", "InvalidArgument", "NotFound", "AccessDenied", "Timeout", "Refused",

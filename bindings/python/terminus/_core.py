@@ -8,7 +8,7 @@ import sys
 import threading
 import traceback
 import weakref
-from ctypes import POINTER, byref, c_size_t, c_uint32, c_void_p
+from ctypes import POINTER, byref, c_size_t, c_uint32, c_uint64, c_void_p, create_string_buffer
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Type, TypeVar, Union
 
@@ -21,8 +21,13 @@ from ._lib import (
     REQUEST_FN,
     CDetail,
     CProgress,
+    CBlocker,
     CResult,
+    CSessionDetails,
+    CSessionFilter,
     CSessionInfo,
+    CSessionLogoffOptions,
+    CSessionOutcome,
     CTerminateOptions,
     lib,
 )
@@ -48,6 +53,14 @@ _EXIT_FAST = 0x1
 _LOGOFF_FORCE = 0x1
 _LOGOFF_FORCE_IF_HUNG = 0x2
 _SESSION_WAIT = 0x1
+_SESSION_DRY_RUN = 0x2
+_SESSION_WARNED_ONLY = 0x4
+_FILTER_IDLE = 0x1
+_FILTER_ID = 0x2
+_FILTER_VERSION = 1
+_LOGOFF_OPTIONS_VERSION = 1
+#: terminus_blocker::uid when unknown (TERMINUS_BLOCKER_UID_UNKNOWN); Blocker.uid is None then.
+BLOCKER_UID_UNKNOWN = 0xFFFFFFFF
 
 
 class Outcome(enum.IntEnum):
@@ -115,6 +128,29 @@ class SessionState(enum.IntEnum):
     DOWN = 8          #: down (Windows); never logged off
     OTHER = 9         #: idle, closing, or a state the backend does not name
     INIT = 10         #: being initialized (Windows); never logged off
+
+
+class SessionType(enum.IntEnum):
+    """What kind of session (TERMINUS_SESSION_TYPE_*)."""
+
+    UNKNOWN = 0  #: the backend cannot tell
+    TTY = 1      #: a text terminal (logind "tty": a console or an ssh login)
+    X11 = 2      #: an X11 desktop
+    WAYLAND = 3  #: a Wayland desktop
+    RDP = 4      #: a Remote Desktop session (Windows)
+    CONSOLE = 5  #: the machine's own console (Windows)
+    OTHER = 6    #: a type terminus has no name for
+
+
+class SessionClass(enum.IntEnum):
+    """logind's class of a session (TERMINUS_SESSION_CLASS_*); UNKNOWN on Windows."""
+
+    UNKNOWN = 0
+    USER = 1
+    GREETER = 2      #: a login screen: never selected by state, idle time or user
+    LOCK_SCREEN = 3
+    BACKGROUND = 4
+    OTHER = 5
 
 
 class Reason(enum.IntEnum):
@@ -404,6 +440,124 @@ class SessionInfo:
     state: SessionState
     name: str  #: "RDP-Tcp#3", "Console", a logind id such as "c2"
     user: str  #: "alice" or "DOMAIN\\alice"; "" if none
+
+
+def _seconds(us: int) -> Optional[float]:
+    return None if us <= 0 else us / 1e6
+
+
+def _tri(v: int) -> Optional[bool]:
+    return None if v < 0 else bool(v)
+
+
+def _text(b: bytes) -> str:
+    return b.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class SessionDetails:
+    """One session with what an administrator needs to decide about it.
+
+    Times are seconds since the Unix epoch on the server's clock (``None``:
+    unknown); ``idle`` is how long it has been idle in seconds, by the one
+    rule of the C library (``terminus_session_idle_ms``), ``None`` when
+    unknown; ``idle_text`` is that time as ``query user`` writes it.
+    """
+
+    id: int
+    state: SessionState
+    name: str
+    user: str
+    type: SessionType
+    session_class: SessionClass
+    remote: Optional[bool]     #: used from another machine (None: unknown)
+    idle_hint: Optional[bool]  #: logind's IdleHint (None on Windows)
+    logon: Optional[float]
+    idle_since: Optional[float]
+    disconnected: Optional[float]
+    now: Optional[float]       #: the server's clock when this was read
+    client: str                #: the client's host ("" if none)
+    address: str               #: the client's address (Windows)
+    seat: str                  #: the seat (logind) or the window station (Windows)
+    tty: str                   #: the terminal (logind)
+    idle: Optional[float]
+    idle_text: str
+
+
+def _details(c: CSessionDetails) -> SessionDetails:
+    idle_ms = int(lib().terminus_session_idle_ms(byref(c)))
+    return SessionDetails(
+        id=int(c.id),
+        state=_enum(SessionState, c.state, SessionState.OTHER),
+        name=_text(c.name), user=_text(c.user),
+        type=_enum(SessionType, c.type, SessionType.OTHER),
+        session_class=_enum(SessionClass, c.session_class, SessionClass.OTHER),
+        remote=_tri(c.remote), idle_hint=_tri(c.idle_hint),
+        logon=_seconds(c.logon_us), idle_since=_seconds(c.idle_since_us),
+        disconnected=_seconds(c.disconnect_us), now=_seconds(c.now_us),
+        client=_text(c.client), address=_text(c.address), seat=_text(c.seat), tty=_text(c.tty),
+        idle=None if idle_ms < 0 else idle_ms / 1000.0,
+        idle_text=format_idle(None if idle_ms < 0 else idle_ms / 1000.0),
+    )
+
+
+@dataclass(frozen=True)
+class LogoffOutcome:
+    """What :meth:`Server.logoff_matching` did to one session."""
+
+    session: SessionDetails
+    status: int        #: 0 (OK): logged off, ended by itself, or (dry run) would be
+    warn_status: int   #: 0: warned, or no warning asked
+    warned: bool
+    ended_early: bool  #: its user logged off during the countdown
+    message: str       #: why ``status`` is not OK
+    warn_message: str  #: why ``warn_status`` is not OK
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    @property
+    def error(self) -> Optional[TerminusError]:
+        """The exception for ``status`` (not raised), or None."""
+        return None if self.status == OK else _errors.make_error(self.status, 0, self.message)
+
+    @property
+    def warn_error(self) -> Optional[TerminusError]:
+        """The exception for ``warn_status`` (not raised), or None."""
+        if self.warn_status == OK:
+            return None
+        return _errors.make_error(self.warn_status, 0, self.warn_message)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One thing that holds a logoff or a shutdown back."""
+
+    what: str  #: "shutdown:sleep" (logind), "shutdown" (Windows)
+    who: str
+    why: str
+    mode: str  #: "block" or "delay"
+    uid: Optional[int]
+    pid: Optional[int]
+
+
+def parse_duration(text: str) -> float:
+    """A duration as ``logoff /IDLE:`` reads it (``"90m"``, ``"2h"``,
+    ``"1h30m"``, ``"2+03:04"``), in seconds; :class:`InvalidArgument` saying
+    why when it does not parse."""
+    ms = c_uint64(0)
+    _check(lib().terminus_duration_parse(_utf8("parse_duration", "text", text), byref(ms)))
+    return ms.value / 1000.0
+
+
+def format_idle(seconds: Optional[float]) -> str:
+    """An idle time as ``query user`` writes it: ``"."``, ``"5"``, ``"1:02"``,
+    ``"2+03:04"``; ``"none"`` for None (unknown)."""
+    buf = create_string_buffer(32)
+    ms = -1 if seconds is None else int(max(0.0, float(seconds)) * 1000)
+    _check(lib().terminus_idle_format(ms, buf, 32))
+    return buf.value.decode("ascii")
 
 
 def _result(pid: int, r: CResult) -> Result:
@@ -859,6 +1013,119 @@ class Server(_Handle):
             sid = _u32("logoff", "session", session)
         ms = _ms("logoff", "timeout", timeout) if wait else 0
         _check(lib().terminus_session_logoff(self._h(), sid, _SESSION_WAIT if wait else 0, ms))
+
+    def _sid(self, fn: str, session: Union[int, str, None]) -> int:
+        if session is None:
+            return SESSION_CURRENT
+        if isinstance(session, str):
+            return self.resolve(session)
+        return _u32(fn, "session", session)
+
+    def details(self) -> List[SessionDetails]:
+        """Every session on the server, with its details (times, idle time,
+        client, type, seat)."""
+        out = POINTER(CSessionDetails)()
+        count = c_size_t(0)
+        _check(lib().terminus_session_details_list(self._h(), byref(out), byref(count)))
+        try:
+            return [_details(out[i]) for i in range(count.value)]
+        finally:
+            lib().terminus_session_details_free(out)
+
+    def message(self, text: str, session: Union[int, str, None] = None,
+                title: Optional[str] = None, timeout: float = 0.0) -> None:
+        """Show ``text`` to a session's user (Windows: a message box that
+        closes after ``timeout`` seconds, 0 = when the user closes it; Linux:
+        written to the session's terminal, :class:`Unsupported` for a
+        graphical session)."""
+        sid = self._sid("message", session)
+        _check(lib().terminus_session_message(self._h(), sid, _utf8("message", "title", title),
+                                              _utf8("message", "text", text),
+                                              _ms("message", "timeout", timeout)))
+
+    def logoff_matching(self, *, session: Union[int, str, None] = None,
+                        states: Optional[Iterable[SessionState]] = None,
+                        idle: Union[float, str, None] = None, user: Optional[str] = None,
+                        wait: bool = False, timeout: float = 60.0,
+                        warn: Optional[str] = None, countdown: float = 0.0,
+                        title: Optional[str] = None, warned_only: bool = False,
+                        dry_run: bool = False) -> List[LogoffOutcome]:
+        """Log off every session that matches every criterion given, in one call.
+
+        Args:
+            session: only this session (an id or a spec for :meth:`resolve`).
+            states: only sessions in one of these states.
+            idle: only sessions idle at least this long: seconds, or a
+                duration such as ``"90m"`` (:func:`parse_duration`).
+            user: only this user's sessions ("alice" or "DOMAIN\\alice").
+            wait: wait, within ``timeout`` seconds for all, for them to be gone.
+            warn: first show each user this text, then wait ``countdown`` seconds.
+            warned_only: log off only the sessions the warning reached.
+            dry_run: change nothing; the outcomes say what would be done.
+
+        Returns one outcome per session that matched (never session 0, a
+        listener or a login screen, unless named by ``session``); a session
+        that failed has ``ok`` False and its ``error``. Raises the
+        :class:`TerminusError` of a call that failed before any session was
+        acted on: :class:`NotFound` ("no session matched"),
+        :class:`InvalidArgument`, a failed listing.
+        """
+        flt = CSessionFilter(version=_FILTER_VERSION)
+        if session is not None:
+            flt.flags |= _FILTER_ID
+            flt.id = self._sid("logoff_matching", session)
+        for st in states or ():
+            flt.states |= 1 << int(SessionState(st))
+        if idle is not None:
+            flt.flags |= _FILTER_IDLE
+            seconds = parse_duration(idle) if isinstance(idle, str) else float(idle)
+            flt.idle_ms = _ms("logoff_matching", "idle", seconds)
+        user_b = _utf8("logoff_matching", "user", user)
+        flt.user = user_b
+        opts = CSessionLogoffOptions(version=_LOGOFF_OPTIONS_VERSION)
+        opts.flags = ((_SESSION_WAIT if wait else 0) | (_SESSION_DRY_RUN if dry_run else 0) |
+                      (_SESSION_WARNED_ONLY if warned_only else 0))
+        opts.timeout_ms = _ms("logoff_matching", "timeout", timeout) if wait else 0
+        opts.countdown_ms = _ms("logoff_matching", "countdown", countdown)
+        title_b = _utf8("logoff_matching", "title", title)
+        warn_b = _utf8("logoff_matching", "warn", warn)
+        opts.title, opts.message = title_b, warn_b
+        out = POINTER(CSessionOutcome)()
+        count = c_size_t(0)
+        rc = lib().terminus_session_logoff_matching(self._h(), byref(flt), byref(opts), byref(out),
+                                                   byref(count))
+        if count.value == 0:
+            _check(rc)
+        try:
+            return [
+                LogoffOutcome(
+                    session=_details(out[i].session), status=int(out[i].status),
+                    warn_status=int(out[i].warn_status), warned=bool(out[i].warned),
+                    ended_early=bool(out[i].ended_early), message=_text(out[i].message),
+                    warn_message=_text(out[i].warn_message))
+                for i in range(count.value)
+            ]
+        finally:
+            lib().terminus_session_outcomes_free(out)
+
+    def blockers(self, session: Union[int, str, None] = None) -> List[Blocker]:
+        """What holds a logoff or a shutdown back (Linux: logind's inhibitors,
+        the same for every session; Windows: the reasons the windows of the
+        caller's own session give, :class:`Unsupported` for another)."""
+        sid = self._sid("blockers", session)
+        out = POINTER(CBlocker)()
+        count = c_size_t(0)
+        _check(lib().terminus_session_blockers(self._h(), sid, byref(out), byref(count)))
+        try:
+            return [
+                Blocker(what=_text(out[i].what), who=_text(out[i].who), why=_text(out[i].why),
+                        mode=_text(out[i].mode),
+                        uid=None if out[i].uid == BLOCKER_UID_UNKNOWN else int(out[i].uid),
+                        pid=int(out[i].pid) or None)
+                for i in range(count.value)
+            ]
+        finally:
+            lib().terminus_blockers_free(out)
 
 
 # --- module-level functions: the default context, or ctx= ---------------------

@@ -189,6 +189,82 @@ class CSessionInfo(Structure):
     ]
 
 
+class CSessionDetails(Structure):
+    """terminus_session_details (session.h)."""
+
+    _fields_ = [
+        ("id", c_uint32),
+        ("state", c_int32),
+        ("name", c_char * 64),
+        ("user", c_char * 256),
+        ("type", c_int32),
+        ("session_class", c_int32),
+        ("remote", c_int32),
+        ("idle_hint", c_int32),
+        ("logon_us", c_int64),
+        ("idle_since_us", c_int64),
+        ("disconnect_us", c_int64),
+        ("now_us", c_int64),
+        ("client", c_char * 256),
+        ("address", c_char * 64),
+        ("seat", c_char * 64),
+        ("tty", c_char * 64),
+    ]
+
+
+class CSessionFilter(Structure):
+    """terminus_session_filter (session.h)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("flags", c_uint32),
+        ("states", c_uint32),
+        ("id", c_uint32),
+        ("idle_ms", c_uint64),
+        ("user", c_char_p),
+    ]
+
+
+class CSessionLogoffOptions(Structure):
+    """terminus_session_logoff_options (session.h)."""
+
+    _fields_ = [
+        ("version", c_uint32),
+        ("flags", c_uint32),
+        ("timeout_ms", c_uint32),
+        ("countdown_ms", c_uint32),
+        ("title", c_char_p),
+        ("message", c_char_p),
+    ]
+
+
+class CSessionOutcome(Structure):
+    """terminus_session_outcome (session.h)."""
+
+    _fields_ = [
+        ("session", CSessionDetails),
+        ("status", c_int32),
+        ("warn_status", c_int32),
+        ("warned", c_int32),
+        ("ended_early", c_int32),
+        ("message", c_char * 256),
+        ("warn_message", c_char * 256),
+    ]
+
+
+class CBlocker(Structure):
+    """terminus_blocker (session.h)."""
+
+    _fields_ = [
+        ("what", c_char * 64),
+        ("who", c_char * 256),
+        ("why", c_char * 512),
+        ("mode", c_char * 16),
+        ("uid", c_uint32),
+        ("pid", c_uint32),
+    ]
+
+
 class CFakeProcessInfo(Structure):
     _fields_ = [
         ("running", c_int),
@@ -232,6 +308,21 @@ _PROTOTYPES = {
     "terminus_session_list_free": (None, [POINTER(CSessionInfo)]),
     "terminus_session_resolve": (c_int, [_P, c_char_p, POINTER(c_uint32)]),
     "terminus_session_logoff": (c_int, [_P, c_uint32, c_uint32, c_uint32]),
+    "terminus_session_details_list": (c_int, [_P, POINTER(POINTER(CSessionDetails)),
+                                              POINTER(c_size_t)]),
+    "terminus_session_details_free": (None, [POINTER(CSessionDetails)]),
+    "terminus_session_idle_ms": (c_int64, [POINTER(CSessionDetails)]),
+    "terminus_duration_parse": (c_int, [c_char_p, POINTER(c_uint64)]),
+    "terminus_idle_format": (c_int, [c_int64, c_char_p, c_size_t]),
+    "terminus_session_message": (c_int, [_P, c_uint32, c_char_p, c_char_p, c_uint32]),
+    "terminus_session_logoff_matching": (c_int, [_P, POINTER(CSessionFilter),
+                                                 POINTER(CSessionLogoffOptions),
+                                                 POINTER(POINTER(CSessionOutcome)),
+                                                 POINTER(c_size_t)]),
+    "terminus_session_outcomes_free": (None, [POINTER(CSessionOutcome)]),
+    "terminus_session_blockers": (c_int, [_P, c_uint32, POINTER(POINTER(CBlocker)),
+                                          POINTER(c_size_t)]),
+    "terminus_blockers_free": (None, [POINTER(CBlocker)]),
     # sys/fake.h
     "terminus_fake_new": (c_int, [POINTER(c_void_p)]),
     "terminus_fake_free": (None, [_P]),
@@ -250,6 +341,12 @@ _PROTOTYPES = {
                                           c_int, c_uint32]),
     "terminus_fake_set_current_session": (c_int, [_P, c_uint32]),
     "terminus_fake_session_exists": (c_int, [_P, c_char_p, c_uint32]),
+    "terminus_fake_session_set_details": (c_int, [_P, c_char_p, c_uint32,
+                                                  POINTER(CSessionDetails)]),
+    "terminus_fake_session_end_after": (c_int, [_P, c_char_p, c_uint32, c_uint32]),
+    "terminus_fake_session_set_message": (c_int, [_P, c_char_p, c_uint32, c_int]),
+    "terminus_fake_session_messages": (c_uint32, [_P, c_char_p, c_uint32, c_char_p, c_size_t]),
+    "terminus_fake_blocker_add": (c_int, [_P, c_char_p, POINTER(CBlocker)]),
     "terminus_fake_fail": (c_int, [_P, c_char_p, c_uint32, c_int, c_int, c_int64]),
     "terminus_fake_fail_clear": (None, [_P]),
     "terminus_fake_faults_fired": (c_uint32, [_P]),

@@ -38,10 +38,13 @@ from ctypes import byref, c_int, c_uint32, c_void_p, create_string_buffer
 from typing import Any, List, NamedTuple, Optional, Type, Union
 
 from ._core import (
+    BLOCKER_UID_UNKNOWN,
     SESSION_CURRENT,
     Context,
     Reason,
+    SessionClass,
     SessionState,
+    SessionType,
     Step,
     StepsLike,
     _check,
@@ -51,10 +54,15 @@ from ._core import (
     _utf8,
 )
 from ._errors import TerminusError
-from ._lib import CFakeProcessInfo, lib
+from ._lib import CBlocker, CFakeProcessInfo, CSessionDetails, lib
 
 __all__ = ["Fake", "Behaviour", "SessionBehaviour", "ProcessInfo", "Exits", "Logoffs",
-           "REACH_DEFAULT"]
+           "REACH_DEFAULT", "EPOCH"]
+
+#: The fake's wall clock at virtual time 0, in seconds since the Unix epoch
+#: (TERMINUS_FAKE_EPOCH_US: 2024-01-01 00:00:00 UTC); a session's details
+#: count their times to EPOCH + :meth:`Fake.now`.
+EPOCH = 1704067200.0
 
 #: The steps that reach a scripted process unless :meth:`Fake.set_reach` says
 #: otherwise (TERMINUS_FAKE_REACH_DEFAULT): the message and the signals, as for
@@ -253,6 +261,61 @@ class Fake(_Handle):
         return bool(lib().terminus_fake_session_exists(
             self._h(), _utf8("session_exists", "server", server),
             _u32("session_exists", "id", id)) == 1)
+
+    def set_details(self, id: int, server: str = "", *,
+                    type: SessionType = SessionType.UNKNOWN,
+                    session_class: SessionClass = SessionClass.UNKNOWN,
+                    remote: Optional[bool] = None, idle_hint: Optional[bool] = None,
+                    logon: Optional[float] = None, idle_since: Optional[float] = None,
+                    disconnected: Optional[float] = None, client: str = "", address: str = "",
+                    seat: str = "", tty: str = "") -> None:
+        """Set what a session's details say (times: seconds since the Unix
+        epoch, on the fake's clock: :data:`EPOCH` + :meth:`now`)."""
+        d = CSessionDetails()
+        d.type, d.session_class = int(type), int(session_class)
+        d.remote = -1 if remote is None else int(bool(remote))
+        d.idle_hint = -1 if idle_hint is None else int(bool(idle_hint))
+        d.logon_us = 0 if logon is None else int(logon * 1e6)
+        d.idle_since_us = 0 if idle_since is None else int(idle_since * 1e6)
+        d.disconnect_us = 0 if disconnected is None else int(disconnected * 1e6)
+        for name, value in (("client", client), ("address", address), ("seat", seat),
+                            ("tty", tty)):
+            setattr(d, name, _utf8("set_details", name, value))
+        _check(lib().terminus_fake_session_set_details(
+            self._h(), _utf8("set_details", "server", server), _u32("set_details", "id", id),
+            byref(d)))
+
+    def end_after(self, id: int, after_ms: int, server: str = "") -> None:
+        """Make a session end by itself (its user logs off) ``after_ms`` from now."""
+        _check(lib().terminus_fake_session_end_after(
+            self._h(), _utf8("end_after", "server", server), _u32("end_after", "id", id),
+            _u32("end_after", "after_ms", after_ms)))
+
+    def refuse_messages(self, id: int, error: Union[int, Type[TerminusError], None],
+                        server: str = "") -> None:
+        """Make messages to a session fail with ``error`` (None: shown again)."""
+        code = 0 if error is None else _code(error)
+        _check(lib().terminus_fake_session_set_message(
+            self._h(), _utf8("refuse_messages", "server", server),
+            _u32("refuse_messages", "id", id), code))
+
+    def messages(self, id: int, server: str = "") -> "tuple[int, str]":
+        """How many messages a session was shown, and the last ("title: text")."""
+        buf = create_string_buffer(2048)
+        n = lib().terminus_fake_session_messages(
+            self._h(), _utf8("messages", "server", server), _u32("messages", "id", id), buf, 2048)
+        return int(n), buf.value.decode("utf-8", "replace")
+
+    def add_blocker(self, who: str, why: str, server: str = "", what: str = "shutdown",
+                    mode: str = "block", uid: Optional[int] = None, pid: int = 0) -> None:
+        """Something that holds a logoff or shutdown back on a server, for every session."""
+        b = CBlocker()
+        for name, value in (("what", what), ("who", who), ("why", why), ("mode", mode)):
+            setattr(b, name, _utf8("add_blocker", name, value))
+        b.uid = BLOCKER_UID_UNKNOWN if uid is None else _u32("add_blocker", "uid", uid)
+        b.pid = _u32("add_blocker", "pid", pid)
+        _check(lib().terminus_fake_blocker_add(self._h(), _utf8("add_blocker", "server", server),
+                                               byref(b)))
 
     # --- faults ---------------------------------------------------------------
 

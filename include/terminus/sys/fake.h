@@ -285,6 +285,95 @@ TERMINUS_API int terminus_fake_set_current_session(terminus_fake *fake, uint32_t
 TERMINUS_API int terminus_fake_session_exists(terminus_fake *fake, const char *server, uint32_t id);
 
 /**
+ * @name Sessions an administrator acts on
+ * What terminus_os::session_details, terminus_os::session_message and
+ * terminus_os::session_blockers find (shim version 2). A session added with
+ * terminus_fake_session_add() has unknown details (remote and idle hint -1,
+ * times 0, strings "") until terminus_fake_session_set_details(), takes
+ * every message, and a server has no blocker until
+ * terminus_fake_blocker_add().
+ * @{
+ */
+
+/** @brief The fake's wall clock at virtual time 0, in microseconds since the
+ *  Unix epoch: 2024-01-01 00:00:00 UTC. terminus_session_details::now_us is
+ *  this plus terminus_fake_now_us(). */
+#define TERMINUS_FAKE_EPOCH_US INT64_C(1704067200000000)
+
+/**
+ * @brief Set what session_details tells of a session.
+ *
+ * Everything but the first four members (id, state, name and user, set by
+ * terminus_fake_session_add()) and `now_us` (the fake's clock) is copied.
+ * @param fake     the fake
+ * @param server   the server's name ("" = local)
+ * @param id       a session that is there
+ * @param details  the details
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   a NULL argument
+ * @retval TERMINUS_E_NOT_FOUND no such session (or it is gone)
+ */
+TERMINUS_API int terminus_fake_session_set_details(terminus_fake *fake, const char *server,
+                                                   uint32_t id,
+                                                   const terminus_session_details *details);
+
+/**
+ * @brief Make a session end by itself (its user logs off) some time from now.
+ *
+ * Whatever its behaviour on logoff; an earlier end it has stays.
+ * @param fake      the fake
+ * @param server    the server's name ("" = local)
+ * @param id        a session that is there
+ * @param after_ms  how long from now
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   a NULL argument
+ * @retval TERMINUS_E_NOT_FOUND no such session (or it is gone)
+ */
+TERMINUS_API int terminus_fake_session_end_after(terminus_fake *fake, const char *server,
+                                                 uint32_t id, uint32_t after_ms);
+
+/**
+ * @brief Make messages to a session fail, or succeed again.
+ *
+ * For example #TERMINUS_E_UNSUPPORTED, as Linux answers for a graphical session.
+ * @param fake    the fake
+ * @param server  the server's name ("" = local)
+ * @param id      a session that is there
+ * @param code    #TERMINUS_OK (the default: each message is shown) or the
+ *                TERMINUS_E_* code every message to it fails with
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   a NULL argument or a number that is no code
+ * @retval TERMINUS_E_NOT_FOUND no such session (or it is gone)
+ */
+TERMINUS_API int terminus_fake_session_set_message(terminus_fake *fake, const char *server,
+                                                   uint32_t id, int code);
+
+/**
+ * @brief How many messages a session was shown, and the last one.
+ * @param fake    the fake
+ * @param server  the server's name ("" = local)
+ * @param id      the session (gone or not)
+ * @param last    receives the last message as "title: text", cut to fit; may be NULL
+ * @param size    the size of `last`
+ * @return the count; 0 if none, or no such session
+ */
+TERMINUS_API uint32_t terminus_fake_session_messages(terminus_fake *fake, const char *server,
+                                                     uint32_t id, char *last, size_t size);
+
+/**
+ * @brief Add a blocker to a server: session_blockers lists it for every session.
+ * @param fake     the fake
+ * @param server   the server's name ("" = local); added if missing
+ * @param blocker  the blocker (copied)
+ * @retval TERMINUS_OK          added
+ * @retval TERMINUS_E_INVALID   a NULL argument or a server name of 64 bytes or more
+ * @retval TERMINUS_E_NO_MEMORY out of memory
+ */
+TERMINUS_API int terminus_fake_blocker_add(terminus_fake *fake, const char *server,
+                                           const terminus_blocker *blocker);
+/** @} */
+
+/**
  * @brief Inject a fault.
  *
  * The Nth call (counting from 1, from now) of the primitive fails with `code`
@@ -293,7 +382,8 @@ TERMINUS_API int terminus_fake_session_exists(terminus_fake *fake, const char *s
  * (process_open, process_status, process_request, process_kill, wait_open,
  * wait_any, exit_process, listen_start, logoff, server_open, session_list,
  * session_current, session_logoff, session_wait_gone, process_reach,
- * process_step) or "*" for all of them, counted together. Adding a
+ * process_step, session_details, session_message, session_blockers) or "*"
+ * for all of them, counted together. Adding a
  * fault replaces the one set before.
  * @param fake        the fake
  * @param primitive   the member name or "*"

@@ -85,6 +85,22 @@ typedef int (*terminus_os_process_fn)(void *arg, const terminus_process_info *in
 #define TERMINUS_OS_LIST_ALL 0x7u
 
 /**
+ * @brief What a backend calls once per session from terminus_os::session_details.
+ * @param arg      the `arg` given to terminus_os::session_details
+ * @param details  the session; copied before the call returns
+ * @return #TERMINUS_OK to go on; any other code: stop and return that code
+ */
+typedef int (*terminus_os_details_fn)(void *arg, const terminus_session_details *details);
+
+/**
+ * @brief What a backend calls once per blocker from terminus_os::session_blockers.
+ * @param arg      the `arg` given to terminus_os::session_blockers
+ * @param blocker  the blocker; copied before the call returns
+ * @return #TERMINUS_OK to go on; any other code: stop and return that code
+ */
+typedef int (*terminus_os_blocker_fn)(void *arg, const terminus_blocker *blocker);
+
+/**
  * @brief The OS shim table.
  *
  * Fill every member you can; leave the others NULL (the operations that need
@@ -281,6 +297,42 @@ struct terminus_os {
      * @return OK; E_OS
      */
     int (*boot_id)(void *data, char *buf, size_t size);
+
+    /* --- version 2 (continued): sessions an administrator acts on --- */
+
+    /**
+     * Call `fn(arg, details)` once per session on the server, with what the
+     * OS tells of it (the members it cannot tell: 0, -1 or "", as
+     * #terminus_session_details says), stopping at the first code `fn`
+     * returns other than OK (and returning it). The same sessions, ids and
+     * states as session_list. `now_us` is the server's clock if the OS gives
+     * it, else this machine's. One listing: no wait beyond the OS calls.
+     * @return OK; the code of `fn`; E_UNAVAILABLE, E_ACCESS_DENIED, E_UNSUPPORTED, E_NO_MEMORY,
+     *         E_OS
+     */
+    int (*session_details)(void *data, terminus_os_server *server, terminus_os_details_fn fn,
+                           void *arg);
+    /**
+     * Show `text` (valid UTF-8, 1 to 1023 bytes; "\n" and tabs its only
+     * control characters) under `title` (never NULL) to the user of session
+     * `id` (never #TERMINUS_SESSION_CURRENT), and return at once, without
+     * waiting for the user; `timeout_s` is how long a message box stays (0:
+     * until closed) where the OS has one.
+     * @return OK; E_NOT_FOUND, E_ACCESS_DENIED, E_UNSUPPORTED (no channel to
+     *         that session's user), E_UNAVAILABLE, E_NO_MEMORY, E_OS; E_INVALID as session_logoff
+     */
+    int (*session_message)(void *data, terminus_os_server *server, uint32_t id, const char *title,
+                           const char *text, uint32_t timeout_s);
+    /**
+     * Call `fn(arg, blocker)` once per thing that holds a logoff or shutdown
+     * of session `id` (or #TERMINUS_SESSION_CURRENT) back, stopping at the
+     * first code `fn` returns other than OK (and returning it). Must not
+     * wait on a program (a hung window never blocks it).
+     * @return OK; the code of `fn`; E_NOT_FOUND, E_UNSUPPORTED (the backend cannot
+     *         tell for that session), E_UNAVAILABLE, E_ACCESS_DENIED, E_NO_MEMORY, E_OS
+     */
+    int (*session_blockers)(void *data, terminus_os_server *server, uint32_t id,
+                            terminus_os_blocker_fn fn, void *arg);
 };
 
 /**

@@ -66,6 +66,7 @@ TERMINUS_API void terminus_fake_free(terminus_fake *fake)
     free(fake->procs);
     for (i = 0; i < fake->nservers; i++) {
         free(fake->servers[i]->sessions);
+        free(fake->servers[i]->blockers);
         free(fake->servers[i]);
     }
     free(fake->servers);
@@ -388,6 +389,8 @@ TERMINUS_API int terminus_fake_session_add(terminus_fake *fake, const char *serv
     memcpy(s->info.user, user, ulen);
     s->behaviour = behaviour;
     s->after_ms = after_ms;
+    s->details.remote = -1;
+    s->details.idle_hint = -1;
     tm_mutex_unlock(&fake->lock);
     return TERMINUS_OK;
 }
@@ -422,6 +425,159 @@ TERMINUS_API int terminus_fake_session_exists(terminus_fake *fake, const char *s
     there = s != NULL && !tm_fake_session_gone(fake, s);
     tm_mutex_unlock(&fake->lock);
     return there;
+}
+
+/* The live session `id` of server `server`, with the lock held; or NULL, the
+ * lock not held and the error recorded for `fn`. */
+static struct tm_fake_session *tm_fake_session_locked(terminus_fake *fake, const char *server,
+                                                      uint32_t id, const char *fn)
+{
+    struct tm_fake_server *srv;
+    struct tm_fake_session *s = NULL;
+
+    if (server == NULL) {
+        terminus_os_error(TERMINUS_E_INVALID, 0, "%s: server is NULL", fn);
+        return NULL;
+    }
+    tm_mutex_lock(&fake->lock);
+    srv = tm_fake_server_find(fake, server);
+    if (srv != NULL)
+        s = tm_fake_session_find(srv, id);
+    if (s == NULL || tm_fake_session_gone(fake, s)) {
+        tm_mutex_unlock(&fake->lock);
+        terminus_os_error(TERMINUS_E_NOT_FOUND, 0, "%s: no session %u on \"%.63s\"", fn,
+                          (unsigned)id, server);
+        return NULL;
+    }
+    return s;
+}
+
+TERMINUS_API int terminus_fake_session_set_details(terminus_fake *fake, const char *server,
+                                                   uint32_t id,
+                                                   const terminus_session_details *details)
+{
+    static const char fn[] = "terminus_fake_session_set_details";
+    struct tm_fake_session *s;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL(fn);
+    if (details == NULL)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "%s: details is NULL", fn);
+    if ((s = tm_fake_session_locked(fake, server, id, fn)) == NULL)
+        return terminus_error_last()->code;
+    s->details = *details;
+    s->details.client[sizeof s->details.client - 1] = '\0';
+    s->details.address[sizeof s->details.address - 1] = '\0';
+    s->details.seat[sizeof s->details.seat - 1] = '\0';
+    s->details.tty[sizeof s->details.tty - 1] = '\0';
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_session_end_after(terminus_fake *fake, const char *server,
+                                                 uint32_t id, uint32_t after_ms)
+{
+    static const char fn[] = "terminus_fake_session_end_after";
+    struct tm_fake_session *s;
+    uint64_t due;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL(fn);
+    if ((s = tm_fake_session_locked(fake, server, id, fn)) == NULL)
+        return terminus_error_last()->code;
+    due = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(after_ms));
+    if (!s->due_set || due < s->due_us) {
+        s->due_set = 1;
+        s->due_us = due;
+    }
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_session_set_message(terminus_fake *fake, const char *server,
+                                                   uint32_t id, int code)
+{
+    static const char fn[] = "terminus_fake_session_set_message";
+    struct tm_fake_session *s;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL(fn);
+    if (code > 0 || code < TERMINUS_E_LAST)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "%s: %d is not a TERMINUS_* code", fn,
+                                 code);
+    if ((s = tm_fake_session_locked(fake, server, id, fn)) == NULL)
+        return terminus_error_last()->code;
+    s->message_code = code;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API uint32_t terminus_fake_session_messages(terminus_fake *fake, const char *server,
+                                                     uint32_t id, char *last, size_t size)
+{
+    struct tm_fake_server *srv;
+    struct tm_fake_session *s;
+    uint32_t n = 0;
+
+    if (last != NULL && size > 0)
+        last[0] = '\0';
+    if (fake == NULL) {
+        TM_FAKE_NULL("terminus_fake_session_messages");
+        return 0;
+    }
+    if (server == NULL) {
+        terminus_os_error(TERMINUS_E_INVALID, 0, "terminus_fake_session_messages: server is NULL");
+        return 0;
+    }
+    tm_mutex_lock(&fake->lock);
+    srv = tm_fake_server_find(fake, server);
+    s = srv != NULL ? tm_fake_session_find(srv, id) : NULL; /* gone or not */
+    if (s != NULL) {
+        n = s->messages;
+        if (last != NULL && size > 0) {
+            size_t len = strlen(s->last_message);
+            if (len >= size)
+                len = size - 1;
+            memcpy(last, s->last_message, len);
+            last[len] = '\0';
+        }
+    }
+    tm_mutex_unlock(&fake->lock);
+    return n;
+}
+
+TERMINUS_API int terminus_fake_blocker_add(terminus_fake *fake, const char *server,
+                                           const terminus_blocker *blocker)
+{
+    static const char fn[] = "terminus_fake_blocker_add";
+    struct tm_fake_server *srv;
+    terminus_blocker *arr;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL(fn);
+    if (server == NULL || blocker == NULL)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "%s: %s is NULL", fn,
+                                 server == NULL ? "server" : "blocker");
+    if (tm_fake_strnlen(server, 64) >= 64)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "%s: server is 64 bytes or more", fn);
+    tm_mutex_lock(&fake->lock);
+    srv = tm_fake_server_get(fake, server);
+    arr = srv == NULL ? NULL
+                      : tm_fake_grow(srv->blockers, &srv->capblockers, srv->nblockers + 1,
+                                     sizeof *srv->blockers);
+    if (arr == NULL) {
+        tm_mutex_unlock(&fake->lock);
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "%s: out of memory", fn);
+    }
+    srv->blockers = arr;
+    arr[srv->nblockers] = *blocker;
+    arr[srv->nblockers].what[sizeof arr->what - 1] = '\0';
+    arr[srv->nblockers].who[sizeof arr->who - 1] = '\0';
+    arr[srv->nblockers].why[sizeof arr->why - 1] = '\0';
+    arr[srv->nblockers].mode[sizeof arr->mode - 1] = '\0';
+    srv->nblockers++;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
 }
 
 TERMINUS_API int terminus_fake_fail(terminus_fake *fake, const char *primitive, uint32_t nth,

@@ -67,6 +67,9 @@ enum tm_fake_prim {
     TM_FP_SESSION_WAIT_GONE,
     TM_FP_PROCESS_REACH,
     TM_FP_PROCESS_STEP,
+    TM_FP_SESSION_DETAILS,
+    TM_FP_SESSION_MESSAGE,
+    TM_FP_SESSION_BLOCKERS,
     TM_FP_COUNT
 };
 
@@ -131,12 +134,19 @@ struct tm_fake_proc {
     uint32_t kills;
 };
 
+/* The most of a message a session keeps: the title, ": " and the text. */
+#define TM_FAKE_MESSAGE_MAX (255 + 2 + 1023 + 1)
+
 struct tm_fake_session {
     terminus_session_info info;
+    terminus_session_details details; /* the scripted rest; its first four members unused */
     int behaviour;
     uint32_t after_ms;
-    int due_set; /* logged off: gone at due_us */
+    int due_set; /* logged off, or it ends by itself: gone at due_us */
     uint64_t due_us;
+    int message_code;  /* what session_message to it returns (OK: it is shown) */
+    uint32_t messages; /* messages shown */
+    char last_message[TM_FAKE_MESSAGE_MAX];
 };
 
 /* A server. Never removed before terminus_fake_free(). */
@@ -146,6 +156,9 @@ struct tm_fake_server {
     struct tm_fake_session *sessions;
     size_t nsessions;
     size_t cap;
+    terminus_blocker *blockers; /* what session_blockers lists, for any session */
+    size_t nblockers;
+    size_t capblockers;
 };
 
 struct terminus_os_process {

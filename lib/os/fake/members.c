@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fake.h"
 
@@ -558,9 +559,12 @@ static int tm_fake_session_logoff(void *data, terminus_os_server *server, uint32
             rc = terminus_os_error(TERMINUS_E_ACCESS_DENIED, 0,
                                    "fake: session_logoff(\"%s\", %u): access denied",
                                    server->server->name, (unsigned)id);
-        } else if (s->behaviour == TERMINUS_FAKE_SESSION_ENDS && !s->due_set) {
-            s->due_set = 1;
-            s->due_us = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(s->after_ms));
+        } else if (s->behaviour == TERMINUS_FAKE_SESSION_ENDS) {
+            uint64_t due = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(s->after_ms));
+            if (!s->due_set || due < s->due_us) {
+                s->due_set = 1;
+                s->due_us = due;
+            }
         }
     }
     return tm_fake_leave(fake, TM_FP_SESSION_LOGOFF, rc, "session_logoff(\"%s\", %u) = %d",
@@ -597,6 +601,123 @@ static int tm_fake_session_wait_gone(void *data, terminus_os_server *server, uin
 }
 
 /* ------------------------------------------------------------------------ */
+/* Sessions an administrator acts on (shim version 2)                       */
+
+static int tm_fake_session_details(void *data, terminus_os_server *server,
+                                   terminus_os_details_fn fn, void *arg)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_server *srv;
+    terminus_session_details *copy = NULL;
+    size_t i, n = 0, emitted = 0;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_SESSION_DETAILS, fn != NULL, server, NULL, &rc))
+        return rc;
+    srv = server->server;
+    if (rc == TERMINUS_OK && srv->nsessions > 0) {
+        /* Copy, so that fn runs without the lock (it may call the fake). */
+        copy = malloc(srv->nsessions * sizeof *copy);
+        if (copy == NULL) {
+            rc = terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "fake: session_details: out of memory");
+        } else {
+            for (i = 0; i < srv->nsessions; i++) {
+                const struct tm_fake_session *s = &srv->sessions[i];
+                terminus_session_details *d = &copy[n];
+                if (tm_fake_session_gone(fake, s))
+                    continue;
+                *d = s->details;
+                d->id = s->info.id;
+                d->state = s->info.state;
+                memcpy(d->name, s->info.name, sizeof d->name);
+                memcpy(d->user, s->info.user, sizeof d->user);
+                d->now_us = (int64_t)tm_fake_add_sat(TERMINUS_FAKE_EPOCH_US, fake->now_us);
+                n++;
+            }
+        }
+    }
+    if (rc == TERMINUS_OK && n > 0) {
+        tm_mutex_unlock(&fake->lock);
+        for (i = 0; i < n && rc == TERMINUS_OK; i++) {
+            rc = fn(arg, &copy[i]);
+            emitted++;
+        }
+        tm_mutex_lock(&fake->lock);
+    }
+    free(copy);
+    return tm_fake_leave(fake, TM_FP_SESSION_DETAILS, rc,
+                         "session_details(\"%s\") = %d [%lu sessions]", srv->name, rc,
+                         (unsigned long)emitted);
+}
+
+static int tm_fake_session_message(void *data, terminus_os_server *server, uint32_t id,
+                                   const char *title, const char *text, uint32_t timeout_s)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_session *s;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_SESSION_MESSAGE, title != NULL && text != NULL, server, NULL,
+                       &rc))
+        return rc;
+    if (rc == TERMINUS_OK) {
+        s = tm_fake_session_find(server->server, id);
+        if (s == NULL || tm_fake_session_gone(fake, s)) {
+            rc = terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                   "fake: session_message(\"%s\", %u): no such session",
+                                   server->server->name, (unsigned)id);
+        } else if (s->message_code != TERMINUS_OK) {
+            rc = terminus_os_error(
+                s->message_code, 0, "fake: session_message(\"%s\", %u): refused as scripted (%s)",
+                server->server->name, (unsigned)id, terminus_error_name(s->message_code));
+        } else {
+            if (s->messages < UINT32_MAX)
+                s->messages++;
+            snprintf(s->last_message, sizeof s->last_message, "%s: %s", title, text);
+        }
+    }
+    return tm_fake_leave(fake, TM_FP_SESSION_MESSAGE, rc,
+                         "session_message(\"%s\", %u, %s%s%s, %lu s) = %d", server->server->name,
+                         (unsigned)id, TM_FAKE_QUOTED(title), (unsigned long)timeout_s, rc);
+}
+
+static int tm_fake_session_blockers(void *data, terminus_os_server *server, uint32_t id,
+                                    terminus_os_blocker_fn fn, void *arg)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_server *srv;
+    terminus_blocker *copy = NULL;
+    size_t i, n = 0, emitted = 0;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_SESSION_BLOCKERS, fn != NULL, server, NULL, &rc))
+        return rc;
+    srv = server->server;
+    if (rc == TERMINUS_OK && srv->nblockers > 0) {
+        copy = malloc(srv->nblockers * sizeof *copy);
+        if (copy == NULL) {
+            rc =
+                terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "fake: session_blockers: out of memory");
+        } else {
+            n = srv->nblockers;
+            memcpy(copy, srv->blockers, n * sizeof *copy);
+        }
+    }
+    if (rc == TERMINUS_OK && n > 0) {
+        tm_mutex_unlock(&fake->lock);
+        for (i = 0; i < n && rc == TERMINUS_OK; i++) {
+            rc = fn(arg, &copy[i]);
+            emitted++;
+        }
+        tm_mutex_lock(&fake->lock);
+    }
+    free(copy);
+    return tm_fake_leave(fake, TM_FP_SESSION_BLOCKERS, rc,
+                         "session_blockers(\"%s\", %lu) = %d [%lu blockers]", srv->name,
+                         (unsigned long)id, rc, (unsigned long)emitted);
+}
+
+/* ------------------------------------------------------------------------ */
 /* The table                                                                */
 
 const terminus_os tm_fake_table = {
@@ -626,4 +747,7 @@ const terminus_os tm_fake_table = {
     .session_wait_gone = tm_fake_session_wait_gone,
     .process_reach = tm_fake_process_reach,
     .process_step = tm_fake_process_step,
+    .session_details = tm_fake_session_details,
+    .session_message = tm_fake_session_message,
+    .session_blockers = tm_fake_session_blockers,
 };

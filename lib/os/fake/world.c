@@ -44,7 +44,17 @@
  * - Sessions per server. A session logged off with behaviour ENDS is gone
  *   after_ms later (lazily, like processes); DENIED refuses the logoff with
  *   E_ACCESS_DENIED; HANGS accepts it and never goes. A second logoff of a
- *   session already on its way out does not move its due time.
+ *   session already on its way out does not move its due time (the earlier
+ *   of the two stays). terminus_fake_session_end_after() makes a session go
+ *   by itself (its user logs off), whatever its behaviour.
+ * - Each session's details (terminus_fake_session_set_details: type,
+ *   class, remote, idle hint, times, client, address, seat, tty; unknown
+ *   until set), given by session_details with the state, name and user of
+ *   session_list and now_us = TERMINUS_FAKE_EPOCH_US + the virtual clock.
+ *   Messages (session_message) are counted and the last one kept; a session
+ *   can be made to refuse them with a code (terminus_fake_session_set_message).
+ *   Blockers (terminus_fake_blocker_add) belong to a server: session_blockers
+ *   lists them whatever the session.
  * - The caller's own process: pid 1000 by default (terminus_fake_set_self),
  *   its session on the local server (terminus_fake_set_current_session,
  *   none by default), the exits and logoffs the core asked for, and its

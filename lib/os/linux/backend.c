@@ -230,6 +230,10 @@ static const terminus_os tm_linux_os = {
     .process_list = tm_linux_process_list,
     .process_identity = tm_linux_process_identity,
     .boot_id = tm_linux_boot_id,
+    /* version 2: sessions an administrator acts on */
+    .session_details = tm_linux_session_details,
+    .session_message = tm_linux_session_message,
+    .session_blockers = tm_linux_session_blockers,
 };
 
 TERMINUS_API const terminus_os *terminus_os_native(void)

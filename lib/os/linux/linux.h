@@ -89,5 +89,11 @@ int tm_linux_session_list(void *data, terminus_os_server *s, terminus_os_session
 int tm_linux_session_current(void *data, terminus_os_server *s, uint32_t *id);
 int tm_linux_session_logoff(void *data, terminus_os_server *s, uint32_t id);
 int tm_linux_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uint32_t timeout_ms);
+int tm_linux_session_details(void *data, terminus_os_server *s, terminus_os_details_fn fn,
+                             void *arg);
+int tm_linux_session_message(void *data, terminus_os_server *s, uint32_t id, const char *title,
+                             const char *text, uint32_t timeout_s);
+int tm_linux_session_blockers(void *data, terminus_os_server *s, uint32_t id,
+                              terminus_os_blocker_fn fn, void *arg);
 
 #endif

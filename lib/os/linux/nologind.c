@@ -71,3 +71,39 @@ int tm_linux_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, u
     (void)timeout_ms;
     return tm_sdbus_load(&sd);
 }
+
+int tm_linux_session_details(void *data, terminus_os_server *s, terminus_os_details_fn fn,
+                             void *arg)
+{
+    const tm_sdbus *sd;
+    (void)data;
+    (void)s;
+    (void)fn;
+    (void)arg;
+    return tm_sdbus_load(&sd);
+}
+
+int tm_linux_session_message(void *data, terminus_os_server *s, uint32_t id, const char *title,
+                             const char *text, uint32_t timeout_s)
+{
+    const tm_sdbus *sd;
+    (void)data;
+    (void)s;
+    (void)id;
+    (void)title;
+    (void)text;
+    (void)timeout_s;
+    return tm_sdbus_load(&sd);
+}
+
+int tm_linux_session_blockers(void *data, terminus_os_server *s, uint32_t id,
+                              terminus_os_blocker_fn fn, void *arg)
+{
+    const tm_sdbus *sd;
+    (void)data;
+    (void)s;
+    (void)id;
+    (void)fn;
+    (void)arg;
+    return tm_sdbus_load(&sd);
+}

@@ -56,6 +56,10 @@
     X(sd_bus_message_appendv)                                                                      \
     X(sd_bus_message_enter_container)                                                              \
     X(sd_bus_message_read)                                                                         \
+    X(sd_bus_message_read_basic)                                                                   \
+    X(sd_bus_message_peek_type)                                                                    \
+    X(sd_bus_message_skip)                                                                         \
+    X(sd_bus_message_exit_container)                                                               \
     X(sd_bus_message_unref)                                                                        \
     X(sd_bus_error_free)                                                                           \
     X(sd_pid_get_session)

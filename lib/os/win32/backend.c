@@ -294,6 +294,10 @@ static const terminus_os tm_win_os = {
     .process_list = tm_win_process_list,
     .process_identity = tm_win_process_identity,
     .boot_id = tm_win_boot_id,
+    /* version 2: sessions an administrator acts on */
+    .session_details = tm_win_session_details,
+    .session_message = tm_win_session_message,
+    .session_blockers = tm_win_session_blockers,
 };
 
 TERMINUS_API const terminus_os *terminus_os_native(void)

@@ -226,6 +226,55 @@ int64_t tm_win_session_logon(HANDLE h, DWORD id, tm_win_query_fn query, tm_win_f
 int tm_win_session_poll(HANDLE h, const char *srv, uint32_t id, uint32_t timeout_ms,
                         int64_t logon_before, tm_win_query_fn query, tm_win_free_fn release);
 
+/* ---- sessions an administrator acts on (wts.c; shim version 2) ---- */
+
+/* A FILETIME count (100 ns since 1601-01-01 UTC) as microseconds since the
+ * Unix epoch; 0 (and anything not after 1970) is 0, unknown. Pure. */
+int64_t tm_win_filetime_us(int64_t filetime);
+
+/* A WTS_CLIENT_ADDRESS as text: AF_INET (2) from Address[2..5]
+ * ("192.0.2.7"), AF_INET6 (23) from Address[2..17] in RFC 5952's short
+ * form ("2001:db8::5"); "" for AF_UNSPEC or any other family, or `a` NULL.
+ * Returns the length. Pure. */
+size_t tm_win_address_text(const WTS_CLIENT_ADDRESS *a, char *out, size_t cap);
+
+/*
+ * The Windows part of a session's details (`d` has its id, state, name and
+ * user already): the times of `info` (WTSSessionInfo; NULL: unknown), the
+ * client protocol (`protocol` 0 console, 1 ICA, 2 RDP; -1 unknown: type
+ * UNKNOWN, remote -1), the client's address (NULL: "") and computer name
+ * (NULL: ""); no idle hint (-1), no class, no tty, the station's name as
+ * the seat. Pure.
+ */
+void tm_win_details_fill(terminus_session_details *d, const WTSINFOW *info, int protocol,
+                         const WTS_CLIENT_ADDRESS *addr, const wchar_t *client);
+
+/* EnumWindows, ShutdownBlockReasonQuery and a window's program, or stand-ins
+ * (test_win32_rules.c). `owner` writes the window's process id and its
+ * program's file name ("notepad.exe"; "" when it cannot be read). */
+typedef BOOL(WINAPI *tm_win_enumwindows_fn)(WNDENUMPROC fn, LPARAM arg);
+typedef BOOL(WINAPI *tm_win_reason_fn)(HWND w, LPWSTR buf, DWORD *len);
+typedef void (*tm_win_owner_fn)(HWND w, DWORD *pid, char *who, size_t cap);
+
+/*
+ * The blockers of the windows `enumerate` finds: each top-level window for
+ * which `query` (ShutdownBlockReasonQuery) gives a reason is one blocker
+ * ("shutdown", its program, the reason, "block", uid unknown, its pid),
+ * passed to `fn(arg, ...)`; the first code other than OK that `fn` returns
+ * stops the scan and is returned. `query` is asked the length first (a NULL
+ * buffer: it succeeds for a window with a reason only), then the reason. No
+ * window is sent a message (a hung one never blocks the scan). OK,
+ * E_NO_MEMORY, or the code of `fn`.
+ */
+int tm_win_blockers_scan(tm_win_enumwindows_fn enumerate, tm_win_reason_fn query,
+                         tm_win_owner_fn owner, terminus_os_blocker_fn fn, void *arg);
+
+int tm_win_session_details(void *data, terminus_os_server *s, terminus_os_details_fn fn, void *arg);
+int tm_win_session_message(void *data, terminus_os_server *s, uint32_t id, const char *title,
+                           const char *text, uint32_t timeout_s);
+int tm_win_session_blockers(void *data, terminus_os_server *s, uint32_t id,
+                            terminus_os_blocker_fn fn, void *arg);
+
 int tm_win_logoff(void *data, uint32_t flags);
 int tm_win_server_open(void *data, const char *name, terminus_os_server **out);
 void tm_win_server_close(void *data, terminus_os_server *s);

@@ -7,6 +7,14 @@
  * tm_win_fail (TM_WIN_SITE_WTS) and session_list turn each of these into
  * TERMINUS_E_UNSUPPORTED.
  *
+ * What an administrator acts on (shim version 2): details from
+ * WTSQuerySessionInformationW (WTSSessionInfo, WTSClientName,
+ * WTSClientAddress, WTSClientProtocolType), a message with WTSSendMessageW
+ * (not waiting for the user), the blockers of the caller's own session's
+ * windows with ShutdownBlockReasonQuery (looked up at run time: Wine 8's
+ * user32 lacks it). The conversions and the window scan are pure functions
+ * or take the OS calls as arguments (win32.h), for test_win32_rules.c.
+ *
  * Two calls report success for what they did not do, so each is checked
  * first or after: ExitWindowsEx(EWX_LOGOFF) from session 0 or a window
  * station nobody sees logs nobody off (tm_win_logoff refuses it), and
@@ -391,4 +399,336 @@ int tm_win_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uin
     ReleaseSRWLockShared(&s->lock);
     return tm_win_session_poll(s->h, tm_win_srv_name(s), id, timeout_ms, logon_before,
                                WTSQuerySessionInformationW, WTSFreeMemory);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Sessions an administrator acts on (shim version 2)                      */
+/* ---------------------------------------------------------------------- */
+
+/* 100 ns intervals between 1601-01-01 and 1970-01-01 (UTC) */
+#define TM_WIN_EPOCH_DIFF INT64_C(116444736000000000)
+
+/* A FILETIME count as microseconds since the Unix epoch (win32.h). */
+int64_t tm_win_filetime_us(int64_t filetime)
+{
+    if (filetime <= TM_WIN_EPOCH_DIFF)
+        return 0;
+    return (filetime - TM_WIN_EPOCH_DIFF) / 10;
+}
+
+/* A WTS_CLIENT_ADDRESS as text (win32.h). */
+size_t tm_win_address_text(const WTS_CLIENT_ADDRESS *a, char *out, size_t cap)
+{
+    int n = 0;
+
+    if (cap == 0)
+        return 0;
+    out[0] = '\0';
+    if (a == NULL)
+        return 0;
+    if (a->AddressFamily == 2) { /* AF_INET */
+        n = snprintf(out, cap, "%u.%u.%u.%u", a->Address[2], a->Address[3], a->Address[4],
+                     a->Address[5]);
+    } else if (a->AddressFamily == 23) { /* AF_INET6 */
+        unsigned w[8];
+        int best = -1, best_len = 0, at = -1, len = 0;
+        size_t used = 0;
+        for (int i = 0; i < 8; i++)
+            w[i] = (unsigned)a->Address[2 + 2 * i] << 8 | a->Address[3 + 2 * i];
+        /* the longest run of two or more zero words becomes "::" (the first such) */
+        for (int i = 0; i <= 8; i++) {
+            if (i < 8 && w[i] == 0) {
+                if (at < 0)
+                    at = i, len = 0;
+                len++;
+            } else if (at >= 0) {
+                if (len > best_len && len >= 2)
+                    best = at, best_len = len;
+                at = -1;
+            }
+        }
+        for (int i = 0; i < 8 && used < cap; i++) {
+            if (i == best) {
+                used += (size_t)snprintf(out + used, cap - used, "::");
+                i += best_len - 1;
+                continue;
+            }
+            used += (size_t)snprintf(out + used, cap - used, "%s%x",
+                                     i > 0 && i != best + best_len ? ":" : "", w[i]);
+        }
+        n = (int)(used < cap ? used : cap - 1);
+    }
+    if (n < 0)
+        n = 0;
+    if ((size_t)n >= cap) {
+        out[0] = '\0';
+        return 0;
+    }
+    return (size_t)n;
+}
+
+/* The Windows part of a session's details (win32.h). */
+void tm_win_details_fill(terminus_session_details *d, const WTSINFOW *info, int protocol,
+                         const WTS_CLIENT_ADDRESS *addr, const wchar_t *client)
+{
+    d->idle_hint = -1; /* Windows has none: its idle time is the last input's */
+    d->session_class = TERMINUS_SESSION_CLASS_UNKNOWN;
+    switch (protocol) {
+    case 0:
+        d->type = TERMINUS_SESSION_TYPE_CONSOLE;
+        d->remote = 0;
+        break;
+    case 1:
+        d->type = TERMINUS_SESSION_TYPE_OTHER; /* ICA */
+        d->remote = 1;
+        break;
+    case 2:
+        d->type = TERMINUS_SESSION_TYPE_RDP;
+        d->remote = 1;
+        break;
+    default:
+        d->type = protocol < 0 ? TERMINUS_SESSION_TYPE_UNKNOWN : TERMINUS_SESSION_TYPE_OTHER;
+        d->remote = protocol < 0 ? -1 : 1;
+        break;
+    }
+    if (info != NULL) {
+        d->logon_us = tm_win_filetime_us((int64_t)info->LogonTime.QuadPart);
+        d->idle_since_us = tm_win_filetime_us((int64_t)info->LastInputTime.QuadPart);
+        d->disconnect_us = tm_win_filetime_us((int64_t)info->DisconnectTime.QuadPart);
+        d->now_us = tm_win_filetime_us((int64_t)info->CurrentTime.QuadPart);
+    }
+    tm_win_address_text(addr, d->address, sizeof d->address);
+    if (client != NULL)
+        tm_win_narrow(client, d->client, sizeof d->client);
+    else
+        d->client[0] = '\0';
+    snprintf(d->seat, sizeof d->seat, "%s", d->name);
+    d->tty[0] = '\0';
+}
+
+/* One session's WTS details (what cannot be read stays unknown). */
+static void tm_win_session_more(HANDLE h, terminus_session_details *d)
+{
+    WTSINFOW *info = NULL;
+    USHORT *proto = NULL;
+    WTS_CLIENT_ADDRESS *addr = NULL;
+    LPWSTR client = NULL;
+    DWORD bytes = 0;
+    int protocol = -1;
+
+    if (!WTSQuerySessionInformationW(h, d->id, WTSSessionInfo, (LPWSTR *)&info, &bytes) ||
+        bytes < sizeof *info || info->SessionId != d->id) {
+        if (info != NULL)
+            WTSFreeMemory(info);
+        info = NULL;
+    }
+    if (WTSQuerySessionInformationW(h, d->id, WTSClientProtocolType, (LPWSTR *)&proto, &bytes) &&
+        proto != NULL && bytes >= sizeof *proto)
+        protocol = *proto;
+    if (!WTSQuerySessionInformationW(h, d->id, WTSClientAddress, (LPWSTR *)&addr, &bytes) ||
+        bytes < sizeof *addr) {
+        if (addr != NULL)
+            WTSFreeMemory(addr);
+        addr = NULL;
+    }
+    if (!WTSQuerySessionInformationW(h, d->id, WTSClientName, &client, &bytes)) {
+        if (client != NULL)
+            WTSFreeMemory(client);
+        client = NULL;
+    }
+    tm_win_details_fill(d, info, protocol, addr, client);
+    if (d->now_us == 0) { /* no WTSINFOW: this machine's clock */
+        FILETIME ft;
+        GetSystemTimeAsFileTime(&ft);
+        d->now_us =
+            tm_win_filetime_us((int64_t)((uint64_t)ft.dwHighDateTime << 32 | ft.dwLowDateTime));
+    }
+    if (info != NULL)
+        WTSFreeMemory(info);
+    if (proto != NULL)
+        WTSFreeMemory(proto);
+    if (addr != NULL)
+        WTSFreeMemory(addr);
+    if (client != NULL)
+        WTSFreeMemory(client);
+}
+
+struct tm_win_details_ctx {
+    HANDLE h;
+    terminus_os_details_fn fn;
+    void *arg;
+};
+
+/* session_list's callback: add the details, pass them on. */
+static int tm_win_details_one(void *arg, const terminus_session_info *info)
+{
+    struct tm_win_details_ctx *c = arg;
+    terminus_session_details d;
+
+    memset(&d, 0, sizeof d);
+    d.id = info->id;
+    d.state = info->state;
+    memcpy(d.name, info->name, sizeof d.name);
+    memcpy(d.user, info->user, sizeof d.user);
+    tm_win_session_more(c->h, &d);
+    return c->fn(c->arg, &d);
+}
+
+int tm_win_session_details(void *data, terminus_os_server *s, terminus_os_details_fn fn, void *arg)
+{
+    struct tm_win_details_ctx c = { s->h, fn, arg };
+    /* the same listing as session_list, Wine's empty one included */
+    return tm_win_session_list(data, s, tm_win_details_one, &c);
+}
+
+int tm_win_session_message(void *data, terminus_os_server *s, uint32_t id, const char *title,
+                           const char *text, uint32_t timeout_s)
+{
+    wchar_t wtitle[256], wtext[1024];
+    DWORD response = 0;
+    int rc;
+    (void)data;
+
+    if ((rc = tm_win_wide("WTSSendMessageW", title, wtitle, 256)) != TERMINUS_OK ||
+        (rc = tm_win_wide("WTSSendMessageW", text, wtext, 1024)) != TERMINUS_OK)
+        return rc;
+    SetLastError(0);
+    /* bWait FALSE: the box is shown and the call returns at once (IDASYNC);
+     * it closes by itself after timeout_s (0: when the user closes it) */
+    if (!WTSSendMessageW(s->h, (DWORD)id, wtitle, (DWORD)(wcslen(wtitle) * sizeof(wchar_t)), wtext,
+                         (DWORD)(wcslen(wtext) * sizeof(wchar_t)),
+                         MB_OK | MB_ICONWARNING | MB_SETFOREGROUND, (DWORD)timeout_s, &response,
+                         FALSE))
+        return tm_win_fail(TM_WIN_SITE_SESSION, TM_WIN_LAST(), "WTSSendMessageW(%s, %lu)",
+                           tm_win_srv_name(s), (unsigned long)id);
+    return TERMINUS_OK;
+}
+
+/* The windows EnumWindows gives, collected first (its callback cannot fail). */
+struct tm_win_windows {
+    HWND *w;
+    size_t n, cap;
+    int failed;
+};
+
+static BOOL CALLBACK tm_win_collect_window(HWND w, LPARAM arg)
+{
+    struct tm_win_windows *l = (struct tm_win_windows *)arg;
+
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        HWND *nw = realloc(l->w, cap * sizeof *nw);
+        if (nw == NULL) {
+            l->failed = 1;
+            return FALSE;
+        }
+        l->w = nw;
+        l->cap = cap;
+    }
+    l->w[l->n++] = w;
+    return TRUE;
+}
+
+/* The blockers of the windows `enumerate` finds (win32.h). */
+int tm_win_blockers_scan(tm_win_enumwindows_fn enumerate, tm_win_reason_fn query,
+                         tm_win_owner_fn owner, terminus_os_blocker_fn fn, void *arg)
+{
+    struct tm_win_windows l = { NULL, 0, 0, 0 };
+    int rc = TERMINUS_OK;
+
+    enumerate(tm_win_collect_window, (LPARAM)&l);
+    if (l.failed) {
+        free(l.w);
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "EnumWindows: out of memory");
+    }
+    for (size_t i = 0; i < l.n && rc == TERMINUS_OK; i++) {
+        wchar_t *buf;
+        DWORD len = 0, cap;
+        terminus_blocker b;
+        DWORD pid = 0;
+
+        /* the length first (with NULL: it succeeds only for a window that
+         * has a reason), then the reason */
+        if (!query(l.w[i], NULL, &len) || len == 0)
+            continue;
+        cap = len + 1;
+        buf = calloc((size_t)cap, sizeof *buf);
+        if (buf == NULL) {
+            rc = terminus_os_error(TERMINUS_E_NO_MEMORY, 0,
+                                   "ShutdownBlockReasonQuery: out of memory");
+            break;
+        }
+        len = cap - 1;
+        if (!query(l.w[i], buf, &len)) {
+            free(buf);
+            continue; /* released, or lengthened, meanwhile */
+        }
+        buf[len < cap ? len : cap - 1] = L'\0'; /* whether or not the count holds the NUL */
+        memset(&b, 0, sizeof b);
+        snprintf(b.what, sizeof b.what, "shutdown");
+        snprintf(b.mode, sizeof b.mode, "block");
+        b.uid = TERMINUS_BLOCKER_UID_UNKNOWN;
+        owner(l.w[i], &pid, b.who, sizeof b.who);
+        b.pid = (uint32_t)pid;
+        tm_win_narrow(buf, b.why, sizeof b.why);
+        free(buf);
+        rc = fn(arg, &b);
+    }
+    free(l.w);
+    return rc;
+}
+
+/* A window's process and its program's file name, without a message to it. */
+static void tm_win_window_owner(HWND w, DWORD *pid, char *who, size_t cap)
+{
+    wchar_t path[MAX_PATH];
+    DWORD n = MAX_PATH;
+    HANDLE p;
+
+    *pid = 0;
+    who[0] = '\0';
+    GetWindowThreadProcessId(w, pid);
+    p = *pid != 0 ? OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, *pid) : NULL;
+    if (p == NULL)
+        return;
+    if (QueryFullProcessImageNameW(p, 0, path, &n)) {
+        const wchar_t *base = wcsrchr(path, L'\\');
+        tm_win_narrow(base != NULL ? base + 1 : path, who, cap);
+    }
+    CloseHandle(p);
+}
+
+int tm_win_session_blockers(void *data, terminus_os_server *s, uint32_t id,
+                            terminus_os_blocker_fn fn, void *arg)
+{
+    DWORD own = 0;
+    tm_win_reason_fn query;
+    HMODULE user32;
+    (void)data;
+
+    if (!s->local)
+        return terminus_os_error(TERMINUS_E_UNSUPPORTED, 0,
+                                 "ShutdownBlockReasonQuery reads the windows of the caller's own "
+                                 "session only: server \"%s\" is another machine",
+                                 s->name);
+    if (!ProcessIdToSessionId(GetCurrentProcessId(), &own))
+        return tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "ProcessIdToSessionId(%lu)",
+                           (unsigned long)GetCurrentProcessId());
+    if (id != TERMINUS_SESSION_CURRENT && id != own)
+        return terminus_os_error(TERMINUS_E_UNSUPPORTED, 0,
+                                 "ShutdownBlockReasonQuery reads the windows of the caller's own "
+                                 "session (%lu) only: session %lu is another",
+                                 (unsigned long)own, (unsigned long)id);
+    /* looked up, not linked: Wine 8's user32 has no ShutdownBlockReasonQuery */
+    user32 = GetModuleHandleW(L"user32.dll");
+    query =
+        user32 == NULL
+            ? NULL
+            : (tm_win_reason_fn)(void (*)(void))GetProcAddress(user32, "ShutdownBlockReasonQuery");
+    if (query == NULL)
+        return terminus_os_error(TERMINUS_E_UNSUPPORTED, 0,
+                                 "user32 has no ShutdownBlockReasonQuery%s: the reasons windows "
+                                 "give cannot be read",
+                                 tm_win_is_wine() ? " (Wine 8 lacks it)" : "");
+    return tm_win_blockers_scan(EnumWindows, query, tm_win_window_owner, fn, arg);
 }

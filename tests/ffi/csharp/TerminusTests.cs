@@ -385,6 +385,79 @@ static class TerminusTests
         });
     }
 
+    // --- sessions an administrator acts on --------------------------------------
+
+    static void Durations()
+    {
+        Equal(TimeSpan.FromMinutes(90), Library.ParseDuration("90m"), "90m");
+        Equal(TimeSpan.FromMinutes(90), Library.ParseDuration("1h30m"), "1h30m");
+        Equal(TimeSpan.FromMinutes(2 * 1440 + 184), Library.ParseDuration("2+03:04"), "2+03:04");
+        var e = Throws<InvalidArgumentException>(() => Library.ParseDuration("90x"), "90x");
+        Check(e.Message.Contains("unknown unit 'x'"), "the reason: " + e.Message);
+        Equal("none", Library.FormatIdle(null), "unknown");
+        Equal(".", Library.FormatIdle(TimeSpan.FromSeconds(30)), "30 s");
+        Equal("1:02", Library.FormatIdle(TimeSpan.FromMinutes(62)), "62 min");
+    }
+
+    static void FakeAdmin()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddServer("srv");
+            fake.AddSession(1, "Console", "alice", SessionState.Active, FakeSessionBehaviour.Ends, 0, "srv");
+            fake.AddSession(2, "", "bob", SessionState.Disconnected, FakeSessionBehaviour.Ends, 100, "srv");
+            fake.AddSession(3, "RDP-Tcp#3", "DOMAIN\\carol", SessionState.Active, FakeSessionBehaviour.Ends, 0, "srv");
+            fake.SetDetails(2, "srv", SessionType.Rdp, SessionClass.User, true, null, Fake.EpochUs - 86400000000L,
+                            0, Fake.EpochUs - 3600000000L, "laptop-b", "192.0.2.7");
+            fake.SetDetails(3, "srv", SessionType.Rdp, SessionClass.User, true, null, 0, Fake.EpochUs - 600000000L);
+            using (var s = ctx.OpenServer("srv")) {
+                var d = s.Details();
+                Equal(3, d.Length, "details");
+                Equal("bob", d[1].User, "user");
+                Equal(SessionType.Rdp, d[1].Type, "type");
+                Equal(true, d[1].Remote, "remote");
+                Equal((bool?)null, d[1].IdleHint, "no idle hint");
+                Equal("laptop-b", d[1].Client, "client");
+                Equal("192.0.2.7", d[1].Address, "address");
+                Equal(Fake.EpochUs, d[1].NowUs, "the fake's clock");
+                Equal(TimeSpan.FromHours(1), d[1].Idle, "idle since the disconnect");
+                Equal("1:00", d[1].IdleText, "idle text");
+                Equal((TimeSpan?)null, d[0].Idle, "unknown idle");
+
+                s.Message(2, "Save your work.", "Maintenance", TimeSpan.FromSeconds(90));
+                string last;
+                Equal(1u, fake.Messages(2, out last, "srv"), "one message");
+                Equal("Maintenance: Save your work.", last, "its text");
+                fake.RefuseMessages(3, ErrorCode.Unsupported, "srv");
+                Throws<UnsupportedException>(() => s.Message(3, "hello"), "refused");
+
+                var dry = s.LogoffMatching(new SessionSelection { Idle = TimeSpan.FromMinutes(5), DryRun = true });
+                Equal(2, dry.Length, "2 and 3 are idle 5 min or more");
+                Check(dry[0].IsOk && fake.SessionExists(2, "srv"), "a dry run changes nothing");
+                var o = s.LogoffMatching(new SessionSelection {
+                    States = new[] { SessionState.Disconnected }, Warn = "bye",
+                    Countdown = TimeSpan.FromSeconds(60), Wait = true, Timeout = TimeSpan.FromSeconds(5) });
+                Equal(1, o.Length, "one disconnected");
+                Check(o[0].IsOk && o[0].Warned && !o[0].EndedEarly, "warned, logged off");
+                Check(!fake.SessionExists(2, "srv"), "2 gone");
+                Check(fake.NowUs >= 60000000ul, "after the countdown");
+                o = s.LogoffMatching(new SessionSelection { User = "carol", Warn = "bye", WarnedOnly = true });
+                Check(!o[0].IsOk && o[0].Error is UnsupportedException, "not warned, not logged off");
+                Equal(ErrorCode.Unsupported, o[0].WarnStatus, "warn status");
+                Throws<NotFoundException>(() => s.LogoffMatching(new SessionSelection { User = "nobody" }), "no session matched");
+                Throws<InvalidArgumentException>(() => s.LogoffMatching(new SessionSelection()), "no criterion");
+
+                Equal(0, s.Blockers().Length, "no blocker");
+                fake.AddBlocker("notepad.exe", "Unsaved changes", "srv", "shutdown", "block", null, 4242);
+                var b = s.Blockers(3);
+                Equal(1, b.Length, "a blocker");
+                Equal("notepad.exe", b[0].Who, "who");
+                Equal("Unsaved changes", b[0].Why, "why");
+                Equal((uint?)null, b[0].Uid, "uid unknown");
+                Equal(4242u, b[0].Pid, "pid");
+            }
+        });
+    }
+
     // --- the close chain (options version 2) ----------------------------------
 
     // The C layout (tests/ffi/layout.c, its path in TERMINUS_TEST_LAYOUT):
@@ -435,6 +508,25 @@ static class TerminusTests
                    "sent", "sent", "skipped", "skipped", "step_status", "step_status",
                    "step_at_us", "step_at_us", "kill_at_us", "kill_at_us");
         SameLayout(c, "terminus_session_info", typeof(SessionInfo));
+        SameLayout(c, "terminus_session_details", typeof(SessionDetails), "id", "Id", "state", "State",
+                   "name", "name", "user", "user", "type", "Type", "session_class", "Class",
+                   "remote", "remote", "idle_hint", "idleHint", "logon_us", "LogonUs",
+                   "idle_since_us", "IdleSinceUs", "disconnect_us", "DisconnectUs", "now_us", "NowUs",
+                   "client", "client", "address", "address", "seat", "seat", "tty", "tty");
+        SameLayout(c, "terminus_session_outcome", typeof(SessionOutcome), "session", "Session",
+                   "status", "status", "warn_status", "warnStatus", "warned", "warned",
+                   "ended_early", "endedEarly", "message", "message", "warn_message", "warnMessage");
+        SameLayout(c, "terminus_blocker", typeof(Blocker), "what", "what", "who", "who", "why", "why",
+                   "mode", "mode", "uid", "uid", "pid", "Pid");
+        SameLayout(c, "terminus_session_filter", typeof(Context).Assembly.GetType("Terminus.NativeSessionFilter", true),
+                   "version", "version", "flags", "flags", "states", "states", "id", "id",
+                   "idle_ms", "idle_ms", "user", "user");
+        SameLayout(c, "terminus_session_logoff_options", typeof(Context).Assembly.GetType("Terminus.NativeLogoffOptions", true),
+                   "version", "version", "flags", "flags", "timeout_ms", "timeout_ms",
+                   "countdown_ms", "countdown_ms", "title", "title", "message", "message");
+        Equal(c["TERMINUS_SESSION_TYPE_OTHER value"], (long)SessionType.Other, "SessionType.Other");
+        Equal(c["TERMINUS_SESSION_CLASS_OTHER value"], (long)SessionClass.Other, "SessionClass.Other");
+        Equal(c["TERMINUS_FAKE_EPOCH_US value"], Fake.EpochUs, "Fake.EpochUs");
         SameLayout(c, "terminus_error", typeof(Context).Assembly.GetType("Terminus.NativeError", true));
 
         Equal(c["TERMINUS_STEPS_ALL value"], (long)Steps.All, "Steps.All");
@@ -797,6 +889,8 @@ static class TerminusTests
         Run("os_code is 64 bits", FakeOsCode64);
         Run("call log", FakeCallLog);
         Run("sessions through the fake", FakeSessions);
+        Run("durations and idle text", Durations);
+        Run("sessions an administrator acts on, through the fake", FakeAdmin);
         Run("exit hooks and logoff through the fake", FakeExitAndLogoff);
         Run("listener through the fake", FakeListener);
         Run("real child: graceful", RealGraceful);

@@ -16,6 +16,15 @@ terminus ids collide ("x58975", "x329405") are all valid; ListSessions lists
 them in the order they were added (tests/integration/posix/test_logind.c
 relies on both).
 
+Sessions carry the properties terminus reads for their details (the stock
+AddSession makes them all): Timestamp, IdleHint, IdleSinceHint, Remote,
+RemoteHost, Type, Class, TTY and Seat. AddSession here sets Timestamp (and
+TimestampMonotonic) to the time it is called, as logind does at a logon; a
+test changes any of them with the Mock interface's UpdateProperties on the
+session's object (/org/freedesktop/login1/session/ID, interface
+org.freedesktop.login1.Session), which also emits PropertiesChanged.
+ListInhibitors lists what AddInhibitor adds (and the stock Inhibit).
+
 Test controls, on the mock interface (org.freedesktop.DBus.Mock):
 - DenyTerminate(s id): TerminateSession(id) raises
   org.freedesktop.DBus.Error.AccessDenied;
@@ -23,7 +32,10 @@ Test controls, on the mock interface (org.freedesktop.DBus.Mock):
   (a session that never goes away);
 - SetRemoveDelay(u ms): sessions are removed (and SessionRemoved emitted) that
   long after TerminateSession returns, as logind does once the session's
-  processes are gone.
+  processes are gone;
+- AddInhibitor(s what, s who, s why, s mode, u uid, u pid): ListInhibitors
+  lists it (no file descriptor is held: it stays until ClearInhibitors);
+- ClearInhibitors(): ListInhibitors lists none.
 
 Usage: python3 -m dbusmock --system --template tests/integration/posix/logind_template.py
 '''
@@ -36,7 +48,8 @@ from dbusmock.templates import logind as _stock
 # The stock template's D-Bus methods (ListSessions, AddSession, ...): dbusmock
 # picks the decorated functions out of this module's namespace.
 from dbusmock.templates.logind import (  # noqa: F401 pylint: disable=unused-import
-    ListUsers, ListSessions, Inhibit, ListInhibitors, AddSeat, AddUser, AddSession)
+    ListUsers, ListSessions, Inhibit, ListInhibitors, AddSeat, AddUser)
+import time
 
 BUS_NAME = _stock.BUS_NAME
 MAIN_OBJ = _stock.MAIN_OBJ
@@ -112,6 +125,32 @@ def _get_session_by_pid(self, pid):
                                         name='org.freedesktop.login1.NoSuchSessionForPID')
 
 
+@dbus.service.method(MOCK_IFACE, in_signature='ssusb', out_signature='s')
+def AddSession(self, session_id, seat, uid, username, active):
+    '''The stock AddSession, with the logon time set to now (microseconds of
+    CLOCK_REALTIME and CLOCK_MONOTONIC, as logind's Timestamp and
+    TimestampMonotonic).'''
+    path = _stock.AddSession(self, session_id, seat, uid, username, active)
+    mockobject.objects[path].UpdateProperties(SESSION_IFACE, {
+        'Timestamp': dbus.UInt64(int(time.time() * 1000000)),
+        'TimestampMonotonic': dbus.UInt64(int(time.monotonic() * 1000000)),
+    })
+    return path
+
+
+def _add_inhibitor(self, what, who, why, mode, uid, pid):
+    # pylint: disable=unused-argument
+    if not hasattr(mockobject, 'inhibitors'):
+        mockobject.inhibitors = []
+    mockobject.inhibitors.append((str(what), str(who), str(why), str(mode), dbus.UInt32(uid),
+                                  dbus.UInt32(pid)))
+
+
+def _clear_inhibitors(self):
+    # pylint: disable=unused-argument
+    mockobject.inhibitors = []
+
+
 def load(mock, parameters):
     '''Load the stock template, then the fixes.'''
     _stock.load(mock, parameters)
@@ -127,4 +166,6 @@ def load(mock, parameters):
         ('DenyTerminate', 's', '', lambda self, sid: self.terminus_deny.add(str(sid))),
         ('KeepOnTerminate', 's', '', lambda self, sid: self.terminus_keep.add(str(sid))),
         ('SetRemoveDelay', 'u', '', lambda self, ms: setattr(self, 'terminus_delay_ms', int(ms))),
+        ('AddInhibitor', 'ssssuu', '', _add_inhibitor),
+        ('ClearInhibitors', '', '', _clear_inhibitors),
     ])

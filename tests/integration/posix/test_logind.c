@@ -11,6 +11,8 @@
  */
 #include "util.h"
 
+#include <termios.h>
+
 #include <systemd/sd-bus.h>
 #include <systemd/sd-login.h>
 
@@ -634,6 +636,23 @@ static void test_remote(void)
         CHECK_RC(terminus_session_logoff(s, c2, TERMINUS_SESSION_WAIT, 5000), TERMINUS_OK);
         CHECK_MSG(listed(s, "c2") == 0, "c2 still listed");
         CHECK_RC(terminus_session_logoff(s, 99, 0, 0), TERMINUS_E_NOT_FOUND);
+        /* details and blockers come over ssh; a remote session's terminal
+         * cannot be written to */
+        {
+            terminus_session_details *l = NULL;
+            terminus_blocker *b = NULL;
+            size_t n = 0;
+            CHECK_RC(terminus_session_details_list(s, &l, &n), TERMINUS_OK);
+            CHECK_EQ(n, 2);
+            terminus_session_details_free(l);
+            mock_call("AddInhibitor", "ssssuu", "shutdown", "updater", "Installing", "block", 0u,
+                      77u);
+            CHECK_RC(terminus_session_blockers(s, 3, &b, &n), TERMINUS_OK);
+            CHECK_EQ(n, 1);
+            terminus_blockers_free(b);
+            CHECK_RC(terminus_session_message(s, 3, NULL, "hello", 0), TERMINUS_E_UNSUPPORTED);
+            CHECK_ERROR(TERMINUS_E_UNSUPPORTED, "remote server");
+        }
         terminus_server_close(s);
     }
     CHECK_MSG(file_contains(log, "alice@testhost"), "ssh did not get the host");
@@ -888,6 +907,19 @@ static void test_fork(void)
         CHECK_RC(terminus_session_resolve(s, "c2", &id), TERMINUS_E_UNAVAILABLE);
         CHECK_RC(terminus_session_resolve(s, NULL, &id), TERMINUS_E_UNAVAILABLE);
         CHECK_ERROR(TERMINUS_E_UNAVAILABLE, want);
+        {
+            terminus_session_details *l = NULL;
+            terminus_blocker *b = NULL;
+            terminus_session_filter flt = TERMINUS_SESSION_FILTER_INIT;
+            flt.user = "alice";
+            CHECK_RC(terminus_session_details_list(s, &l, &n), TERMINUS_E_UNAVAILABLE);
+            CHECK_ERROR(TERMINUS_E_UNAVAILABLE, want);
+            CHECK_RC(terminus_session_blockers(s, 3, &b, &n), TERMINUS_E_UNAVAILABLE);
+            CHECK_RC(terminus_session_message(s, 3, NULL, "x", 0), TERMINUS_E_UNAVAILABLE);
+            CHECK_RC(terminus_session_logoff_matching(s, &flt, NULL, NULL, NULL),
+                     TERMINUS_E_UNAVAILABLE);
+            CHECK_ERROR(TERMINUS_E_UNAVAILABLE, want);
+        }
         terminus_server_close(s); /* frees only what is the child's */
         /* its own server works */
         CHECK_RC(terminus_server_open(NULL, NULL, &t), TERMINUS_OK);
@@ -905,6 +937,450 @@ static void test_fork(void)
     CHECK_EQ(listed(s, "7"), 1);
     CHECK_RC(terminus_session_logoff(s, 3, TERMINUS_SESSION_WAIT, 5000), TERMINUS_OK);
     CHECK_EQ(listed(s, "3"), 0);
+    terminus_server_close(s);
+}
+
+/* --- sessions an administrator acts on ------------------------------------------- */
+
+/* UpdateProperties on a session's object: a{sv} of (name, type, value)
+ * triples; the types used: "b" (int), "t" (uint64_t), "s" (const char *). */
+static void set_props(const char *lid, unsigned n, ...)
+{
+    sd_bus *bus = test_bus();
+    sd_bus_message *m = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    char path[128];
+    va_list ap;
+    int r;
+
+    snprintf(path, sizeof path, "/org/freedesktop/login1/session/%s", lid);
+    r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.login1", path,
+                                       "org.freedesktop.DBus.Mock", "UpdateProperties");
+    if (r >= 0)
+        r = sd_bus_message_append(m, "s", "org.freedesktop.login1.Session");
+    if (r >= 0)
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
+    va_start(ap, n);
+    for (unsigned i = 0; r >= 0 && i < n; i++) {
+        const char *name = va_arg(ap, const char *), *type = va_arg(ap, const char *);
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+            r = sd_bus_message_append(m, "s", name);
+        if (r >= 0 && type[0] == 'b')
+            r = sd_bus_message_append(m, "v", "b", va_arg(ap, int));
+        else if (r >= 0 && type[0] == 't')
+            r = sd_bus_message_append(m, "v", "t", va_arg(ap, uint64_t));
+        else if (r >= 0)
+            r = sd_bus_message_append(m, "v", "s", va_arg(ap, const char *));
+        if (r >= 0)
+            r = sd_bus_message_close_container(m);
+    }
+    va_end(ap);
+    if (r >= 0)
+        r = sd_bus_message_close_container(m);
+    if (r >= 0)
+        r = sd_bus_call(bus, m, 0, &e, NULL);
+    if (r < 0) {
+        fprintf(stderr, "UpdateProperties(%s): %s\n", lid, e.message ? e.message : strerror(-r));
+        exit(1);
+    }
+    sd_bus_message_unref(m);
+    sd_bus_error_free(&e);
+    sd_bus_flush_close_unref(bus);
+}
+
+static int64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const terminus_session_details *find_details(const terminus_session_details *l, size_t n,
+                                                    const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(l[i].name, name) == 0)
+            return &l[i];
+    return NULL;
+}
+
+/* Every property the details read, from the mock as logind gives them. */
+static void test_details(void)
+{
+    terminus_server *s = NULL;
+    terminus_session_details *l = NULL;
+    const terminus_session_details *d;
+    const int64_t now = wall_us();
+    size_t n = 0;
+    uint64_t t0;
+    int64_t idle;
+
+    mock_up();
+    set_props("c2", 9, "Remote", "b", 1, "RemoteHost", "s", "laptop.example", "Type", "s", "tty",
+              "TTY", "s", "pts/9", "Class", "s", "user", "Timestamp", "t",
+              (uint64_t)(now - 3600 * INT64_C(1000000)), "IdleHint", "b", 1, "IdleSinceHint", "t",
+              (uint64_t)(now - 600 * INT64_C(1000000)), "State", "s", "online");
+    set_props("7", 2, "Type", "s", "x11", "Class", "s", "greeter");
+    set_props("3", 3, "IdleHint", "b", 0, "IdleSinceHint", "t",
+              (uint64_t)(now - 60 * INT64_C(1000000)), "Type", "s", "web");
+    REQUIRE_RC(terminus_server_open(NULL, NULL, &s), TERMINUS_OK);
+    t0 = now_us();
+    REQUIRE_RC(terminus_session_details_list(s, &l, &n), TERMINUS_OK);
+    printf("session_details of 3: %.2f ms\n", (double)(now_us() - t0) / 1000.0);
+    CHECK_EQ(n, 3);
+    d = find_details(l, n, "c2");
+    REQUIRE(d != NULL);
+    CHECK_EQ(d->id, MAPPED);
+    CHECK_EQ(d->state, TERMINUS_SESSION_CONNECTED);
+    CHECK_STR_EQ(d->user, "bob");
+    CHECK_EQ(d->remote, 1);
+    CHECK_STR_EQ(d->client, "laptop.example");
+    CHECK_STR_EQ(d->address, "");
+    CHECK_EQ(d->type, TERMINUS_SESSION_TYPE_TTY);
+    CHECK_EQ(d->session_class, TERMINUS_SESSION_CLASS_USER);
+    CHECK_STR_EQ(d->tty, "pts/9");
+    CHECK_STR_EQ(d->seat, "seat0");
+    CHECK_EQ(d->logon_us, now - 3600 * INT64_C(1000000));
+    CHECK_EQ(d->idle_hint, 1);
+    CHECK_EQ(d->idle_since_us, now - 600 * INT64_C(1000000));
+    CHECK_EQ(d->disconnect_us, 0);
+    CHECK(d->now_us >= now && d->now_us < now + 30 * INT64_C(1000000));
+    idle = terminus_session_idle_ms(d);
+    CHECK_MSG(idle >= 600000 && idle < 630000, "c2 idle %lld ms", (long long)idle);
+    d = find_details(l, n, "7");
+    REQUIRE(d != NULL);
+    CHECK_EQ(d->type, TERMINUS_SESSION_TYPE_X11);
+    CHECK_EQ(d->session_class, TERMINUS_SESSION_CLASS_GREETER);
+    CHECK_EQ(d->remote, 0);
+    CHECK_STR_EQ(d->tty, "");
+    /* AddSession's logon time is its own time */
+    CHECK_MSG(d->logon_us > now - 120 * INT64_C(1000000) && d->logon_us <= d->now_us,
+              "7 logged on at %lld", (long long)d->logon_us);
+    d = find_details(l, n, "3");
+    REQUIRE(d != NULL);
+    CHECK_EQ(d->state, TERMINUS_SESSION_ACTIVE);
+    CHECK_EQ(d->type, TERMINUS_SESSION_TYPE_OTHER);
+    CHECK_EQ(d->idle_hint, 0);
+    CHECK_EQ(d->idle_since_us, 0); /* the last change, not an idleness: not idle */
+    CHECK_EQ(terminus_session_idle_ms(d), 0);
+    terminus_session_details_free(l);
+
+    /* classes and types terminus has a name for, and the others */
+    set_props("3", 2, "Class", "s", "user-early", "Type", "s", "wayland");
+    set_props("7", 2, "Class", "s", "background-light", "Type", "s", "unspecified");
+    set_props("c2", 2, "Class", "s", "lock-screen", "Type", "s", "");
+    REQUIRE_RC(terminus_session_details_list(s, &l, &n), TERMINUS_OK);
+    CHECK_EQ(find_details(l, n, "3")->session_class, TERMINUS_SESSION_CLASS_USER);
+    CHECK_EQ(find_details(l, n, "3")->type, TERMINUS_SESSION_TYPE_WAYLAND);
+    CHECK_EQ(find_details(l, n, "7")->session_class, TERMINUS_SESSION_CLASS_BACKGROUND);
+    CHECK_EQ(find_details(l, n, "7")->type, TERMINUS_SESSION_TYPE_OTHER);
+    CHECK_EQ(find_details(l, n, "c2")->session_class, TERMINUS_SESSION_CLASS_LOCK_SCREEN);
+    CHECK_EQ(find_details(l, n, "c2")->type, TERMINUS_SESSION_TYPE_UNKNOWN);
+    terminus_session_details_free(l);
+    set_props("7", 1, "Class", "s", "manager");
+    REQUIRE_RC(terminus_session_details_list(s, &l, &n), TERMINUS_OK);
+    CHECK_EQ(find_details(l, n, "7")->session_class, TERMINUS_SESSION_CLASS_OTHER);
+    terminus_session_details_free(l);
+    terminus_server_close(s);
+}
+
+/* The ids (names) of the outcomes, "c2 7 ". */
+static const char *outcome_names(const terminus_session_outcome *o, size_t n)
+{
+    static char buf[256];
+    size_t at = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && at + 70 < sizeof buf; i++)
+        at += (size_t)snprintf(buf + at, sizeof buf - at, "%s ", o[i].session.name);
+    return buf;
+}
+
+static void test_select(void)
+{
+    terminus_session_filter flt = TERMINUS_SESSION_FILTER_INIT;
+    terminus_session_logoff_options o = TERMINUS_SESSION_LOGOFF_OPTIONS_INIT;
+    terminus_session_outcome *out = NULL;
+    terminus_server *s = NULL;
+    const int64_t now = wall_us();
+    size_t n = 0;
+
+    mock_up();
+    add_session("c4", 1001, "bob");
+    set_props("c2", 2, "IdleHint", "b", 1, "IdleSinceHint", "t",
+              (uint64_t)(now - 7200 * INT64_C(1000000)));
+    set_props("c4", 2, "IdleHint", "b", 1, "IdleSinceHint", "t",
+              (uint64_t)(now - 120 * INT64_C(1000000)));
+    set_props("7", 3, "Class", "s", "greeter", "IdleHint", "b", 1, "IdleSinceHint", "t",
+              (uint64_t)(now - 9000 * INT64_C(1000000)));
+    REQUIRE_RC(terminus_server_open(NULL, NULL, &s), TERMINUS_OK);
+
+    /* a dry run: idle an hour or more; the login screen never */
+    o.flags = TERMINUS_SESSION_DRY_RUN;
+    flt.flags = TERMINUS_FILTER_IDLE;
+    flt.idle_ms = 3600000;
+    CHECK_RC(terminus_session_logoff_matching(s, &flt, &o, &out, &n), TERMINUS_OK);
+    CHECK_STR_EQ(outcome_names(out, n), "c2 ");
+    terminus_session_outcomes_free(out);
+    flt.idle_ms = 60000;
+    CHECK_RC(terminus_session_logoff_matching(s, &flt, &o, &out, &n), TERMINUS_OK);
+    CHECK_STR_EQ(outcome_names(out, n), "c2 c4 ");
+    terminus_session_outcomes_free(out);
+    CHECK_EQ(listed(s, "c2"), 1);
+    /* carol's only session is the login screen */
+    flt.flags = 0;
+    flt.user = "carol";
+    CHECK_RC(terminus_session_logoff_matching(s, &flt, &o, &out, &n), TERMINUS_E_NOT_FOUND);
+    CHECK_ERROR(TERMINUS_E_NOT_FOUND, "no session matched (4 listed)");
+    CHECK(out == NULL && n == 0);
+    /* bob's sessions, idle two minutes or more: both, for real */
+    o.flags = TERMINUS_SESSION_WAIT;
+    o.timeout_ms = 5000;
+    flt.user = "BOB";
+    flt.flags = TERMINUS_FILTER_IDLE;
+    flt.idle_ms = 120000;
+    CHECK_RC(terminus_session_logoff_matching(s, &flt, &o, &out, &n), TERMINUS_OK);
+    CHECK_STR_EQ(outcome_names(out, n), "c2 c4 ");
+    terminus_session_outcomes_free(out);
+    CHECK_EQ(listed(s, "c2"), 0);
+    CHECK_EQ(listed(s, "c4"), 0);
+    CHECK_EQ(listed(s, "3"), 1);
+    CHECK_EQ(listed(s, "7"), 1);
+    /* by state: logind's "active" */
+    flt.user = NULL;
+    flt.flags = 0;
+    flt.states = TERMINUS_SESSION_STATE_BIT(TERMINUS_SESSION_ACTIVE);
+    mock_call("DenyTerminate", "s", "3");
+    CHECK_RC(terminus_session_logoff_matching(s, &flt, &o, &out, &n), TERMINUS_E_ACCESS_DENIED);
+    CHECK_ERROR(TERMINUS_E_ACCESS_DENIED, "AccessDenied");
+    REQUIRE(n == 1);
+    CHECK_CONTAINS(out[0].message, "TerminateSession");
+    terminus_session_outcomes_free(out);
+    CHECK_EQ(listed(s, "3"), 1);
+    terminus_server_close(s);
+}
+
+/* A pseudo-terminal in raw mode (no output processing: the bytes written to
+ * its slave are what its master reads). Returns the master; the slave's
+ * name ("pts/N") in name. */
+static int open_pty(char *name, size_t size, int *slave)
+{
+    struct termios t;
+    const char *path;
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+
+    REQUIRE(m >= 0);
+    REQUIRE(grantpt(m) == 0 && unlockpt(m) == 0);
+    path = ptsname(m);
+    REQUIRE(path != NULL && strncmp(path, "/dev/", 5) == 0);
+    snprintf(name, size, "%s", path + 5);
+    *slave = open(path, O_RDWR | O_NOCTTY);
+    REQUIRE(*slave >= 0);
+    REQUIRE(tcgetattr(*slave, &t) == 0);
+    cfmakeraw(&t);
+    REQUIRE(tcsetattr(*slave, TCSANOW, &t) == 0);
+    return m;
+}
+
+/* What the master has to read within ms (NUL-terminated). */
+static size_t read_pty(int m, char *buf, size_t size, int ms)
+{
+    size_t len = 0;
+    struct pollfd p = { m, POLLIN, 0 };
+
+    while (len + 1 < size && poll(&p, 1, len == 0 ? ms : 100) > 0) {
+        ssize_t r = read(m, buf + len, size - 1 - len);
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+    }
+    buf[len] = '\0';
+    return len;
+}
+
+static void test_message(void)
+{
+    terminus_server *s = NULL;
+    char pts[64], got[2048];
+    uint64_t t0;
+    double ms;
+    int slave, m;
+
+    mock_up();
+    m = open_pty(pts, sizeof pts, &slave);
+    set_props("c2", 2, "Type", "s", "tty", "TTY", "s", pts);
+    REQUIRE_RC(terminus_server_open(NULL, NULL, &s), TERMINUS_OK);
+    CHECK_RC(terminus_session_message(s, MAPPED, "Maintenance", "Save your work.\nLogoff at 18:00.",
+                                      60000),
+             TERMINUS_OK);
+    read_pty(m, got, sizeof got, 2000);
+    CHECK_MSG(strncmp(got, "\r\nMaintenance (", 15) == 0, "wrote \"%s\"", got);
+    CHECK_CONTAINS(got, "):\r\n\r\nSave your work.\r\nLogoff at 18:00.\r\n");
+    CHECK_MSG(strstr(got, "18:00.\r\n") + 8 == got + strlen(got), "more after the text: \"%s\"",
+              got);
+    /* the default title */
+    CHECK_RC(terminus_session_message(s, MAPPED, NULL, "hello", 0), TERMINUS_OK);
+    read_pty(m, got, sizeof got, 2000);
+    CHECK_MSG(strncmp(got, "\r\nterminus (", 12) == 0, "wrote \"%s\"", got);
+
+    /* no channel to the user: said so, nothing written */
+    set_props("c2", 2, "Type", "s", "x11", "TTY", "s", "");
+    CHECK_RC(terminus_session_message(s, MAPPED, NULL, "hello", 0), TERMINUS_E_UNSUPPORTED);
+    CHECK_ERROR(TERMINUS_E_UNSUPPORTED, "session c2 is graphical (x11): logind has no channel");
+    set_props("c2", 2, "Type", "s", "wayland", "TTY", "s", pts);
+    CHECK_RC(terminus_session_message(s, MAPPED, NULL, "hello", 0), TERMINUS_E_UNSUPPORTED);
+    CHECK_ERROR(TERMINUS_E_UNSUPPORTED, "graphical (wayland)");
+    set_props("c2", 2, "Type", "s", "tty", "TTY", "s", "");
+    CHECK_RC(terminus_session_message(s, MAPPED, NULL, "hello", 0), TERMINUS_E_UNSUPPORTED);
+    CHECK_ERROR(TERMINUS_E_UNSUPPORTED, "session c2 has no terminal");
+    set_props("c2", 1, "TTY", "s", "../../etc/passwd");
+    CHECK_RC(terminus_session_message(s, MAPPED, NULL, "hello", 0), TERMINUS_E_UNSUPPORTED);
+    CHECK_ERROR(TERMINUS_E_UNSUPPORTED, "is not a terminal name under /dev");
+    set_props("c2", 1, "TTY", "s", "null");
+    CHECK_RC(terminus_session_message(s, MAPPED, NULL, "hello", 0), TERMINUS_E_OS);
+    CHECK_ERROR(TERMINUS_E_OS, "/dev/null, the TTY of session c2, is not a terminal");
+    set_props("c2", 1, "TTY", "s", "pts/999999");
+    CHECK_RC(terminus_session_message(s, MAPPED, NULL, "hello", 0), TERMINUS_E_NOT_FOUND);
+    CHECK_ERROR(TERMINUS_E_NOT_FOUND, "open(/dev/pts/999999)");
+    CHECK_EQ(read_pty(m, got, sizeof got, 200), 0);
+    /* no such session */
+    CHECK_RC(terminus_session_message(s, 99, NULL, "hello", 0), TERMINUS_E_NOT_FOUND);
+    CHECK_ERROR(TERMINUS_E_NOT_FOUND, "no session has the id 99");
+    /* a terminal that takes nothing more (output stopped, as Ctrl+S does) */
+    set_props("c2", 1, "TTY", "s", pts);
+    REQUIRE(tcflow(slave, TCOOFF) == 0);
+    t0 = now_us();
+    CHECK_RC(terminus_session_message(s, MAPPED, NULL, "hello", 0), TERMINUS_E_OS);
+    CHECK_ERROR(TERMINUS_E_OS, "no more at once");
+    ms = (double)(now_us() - t0) / 1000.0;
+    printf("message to a terminal whose output is stopped: %.2f ms\n", ms);
+    CHECK_MSG(ms < 1000, "a stopped terminal held the call %.1f ms", ms);
+    terminus_server_close(s);
+    close(slave);
+    close(m);
+}
+
+/* The warning, its countdown, the logoff: in one call. */
+static void test_warn(void)
+{
+    terminus_session_filter flt = TERMINUS_SESSION_FILTER_INIT;
+    terminus_session_logoff_options o = TERMINUS_SESSION_LOGOFF_OPTIONS_INIT;
+    terminus_session_outcome *out = NULL;
+    terminus_server *s = NULL;
+    char pts[64], got[2048];
+    uint64_t t0;
+    double ms;
+    size_t n = 0;
+    int slave, m;
+    pid_t child;
+
+    mock_up();
+    m = open_pty(pts, sizeof pts, &slave);
+    set_props("c2", 2, "Type", "s", "tty", "TTY", "s", pts);
+    set_props("7", 2, "Type", "s", "x11", "TTY", "s", "");
+    REQUIRE_RC(terminus_server_open(NULL, NULL, &s), TERMINUS_OK);
+    flt.states = TERMINUS_SESSION_STATE_BIT(TERMINUS_SESSION_CONNECTED);
+    o.flags = TERMINUS_SESSION_WAIT;
+    o.timeout_ms = 5000;
+    o.message = "You will be logged off in a moment.";
+    o.countdown_ms = 400;
+    t0 = now_us();
+    CHECK_RC(terminus_session_logoff_matching(s, &flt, &o, &out, &n), TERMINUS_OK);
+    ms = (double)(now_us() - t0) / 1000.0;
+    printf("warn, 400 ms countdown, logoff and WAIT of 2 sessions: %.1f ms\n", ms);
+    CHECK_MSG(ms >= 400 && ms < 2000, "took %.1f ms", ms);
+    REQUIRE(n == 2);
+    CHECK_STR_EQ(outcome_names(out, n), "c2 7 ");
+    CHECK_EQ(out[0].warned, 1);
+    CHECK_EQ(out[1].warned, 0);
+    CHECK_RC(out[1].warn_status, TERMINUS_E_UNSUPPORTED);
+    CHECK_CONTAINS(out[1].warn_message, "graphical (x11)");
+    CHECK_RC(out[1].status, TERMINUS_OK); /* logged off all the same */
+    terminus_session_outcomes_free(out);
+    read_pty(m, got, sizeof got, 2000);
+    CHECK_CONTAINS(got, "You will be logged off in a moment.\r\n");
+    CHECK_EQ(listed(s, "c2"), 0);
+    CHECK_EQ(listed(s, "7"), 0);
+
+    /* a user who logs off after the warning: the call does not wait out the
+     * countdown for a session that is gone */
+    add_session("c5", 1005, "frank");
+    set_props("c5", 2, "Type", "s", "tty", "TTY", "s", pts);
+    fflush(stdout);
+    child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        sleep_ms(300);
+        end_session("c5");
+        _exit(0);
+    }
+    flt.states = 0;
+    flt.user = "frank";
+    o.countdown_ms = 10000;
+    t0 = now_us();
+    CHECK_RC(terminus_session_logoff_matching(s, &flt, &o, &out, &n), TERMINUS_OK);
+    ms = (double)(now_us() - t0) / 1000.0;
+    printf("10 s countdown, the user logged off after 300 ms: %.1f ms\n", ms);
+    CHECK_MSG(ms >= 250 && ms < 3000, "took %.1f ms", ms);
+    REQUIRE(n == 1);
+    CHECK_EQ(out[0].ended_early, 1);
+    CHECK_RC(out[0].status, TERMINUS_OK);
+    terminus_session_outcomes_free(out);
+    reap(child);
+
+    /* WARNED_ONLY: a graphical session is not logged off unwarned */
+    set_props("3", 2, "Type", "s", "wayland", "TTY", "s", "tty2");
+    flt.user = "alice";
+    o.flags = TERMINUS_SESSION_WARNED_ONLY;
+    o.countdown_ms = 0;
+    CHECK_RC(terminus_session_logoff_matching(s, &flt, &o, &out, &n), TERMINUS_E_UNSUPPORTED);
+    CHECK_ERROR(TERMINUS_E_UNSUPPORTED, "graphical (wayland)");
+    terminus_session_outcomes_free(out);
+    CHECK_EQ(listed(s, "3"), 1);
+    terminus_server_close(s);
+    close(slave);
+    close(m);
+}
+
+static void test_blockers(void)
+{
+    terminus_server *s = NULL;
+    terminus_blocker *l = NULL;
+    size_t n = 5;
+
+    mock_up();
+    REQUIRE_RC(terminus_server_open(NULL, NULL, &s), TERMINUS_OK);
+    CHECK_RC(terminus_session_blockers(s, TERMINUS_SESSION_CURRENT, &l, &n), TERMINUS_OK);
+    CHECK(l == NULL && n == 0);
+    mock_call("AddInhibitor", "ssssuu", "shutdown:sleep", "backup", "Copying 3 files", "block",
+              1000u, 4242u);
+    mock_call("AddInhibitor", "ssssuu", "idle", "video player", "Playing a film", "delay", 1001u,
+              99u);
+    REQUIRE_RC(terminus_session_blockers(s, MAPPED, &l, &n), TERMINUS_OK);
+    REQUIRE(n == 2);
+    CHECK_STR_EQ(l[0].what, "shutdown:sleep");
+    CHECK_STR_EQ(l[0].who, "backup");
+    CHECK_STR_EQ(l[0].why, "Copying 3 files");
+    CHECK_STR_EQ(l[0].mode, "block");
+    CHECK_EQ(l[0].uid, 1000);
+    CHECK_EQ(l[0].pid, 4242);
+    CHECK_STR_EQ(l[1].who, "video player");
+    CHECK_STR_EQ(l[1].mode, "delay");
+    terminus_blockers_free(l);
+    /* the same for every session: they are the server's */
+    REQUIRE_RC(terminus_session_blockers(s, 3, &l, &n), TERMINUS_OK);
+    CHECK_EQ(n, 2);
+    terminus_blockers_free(l);
+    mock_call("ClearInhibitors", "");
+    REQUIRE_RC(terminus_session_blockers(s, 3, &l, &n), TERMINUS_OK);
+    CHECK_EQ(n, 0);
+    /* logind gone */
+    stop(&mock_pid);
+    CHECK_RC(terminus_session_blockers(s, 3, &l, &n), TERMINUS_E_UNAVAILABLE);
+    CHECK_RC(terminus_session_details_list(s, &(terminus_session_details *){ NULL }, &n),
+             TERMINUS_E_UNAVAILABLE);
+    CHECK_RC(terminus_session_message(s, 3, NULL, "x", 0), TERMINUS_E_UNAVAILABLE);
     terminus_server_close(s);
 }
 
@@ -933,6 +1409,11 @@ static const h_test tests[] = {
     { "collision", test_collision, 0 },
     { "bad-names", test_bad_names, 0 },
     { "fork", test_fork, 0 },
+    { "details", test_details, 0 },
+    { "select", test_select, 0 },
+    { "message", test_message, 0 },
+    { "warn", test_warn, 0 },
+    { "blockers", test_blockers, 0 },
 };
 
 int main(int argc, char **argv)

@@ -679,7 +679,276 @@ static void dll_listener_outlives_freelibrary(void)
     CloseHandle(asked);
 }
 
+/* ---- sessions an administrator acts on: details, addresses, blockers ---- */
+
+static void filetime_conv(void)
+{
+    const int64_t epoch = INT64_C(116444736000000000);
+
+    CHECK_EQ(tm_win_filetime_us(0), 0);
+    CHECK_EQ(tm_win_filetime_us(-5), 0);
+    CHECK_EQ(tm_win_filetime_us(epoch), 0);
+    CHECK_EQ(tm_win_filetime_us(epoch + 10), 1);
+    /* 2024-01-01 00:00:00 UTC */
+    CHECK_EQ(tm_win_filetime_us(epoch + INT64_C(1704067200) * 10000000), INT64_C(1704067200000000));
+}
+
+static WTS_CLIENT_ADDRESS addr_of(DWORD family, const BYTE *bytes, size_t n)
+{
+    WTS_CLIENT_ADDRESS a;
+
+    memset(&a, 0, sizeof a);
+    a.AddressFamily = family;
+    memcpy(a.Address + 2, bytes, n);
+    return a;
+}
+
+static void address_text(void)
+{
+    static const BYTE v4[] = { 192, 0, 2, 7 };
+    static const struct {
+        BYTE b[16];
+        const char *text;
+    } v6[] = {
+        { { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 }, "2001:db8::5" },
+        { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, "::1" },
+        { { 0 }, "::" },
+        { { 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, "1::" },
+        { { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1 }, "2001:db8:0:1:1:1:1:1" },
+        { { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 }, "2001:db8:0:0:1::" },
+        { { 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0xab, 0xcd, 0, 0, 0, 0, 0x12, 0x34 },
+          "fe80::abcd:0:0:1234" },
+    };
+    WTS_CLIENT_ADDRESS a;
+    char out[64];
+
+    a = addr_of(2, v4, sizeof v4);
+    CHECK_EQ(tm_win_address_text(&a, out, sizeof out), 9);
+    CHECK_STR_EQ(out, "192.0.2.7");
+    for (size_t i = 0; i < sizeof v6 / sizeof v6[0]; i++) {
+        a = addr_of(23, v6[i].b, 16);
+        tm_win_address_text(&a, out, sizeof out);
+        CHECK_STR_EQ(out, v6[i].text);
+    }
+    a = addr_of(0, v4, sizeof v4); /* AF_UNSPEC: the console */
+    CHECK_EQ(tm_win_address_text(&a, out, sizeof out), 0);
+    CHECK_STR_EQ(out, "");
+    a = addr_of(17, v4, sizeof v4); /* AF_NETBIOS: no text */
+    CHECK_EQ(tm_win_address_text(&a, out, sizeof out), 0);
+    CHECK_EQ(tm_win_address_text(NULL, out, sizeof out), 0);
+    CHECK_STR_EQ(out, "");
+    a = addr_of(2, v4, sizeof v4);
+    CHECK_EQ(tm_win_address_text(&a, out, 5), 0); /* does not fit: nothing */
+    CHECK_STR_EQ(out, "");
+}
+
+static void details_fill(void)
+{
+    const int64_t epoch = INT64_C(116444736000000000), s = 10000000;
+    const int64_t now = epoch + INT64_C(1704067200) * s;
+    terminus_session_details d;
+    WTSINFOW info;
+    WTS_CLIENT_ADDRESS a;
+    static const BYTE v4[] = { 10, 1, 2, 3 };
+
+    memset(&info, 0, sizeof info);
+    info.LogonTime.QuadPart = now - 7200 * s;
+    info.LastInputTime.QuadPart = now - 600 * s;
+    info.DisconnectTime.QuadPart = now - 3600 * s;
+    info.CurrentTime.QuadPart = now;
+    a = addr_of(2, v4, sizeof v4);
+
+    memset(&d, 0, sizeof d);
+    d.id = 3;
+    d.state = TERMINUS_SESSION_ACTIVE;
+    snprintf(d.name, sizeof d.name, "RDP-Tcp#3");
+    tm_win_details_fill(&d, &info, 2, &a, L"LAPTOP-\u00c9");
+    CHECK_EQ(d.type, TERMINUS_SESSION_TYPE_RDP);
+    CHECK_EQ(d.remote, 1);
+    CHECK_EQ(d.idle_hint, -1);
+    CHECK_EQ(d.session_class, TERMINUS_SESSION_CLASS_UNKNOWN);
+    CHECK_EQ(d.logon_us, INT64_C(1704067200000000) - INT64_C(7200000000));
+    CHECK_EQ(d.now_us, INT64_C(1704067200000000));
+    CHECK_STR_EQ(d.client, "LAPTOP-\xc3\x89");
+    CHECK_STR_EQ(d.address, "10.1.2.3");
+    CHECK_STR_EQ(d.seat, "RDP-Tcp#3");
+    CHECK_STR_EQ(d.tty, "");
+    /* active: idle since the last input, as query user counts it */
+    CHECK_EQ(terminus_session_idle_ms(&d), 600000);
+    /* disconnected: since the disconnect */
+    d.state = TERMINUS_SESSION_DISCONNECTED;
+    CHECK_EQ(terminus_session_idle_ms(&d), 3600000);
+
+    /* the console; ICA; a protocol unknown */
+    memset(&d, 0, sizeof d);
+    tm_win_details_fill(&d, &info, 0, NULL, NULL);
+    CHECK_EQ(d.type, TERMINUS_SESSION_TYPE_CONSOLE);
+    CHECK_EQ(d.remote, 0);
+    CHECK_STR_EQ(d.client, "");
+    CHECK_STR_EQ(d.address, "");
+    tm_win_details_fill(&d, &info, 1, NULL, NULL);
+    CHECK_EQ(d.type, TERMINUS_SESSION_TYPE_OTHER);
+    CHECK_EQ(d.remote, 1);
+    tm_win_details_fill(&d, NULL, -1, NULL, NULL);
+    CHECK_EQ(d.type, TERMINUS_SESSION_TYPE_UNKNOWN);
+    CHECK_EQ(d.remote, -1);
+    /* no WTSINFOW: the times stay unknown, as they were */
+    memset(&d, 0, sizeof d);
+    tm_win_details_fill(&d, NULL, 2, NULL, NULL);
+    CHECK_EQ(d.logon_us, 0);
+    CHECK_EQ(d.now_us, 0);
+    CHECK_EQ(terminus_session_idle_ms(&d), -1);
+    /* a session nobody logged on to: LastInputTime 0 is unknown, not 1601 */
+    memset(&info.LastInputTime, 0, sizeof info.LastInputTime);
+    memset(&d, 0, sizeof d);
+    d.state = TERMINUS_SESSION_ACTIVE;
+    tm_win_details_fill(&d, &info, 0, NULL, NULL);
+    CHECK_EQ(d.idle_since_us, 0);
+    CHECK_EQ(terminus_session_idle_ms(&d), -1);
+}
+
+/* Stand-ins for EnumWindows, ShutdownBlockReasonQuery and the window's owner:
+ * windows 1..n; those whose number is in `reasons` have that reason. */
+static size_t sb_windows;
+static const wchar_t *sb_reason[300];
+
+static BOOL WINAPI sb_enum(WNDENUMPROC fn, LPARAM arg)
+{
+    for (size_t i = 1; i <= sb_windows; i++)
+        if (!fn((HWND)(uintptr_t)i, arg))
+            return FALSE;
+    return TRUE;
+}
+
+static BOOL WINAPI sb_query(HWND w, LPWSTR buf, DWORD *len)
+{
+    const wchar_t *r = sb_reason[(uintptr_t)w];
+    size_t n;
+
+    if (r == NULL) {
+        SetLastError(ERROR_NOT_FOUND);
+        return FALSE;
+    }
+    n = wcslen(r);
+    if (buf == NULL) {
+        *len = (DWORD)(n + 1);
+        return TRUE;
+    }
+    if (*len < n + 1) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return FALSE;
+    }
+    memcpy(buf, r, (n + 1) * sizeof *buf);
+    *len = (DWORD)(n + 1);
+    return TRUE;
+}
+
+static void sb_owner(HWND w, DWORD *pid, char *who, size_t cap)
+{
+    *pid = 1000 + (DWORD)(uintptr_t)w;
+    snprintf(who, cap, "app%u.exe", (unsigned)(uintptr_t)w);
+}
+
+static terminus_blocker sb_got[300];
+static size_t sb_n, sb_stop_after;
+
+static int sb_collect(void *arg, const terminus_blocker *b)
+{
+    (void)arg;
+    if (sb_n < 300)
+        sb_got[sb_n] = *b;
+    sb_n++;
+    return sb_stop_after != 0 && sb_n >= sb_stop_after ? TERMINUS_E_NO_MEMORY : TERMINUS_OK;
+}
+
+static void blockers_scan(void)
+{
+    static wchar_t longer[700];
+
+    for (size_t i = 0; i < 699; i++)
+        longer[i] = L'a' + (wchar_t)(i % 26);
+    longer[699] = L'\0';
+    memset(sb_reason, 0, sizeof sb_reason);
+    sb_windows = 5;
+    sb_reason[2] = L"Saving report.docx";
+    sb_reason[3] = longer;
+    sb_reason[5] = L"\u00c9criture en cours";
+    sb_n = 0;
+    sb_stop_after = 0;
+    CHECK_RC(tm_win_blockers_scan(sb_enum, sb_query, sb_owner, sb_collect, NULL), TERMINUS_OK);
+    REQUIRE(sb_n == 3);
+    CHECK_STR_EQ(sb_got[0].what, "shutdown");
+    CHECK_STR_EQ(sb_got[0].who, "app2.exe");
+    CHECK_STR_EQ(sb_got[0].why, "Saving report.docx");
+    CHECK_STR_EQ(sb_got[0].mode, "block");
+    CHECK_EQ(sb_got[0].pid, 1002);
+    CHECK_EQ(sb_got[0].uid, TERMINUS_BLOCKER_UID_UNKNOWN);
+    CHECK_EQ(strlen(sb_got[1].why), sizeof sb_got[1].why - 1); /* cut to fit */
+    CHECK(strncmp(sb_got[1].why, "abcdefghijklmnopqrstuvwxyzab", 28) == 0);
+    CHECK_STR_EQ(sb_got[2].why, "\xc3\x89"
+                                "criture en cours");
+    /* no window has a reason */
+    memset(sb_reason, 0, sizeof sb_reason);
+    sb_n = 0;
+    CHECK_RC(tm_win_blockers_scan(sb_enum, sb_query, sb_owner, sb_collect, NULL), TERMINUS_OK);
+    CHECK_EQ(sb_n, 0);
+    /* many windows (the list grows); the callback's code stops the scan */
+    sb_windows = 299;
+    for (size_t i = 1; i <= 299; i++)
+        sb_reason[i] = L"busy";
+    sb_n = 0;
+    CHECK_RC(tm_win_blockers_scan(sb_enum, sb_query, sb_owner, sb_collect, NULL), TERMINUS_OK);
+    CHECK_EQ(sb_n, 299);
+    CHECK_EQ(sb_got[298].pid, 1299);
+    sb_n = 0;
+    sb_stop_after = 7;
+    CHECK_RC(tm_win_blockers_scan(sb_enum, sb_query, sb_owner, sb_collect, NULL),
+             TERMINUS_E_NO_MEMORY);
+    CHECK_EQ(sb_n, 7);
+    sb_stop_after = 0;
+}
+
+/* The real calls: what Wine 8 answers (Windows would list, show or read). */
+static void admin_real_calls(void)
+{
+    terminus_server *s = NULL;
+    terminus_session_details *d = NULL;
+    terminus_blocker *b = NULL;
+    DWORD own = 0;
+    size_t n = 0;
+    int rc;
+
+    REQUIRE_RC(terminus_server_open(NULL, NULL, &s), TERMINUS_OK);
+    REQUIRE(ProcessIdToSessionId(GetCurrentProcessId(), &own));
+    /* another session's windows cannot be read: said so */
+    CHECK_RC(terminus_session_blockers(s, own + 1, &b, &n), TERMINUS_E_UNSUPPORTED);
+    CHECK_ERROR(TERMINUS_E_UNSUPPORTED, "is another");
+    rc = terminus_session_blockers(s, TERMINUS_SESSION_CURRENT, &b, &n);
+    printf("# blockers of the own session: %s: %s\n", terminus_error_name(rc),
+           rc == TERMINUS_OK ? "listed" : terminus_error_last()->message);
+    if (tm_win_is_wine()) {
+        CHECK_RC(rc, TERMINUS_E_UNSUPPORTED);
+        CHECK_ERROR(TERMINUS_E_UNSUPPORTED, "no ShutdownBlockReasonQuery (Wine 8 lacks it)");
+    } else {
+        CHECK_RC(rc, TERMINUS_OK);
+    }
+    terminus_blockers_free(b);
+    rc = terminus_session_details_list(s, &d, &n);
+    printf("# session details: %s\n", terminus_error_name(rc));
+    CHECK(rc == TERMINUS_OK || (tm_win_is_wine() && rc == TERMINUS_E_UNSUPPORTED));
+    terminus_session_details_free(d);
+    rc = terminus_session_message(s, own, "terminus test", "A test message: it closes by itself.",
+                                  1000);
+    printf("# a message to the own session: %s: %s\n", terminus_error_name(rc),
+           rc == TERMINUS_OK ? "shown" : terminus_error_last()->message);
+    CHECK(rc == TERMINUS_OK || (tm_win_is_wine() && rc == TERMINUS_E_UNSUPPORTED));
+    if (rc != TERMINUS_OK)
+        CHECK_ERROR(TERMINUS_E_UNSUPPORTED, "WTSSendMessageW");
+    terminus_server_close(s);
+}
+
 HARNESS_MAIN(T(error_codes), T(error_messages), T(sysmsg_long), T(utf8_cut), T(logoff_refusal),
              T(logoff_hidden_station), T(server_probe), T(session_state_map), T(session_gone_rule),
              T(session_logons_table), T(session_wait_reused_id), T(open_decision),
-             T(dll_listener_outlives_freelibrary))
+             T(dll_listener_outlives_freelibrary), T(filetime_conv), T(address_text),
+             T(details_fill), T(blockers_scan), T(admin_real_calls))
