@@ -4,6 +4,8 @@
  * files share (declared in lib/os/linux/linux.h): the error translation,
  * the clock. The rest is in
  * - lib/os/linux/process.c: processes (pidfds) and wait sets (epoll);
+ * - lib/os/linux/procs.c: the process listing (a walk of /proc), identities
+ *   through the pidfd, the boot id;
  * - lib/os/linux/listener.c: the listener (SIGTERM and SIGHUP);
  * - lib/os/linux/logind.c: logoff, servers and sessions (logind over sd-bus).
  *
@@ -224,6 +226,10 @@ static const terminus_os tm_linux_os = {
     /* version 2: the close chain */
     .process_reach = tm_linux_process_reach,
     .process_step = tm_linux_process_step,
+    /* version 2: processes by identity */
+    .process_list = tm_linux_process_list,
+    .process_identity = tm_linux_process_identity,
+    .boot_id = tm_linux_boot_id,
     /* version 2: sessions an administrator acts on */
     .session_details = tm_linux_session_details,
     .session_message = tm_linux_session_message,

@@ -3,14 +3,16 @@
  * to the backend (lib/os/linux/backend.c describes it as a whole):
  * - the error translation and the error helper (backend.c);
  * - the monotonic clock (backend.c);
- * - the members of the terminus_os table that process.c, listener.c and
- *   logind.c define, for the table in backend.c.
+ * - the open process (process.c opens it, procs.c reads its identity);
+ * - the members of the terminus_os table that process.c, procs.c,
+ *   listener.c and logind.c define, for the table in backend.c.
  */
 #ifndef TERMINUS_OS_LINUX_H
 #define TERMINUS_OS_LINUX_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sdbus.h" /* sd_bus_error; libsystemd, loaded at run time */
 
@@ -36,6 +38,12 @@ uint64_t tm_linux_now_us(void);
 
 /* --- processes and wait sets (process.c) ------------------------------------ */
 
+/* An open process: shared with procs.c, which reads its identity. */
+struct terminus_os_process {
+    pid_t pid;
+    int fd; /* the pidfd: the identity for the whole call */
+};
+
 int tm_linux_process_open(void *data, terminus_pid pid, terminus_os_process **out);
 void tm_linux_process_close(void *data, terminus_os_process *proc);
 int tm_linux_process_status(void *data, terminus_os_process *proc, terminus_os_status *st);
@@ -50,6 +58,21 @@ int tm_linux_wait_open(void *data, terminus_os_process *const *procs, size_t cou
 int tm_linux_wait_any(void *data, terminus_os_waitset *set, uint32_t timeout_ms, size_t *ready,
                       size_t capacity, size_t *nready);
 void tm_linux_wait_close(void *data, terminus_os_waitset *set);
+
+/* --- listing and identities (procs.c) --------------------------------------- */
+
+int tm_linux_process_list(void *data, uint32_t fields, terminus_os_process_fn fn, void *arg);
+int tm_linux_process_identity(void *data, terminus_os_process *proc, terminus_process_info *info,
+                              uint64_t *unique);
+int tm_linux_boot_id(void *data, char *buf, size_t size);
+
+/*
+ * The id terminus gives the logind session `lid` ("3", "c1"), as
+ * lib/os/linux/logind.c documents it (its tm_linux_id_of is the same
+ * mapping): procs.c needs it without libsystemd, for the session of a
+ * listed process.
+ */
+uint32_t tm_linux_session_id_of(const char *lid);
 
 /* --- the listener (listener.c) ---------------------------------------------- */
 

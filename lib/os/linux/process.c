@@ -57,11 +57,6 @@ _Static_assert(sizeof(struct tm_linux_pidfd_info) == 64, "pidfd_info version 0 i
 
 /* --- processes -------------------------------------------------------------- */
 
-struct terminus_os_process {
-    pid_t pid;
-    int fd; /* the pidfd: the identity for the whole call */
-};
-
 /* Record the failure of a call that makes a descriptor: a full table (EMFILE
  * for this process, ENFILE for the system) is TERMINUS_E_NO_MEMORY, which
  * tells the core to work in smaller batches; anything else goes through the

@@ -290,6 +290,10 @@ static const terminus_os tm_win_os = {
     .session_current = tm_win_session_current,
     .session_logoff = tm_win_session_logoff,
     .session_wait_gone = tm_win_session_wait_gone,
+    /* version 2: processes by identity (procs.c) */
+    .process_list = tm_win_process_list,
+    .process_identity = tm_win_process_identity,
+    .boot_id = tm_win_boot_id,
     /* version 2: sessions an administrator acts on */
     .session_details = tm_win_session_details,
     .session_message = tm_win_session_message,

@@ -111,6 +111,15 @@ void tm_win_wait_close(void *data, terminus_os_waitset *set);
 int tm_win_exit_process(void *data, uint32_t exit_code, int fast);
 
 /* ---------------------------------------------------------------------- */
+/* Listing and identities (procs.c)                                        */
+/* ---------------------------------------------------------------------- */
+
+int tm_win_process_list(void *data, uint32_t fields, terminus_os_process_fn fn, void *arg);
+int tm_win_process_identity(void *data, terminus_os_process *proc, terminus_process_info *info,
+                            uint64_t *unique);
+int tm_win_boot_id(void *data, char *buf, size_t size);
+
+/* ---------------------------------------------------------------------- */
 /* The listener (listener.c)                                               */
 /* ---------------------------------------------------------------------- */
 

@@ -29,6 +29,26 @@
  *                                      (not the caller's child), reparented to
  *                                      it; write "pid N\n" to OUTFD, then reap
  *                                      it and write "status S\n"; then exit 0
+ *   child named READYFD NAME           call itself NAME (prctl(PR_SET_NAME): the
+ *                                      command name, not the file's) and wait;
+ *                                      SIGTERM ends it
+ *   child zombie READYFD NAME          fork a child that names itself NAME and
+ *                                      exits at once; never reap it; write
+ *                                      "zombie PID\n" on READYFD; wait
+ *   child tree READYFD MARKER DEPTH WIDTH  a tree of processes (fork, no exec):
+ *                                      WIDTH children, each a tree of DEPTH - 1
+ *                                      (DEPTH 1: a leaf); each appends
+ *                                      "term PID" to MARKER on SIGTERM and exits
+ *                                      0; ready once every descendant is
+ *   child forker READYFD MARKER        on SIGTERM, fork a child that ignores
+ *                                      SIGTERM and appends "late PID" to MARKER,
+ *                                      then wait for it (a member that forks
+ *                                      during the grace)
+ *   child daemon READYFD MARKER        double-fork a daemon (setsid; on SIGTERM
+ *                                      it appends "daemon PID" to MARKER and
+ *                                      runs on), write "daemon PID\n" on
+ *                                      READYFD once it runs; then a leaf of
+ *                                      tree (its own SIGTERM ends it)
  *
  * READYFD: a descriptor to write one byte to once the child is ready (-1: none).
  */
@@ -134,6 +154,68 @@ static void on_chain_signal(int sig)
     }
 }
 
+/* The tree mode's handler: note the SIGTERM and leave. */
+static void on_term_leave(int sig)
+{
+    (void)sig;
+    append("term", (int)getpid());
+    _exit(0);
+}
+
+/* A node of the tree mode: DEPTH levels below it included; writes one byte
+ * to ready_fd once it and all its descendants are ready. A child forked here
+ * goes on as a node one level down (a loop, not a call: it never returns). */
+static void tree_node(int ready_fd, int depth, int width)
+{
+    struct sigaction sa;
+    int i = 0;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term_leave;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    while (depth > 1 && i < width) {
+        int p[2];
+        char b;
+        pid_t c;
+        if (pipe(p) != 0)
+            _exit(110);
+        c = fork();
+        if (c < 0)
+            _exit(111);
+        if (c == 0) {
+            close(p[0]);
+            if (ready_fd >= 0)
+                close(ready_fd);
+            ready_fd = p[1];
+            depth--;
+            i = 0; /* its own children, from the first */
+            continue;
+        }
+        close(p[1]);
+        if (read(p[0], &b, 1) != 1)
+            _exit(112);
+        close(p[0]);
+        i++;
+    }
+    if (ready_fd >= 0) {
+        char b = 'R';
+        if (write(ready_fd, &b, 1) != 1)
+            _exit(113);
+        close(ready_fd);
+    }
+    for (;;)
+        pause();
+}
+
+static volatile sig_atomic_t forker_asked;
+
+static void on_term_flag(int sig)
+{
+    (void)sig;
+    forker_asked = 1;
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -226,6 +308,117 @@ int main(int argc, char **argv)
         ready(argv[2]);
         sleep_ms(atol(argv[3]));
         return atoi(argv[4]);
+    }
+    if (strcmp(argv[1], "named") == 0 && argc == 4) {
+        if (prctl(PR_SET_NAME, argv[3], 0, 0, 0) != 0)
+            return 102;
+        ready(argv[2]);
+        for (;;)
+            pause();
+    }
+    if (strcmp(argv[1], "zombie") == 0 && argc == 4) {
+        char line[64];
+        pid_t z = fork();
+        if (z < 0)
+            return 103;
+        if (z == 0) {
+            prctl(PR_SET_NAME, argv[3], 0, 0, 0);
+            _exit(0);
+        }
+        /* a zombie once it has exited: wait for that without reaping it */
+        {
+            siginfo_t si;
+            while (waitid(P_PID, (id_t)z, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+                ;
+        }
+        snprintf(line, sizeof line, "zombie %d\n", (int)z);
+        if (write(atoi(argv[2]), line, strlen(line)) < 0)
+            return 104;
+        for (;;)
+            pause();
+    }
+    if (strcmp(argv[1], "tree") == 0 && argc == 6) {
+        int fd = atoi(argv[2]);
+        marker = argv[3];
+        tree_node(fd, atoi(argv[4]), atoi(argv[5]));
+    }
+    if (strcmp(argv[1], "forker") == 0 && argc == 4) {
+        struct sigaction sa;
+        sigset_t block, old;
+        int status;
+        pid_t late;
+        marker = argv[3];
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_term_flag;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigemptyset(&block);
+        sigaddset(&block, SIGTERM);
+        sigprocmask(SIG_BLOCK, &block, &old);
+        ready(argv[2]);
+        while (!forker_asked)
+            sigsuspend(&old);
+        late = fork();
+        if (late < 0)
+            return 105;
+        if (late == 0) {
+            signal(SIGTERM, SIG_IGN);
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            append("late", (int)getpid());
+            for (;;)
+                pause();
+        }
+        signal(SIGTERM, SIG_IGN);
+        while (waitpid(late, &status, 0) < 0 && errno == EINTR)
+            ;
+        return 0;
+    }
+    if (strcmp(argv[1], "daemon") == 0 && argc == 4) {
+        int fd = atoi(argv[2]);
+        int p[2];
+        pid_t mid, d = 0;
+        char line[64];
+        marker = argv[3];
+        if (pipe(p) != 0)
+            return 106;
+        mid = fork();
+        if (mid < 0)
+            return 107;
+        if (mid == 0) {
+            pid_t g = fork();
+            if (g < 0)
+                _exit(108);
+            if (g == 0) {
+                struct sigaction sa;
+                pid_t me = getpid();
+                setsid();
+                memset(&sa, 0, sizeof sa);
+                sa.sa_handler = on_signal;
+                sigemptyset(&sa.sa_mask);
+                sigaction(SIGTERM, &sa, NULL);
+                close(fd);
+                if (write(p[1], &me, sizeof me) != (ssize_t)sizeof me)
+                    _exit(109);
+                close(p[1]);
+                close(p[0]);
+                for (;;)
+                    pause();
+            }
+            _exit(0); /* the daemon is orphaned: re-parented away */
+        }
+        close(p[1]);
+        if (read(p[0], &d, sizeof d) != (ssize_t)sizeof d)
+            return 110;
+        close(p[0]);
+        {
+            int status;
+            while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+                ;
+        }
+        snprintf(line, sizeof line, "daemon %d\n", (int)d);
+        if (write(fd, line, strlen(line)) < 0)
+            return 111;
+        tree_node(-1, 1, 0);
     }
     if (strcmp(argv[1], "exit") == 0 && argc == 3)
         return atoi(argv[2]);
