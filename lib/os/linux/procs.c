@@ -34,7 +34,9 @@
  *
  * Processes that end during a walk are left out (their files vanish:
  * ENOENT, ESRCH). A /proc mounted with hidepid shows the caller only its own
- * processes; the listing is then those. A /proc of another pid namespace
+ * processes (hidepid=2 hides the others, hidepid=1 refuses to read them:
+ * EACCES): the listing is then those. A field a process refuses (its owner,
+ * its session) stays unknown. A /proc of another pid namespace
  * (`unshare --pid --fork` without --mount-proc) names processes by numbers
  * that pidfd_open would read in this namespace: the walk refuses it
  * (TERMINUS_E_OS, naming the fix) rather than hand out pids of other
@@ -467,7 +469,8 @@ static int tm_linux_read_one(int dirfd, pid_t pid, uint32_t fields, terminus_pro
     snprintf(path, sizeof path, "%d/stat", (int)pid);
     if (tm_linux_read(dirfd, path, buf, sizeof buf) < 0) {
         int err = errno;
-        if (tm_linux_gone(err))
+        /* ended, or hidden from the caller (hidepid=1): left out */
+        if (tm_linux_gone(err) || err == EACCES || err == EPERM)
             return TERMINUS_E_NOT_FOUND;
         snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
         return tm_linux_list_fail(err, path);
@@ -488,19 +491,26 @@ static int tm_linux_read_one(int dirfd, pid_t pid, uint32_t fields, terminus_pro
             int err = errno;
             if (tm_linux_gone(err))
                 return TERMINUS_E_NOT_FOUND;
-            snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-            return tm_linux_list_fail(err, path);
+            if (err != EACCES && err != EPERM) {
+                snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+                return tm_linux_list_fail(err, path);
+            }
+        } else {
+            info->uid = tm_linux_parse_uid(buf);
         }
-        info->uid = tm_linux_parse_uid(buf);
     }
     if (fields & TERMINUS_OS_LIST_SESSION) {
         snprintf(path, sizeof path, "%d/cgroup", (int)pid);
         if (tm_linux_read(dirfd, path, buf, sizeof buf) < 0) {
             int err = errno;
-            if (tm_linux_gone(err))
+            char dir[16];
+            snprintf(dir, sizeof dir, "%d", (int)pid);
+            /* gone, unless the process is there without the file: a kernel
+             * without cgroups, no session to tell */
+            if (tm_linux_gone(err) && faccessat(dirfd, dir, F_OK, 0) != 0)
                 return TERMINUS_E_NOT_FOUND;
-            /* a kernel without cgroups: no session to tell */
-            if (err != EOPNOTSUPP && err != ENOTSUP) {
+            if (!tm_linux_gone(err) && err != EACCES && err != EPERM && err != EOPNOTSUPP &&
+                err != ENOTSUP) {
                 snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
                 return tm_linux_list_fail(err, path);
             }

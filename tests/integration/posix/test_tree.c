@@ -9,7 +9,9 @@
 #include "util.h"
 
 #include <limits.h>
+#include <grp.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/vfs.h>
@@ -999,6 +1001,66 @@ static void test_name(void)
     end_child(c);
 }
 
+/* --- hidepid: processes /proc will not show are left out -------------------- */
+
+static void test_hidepid_inner(void)
+{
+    pid_t kid;
+    int status;
+
+    if (getpid() != 1) {
+        fprintf(stderr, "hidepid-inner: not pid 1 of a namespace\n");
+        exit(1);
+    }
+    /* this namespace's own /proc: the others' directories unreadable */
+    if (mount("proc", "/proc", "proc", MS_REMOUNT, "hidepid=1") != 0) {
+        printf("# mount -o remount,hidepid=1 /proc: %s\n", strerror(errno));
+        exit(77);
+    }
+    kid = fork();
+    REQUIRE(kid >= 0);
+    if (kid == 0) {
+        struct plist l;
+        int rc;
+        if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+            setresuid(65534, 65534, 65534) != 0)
+            _exit(3);
+        rc = shim_list(TERMINUS_OS_LIST_ALL, &l);
+        if (rc != TERMINUS_OK) {
+            printf("# process_list as nobody: %s\n", terminus_error_last()->message);
+            _exit(1);
+        }
+        /* itself, with what it may read; not pid 1, root's */
+        _exit(find(&l, getpid()) != NULL && find(&l, getpid())->uid == 65534 && find(&l, 1) == NULL
+                  ? 0
+                  : 2);
+    }
+    status = reap(kid);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the listing as nobody: status %d",
+              status);
+}
+
+static void test_hidepid(void)
+{
+    char self[4096], cmd[4300];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    int status;
+    if (n <= 0)
+        exit(1);
+    self[n] = '\0';
+    if (geteuid() != 0)
+        SKIP("mounting a /proc with hidepid needs root");
+    if (system("unshare --pid --fork --mount-proc true >/dev/null 2>&1") != 0)
+        SKIP("unshare --pid --fork --mount-proc is not permitted here");
+    snprintf(cmd, sizeof cmd, "unshare --pid --fork --mount-proc '%s' hidepid-inner '%s'", self,
+             child_path);
+    status = system(cmd);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+        SKIP("this kernel does not remount /proc with hidepid");
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "hidepid-inner failed: status %d",
+              status);
+}
+
 /* --- reuse: a pid reused between the listing and the open -------------------- */
 
 static int set_last_pid(pid_t last)
@@ -1150,6 +1212,9 @@ static const h_test tests[] = {
     { "tree_refused", test_tree_refused, 0 },
     { "token", test_token, 0 },
     { "name", test_name, 0 },
+    { "hidepid", test_hidepid, 0 },
+    /* run by test_hidepid as pid 1 of a new pid namespace */
+    { "hidepid-inner", test_hidepid_inner, H_HIDDEN },
     { "reuse", test_reuse, 0 },
     /* run by test_reuse as pid 1 of a new pid namespace */
     { "reuse-inner", test_reuse_inner, H_HIDDEN },
