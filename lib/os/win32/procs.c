@@ -112,6 +112,26 @@ static int tm_win_entry(DWORD pid, uint64_t before, uint32_t fields, terminus_pr
     return 1;
 }
 
+typedef VOID(WINAPI *tm_win_now_fn)(LPFILETIME now);
+
+/* The time now, as precise as the system gives it: GetSystemTimePreciseAsFileTime
+ * (Windows 8 and later, resolved at run time), else GetSystemTimeAsFileTime,
+ * which lags by up to a clock tick (a process created in that tick before
+ * the snapshot waits for the next listing). */
+static void tm_win_now(FILETIME *now)
+{
+    HMODULE k32 = GetModuleHandleW(L"kernel32.dll");
+    tm_win_now_fn precise = NULL;
+
+    if (k32 != NULL)
+        precise =
+            (tm_win_now_fn)(void (*)(void))GetProcAddress(k32, "GetSystemTimePreciseAsFileTime");
+    if (precise != NULL)
+        precise(now);
+    else
+        GetSystemTimeAsFileTime(now);
+}
+
 int tm_win_process_list(void *data, uint32_t fields, terminus_os_process_fn fn, void *arg)
 {
     terminus_process_info info;
@@ -123,7 +143,7 @@ int tm_win_process_list(void *data, uint32_t fields, terminus_os_process_fn fn, 
     int rc = TERMINUS_OK;
     (void)data;
 
-    GetSystemTimeAsFileTime(&now);
+    tm_win_now(&now);
     before = tm_win_filetime(&now);
     snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
     if (snap == INVALID_HANDLE_VALUE)
