@@ -28,13 +28,35 @@ terminus_session_logoff
 API_RE = re.compile(r'\bTERMINUS_API\b[^;(]*?\b(terminus_\w+)\s*\(')
 
 
-def declared(include_dir):
+WIN32_ONLY_RE = re.compile(r'^\s*#\s*if\s+defined\s*\(?\s*_WIN32\b')
+
+
+def declared(include_dir, windows):
+    """The TERMINUS_API names of the headers; those declared inside an
+    `#if defined(_WIN32) ...` block only when `windows`."""
     names = set()
     for root, _dirs, files in os.walk(include_dir):
         for f in files:
-            if f.endswith('.h'):
-                with open(os.path.join(root, f), encoding='utf-8') as fh:
-                    names.update(API_RE.findall(fh.read()))
+            if not f.endswith('.h'):
+                continue
+            with open(os.path.join(root, f), encoding='utf-8') as fh:
+                text = fh.read()
+            if not windows:
+                kept, depth = [], 0  # depth > 0: inside a Windows-only block
+                for line in text.splitlines():
+                    directive = line.strip().replace(' ', '')
+                    if depth:
+                        if directive.startswith('#if'):
+                            depth += 1
+                        elif directive.startswith('#endif'):
+                            depth -= 1
+                        continue
+                    if WIN32_ONLY_RE.match(line):
+                        depth = 1
+                        continue
+                    kept.append(line)
+                text = '\n'.join(kept)
+            names.update(API_RE.findall(text))
     return names
 
 
@@ -83,7 +105,7 @@ def main():
         exported = exported_nm(a.tool, a.lib)
     else:
         exported = exported_objdump(a.tool, a.lib)
-    api = declared(a.include)
+    api = declared(a.include, windows=a.mode == 'objdump')
 
     bad = sorted(n for n in exported if not n.startswith('terminus_'))
     missing_api = sorted(api - exported)

@@ -24,12 +24,6 @@
 /* Processes                                                               */
 /* ---------------------------------------------------------------------- */
 
-struct terminus_os_process {
-    HANDLE h;
-    DWORD pid;
-    int can_kill; /* opened with PROCESS_TERMINATE */
-};
-
 /* What process_open decides about the process it has opened (win32.h). */
 int tm_win_open_decision(DWORD asked, DWORD got, int critical)
 {
@@ -91,7 +85,7 @@ int tm_win_process_open(void *data, terminus_pid pid, terminus_os_process **out)
                                  "whose id differs in its low two bits)",
                                  (unsigned long)pid, (unsigned long)got);
     }
-    terminus_os_process *p = malloc(sizeof *p);
+    terminus_os_process *p = calloc(1, sizeof *p);
     if (p == NULL) {
         CloseHandle(h);
         return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "process_open(%lu): out of memory",
@@ -109,6 +103,7 @@ void tm_win_process_close(void *data, terminus_os_process *proc)
     (void)data;
     if (proc == NULL)
         return;
+    tm_win_chain_forget(proc);
     CloseHandle(proc->h);
     free(proc);
 }
@@ -162,8 +157,8 @@ UINT tm_win_register_message(const char *message, int *code)
     return msg;
 }
 
-/* OK while the process runs; E_NOT_FOUND once it has ended; or the error. */
-static int tm_win_must_run(terminus_os_process *proc)
+/* OK while the process runs; E_NOT_FOUND once it has ended; or the error (win32.h). */
+int tm_win_must_run(terminus_os_process *proc)
 {
     int r = tm_win_running(proc);
     if (r < 0)
@@ -183,6 +178,12 @@ int tm_win_process_request(void *data, terminus_os_process *proc, const char *me
     UINT msg = tm_win_register_message(message, &code);
     if (msg == 0)
         return code;
+    return tm_win_broadcast(proc, msg, message);
+}
+
+/* Broadcast the registered message `msg` (named `message`) for the process (win32.h). */
+int tm_win_broadcast(terminus_os_process *proc, UINT msg, const char *message)
+{
     /*
      * Posted, never sent: BroadcastSystemMessageW with BSF_POSTMESSAGE returns
      * at once, so a hung application cannot hold the caller. Every top-level
