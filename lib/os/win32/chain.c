@@ -7,8 +7,13 @@
  * matched to a target with GetWindowThreadProcessId (a sorted table of the
  * targets' pids), the listener's window told by its class
  * (TM_WIN_LISTENER_CLASS, listener.c); the windows found are kept in each
- * process for process_step. A target in another session (ProcessIdToSessionId)
- * reaches nothing. Whether a target has a console is read from the process
+ * process for process_step. The session is read through the process's
+ * handle (ProcessSessionInformation), the caller's once. The pass stops as soon as no later window can
+ * change a reach (every target's listener window found, or any window where
+ * no listener is needed): under Wine 8 each window of another process costs
+ * a wineserver call, and a full pass over 200 bystander windows costs more
+ * than the post it prepares. A CLOSE step after such a pass looks again for
+ * the target's windows (only then, and for that target only). A target in another session reaches nothing. Whether a target has a console is read from the process
  * itself, never by attaching the caller to anything: ProcessConsoleHostProcess
  * (NtQueryInformationProcess class 49, Windows 7 and later) and, where that
  * class is missing (Wine 8: STATUS_INVALID_INFO_CLASS), the ConsoleHandle of
@@ -65,10 +70,11 @@ uint32_t tm_win_reach_bits(uint32_t steps, uint32_t flags, const struct tm_win_f
     if ((steps & TERMINUS_STEP_MESSAGE) &&
         (f->listener || ((flags & TERMINUS_TERMINATE_BROADCAST) && f->windows > 0)))
         r |= TERMINUS_STEP_MESSAGE;
-    if ((steps & TERMINUS_STEP_CLOSE) &&
-        (f->windows > 0 || (f->listener && !(steps & TERMINUS_STEP_MESSAGE))))
+    if ((steps & TERMINUS_STEP_CLOSE) && (f->listener || f->windows > 0))
         r |= TERMINUS_STEP_CLOSE;
-    if ((steps & TERMINUS_STEP_CONSOLE) && f->console != 0 && f->console_sender)
+    /* a listener answers Ctrl+C with the callback the message and WM_CLOSE reach */
+    if ((steps & TERMINUS_STEP_CONSOLE) && f->console != 0 && f->console_sender &&
+        !(f->listener && (steps & (TERMINUS_STEP_MESSAGE | TERMINUS_STEP_CLOSE))))
         r |= TERMINUS_STEP_CONSOLE;
     return r;
 }
@@ -165,6 +171,7 @@ void tm_win_chain_forget(terminus_os_process *proc)
     proc->windows = NULL;
     proc->nwindows = 0;
     proc->capwindows = 0;
+    proc->windows_complete = 0;
     proc->listener = NULL;
 }
 
@@ -192,6 +199,8 @@ struct tm_win_enum {
     const struct tm_win_slot *slots; /* sorted by pid */
     size_t n;
     terminus_os_process *const *procs;
+    int need_listener; /* a target is settled by its listener window, not by any window */
+    size_t unsettled;  /* targets whose reach a later window could still change */
     int no_memory;
 };
 
@@ -199,6 +208,12 @@ static int tm_win_slot_cmp(const void *a, const void *b)
 {
     DWORD x = ((const struct tm_win_slot *)a)->pid, y = ((const struct tm_win_slot *)b)->pid;
     return (x > y) - (x < y);
+}
+
+/* Whether what was found of `p` settles its reach: no later window can change it. */
+static int tm_win_settled(const terminus_os_process *p, int need_listener)
+{
+    return p->listener != NULL || (!need_listener && p->nwindows > 0);
 }
 
 static BOOL CALLBACK tm_win_enum_window(HWND hwnd, LPARAM lp)
@@ -213,15 +228,43 @@ static BOOL CALLBACK tm_win_enum_window(HWND hwnd, LPARAM lp)
     if (s == NULL)
         return TRUE; /* a bystander: one call, nothing more */
     terminus_os_process *p = e->procs[s->index];
+    int was = tm_win_settled(p, e->need_listener);
     int len = GetClassNameW(hwnd, cls, 64);
     if (len > 0 && wcscmp(cls, TM_WIN_LISTENER_CLASS) == 0 && p->listener == NULL) {
         p->listener = hwnd;
+    } else if (len > 0 && tm_win_system_class(cls)) {
         return TRUE;
-    }
-    if (len > 0 && tm_win_system_class(cls))
-        return TRUE;
-    if (!tm_win_keep_window(p, hwnd)) {
+    } else if (!tm_win_keep_window(p, hwnd)) {
         e->no_memory = 1;
+        return FALSE;
+    }
+    /* once every target is settled, the rest of the desktop cannot change a
+       reach: stop (the CLOSE step looks again for the windows not seen) */
+    if (!was && tm_win_settled(p, e->need_listener) && --e->unsettled == 0)
+        return FALSE;
+    return TRUE;
+}
+
+/* A target's own top-level windows, for a CLOSE step after a pass that stopped early. */
+struct tm_win_own {
+    terminus_os_process *p;
+    int no_memory;
+};
+
+static BOOL CALLBACK tm_win_own_window(HWND hwnd, LPARAM lp)
+{
+    struct tm_win_own *o = (struct tm_win_own *)lp;
+    DWORD pid = 0;
+    wchar_t cls[64];
+    if (GetWindowThreadProcessId(hwnd, &pid) == 0 || pid != o->p->pid || hwnd == o->p->listener)
+        return TRUE;
+    if (GetClassNameW(hwnd, cls, 64) > 0 && tm_win_system_class(cls))
+        return TRUE;
+    for (size_t i = 0; i < o->p->nwindows; i++)
+        if (o->p->windows[i] == hwnd)
+            return TRUE;
+    if (!tm_win_keep_window(o->p, hwnd)) {
+        o->no_memory = 1;
         return FALSE;
     }
     return TRUE;
@@ -235,13 +278,47 @@ typedef LONG(NTAPI *tm_win_query_fn)(HANDLE process, ULONG info_class, PVOID inf
                                      PULONG returned);
 
 #define TM_WIN_PROCESS_BASIC_INFORMATION    0
+#define TM_WIN_PROCESS_SESSION_INFORMATION  24
 #define TM_WIN_PROCESS_CONSOLE_HOST_PROCESS 49 /* Windows 7 and later */
 
+/* NtQueryInformationProcess, looked up once (a race only looks it up twice). */
 static tm_win_query_fn tm_win_query(void)
 {
-    HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-    FARPROC f = ntdll != NULL ? GetProcAddress(ntdll, "NtQueryInformationProcess") : NULL;
-    return f != NULL ? (tm_win_query_fn)(void (*)(void))f : NULL;
+    static tm_win_query_fn query;
+    static volatile LONG looked;
+    if (!looked) {
+        HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+        FARPROC f = ntdll != NULL ? GetProcAddress(ntdll, "NtQueryInformationProcess") : NULL;
+        query = f != NULL ? (tm_win_query_fn)(void (*)(void))f : NULL;
+        InterlockedExchange(&looked, 1);
+    }
+    return query;
+}
+
+/* The caller's session, read once: a process never changes session. */
+static DWORD tm_win_self_session(void)
+{
+    static volatile LONG known;
+    static DWORD session;
+    if (!known) {
+        DWORD s;
+        if (!ProcessIdToSessionId(GetCurrentProcessId(), &s))
+            return TM_WIN_SESSION_UNKNOWN; /* asked again next time */
+        session = s;
+        InterlockedExchange(&known, 1);
+    }
+    return session;
+}
+
+/* The session of an open process, through its handle (ProcessIdToSessionId would open
+ * it again: under Wine 8 five times the cost). */
+static DWORD tm_win_session_of(terminus_os_process *p, tm_win_query_fn query)
+{
+    ULONG s = 0;
+    DWORD s2;
+    if (query != NULL && query(p->h, TM_WIN_PROCESS_SESSION_INFORMATION, &s, sizeof s, NULL) >= 0)
+        return (DWORD)s;
+    return ProcessIdToSessionId(p->pid, &s2) ? s2 : TM_WIN_SESSION_UNKNOWN;
 }
 
 /*
@@ -278,12 +355,18 @@ static int tm_win_console_from_params(terminus_os_process *p, tm_win_query_fn qu
 /* 1: the target is attached to a console; 0: not; -1: unknown. */
 static int tm_win_console_of(terminus_os_process *p, tm_win_query_fn query, int is_wine)
 {
+    static volatile LONG no_host_class; /* the system lacks class 49 (Wine 8) */
     ULONG_PTR host = 0;
     if (query == NULL)
         return -1;
     /* the process id of its console host, with flags in the low two bits; 0 for none */
-    if (query(p->h, TM_WIN_PROCESS_CONSOLE_HOST_PROCESS, &host, sizeof host, NULL) >= 0)
-        return (host & ~(ULONG_PTR)3) != 0;
+    if (!no_host_class) {
+        LONG st = query(p->h, TM_WIN_PROCESS_CONSOLE_HOST_PROCESS, &host, sizeof host, NULL);
+        if (st >= 0)
+            return (host & ~(ULONG_PTR)3) != 0;
+        if (st == (LONG)0xC0000003L) /* STATUS_INVALID_INFO_CLASS */
+            InterlockedExchange(&no_host_class, 1);
+    }
     return tm_win_console_from_params(p, query, is_wine);
 }
 
@@ -314,6 +397,7 @@ int tm_win_process_reach(void *data, terminus_os_process *const *procs, size_t c
     struct tm_win_found *found = NULL;
     struct tm_win_slot *slots = NULL;
     DWORD self_session = TM_WIN_SESSION_UNKNOWN;
+    tm_win_query_fn query = tm_win_query();
     UINT msg = 0;
     int code = TERMINUS_OK;
     size_t nslots = 0;
@@ -321,7 +405,6 @@ int tm_win_process_reach(void *data, terminus_os_process *const *procs, size_t c
     for (size_t i = 0; i < count; i++) {
         reach[i] = 0;
         tm_win_chain_forget(procs[i]);
-        procs[i]->close_listener = !(steps & TERMINUS_STEP_MESSAGE);
         procs[i]->msg = 0;
     }
     if (count == 0)
@@ -334,12 +417,9 @@ int tm_win_process_reach(void *data, terminus_os_process *const *procs, size_t c
         goto out;
     }
 
-    if (!ProcessIdToSessionId(GetCurrentProcessId(), &self_session))
-        self_session = TM_WIN_SESSION_UNKNOWN;
+    self_session = tm_win_self_session();
     for (size_t i = 0; i < count; i++) {
-        DWORD s = TM_WIN_SESSION_UNKNOWN;
-        if (!ProcessIdToSessionId(procs[i]->pid, &s))
-            s = TM_WIN_SESSION_UNKNOWN;
+        DWORD s = tm_win_session_of(procs[i], query);
         found[i].other_session = tm_win_other_session(self_session, s);
         if (!found[i].other_session) {
             slots[nslots].pid = procs[i]->pid;
@@ -360,9 +440,13 @@ int tm_win_process_reach(void *data, terminus_os_process *const *procs, size_t c
         e.slots = slots;
         e.n = nslots;
         e.procs = procs;
+        e.need_listener =
+            (steps & TERMINUS_STEP_MESSAGE) && !(flags & TERMINUS_TERMINATE_BROADCAST);
+        e.unsettled = nslots;
         e.no_memory = 0;
         SetLastError(0);
-        if (!EnumWindows(tm_win_enum_window, (LPARAM)&e) && !e.no_memory && GetLastError() != 0) {
+        if (!EnumWindows(tm_win_enum_window, (LPARAM)&e) && !e.no_memory && e.unsettled > 0 &&
+            GetLastError() != 0) {
             code = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "EnumWindows");
             goto out;
         }
@@ -371,16 +455,20 @@ int tm_win_process_reach(void *data, terminus_os_process *const *procs, size_t c
                                      "process_reach: out of memory for the targets' windows");
             goto out;
         }
+        for (size_t i = 0; i < count; i++)
+            procs[i]->windows_complete = e.unsettled > 0;
     }
 
     if ((steps & TERMINUS_STEP_CONSOLE) != 0) {
         HMODULE module;
         int sender = tm_win_console_module(&module);
-        tm_win_query_fn query = sender ? tm_win_query() : NULL;
         int is_wine = sender ? tm_win_is_wine() : 0;
+        int by_listener = (steps & (TERMINUS_STEP_MESSAGE | TERMINUS_STEP_CLOSE)) != 0;
         for (size_t i = 0; i < count; i++) {
             found[i].console_sender = sender;
-            if (sender && !found[i].other_session)
+            /* not looked for where a listener window answers (tm_win_reach_bits): reading
+               another process's console costs two ReadProcessMemory under Wine 8 */
+            if (sender && !found[i].other_session && !(by_listener && procs[i]->listener != NULL))
                 found[i].console = tm_win_console_of(procs[i], query, is_wine);
         }
     }
@@ -439,19 +527,32 @@ static int tm_win_step_message(terminus_os_process *proc, uint32_t flags, const 
             return code;
         proc->msg = msg;
     }
-    if (flags & TERMINUS_TERMINATE_BROADCAST)
-        return tm_win_broadcast(proc, msg, message);
-    if (proc->listener == NULL)
+    if (flags & TERMINUS_TERMINATE_BROADCAST) {
+        code = tm_win_must_run(proc);
+        return code != TERMINUS_OK ? code : tm_win_broadcast(proc, msg, message);
+    }
+    if (proc->listener == NULL) {
+        code = tm_win_must_run(proc);
+        if (code != TERMINUS_OK)
+            return code;
         return terminus_os_error(TERMINUS_E_UNREACHABLE, 0,
                                  "process %lu has no terminus listener window",
                                  (unsigned long)proc->pid);
-    if (!tm_win_window_of(proc->listener, proc->pid))
-        return terminus_os_error(TERMINUS_E_UNREACHABLE, 0,
-                                 "process %lu: its terminus listener window is gone",
-                                 (unsigned long)proc->pid);
-    /* posted, never sent: a hung listener cannot hold the caller */
-    if (!PostMessageW(proc->listener, msg, (WPARAM)proc->pid, 0))
-        return tm_win_post_failed(GetLastError(), "the listener window", proc->pid);
+    }
+    /*
+     * Posted, never sent: a hung listener cannot hold the caller. No look
+     * first (each costs a wineserver call under Wine 8): a window that is
+     * gone fails the post, and then the process's state says why. Were the
+     * handle taken by another window meanwhile, the message would only reach
+     * a window that ignores it (wParam names this pid).
+     */
+    if (!PostMessageW(proc->listener, msg, (WPARAM)proc->pid, 0)) {
+        DWORD err = GetLastError();
+        code = tm_win_must_run(proc);
+        if (code != TERMINUS_OK)
+            return code;
+        return tm_win_post_failed(err, "the listener window", proc->pid);
+    }
     return TERMINUS_OK;
 }
 
@@ -459,9 +560,23 @@ static int tm_win_step_close(terminus_os_process *proc)
 {
     size_t posted = 0;
     DWORD first_err = 0;
+    int code = tm_win_must_run(proc);
+    if (code != TERMINUS_OK)
+        return code;
+    if (!proc->windows_complete) {
+        /* process_reach stopped its pass once the reach was known: look for the rest */
+        struct tm_win_own o = { proc, 0 };
+        EnumWindows(tm_win_own_window, (LPARAM)&o);
+        if (o.no_memory)
+            return terminus_os_error(TERMINUS_E_NO_MEMORY, 0,
+                                     "CLOSE step: out of memory for the windows of process %lu",
+                                     (unsigned long)proc->pid);
+        proc->windows_complete = 1;
+    }
+    /* every top-level window, the listener's too (WM_CLOSE is a request to it), as
+       taskkill without /F; posted, never sent: a hung window cannot hold the caller */
     for (size_t i = 0; i <= proc->nwindows; i++) {
-        HWND w =
-            i < proc->nwindows ? proc->windows[i] : (proc->close_listener ? proc->listener : NULL);
+        HWND w = i < proc->nwindows ? proc->windows[i] : proc->listener;
         if (w == NULL || !tm_win_window_of(w, proc->pid))
             continue;
         if (PostMessageW(w, WM_CLOSE, 0, 0))
@@ -492,6 +607,9 @@ static int tm_win_step_console(terminus_os_process *proc, uint32_t flags)
     int ctrl_break = (flags & TERMINUS_TERMINATE_CTRL_BREAK) != 0;
     char text[512];
 
+    int code = tm_win_must_run(proc);
+    if (code != TERMINUS_OK)
+        return code;
     if (!tm_win_console_module(&module))
         return terminus_os_error(TERMINUS_E_UNSUPPORTED, 0,
                                  "the console step needs libterminus-0.dll: its helper is "
@@ -534,13 +652,13 @@ static int tm_win_step_console(terminus_os_process *proc, uint32_t flags)
                                  (unsigned long)proc->pid, TM_WIN_HELPER_WAIT_MS);
     }
     if (!GetExitCodeProcess(pi.hProcess, &exit_code)) {
-        int code = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(),
-                               "GetExitCodeProcess(the console helper)");
+        code = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(),
+                           "GetExitCodeProcess(the console helper)");
         CloseHandle(pi.hProcess);
         return code;
     }
     CloseHandle(pi.hProcess);
-    int code = tm_win_helper_result(exit_code, proc->pid, ctrl_break, text, sizeof text, &native);
+    code = tm_win_helper_result(exit_code, proc->pid, ctrl_break, text, sizeof text, &native);
     if (code == TERMINUS_OK)
         return TERMINUS_OK;
     return terminus_os_error(code, (long)native, "%s", text);
@@ -550,9 +668,6 @@ int tm_win_process_step(void *data, terminus_os_process *proc, uint32_t step, ui
                         const char *message)
 {
     (void)data;
-    int code = tm_win_must_run(proc);
-    if (code != TERMINUS_OK)
-        return code;
     switch (step) {
     case TERMINUS_STEP_MESSAGE:
         return tm_win_step_message(proc, flags, message);
@@ -560,10 +675,14 @@ int tm_win_process_step(void *data, terminus_os_process *proc, uint32_t step, ui
         return tm_win_step_close(proc);
     case TERMINUS_STEP_CONSOLE:
         return tm_win_step_console(proc, flags);
-    default:
+    default: {
+        int code = tm_win_must_run(proc);
+        if (code != TERMINUS_OK)
+            return code;
         return terminus_os_error(TERMINUS_E_UNSUPPORTED, 0,
                                  "process_step: step 0x%lx is not one Windows has",
                                  (unsigned long)step);
+    }
     }
 }
 

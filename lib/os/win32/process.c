@@ -19,6 +19,7 @@
 #include "win32.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* ---------------------------------------------------------------------- */
 /* Processes                                                               */
@@ -141,9 +142,21 @@ int tm_win_process_status(void *data, terminus_os_process *proc, terminus_os_sta
     return TERMINUS_OK;
 }
 
+/* The last name registered and its number: a call registers one name for every target. */
+static SRWLOCK tm_win_msg_lock = SRWLOCK_INIT;
+static char tm_win_msg_name[256];
+static UINT tm_win_msg_id;
+
 /* The registered message for `message` (UTF-8), or 0 with the error recorded. */
 UINT tm_win_register_message(const char *message, int *code)
 {
+    UINT cached = 0;
+    AcquireSRWLockShared(&tm_win_msg_lock);
+    if (tm_win_msg_id != 0 && strcmp(tm_win_msg_name, message) == 0)
+        cached = tm_win_msg_id;
+    ReleaseSRWLockShared(&tm_win_msg_lock);
+    if (cached != 0)
+        return cached;
     wchar_t wname[512];
     int rc = tm_win_wide("RegisterWindowMessageW", message, wname, 512);
     if (rc != TERMINUS_OK) {
@@ -151,9 +164,17 @@ UINT tm_win_register_message(const char *message, int *code)
         return 0;
     }
     UINT msg = RegisterWindowMessageW(wname);
-    if (msg == 0)
+    if (msg == 0) {
         *code = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "RegisterWindowMessageW(\"%s\")",
                             message);
+        return 0;
+    }
+    if (strlen(message) < sizeof tm_win_msg_name) {
+        AcquireSRWLockExclusive(&tm_win_msg_lock);
+        strcpy(tm_win_msg_name, message);
+        tm_win_msg_id = msg;
+        ReleaseSRWLockExclusive(&tm_win_msg_lock);
+    }
     return msg;
 }
 

@@ -92,13 +92,13 @@ void tm_win_narrow(const wchar_t *w, char *out, size_t cap);
 struct terminus_os_process {
     HANDLE h;
     DWORD pid;
-    int can_kill;       /* opened with PROCESS_TERMINATE */
-    HWND listener;      /* its terminus listener window (TM_WIN_LISTENER_CLASS), or NULL */
-    HWND *windows;      /* its other top-level windows (not the system's IME windows) */
-    size_t nwindows;    /* how many */
-    size_t capwindows;  /* room in `windows` */
-    int close_listener; /* the CLOSE step posts WM_CLOSE to `listener` too (MESSAGE not asked) */
-    UINT msg;           /* the registered message of the last process_reach, or 0 */
+    int can_kill;         /* opened with PROCESS_TERMINATE */
+    HWND listener;        /* its terminus listener window (TM_WIN_LISTENER_CLASS), or NULL */
+    HWND *windows;        /* its other top-level windows (not the system's IME windows) */
+    size_t nwindows;      /* how many */
+    size_t capwindows;    /* room in `windows` */
+    int windows_complete; /* `windows` holds every one (the pass was not stopped early) */
+    UINT msg;             /* the registered message of the last process_reach, or 0 */
 };
 
 /* The registered message for `message` (UTF-8), or 0 with the error recorded. */
@@ -155,10 +155,12 @@ struct tm_win_found {
  * The TERMINUS_STEP_* bits of `steps` that can reach a target, given the
  * call's `flags` and what was found. Another session: none. MESSAGE: a
  * listener window (with TERMINUS_TERMINATE_BROADCAST: any top-level window,
- * since a broadcast reaches them all). CLOSE: another top-level window (or
- * the listener's, whose WM_CLOSE is a request, when MESSAGE is not asked).
- * CONSOLE: a console, or one that cannot be ruled out, when the build can
- * send the step. The Linux steps never. Pure: no OS call.
+ * since a broadcast reaches them all). CLOSE: any top-level window, the
+ * listener's included (its WM_CLOSE is a request). CONSOLE: a console, or
+ * one that cannot be ruled out, when the build can send the step, unless a
+ * listener window takes the Ctrl+C's place (MESSAGE or CLOSE asked: they
+ * reach the callback that the listener's console handler would call). The
+ * Linux steps never. Pure: no OS call.
  */
 uint32_t tm_win_reach_bits(uint32_t steps, uint32_t flags, const struct tm_win_found *f);
 

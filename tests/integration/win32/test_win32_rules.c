@@ -364,12 +364,14 @@ static void reach_bits(void)
         /* nothing found: unreachable */
         { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 0, 0, 1 }, 0 },
         { TERMINUS_STEPS_ALL, S_BC, { 0, 0, 0, 0, 1 }, 0 },
-        /* a listener window: the message; with other windows: also CLOSE */
-        { TERMINUS_STEPS_DEFAULT, 0, { 0, 1, 0, 0, 1 }, S_MSG },
+        /* a listener window: the message, and CLOSE (WM_CLOSE is a request to it) */
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 1, 0, 0, 1 }, S_MSG | S_CLS },
         { TERMINUS_STEPS_DEFAULT, 0, { 0, 1, 2, 0, 1 }, S_MSG | S_CLS },
-        /* WM_CLOSE is a request to a listener: CLOSE reaches it when MESSAGE is not asked */
         { S_CLS, 0, { 0, 1, 0, 0, 1 }, S_CLS },
-        { S_CLS | S_CON, 0, { 0, 1, 0, 1, 1 }, S_CLS | S_CON },
+        /* a listener's console handler calls the callback the message reached */
+        { S_CLS | S_CON, 0, { 0, 1, 0, 1, 1 }, S_CLS },
+        { S_MSG | S_CON, 0, { 0, 1, 0, 1, 1 }, S_MSG },
+        { S_CON, 0, { 0, 1, 0, 1, 1 }, S_CON },
         /* other windows only: CLOSE; a broadcast reaches them too */
         { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 3, 0, 1 }, S_CLS },
         { TERMINUS_STEPS_DEFAULT, S_BC, { 0, 0, 3, 0, 1 }, S_MSG | S_CLS },
@@ -379,7 +381,8 @@ static void reach_bits(void)
         { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 0, 1, 1 }, S_CON },
         { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 0, -1, 1 }, S_CON },
         { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 0, 1, 0 }, 0 },
-        { TERMINUS_STEPS_DEFAULT, 0, { 0, 1, 4, 1, 1 }, S_MSG | S_CLS | S_CON },
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 1, 4, 1, 1 }, S_MSG | S_CLS },
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 4, 1, 1 }, S_CLS | S_CON },
         /* only the steps asked for */
         { S_MSG, 0, { 0, 1, 4, 1, 1 }, S_MSG },
         { S_CON, 0, { 0, 1, 4, 1, 1 }, S_CON },
