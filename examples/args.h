@@ -27,18 +27,30 @@ typedef struct logoff_args {
 int logoff_parse(int argc, char **argv, logoff_args *out, char *err, size_t errsize);
 extern const char logoff_usage[];
 
-/* tkill [/F] [/grace:MS] [/nowait] PID...
- * Linux spellings too: -f, --force, --grace MS, --grace=MS, --nowait, -h, --help. */
+/* tkill [/F] [/grace:MS] [/nowait] [/steps:LIST] [/broadcast] [/ctrlbreak] [/v] PID...
+ * Linux spellings too: -f, --force, --grace MS, --grace=MS, --nowait, --steps LIST,
+ * --steps=LIST, --signal SIG, --signal=SIG, --broadcast, --ctrl-break, -v, --verbose,
+ * -h, --help. LIST: step names separated by commas (tkill_usage). */
 #define TKILL_MAX_PIDS 4096
 typedef struct tkill_args {
     int force;
     int nowait;
+    int verbose;
+    int broadcast;
+    int ctrl_break;
+    int steps_set;  /* a steps or signal option was given */
+    uint32_t steps; /* TERMINUS_STEP_* bits (valid when steps_set) */
     uint32_t grace_ms;
     size_t count;
     uint32_t pids[TKILL_MAX_PIDS];
 } tkill_args;
 int tkill_parse(int argc, char **argv, tkill_args *out, char *err, size_t errsize);
 extern const char tkill_usage[];
+
+/* One step name of a steps list (case-insensitive: message, term, sigterm, close,
+ * console, int, sigint, hup, sighup) => its TERMINUS_STEP_* bit, or 0. len: the
+ * name's length (it need not end there). */
+uint32_t tkill_step_named(const char *name, size_t len);
 
 /* sessions [/server:servername] [/?]
  * Linux spellings too: --server NAME, --server=NAME, -h, --help. */

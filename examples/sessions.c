@@ -22,6 +22,12 @@ static const char *state_name(int32_t state)
         return "Connected";
     case TERMINUS_SESSION_DISCONNECTED:
         return "Disconnected";
+    case TERMINUS_SESSION_LISTEN:
+        return "Listen";
+    case TERMINUS_SESSION_DOWN:
+        return "Down";
+    case TERMINUS_SESSION_INIT:
+        return "Init";
     default:
         return "Other";
     }

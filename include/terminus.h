@@ -18,6 +18,7 @@
 #include "terminus/terminate.h"
 #include "terminus/logoff.h"
 #include "terminus/session.h"
+#include "terminus/process.h"
 #include "terminus/sys/os.h"
 #include "terminus/sys/fake.h"
 

@@ -11,12 +11,13 @@
 //    file still compiles against mono and .NET Framework) loads it, after the
 //    path in TERMINUS_LIBRARY; mono reads the dllmap; on .NET Framework copy
 //    it as terminus.dll next to your program.
-// Every export is cdecl, and so are the two callback types.
+// Every export is cdecl, and so are the three callback types.
 
 using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -39,6 +40,8 @@ namespace Terminus
         Unavailable = -7,
         NoMemory = -8,
         OSFailure = -9,
+        /// <summary>No graceful request can reach the target (0.2).</summary>
+        Unreachable = -10,
     }
 
     /// <summary>What happened to a terminate target (TERMINUS_OUTCOME_*).</summary>
@@ -60,7 +63,13 @@ namespace Terminus
         Active = 0,
         Connected = 1,
         Disconnected = 4,
+        /// <summary>A listener (the RDP listener on Windows); never logged off.</summary>
+        Listen = 6,
+        /// <summary>Down (Windows); never logged off.</summary>
+        Down = 8,
         Other = 9,
+        /// <summary>Being initialized (Windows); never logged off.</summary>
+        Init = 10,
     }
 
     /// <summary>Why a listener's callback runs (TERMINUS_REASON_*).</summary>
@@ -72,15 +81,80 @@ namespace Terminus
         Logoff = 2,
     }
 
-    /// <summary>Terminate flags (exclusive).</summary>
+    /// <summary>Terminate flags (NoForce and Force exclude each other).</summary>
     [Flags]
     public enum TerminateFlags : uint
     {
         None = 0,
-        /// <summary>Never kill: a target still running after the grace period fails with Timeout.</summary>
+        /// <summary>Never kill: a target still running after the grace period fails with Timeout,
+        /// one that no request can reach with Unreachable at once.</summary>
         NoForce = 0x1,
-        /// <summary>Skip the request and kill at once.</summary>
+        /// <summary>Skip the requests and kill at once.</summary>
         Force = 0x2,
+        /// <summary>Windows: the message step broadcasts the registered message to every
+        /// top-level window instead of posting it to the target's listener (options version 2).</summary>
+        Broadcast = 0x4,
+        /// <summary>Windows: the console step sends Ctrl+Break instead of Ctrl+C (options version 2).</summary>
+        CtrlBreak = 0x8,
+    }
+
+    /// <summary>
+    /// The steps of the close chain (TERMINUS_STEP_*): the graceful requests of a
+    /// terminate, in the order they go out. Each one that can reach a target gets an
+    /// equal share of the grace period; one that cannot is skipped for it at once. A
+    /// step of the other platform never reaches anything, so one set serves both.
+    /// </summary>
+    [Flags]
+    public enum Steps : uint
+    {
+        /// <summary>No step: only with TerminateFlags.Force.</summary>
+        None = 0,
+        /// <summary>Windows: the registered message to the target's listener; Linux: SIGTERM.</summary>
+        Message = 0x01,
+        /// <summary>Windows: WM_CLOSE to each top-level window of the target (taskkill without /F).</summary>
+        Close = 0x02,
+        /// <summary>Windows: Ctrl+C (Ctrl+Break with CtrlBreak) to a console program, to it alone.</summary>
+        Console = 0x04,
+        /// <summary>Linux: SIGINT, for programs that clean up on Ctrl+C.</summary>
+        SigInt = 0x08,
+        /// <summary>Linux: SIGHUP, for programs that end when their terminal goes.</summary>
+        SigHup = 0x10,
+        /// <summary>Every step (TERMINUS_STEPS_ALL).</summary>
+        All = 0x1F,
+        /// <summary>The default chain (TERMINUS_STEPS_DEFAULT): Windows: message, close, console; Linux: SIGTERM.</summary>
+        Default = Message | Close | Console,
+    }
+
+    /// <summary>What ended a target (TERMINUS_ENDED_*, or the step that went out last before it left).</summary>
+    public enum EndedBy : uint
+    {
+        /// <summary>It did not end (an error, or still running with NoForce).</summary>
+        None = 0,
+        /// <summary>It left after the message (Linux: SIGTERM).</summary>
+        Message = 0x01,
+        /// <summary>It left after WM_CLOSE.</summary>
+        Close = 0x02,
+        /// <summary>It left after Ctrl+C (Ctrl+Break).</summary>
+        Console = 0x04,
+        /// <summary>It left after SIGINT.</summary>
+        SigInt = 0x08,
+        /// <summary>It left after SIGHUP.</summary>
+        SigHup = 0x10,
+        /// <summary>The kill.</summary>
+        Kill = 0x100,
+        /// <summary>It had already ended before anything was sent.</summary>
+        Gone = 0x200,
+    }
+
+    /// <summary>What a Progress reports (TERMINUS_PROGRESS_*).</summary>
+    public enum ProgressEvent
+    {
+        /// <summary>A step went out to a target, or was skipped for it (see Progress.Status).</summary>
+        Step = 1,
+        /// <summary>The kill went out to a target.</summary>
+        Kill = 2,
+        /// <summary>A target ended, or its result is settled.</summary>
+        Ended = 3,
     }
 
     /// <summary>Flags of Context.Logoff (exclusive).</summary>
@@ -99,13 +173,16 @@ namespace Terminus
     // ------------------------------------------------------------------
 
     /// <summary>How to terminate (terminus_terminate_options). Start from
-    /// <see cref="Default"/>, which the library fills in.</summary>
+    /// <see cref="Default"/>, which the library fills in (version 2). The detail
+    /// array and the progress callback are given to Context.Terminate and
+    /// Context.TerminateMany, which set the members that point to them.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct TerminateOptions
     {
-        /// <summary>TERMINUS_TERMINATE_OPTIONS_VERSION (1).</summary>
+        /// <summary>TERMINUS_TERMINATE_OPTIONS_VERSION_2 (2); 1 reads nothing past Message
+        /// (the default Steps, no details, no progress).</summary>
         public uint Version;
-        /// <summary>None, NoForce or Force.</summary>
+        /// <summary>None, NoForce or Force, with Broadcast and CtrlBreak.</summary>
         public TerminateFlags Flags;
         /// <summary>How long the targets have to leave after the request, in ms (default 5000).</summary>
         public uint GraceMs;
@@ -114,15 +191,25 @@ namespace Terminus
         /// <summary>The registered message name (Windows), UTF-8 on the wire; null = the default.</summary>
         [MarshalAs(UnmanagedType.LPUTF8Str)]
         public string Message;
+        /// <summary>The close chain (version 2); default Steps.Default; None only with Force.</summary>
+        public Steps Steps;
+#pragma warning disable 0169, 0649 // set by the library only: reserved, and what the calls point to
+        private uint reserved;
+        internal IntPtr progress;
+        internal IntPtr progressArg;
+        internal IntPtr details;
+        internal UIntPtr detailsCount;
+#pragma warning restore 0169, 0649
 
-        /// <summary>The defaults: version 1, no flags, 5 s of grace, forced exit code 1.</summary>
+        /// <summary>The defaults: version 2, no flags, 5 s of grace, forced exit code 1,
+        /// Steps.Default.</summary>
         public static TerminateOptions Default
         {
             get
             {
                 Loader.Ensure();
                 var o = new TerminateOptions();
-                Error.Check(Native.terminus_terminate_options_init(ref o, 1));
+                Error.Check(Native.terminus_terminate_options_init(ref o, 2));
                 return o;
             }
         }
@@ -167,6 +254,121 @@ namespace Terminus
         }
     }
 
+    /// <summary>One event of a terminate, as a progress callback sees it (terminus_progress).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Progress
+    {
+#pragma warning disable 0649 // filled from the library's struct
+        private UIntPtr index;
+        private uint pid;
+        private int evt;
+        private uint step;
+        private int status;
+        private int outcome;
+        private ulong atUs;
+#pragma warning restore 0649
+
+        /// <summary>Which target: its index in the pids given (0 for Terminate).</summary>
+        public int Index { get { return (int)(ulong)index; } }
+        /// <summary>That target's pid.</summary>
+        public uint Pid { get { return pid; } }
+        /// <summary>What happened.</summary>
+        public ProgressEvent Event { get { return (ProgressEvent)evt; } }
+        /// <summary>For ProgressEvent.Step: the step; otherwise Steps.None.</summary>
+        public Steps Step { get { return Event == ProgressEvent.Step ? (Steps)step : Steps.None; } }
+        /// <summary>Ok (it went out, or it ended) or why not (Unreachable, AccessDenied, ...);
+        /// for Ended: the target's Result.Status.</summary>
+        public ErrorCode Status { get { return (ErrorCode)status; } }
+        /// <summary>For ProgressEvent.Ended: the target's outcome.</summary>
+        public Outcome Outcome { get { return (Outcome)outcome; } }
+        /// <summary>When, in microseconds from the start of the call.</summary>
+        public ulong AtUs { get { return atUs; } }
+        /// <summary>AtUs as a TimeSpan.</summary>
+        public TimeSpan At { get { return TimeSpan.FromTicks((long)atUs * 10); } }
+        /// <summary>True when the step or kill went out (or the target ended).</summary>
+        public bool Ok { get { return status == 0; } }
+
+        public override string ToString()
+        {
+            return string.Format("Progress(#{0} pid {1}, {2}{3}, {4}, {5} us)", Index, Pid, Event,
+                                 Event == ProgressEvent.Step ? " " + Step : "", Status, AtUs);
+        }
+    }
+
+    /// <summary>
+    /// What a terminate did to one target, step by step (terminus_detail). Given by
+    /// the Terminate and TerminateMany overloads with an <c>out</c> detail.
+    /// </summary>
+    public sealed class TerminateDetail
+    {
+        private readonly int[] stepStatus;
+        private readonly ulong[] stepAtUs;
+
+        internal TerminateDetail(NativeDetail d)
+        {
+            EndedBy = (EndedBy)d.ended_by;
+            Reach = (Steps)d.reach;
+            Sent = (Steps)d.sent;
+            Skipped = (Steps)d.skipped;
+            stepStatus = d.step_status ?? new int[NativeDetail.Slots];
+            stepAtUs = d.step_at_us ?? new ulong[NativeDetail.Slots];
+            KillAtUs = d.kill_at_us;
+        }
+
+        /// <summary>What ended it: a step, Kill, Gone or None.</summary>
+        public EndedBy EndedBy { get; private set; }
+        /// <summary>The steps asked for that could reach it.</summary>
+        public Steps Reach { get; private set; }
+        /// <summary>The steps that went out to it.</summary>
+        public Steps Sent { get; private set; }
+        /// <summary>The steps asked for that were not sent (see StatusOf).</summary>
+        public Steps Skipped { get; private set; }
+        /// <summary>When the kill went out, in microseconds from the start of the call; 0 if it
+        /// did not (on a fake's clock a kill may also go out at 0: see EndedBy).</summary>
+        public ulong KillAtUs { get; private set; }
+
+        private static int Slot(Steps step)
+        {
+            uint v = (uint)step;
+            if (v == 0 || (v & (v - 1)) != 0 || v >= (1u << NativeDetail.Slots))
+                throw new ArgumentException("one step, such as Steps.Message", "step");
+            int b = 0;
+            while ((v >>= 1) != 0)
+                b++;
+            return b;
+        }
+
+        /// <summary>Ok when the step went out (or was not asked for), else why not: Unreachable
+        /// (it cannot reach this target), AccessDenied (refused, e.g. by UIPI), another code.</summary>
+        public ErrorCode StatusOf(Steps step) { return (ErrorCode)stepStatus[Slot(step)]; }
+
+        /// <summary>When the step went out, from the start of the call; null if it did not.</summary>
+        public TimeSpan? SentAt(Steps step)
+        {
+            int b = Slot(step);
+            if ((Sent & step) == 0)
+                return null;
+            return TimeSpan.FromTicks((long)stepAtUs[b] * 10);
+        }
+
+        /// <summary>When the kill went out, from the start of the call; null if it did not.</summary>
+        public TimeSpan? KillAt
+        {
+            get
+            {
+                if (KillAtUs == 0 && EndedBy != EndedBy.Kill)
+                    return null;
+                return TimeSpan.FromTicks((long)KillAtUs * 10);
+            }
+        }
+
+        public override string ToString()
+        {
+            return string.Format("TerminateDetail(ended by {0}, reach {1}, sent {2}, skipped {3})",
+                                 EndedBy, Reach, Sent, Skipped);
+        }
+    }
+
     /// <summary>One session on a server (terminus_session_info).</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct SessionInfo
@@ -208,6 +410,12 @@ namespace Terminus
         public Result? Result { get; internal set; }
         /// <summary>For TerminateMany: every result.</summary>
         public Result[] Results { get; internal set; }
+        /// <summary>For Terminate with a detail: the target's detail (null when the call was
+        /// rejected as a whole).</summary>
+        public TerminateDetail Detail { get; internal set; }
+        /// <summary>For TerminateMany with details: every detail (null when the call was
+        /// rejected as a whole).</summary>
+        public TerminateDetail[] Details { get; internal set; }
 
         public TerminusException(ErrorCode code, long osCode, string message)
             : base(osCode != 0 ? string.Format("{0} [os error {1}]", message, osCode) : message)
@@ -230,6 +438,7 @@ namespace Terminus
             case ErrorCode.Unavailable: return new UnavailableException(osCode, message);
             case ErrorCode.NoMemory: return new NoMemoryException(osCode, message);
             case ErrorCode.OSFailure: return new OSFailureException(osCode, message);
+            case ErrorCode.Unreachable: return new UnreachableException(osCode, message);
             default: return new TerminusException(code, osCode, message);
             }
         }
@@ -279,6 +488,12 @@ namespace Terminus
     public sealed class OSFailureException : TerminusException
     {
         public OSFailureException(long osCode, string message) : base(ErrorCode.OSFailure, osCode, message) { }
+    }
+    /// <summary>TERMINUS_E_UNREACHABLE: no graceful request can reach the target (no listener,
+    /// no window, no console, another session), with NoForce.</summary>
+    public sealed class UnreachableException : TerminusException
+    {
+        public UnreachableException(long osCode, string message) : base(ErrorCode.Unreachable, osCode, message) { }
     }
 
     // ------------------------------------------------------------------
@@ -493,10 +708,43 @@ namespace Terminus
             return r;
         }
 
+        /// <summary>
+        /// Ask a process to leave through the close chain of <c>options.Steps</c>, and say
+        /// step by step what happened (<paramref name="detail"/>). <paramref name="progress"/>,
+        /// if given, is called on this thread as each step goes out (or is skipped), as the
+        /// kill goes out and as the target ends; its time comes out of the grace. If it
+        /// throws, it is not called again, the terminate runs to its end, and then its
+        /// exception is rethrown. The delegate is kept alive for the call.
+        /// </summary>
+        /// <returns>Exited, Forced or Gone.</returns>
+        /// <exception cref="TerminusException">a subclass per code (UnreachableException with
+        /// NoForce when no request can reach it); its Result and Detail are the target's.</exception>
+        public Result Terminate(uint pid, TerminateOptions options, out TerminateDetail detail,
+                                Action<Progress> progress = null)
+        {
+            var results = new Result[1];
+            var details = new TerminateDetail[1];
+            int rc = Call(new[] { pid }, options, results, details, progress, true);
+            detail = details[0];
+            if (rc != 0) {
+                TerminusException e = Error.Last(rc);
+                e.Result = results[0];
+                e.Detail = detail;
+                throw e;
+            }
+            return results[0];
+        }
+
         /// <summary>Terminate with an int pid (as System.Diagnostics.Process.Id gives it).</summary>
         public Result Terminate(int pid, TerminateOptions options) { return Terminate(Error.Pid(pid), options); }
         /// <summary>Terminate with an int pid and the default options.</summary>
         public Result Terminate(int pid) { return Terminate(Error.Pid(pid), TerminateOptions.Default); }
+        /// <summary>Terminate with an int pid, a detail and a progress callback.</summary>
+        public Result Terminate(int pid, TerminateOptions options, out TerminateDetail detail,
+                                Action<Progress> progress = null)
+        {
+            return Terminate(Error.Pid(pid), options, out detail, progress);
+        }
 
         /// <summary>
         /// Ask many processes to leave at once, with one shared grace period.
@@ -512,11 +760,33 @@ namespace Terminus
             if (pids == null)
                 throw new ArgumentNullException("pids");
             var results = new Result[pids.Length];
-            int rc = Native.terminus_terminate_many(Handle, pids, (UIntPtr)pids.Length, ref options, results);
-            if (rc == (int)ErrorCode.InvalidArgument || rc == (int)ErrorCode.Refused ||
-                rc == (int)ErrorCode.Unsupported) {
+            int rc = Call(pids, options, results, null, null, false);
+            if (IsRejected(rc)) {
                 TerminusException e = Error.Last(rc);
                 e.Results = results;
+                throw e;
+            }
+            return results;
+        }
+
+        /// <summary>
+        /// TerminateMany with a detail per target (<paramref name="details"/>, in the order
+        /// of <paramref name="pids"/>) and a progress callback that sees every target's
+        /// events (Progress.Index says which); see Terminate for the callback's rules.
+        /// </summary>
+        public Result[] TerminateMany(uint[] pids, TerminateOptions options, out TerminateDetail[] details,
+                                      Action<Progress> progress = null)
+        {
+            if (pids == null)
+                throw new ArgumentNullException("pids");
+            var results = new Result[pids.Length];
+            details = new TerminateDetail[pids.Length];
+            int rc = Call(pids, options, results, details, progress, false);
+            if (IsRejected(rc)) {
+                TerminusException e = Error.Last(rc);
+                e.Results = results;
+                details = new TerminateDetail[pids.Length];
+                e.Details = details;
                 throw e;
             }
             return results;
@@ -525,12 +795,91 @@ namespace Terminus
         /// <summary>TerminateMany with int pids.</summary>
         public Result[] TerminateMany(int[] pids, TerminateOptions options)
         {
+            return TerminateMany(Pids(pids), options);
+        }
+
+        /// <summary>TerminateMany with int pids, details and a progress callback.</summary>
+        public Result[] TerminateMany(int[] pids, TerminateOptions options, out TerminateDetail[] details,
+                                      Action<Progress> progress = null)
+        {
+            return TerminateMany(Pids(pids), options, out details, progress);
+        }
+
+        private static uint[] Pids(int[] pids)
+        {
             if (pids == null)
                 throw new ArgumentNullException("pids");
             var u = new uint[pids.Length];
             for (int i = 0; i < pids.Length; i++)
                 u[i] = Error.Pid(pids[i]);
-            return TerminateMany(u, options);
+            return u;
+        }
+
+        // Rejected as a whole, before anything was sent.
+        private static bool IsRejected(int rc)
+        {
+            return rc == (int)ErrorCode.InvalidArgument || rc == (int)ErrorCode.Refused ||
+                   rc == (int)ErrorCode.Unsupported;
+        }
+
+        // One terminate call: the detail array in unmanaged memory (details, if not null,
+        // receives one TerminateDetail per target, null ones when the call is rejected as a
+        // whole), the progress delegate kept alive for the call, and its exception rethrown
+        // once the call has returned (it never crosses into C).
+        private int Call(uint[] pids, TerminateOptions options, Result[] results, TerminateDetail[] details,
+                         Action<Progress> progress, bool single)
+        {
+            int n = pids.Length;
+            int size = Marshal.SizeOf(typeof(NativeDetail));
+            Exception thrown = null;
+            Native.ProgressFn fn = null;
+            IntPtr buf = IntPtr.Zero;
+            int rc;
+
+            if (progress != null) {
+                fn = delegate (IntPtr arg, IntPtr p) {
+                    if (thrown != null)
+                        return;
+                    try {
+                        progress((Progress)Marshal.PtrToStructure(p, typeof(Progress)));
+                    } catch (Exception e) {
+                        thrown = e;
+                    }
+                };
+                options.progress = Marshal.GetFunctionPointerForDelegate(fn);
+            }
+            options.progressArg = IntPtr.Zero;
+            options.details = IntPtr.Zero;
+            options.detailsCount = UIntPtr.Zero;
+            try {
+                if (details != null && n > 0) {
+                    buf = Marshal.AllocHGlobal(size * n);
+                    Marshal.Copy(new byte[size * n], 0, buf, size * n);
+                    options.details = buf;
+                    options.detailsCount = (UIntPtr)n;
+                }
+                if (single) {
+                    Result r;
+                    rc = Native.terminus_terminate(Handle, pids[0], ref options, out r);
+                    results[0] = r;
+                } else {
+                    rc = Native.terminus_terminate_many(Handle, pids, (UIntPtr)n, ref options, results);
+                }
+                GC.KeepAlive(fn);
+                if (details != null && buf != IntPtr.Zero && !IsRejected(rc)) {
+                    for (int i = 0; i < n; i++) {
+                        var d = (NativeDetail)Marshal.PtrToStructure(new IntPtr(buf.ToInt64() + (long)i * size),
+                                                                     typeof(NativeDetail));
+                        details[i] = new TerminateDetail(d);
+                    }
+                }
+            } finally {
+                if (buf != IntPtr.Zero)
+                    Marshal.FreeHGlobal(buf);
+            }
+            if (thrown != null)
+                ExceptionDispatchInfo.Capture(thrown).Throw();
+            return rc;
         }
 
         /// <summary>Opt in to graceful requests: see <see cref="Listener"/>.</summary>
@@ -762,6 +1111,39 @@ namespace Terminus
             return info;
         }
 
+        /// <summary>The steps that reach a scripted process unless SetReach says otherwise
+        /// (TERMINUS_FAKE_REACH_DEFAULT): the message and the signals, as for a Linux process.</summary>
+        public const Steps ReachDefault = Steps.Message | Steps.SigInt | Steps.SigHup;
+
+        /// <summary>Set the steps that can reach a scripted process (None: no window, no console,
+        /// another session); a step outside them sent all the same fails with Unreachable.</summary>
+        public void SetReach(uint pid, Steps reach)
+        {
+            Error.Check(Native.terminus_fake_process_set_reach(handle, pid, (uint)reach));
+        }
+
+        /// <summary>Make a scripted process leave with exitCode, afterMs after the first of
+        /// steps reaches it (it replaces the rule it had; ExitsOnRequest is Steps.Message).</summary>
+        public void ExitOn(uint pid, Steps steps, uint afterMs = 0, uint exitCode = 0)
+        {
+            Error.Check(Native.terminus_fake_process_exit_on(handle, pid, (uint)steps, afterMs, exitCode));
+        }
+
+        /// <summary>Make some steps fail on a scripted process with AccessDenied, as UIPI refuses a
+        /// post to an elevated window: they still reach it, sending one fails.</summary>
+        public void DenySteps(uint pid, Steps steps)
+        {
+            Error.Check(Native.terminus_fake_process_deny_step(handle, pid, (uint)steps));
+        }
+
+        /// <summary>How many times a step (one step) reached a scripted process.</summary>
+        public uint StepCount(uint pid, Steps step)
+        {
+            uint n;
+            Error.Check(Native.terminus_fake_process_step_count(handle, pid, (uint)step, out n));
+            return n;
+        }
+
         public void AddServer(string name, bool reachable = true)
         {
             Error.Check(Native.terminus_fake_server_add(handle, Utf8.ToBytes(name), reachable ? 1 : 0));
@@ -849,6 +1231,23 @@ namespace Terminus
     // ------------------------------------------------------------------
     // Internals.
     // ------------------------------------------------------------------
+
+    /// <summary>terminus_detail of terminate.h.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeDetail
+    {
+        /// <summary>TERMINUS_DETAIL_STEPS.</summary>
+        public const int Slots = 8;
+        public uint ended_by;
+        public uint reach;
+        public uint sent;
+        public uint skipped;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = Slots)]
+        public int[] step_status;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = Slots)]
+        public ulong[] step_at_us;
+        public ulong kill_at_us;
+    }
 
     /// <summary>terminus_error of common.h: { int code; int64_t os_code; const char *message; }.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -1002,6 +1401,8 @@ namespace Terminus
         public delegate void CleanupFn(IntPtr arg);
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         public delegate int RequestFn(IntPtr arg, int reason);
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        public delegate void ProgressFn(IntPtr arg, IntPtr progress);
 
         const CallingConvention C = CallingConvention.Cdecl;
 
@@ -1040,6 +1441,10 @@ namespace Terminus
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_set_self(FakeHandle fake, uint pid);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_add(FakeHandle fake, uint pid, int behaviour, uint afterMs, uint exitCode);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_get(FakeHandle fake, uint pid, out FakeProcessInfo info);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_set_reach(FakeHandle fake, uint pid, uint reach);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_exit_on(FakeHandle fake, uint pid, uint steps, uint afterMs, uint exitCode);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_deny_step(FakeHandle fake, uint pid, uint steps);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_step_count(FakeHandle fake, uint pid, uint step, out uint count);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_server_add(FakeHandle fake, byte[] name, int reachable);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_session_add(FakeHandle fake, byte[] server, uint id, int state, byte[] name, byte[] user, int behaviour, uint afterMs);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_set_current_session(FakeHandle fake, uint id);

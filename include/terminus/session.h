@@ -61,11 +61,25 @@ TERMINUS_API void terminus_server_close(terminus_server *server);
 #define TERMINUS_SESSION_CURRENT UINT32_MAX
 
 /** @name Session states
+ * The values of terminus_session_info::state. LISTEN, DOWN and INIT are
+ * states no user's session is in: terminus_session_logoff() refuses a
+ * session in one of them (#TERMINUS_E_REFUSED). A backend that cannot tell
+ * these states reports #TERMINUS_SESSION_OTHER, as all backends did before
+ * they were added. Windows reports all three (`WTSListen`, `WTSDown`,
+ * `WTSInit`); Linux (logind) none: its "opening" and "closing" sessions are
+ * OTHER.
  * @{ */
 #define TERMINUS_SESSION_ACTIVE       0 /**< a user is logged on and it is in front */
 #define TERMINUS_SESSION_CONNECTED    1 /**< connected, not (yet) active */
 #define TERMINUS_SESSION_DISCONNECTED 4 /**< a user is logged on, nobody is connected */
-#define TERMINUS_SESSION_OTHER        9 /**< listening, idle, down, closing, ... */
+#define TERMINUS_SESSION_OTHER        9 /**< idle, closing, or a state the backend does not name */
+/** a listener that waits for connections, no user's session: the RDP listener
+ *  ("RDP-Tcp", id 65536) on Windows (`WTSListen`); never logged off */
+#define TERMINUS_SESSION_LISTEN 6
+/** down: the session is ending or failed to start (`WTSDown`); never logged off */
+#define TERMINUS_SESSION_DOWN 8
+/** being initialized, no user's session yet (`WTSInit`); never logged off */
+#define TERMINUS_SESSION_INIT 10
 /** @} */
 
 /** @brief One session. Fixed-size, so that bindings map it directly. */
@@ -141,6 +155,21 @@ TERMINUS_API int terminus_session_resolve(terminus_server *server, const char *s
 
 /**
  * @brief Log off a session.
+ *
+ * Before the logoff, the session is looked up in one listing of the server's
+ * sessions (as terminus_session_list()): a session in state
+ * #TERMINUS_SESSION_LISTEN, #TERMINUS_SESSION_DOWN or #TERMINUS_SESSION_INIT
+ * is refused, as session 0 is, and nothing is logged off. A listing that
+ * fails fails the call, with nothing logged off, except where the backend
+ * cannot list sessions at all (#TERMINUS_E_UNSUPPORTED, e.g. under Wine):
+ * then there is no state to check and the logoff goes on as before. A
+ * session missing from the list is left to the backend, which answers
+ * #TERMINUS_E_NOT_FOUND when there is none.
+ *
+ * With #TERMINUS_SESSION_WAIT on Windows, where session ids are reused, a
+ * new session that takes the id during the wait does not keep the wait
+ * going: the id's logon time, read before the logoff, tells them apart.
+ *
  * @param server      the server
  * @param id          the session, or #TERMINUS_SESSION_CURRENT
  * @param flags       0 or #TERMINUS_SESSION_WAIT
@@ -153,7 +182,11 @@ TERMINUS_API int terminus_session_resolve(terminus_server *server, const char *s
  *                                session instead). A logoff by id never acts
  *                                on another session than the one the id was
  *                                derived from
- * @retval TERMINUS_E_REFUSED     session 0 (the services' session), or vetoed
+ * @retval TERMINUS_E_REFUSED     session 0 (the services' session); a session
+ *                                that terminus_session_list() shows in state
+ *                                #TERMINUS_SESSION_LISTEN, #TERMINUS_SESSION_DOWN
+ *                                or #TERMINUS_SESSION_INIT (the message names
+ *                                the session and its state); or vetoed
  * @retval TERMINUS_E_NOT_FOUND   no such session
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not log it off
  * @retval TERMINUS_E_TIMEOUT     with WAIT: still there after `timeout_ms`
@@ -161,6 +194,7 @@ TERMINUS_API int terminus_session_resolve(terminus_server *server, const char *s
  *                                the parent of this process (see
  *                                terminus_server_open())
  * @retval TERMINUS_E_UNSUPPORTED the backend cannot log sessions off
+ * @retval TERMINUS_E_NO_MEMORY   out of memory (listing the sessions)
  * @retval TERMINUS_E_OS          any other OS failure
  */
 TERMINUS_API int terminus_session_logoff(terminus_server *server, uint32_t id, uint32_t flags,

@@ -45,6 +45,13 @@ extern "C" {
  *  Windows only; ignored on Linux. */
 #define TERMINUS_TERMINATE_CTRL_BREAK 0x8u
 
+/** @brief Terminate flag (version 2): end each target and all its descendants, with one
+ *  shared grace (see terminus/process.h). A process counts as a child only if it started
+ *  after its parent; processes forked during the grace are found and handled, for a
+ *  bounded number of rounds; terminus_detail says how many members there were and how
+ *  many escaped. */
+#define TERMINUS_TERMINATE_TREE 0x10u
+
 /** @brief The version of terminus_terminate_options that 0.1 callers use (the contract's
  *  #TERMINUS_TERMINATE_OPTIONS_INIT gives it); everything added later takes its default. */
 #define TERMINUS_TERMINATE_OPTIONS_VERSION 1
@@ -83,22 +90,31 @@ extern "C" {
 
 /** @name Progress events (terminus_progress::event)
  * @{ */
-#define TERMINUS_PROGRESS_STEP 1    /**< a step went out to a target (or was skipped for it) */
-#define TERMINUS_PROGRESS_KILL 2    /**< the kill went out to a target */
-#define TERMINUS_PROGRESS_ENDED 3   /**< a target ended, or its result is settled */
+#define TERMINUS_PROGRESS_STEP  1 /**< a step went out to a target (or was skipped for it) */
+#define TERMINUS_PROGRESS_KILL  2 /**< the kill went out to a target */
+#define TERMINUS_PROGRESS_ENDED 3 /**< a target ended, or its result is settled */
 /** @} */
 
 /** @brief One event of a terminate, as terminus_terminate_options::progress sees it. */
 typedef struct terminus_progress {
-    size_t index;       /**< which target: its index in the `pids` given */
-    terminus_pid pid;   /**< that target's pid */
-    int32_t event;      /**< TERMINUS_PROGRESS_* */
-    uint32_t step;      /**< for #TERMINUS_PROGRESS_STEP: the TERMINUS_STEP_* */
-    int32_t status;     /**< #TERMINUS_OK (it went out) or why not: #TERMINUS_E_UNREACHABLE (the
-                             step cannot reach this target), #TERMINUS_E_ACCESS_DENIED (refused,
-                             e.g. by UIPI), another code; for ENDED: terminus_result::status */
-    int32_t outcome;    /**< for #TERMINUS_PROGRESS_ENDED: terminus_result::outcome */
-    uint64_t at_us;     /**< when, counted from the start of the call */
+    /** which target: its index in the `pids` given */
+    size_t index;
+    /** that target's pid */
+    terminus_pid pid;
+    /** TERMINUS_PROGRESS_* */
+    int32_t event;
+    /** for #TERMINUS_PROGRESS_STEP: the TERMINUS_STEP_* */
+    uint32_t step;
+    /**
+     * #TERMINUS_OK (it went out) or why not: #TERMINUS_E_UNREACHABLE (the step cannot reach
+     * this target), #TERMINUS_E_ACCESS_DENIED (refused, e.g. by UIPI), another code; for
+     * ENDED: terminus_result::status
+     */
+    int32_t status;
+    /** for #TERMINUS_PROGRESS_ENDED: terminus_result::outcome */
+    int32_t outcome;
+    /** when, counted from the start of the call */
+    uint64_t at_us;
 } terminus_progress;
 
 /**
@@ -123,9 +139,9 @@ typedef void (*terminus_progress_fn)(void *arg, const terminus_progress *p);
  * A TERMINUS_STEP_* value means the target left after that step went out
  * and before the next one (or the kill) did.
  * @{ */
-#define TERMINUS_ENDED_NONE 0       /**< it did not end (an error, or still running with NO_FORCE) */
-#define TERMINUS_ENDED_KILL 0x100u  /**< the kill */
-#define TERMINUS_ENDED_GONE 0x200u  /**< it had already ended before anything was sent */
+#define TERMINUS_ENDED_NONE 0      /**< it did not end (an error, or still running with NO_FORCE) */
+#define TERMINUS_ENDED_KILL 0x100u /**< the kill */
+#define TERMINUS_ENDED_GONE 0x200u /**< it had already ended before anything was sent */
 /** @} */
 
 /**
@@ -135,18 +151,30 @@ typedef void (*terminus_progress_fn)(void *arg, const terminus_progress *p);
  * per target in the order of `pids`; terminus_result keeps its 0.1 layout.
  */
 typedef struct terminus_detail {
-    uint32_t ended_by;  /**< a TERMINUS_STEP_*, #TERMINUS_ENDED_KILL, #TERMINUS_ENDED_GONE or
-                             #TERMINUS_ENDED_NONE */
-    uint32_t reach;     /**< the steps asked for that could reach this target */
-    uint32_t sent;      /**< the steps that went out to it */
-    uint32_t skipped;   /**< the steps asked for that were not sent (see `step_status`) */
-    int32_t step_status[TERMINUS_DETAIL_STEPS]; /**< per step bit b (step 1u << b): #TERMINUS_OK
-                             when it went out, else why not (#TERMINUS_E_UNREACHABLE: it cannot
-                             reach this target; #TERMINUS_E_ACCESS_DENIED: refused, e.g. UIPI;
-                             another code: it failed); #TERMINUS_OK for steps not asked for */
-    uint64_t step_at_us[TERMINUS_DETAIL_STEPS]; /**< when step 1u << b went out, counted from the
-                             start of the call; 0 if it did not */
-    uint64_t kill_at_us; /**< when the kill went out, from the start of the call; 0 if not */
+    /** a TERMINUS_STEP_*, #TERMINUS_ENDED_KILL, #TERMINUS_ENDED_GONE or #TERMINUS_ENDED_NONE */
+    uint32_t ended_by;
+    /** the steps asked for that could reach this target */
+    uint32_t reach;
+    /** the steps that went out to it */
+    uint32_t sent;
+    /** the steps asked for that were not sent (see `step_status`) */
+    uint32_t skipped;
+    /**
+     * per step bit b (step 1u << b): #TERMINUS_OK when it went out, else why not
+     * (#TERMINUS_E_UNREACHABLE: it cannot reach this target; #TERMINUS_E_ACCESS_DENIED:
+     * refused, e.g. UIPI; another code: it failed); #TERMINUS_OK for steps not asked for
+     */
+    int32_t step_status[TERMINUS_DETAIL_STEPS];
+    /** when step 1u << b went out, counted from the start of the call; 0 if it did not */
+    uint64_t step_at_us[TERMINUS_DETAIL_STEPS];
+    /** when the kill went out, from the start of the call; 0 if not */
+    uint64_t kill_at_us;
+    /** with #TERMINUS_TERMINATE_TREE: how many processes the tree had (the target
+     *  included), as found by every scan; 1 otherwise */
+    uint32_t tree_members;
+    /** with #TERMINUS_TERMINATE_TREE: how many members were still running, or still being
+     *  forked, when the last scan round ended (0 when the whole tree ended) */
+    uint32_t tree_escaped;
 } terminus_detail;
 
 /**
@@ -158,30 +186,52 @@ typedef struct terminus_detail {
  * chain, no detail, no progress). A version-2 struct has every member.
  */
 typedef struct terminus_terminate_options {
-    uint32_t version;          /**< #TERMINUS_TERMINATE_OPTIONS_VERSION or #TERMINUS_TERMINATE_OPTIONS_VERSION_2 */
-    uint32_t flags;            /**< TERMINUS_TERMINATE_* (NO_FORCE and FORCE exclude each other;
-                                    BROADCAST and CTRL_BREAK need version 2) */
-    uint32_t grace_ms;         /**< how long the targets have to leave after the request; default 5000 */
-    uint32_t forced_exit_code; /**< exit code a forced kill gives, where the OS lets us choose (Windows); default 1 */
-    const char *message;       /**< registered message name, UTF-8, 1 to 255 bytes; NULL = #TERMINUS_DEFAULT_MESSAGE (unused on Linux) */
+    /** #TERMINUS_TERMINATE_OPTIONS_VERSION or #TERMINUS_TERMINATE_OPTIONS_VERSION_2 */
+    uint32_t version;
+    /**
+     * TERMINUS_TERMINATE_* (NO_FORCE and FORCE exclude each other; BROADCAST and CTRL_BREAK
+     * need version 2)
+     */
+    uint32_t flags;
+    /** how long the targets have to leave after the request; default 5000 */
+    uint32_t grace_ms;
+    /** exit code a forced kill gives, where the OS lets us choose (Windows); default 1 */
+    uint32_t forced_exit_code;
+    /**
+     * registered message name, UTF-8, 1 to 255 bytes; NULL = #TERMINUS_DEFAULT_MESSAGE (unused
+     * on Linux)
+     */
+    const char *message;
     /* --- version 2 --- */
-    uint32_t steps;            /**< TERMINUS_STEP_* bits: the close chain; default
-                                    #TERMINUS_STEPS_DEFAULT; 0 only with FORCE */
-    uint32_t reserved;         /**< must be 0 */
-    terminus_progress_fn progress; /**< called as steps go out and targets end; NULL for none */
-    void *progress_arg;        /**< passed to `progress`; must be NULL when `progress` is */
-    terminus_detail *details;  /**< receives one entry per target; NULL for none */
-    size_t details_count;      /**< entries in `details`: at least the number of targets; 0 with NULL */
+    /**
+     * TERMINUS_STEP_* bits: the close chain; default #TERMINUS_STEPS_DEFAULT; 0 only with
+     * FORCE
+     */
+    uint32_t steps;
+    /** must be 0 */
+    uint32_t reserved;
+    /** called as steps go out and targets end; NULL for none */
+    terminus_progress_fn progress;
+    /** passed to `progress`; must be NULL when `progress` is */
+    void *progress_arg;
+    /** receives one entry per target; NULL for none */
+    terminus_detail *details;
+    /** entries in `details`: at least the number of targets; 0 with NULL */
+    size_t details_count;
 } terminus_terminate_options;
 
 /** @brief Static initialiser with the defaults, version 1 (the newer members are zero and
  *  unread: a version-1 struct means the defaults for them). */
 #define TERMINUS_TERMINATE_OPTIONS_INIT                                                            \
-    { TERMINUS_TERMINATE_OPTIONS_VERSION, 0, 5000, 1, NULL, 0, 0, NULL, NULL, NULL, 0 }
+    {                                                                                              \
+        TERMINUS_TERMINATE_OPTIONS_VERSION, 0, 5000, 1, NULL, 0, 0, NULL, NULL, NULL, 0            \
+    }
 /** @brief Static initialiser with the defaults, version 2. */
 #define TERMINUS_TERMINATE_OPTIONS_INIT_V2                                                         \
-    { TERMINUS_TERMINATE_OPTIONS_VERSION_2, 0, 5000, 1, NULL, TERMINUS_STEPS_DEFAULT, 0, NULL, NULL, \
-      NULL, 0 }
+    {                                                                                              \
+        TERMINUS_TERMINATE_OPTIONS_VERSION_2, 0, 5000, 1, NULL, TERMINUS_STEPS_DEFAULT, 0, NULL,   \
+            NULL, NULL, 0                                                                          \
+    }
 
 /**
  * @brief Fill an options struct with the defaults (for bindings that cannot
@@ -192,14 +242,15 @@ typedef struct terminus_terminate_options {
  * @retval TERMINUS_OK         filled
  * @retval TERMINUS_E_INVALID  `opts` is NULL or `version` is not one this library knows
  */
-TERMINUS_API int terminus_terminate_options_init(terminus_terminate_options *opts, uint32_t version);
+TERMINUS_API int terminus_terminate_options_init(terminus_terminate_options *opts,
+                                                 uint32_t version);
 
 /** @name Outcomes
  * @{ */
-#define TERMINUS_OUTCOME_NONE 0   /**< nothing happened (an error, or still running) */
+#define TERMINUS_OUTCOME_NONE   0 /**< nothing happened (an error, or still running) */
 #define TERMINUS_OUTCOME_EXITED 1 /**< it left by itself after the request, within grace */
 #define TERMINUS_OUTCOME_FORCED 2 /**< it was killed */
-#define TERMINUS_OUTCOME_GONE 3   /**< it had already exited */
+#define TERMINUS_OUTCOME_GONE   3 /**< it had already exited */
 /** @} */
 
 /** @brief terminus_result::exit_code when the exit code cannot be known
@@ -211,11 +262,17 @@ TERMINUS_API int terminus_terminate_options_init(terminus_terminate_options *opt
 
 /** @brief What happened to one target. */
 typedef struct terminus_result {
-    int32_t status;      /**< #TERMINUS_OK or a TERMINUS_E_* code, for this target */
-    int32_t outcome;     /**< TERMINUS_OUTCOME_* */
-    uint32_t exit_code;  /**< the target's exit code where known, else #TERMINUS_EXIT_CODE_UNKNOWN.
-                              On Linux a process killed by signal N reports 128 + N. */
-    uint64_t elapsed_us; /**< from its own request (its kill, with FORCE) to the observed end; 0 for GONE */
+    /** #TERMINUS_OK or a TERMINUS_E_* code, for this target */
+    int32_t status;
+    /** TERMINUS_OUTCOME_* */
+    int32_t outcome;
+    /**
+     * the target's exit code where known, else #TERMINUS_EXIT_CODE_UNKNOWN. On Linux a process
+     * killed by signal N reports 128 + N.
+     */
+    uint32_t exit_code;
+    /** from its own request (its kill, with FORCE) to the observed end; 0 for GONE */
+    uint64_t elapsed_us;
 } terminus_result;
 
 /**
@@ -238,8 +295,9 @@ typedef struct terminus_result {
  * @param result  receives what happened; may be NULL
  * @retval TERMINUS_OK              the target ended (EXITED, FORCED or GONE)
  * @retval TERMINUS_E_INVALID       pid 0 or above INT32_MAX, a bad options version,
- *                                  unknown or conflicting flags, a bad message name;
- *                                  nothing is sent
+ *                                  unknown or conflicting flags, a bad message name,
+ *                                  a bad version-2 member (steps, reserved, progress,
+ *                                  details); nothing is sent
  * @retval TERMINUS_E_REFUSED       the caller's own pid (use terminus_exit()), the
  *                                  system's first process (init, System) or, on
  *                                  Windows, a critical process
@@ -247,6 +305,9 @@ typedef struct terminus_result {
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not signal or open it
  * @retval TERMINUS_E_TIMEOUT       still running after grace with NO_FORCE, or
  *                                  after #TERMINUS_KILL_WAIT_MS past a kill
+ * @retval TERMINUS_E_UNREACHABLE   with NO_FORCE, no step of the close chain can reach
+ *                                  it; returned at once, without waiting (without
+ *                                  NO_FORCE such a target is killed at once)
  * @retval TERMINUS_E_UNSUPPORTED   the backend cannot terminate processes
  * @retval TERMINUS_E_NO_MEMORY     out of memory, or of handles (Linux: file
  *                                  descriptors) with none of the caller's to spare
@@ -304,7 +365,7 @@ typedef struct terminus_listener terminus_listener;
 /** @name Listener reasons
  * @{ */
 #define TERMINUS_REASON_REQUEST 1 /**< a terminate request for this process */
-#define TERMINUS_REASON_LOGOFF 2  /**< the session is ending */
+#define TERMINUS_REASON_LOGOFF  2 /**< the session is ending */
 /** @} */
 
 /**

@@ -17,7 +17,7 @@ static size_t os_size(uint32_t version)
         return offsetof(terminus_os, session_wait_gone) +
                sizeof(((terminus_os *)0)->session_wait_gone);
     case 2:
-        return offsetof(terminus_os, process_step) + sizeof(((terminus_os *)0)->process_step);
+        return offsetof(terminus_os, boot_id) + sizeof(((terminus_os *)0)->boot_id);
     default:
         return 0;
     }

@@ -25,8 +25,8 @@ static void on_request(void *arg, int reason)
         tm_exit(l->ctx, l->exit_code, 0, "terminus_listen");
 }
 
-int terminus_listen(terminus_ctx *ctx, const char *message, uint32_t exit_code, terminus_request_fn fn,
-                    void *arg, terminus_listener **out)
+int terminus_listen(terminus_ctx *ctx, const char *message, uint32_t exit_code,
+                    terminus_request_fn fn, void *arg, terminus_listener **out)
 {
     static const char fname[] = "terminus_listen";
     terminus_listener *l;

@@ -1,7 +1,8 @@
 /*
  * lib/core/session.c: servers and sessions. Resolving a spec the way the
- * `logoff` command reads its argument, the refusal of session 0 and the
- * bounded wait live here; the backend only lists, logs off and waits.
+ * `logoff` command reads its argument, the refusal of session 0 and of the
+ * states no user's session is in (listener, down, init) and the bounded wait
+ * live here; the backend only lists, logs off and waits.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -347,6 +348,63 @@ int terminus_session_resolve(terminus_server *server, const char *spec, uint32_t
     return at >= 0 ? TERMINUS_OK : terminus_error_last()->code;
 }
 
+/*
+ * Why a session in `state` is never logged off (its description for the
+ * message), or NULL when it may be: a listener, a session that is down and
+ * one being initialized are no user's session (include/terminus/session.h).
+ */
+static const char *never_logged_off(int32_t state)
+{
+    switch (state) {
+    case TERMINUS_SESSION_LISTEN:
+        return "a listener (state LISTEN, like the RDP listener)";
+    case TERMINUS_SESSION_DOWN:
+        return "down (state DOWN)";
+    case TERMINUS_SESSION_INIT:
+        return "being initialized (state INIT)";
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * Before a logoff: look session `id` up in one listing and refuse it if it is
+ * in a state that is never logged off. Every entry with that id counts (a
+ * backend's derived ids may collide: then the backend refuses the id
+ * itself). Missing from the list: OK, the backend answers for it. A failed
+ * listing is returned, so that nothing is logged off on a check that could
+ * not be made; but a backend that cannot list at all (no session_list, or
+ * E_UNSUPPORTED from it, as Wine's stub gives) has no states to check, and
+ * the logoff goes on.
+ */
+static int check_state(terminus_server *server, const char *fn, uint32_t id)
+{
+    const char *why = NULL;
+    const char *name = "";
+    tm_list l;
+    int rc;
+
+    if (!TM_HAS(&server->ctx->os, session_list))
+        return TERMINUS_OK;
+    rc = list(server, fn, &l);
+    if (rc == TERMINUS_E_UNSUPPORTED)
+        return TERMINUS_OK;
+    if (rc != TERMINUS_OK)
+        return rc;
+    for (size_t i = 0; i < l.count && why == NULL; i++) {
+        if (l.items[i].id == id) {
+            why = never_logged_off(l.items[i].state);
+            name = l.items[i].name;
+        }
+    }
+    if (why != NULL)
+        rc = tm_fail(TERMINUS_E_REFUSED, "%s: session %lu%s%s%s is %s: it is never logged off", fn,
+                     (unsigned long)id, name[0] != '\0' ? " (" : "", name,
+                     name[0] != '\0' ? ")" : "", why);
+    free(l.items);
+    return rc;
+}
+
 int terminus_session_logoff(terminus_server *server, uint32_t id, uint32_t flags,
                             uint32_t timeout_ms)
 {
@@ -373,6 +431,9 @@ int terminus_session_logoff(terminus_server *server, uint32_t id, uint32_t flags
     if (id == 0)
         return tm_fail(TERMINUS_E_REFUSED,
                        "%s: session 0 is the services' session and is never logged off", fn);
+    rc = check_state(server, fn, id);
+    if (rc != TERMINUS_OK)
+        return rc;
     mark = tm_error_mark();
     rc = os->session_logoff(os->data, server->os_server, id);
     if (rc != TERMINUS_OK)

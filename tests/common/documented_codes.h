@@ -47,13 +47,14 @@ static const tm_documented tm_documented_api[] = {
                                 TM_CODE(TERMINUS_E_REFUSED) | TM_CODE(TERMINUS_E_NOT_FOUND) |
                                 TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_TIMEOUT) |
                                 TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_NO_MEMORY) |
-                                TM_CODE(TERMINUS_E_OS) },
+                                TM_CODE(TERMINUS_E_OS) | TM_CODE(TERMINUS_E_UNREACHABLE) },
     /* @return: OK, E_INVALID, and the codes of terminus_terminate() */
     { "terminus_terminate_many", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) |
                                      TM_CODE(TERMINUS_E_REFUSED) | TM_CODE(TERMINUS_E_NOT_FOUND) |
                                      TM_CODE(TERMINUS_E_ACCESS_DENIED) |
                                      TM_CODE(TERMINUS_E_TIMEOUT) | TM_CODE(TERMINUS_E_UNSUPPORTED) |
-                                     TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
+                                     TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) |
+                                     TM_CODE(TERMINUS_E_UNREACHABLE) },
     { "terminus_listen", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_INVALID) |
                              TM_CODE(TERMINUS_E_REFUSED) | TM_CODE(TERMINUS_E_UNSUPPORTED) |
                              TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
@@ -82,7 +83,8 @@ static const tm_documented tm_documented_api[] = {
                                      TM_CODE(TERMINUS_E_REFUSED) | TM_CODE(TERMINUS_E_NOT_FOUND) |
                                      TM_CODE(TERMINUS_E_ACCESS_DENIED) |
                                      TM_CODE(TERMINUS_E_TIMEOUT) | TM_CODE(TERMINUS_E_UNAVAILABLE) |
-                                     TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_OS) },
+                                     TM_CODE(TERMINUS_E_UNSUPPORTED) |
+                                     TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
 };
 
 static const tm_documented tm_documented_shim[] = {

@@ -8,7 +8,11 @@ processes: suite 'examples'.
 Native (Linux) tests:
   listener  listener asked to leave by tkill: EXITED, data saved, exit code kept
   stubborn  a process that ignores SIGTERM: FORCED after /grace:1000, tkill exits 0
-  badinput  tkill 0, junk, nothing: exit 2 and a message; nothing signalled
+  steps     tkill's close chain on Linux: --signal=INT ends a program that cleans
+            up on Ctrl+C, --steps=hup,term sends SIGTERM then SIGHUP half a grace
+            later, the default is SIGTERM alone; /V shows each step, and each
+            report line says which step ended the process (or already gone)
+  badinput  tkill 0, junk, nothing, bad steps: exit 2 and a message; nothing signalled
   usage     logoff /?, logoff 1 2, sessions /?, sessions junk: codes and messages
   logind    sessions and logoff against a logind mock on a private bus
             (dbus-daemon + python3-dbusmock; 77 when missing)
@@ -147,11 +151,130 @@ def t_stubborn(tmp):
         check(mm is not None, 'tkill says it killed it (FORCED)')
         ms = float(mm.group(1))
         check(1000 <= ms < 3000, f'after the grace period ({ms} ms)')
+        check(re.search(r'killed after .*\[ended by: kill\]$', out, re.M) is not None,
+              'and that the kill ended it')
         check(proc.wait(timeout=5) == -signal.SIGKILL, 'it died of SIGKILL')
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# --- the close chain: tkill's steps on Linux ----------------------------------
+
+# A Python program that notes every SIGTERM, SIGINT and SIGHUP it gets in LOG;
+# the signals named in argv[2] (e.g. "INT") end it: it writes "cleaned" to LOG
+# and dies of that signal; the others it ignores. Prints "ready" when set.
+CHAIN_CHILD = r"""
+import os, signal, sys, time
+log, ends = sys.argv[1], set(sys.argv[2].split(',')) - {''}
+def on(sig, frame):
+    name = signal.Signals(sig).name[3:]
+    with open(log, 'a') as f:
+        f.write('signal ' + name + '\n')
+        if name in ends:
+            f.write('cleaned\n')
+    if name in ends:
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(s, on)
+print('ready', flush=True)
+while True:
+    time.sleep(1)
+"""
+
+
+def chain_child(tmp, name, ends):
+    log = os.path.join(tmp, name + '.log')
+    proc = subprocess.Popen([sys.executable, '-c', CHAIN_CHILD, log, ends], stdout=subprocess.PIPE)
+    check(read_line(proc, r'^ready$', 10) is not None, f'the {name} child is ready')
+    return proc, log
+
+
+def read_log(log):
+    try:
+        with open(log) as f:
+            return f.read()
+    except OSError:
+        return ''
+
+
+def verbose_steps(out, pid):
+    """[(ms, what)] of tkill /V's lines about pid."""
+    return [(float(m.group(1)), m.group(2))
+            for m in re.finditer(r'^\[\s*([0-9.]+) ms\] pid ' + str(pid) + r': (.*)$', out, re.M)]
+
+
+def t_steps(tmp):
+    procs = []
+    try:
+        # --signal=INT: a program that cleans up on Ctrl+C and ignores SIGTERM
+        proc, log = chain_child(tmp, 'int', 'INT')
+        procs.append(proc)
+        rc, out, _ = run('tkill', '--signal=INT', '/V', '/grace:5000', proc.pid)
+        check(rc == 0, 'tkill --signal=INT exits 0')
+        check(re.search(r'left when asked, after [0-9.]+ ms \(exit code (130|unknown)\) '
+                        r'\[ended by: SIGINT\]$', out, re.M) is not None,
+              'it left when asked, ended by SIGINT')
+        steps = verbose_steps(out, proc.pid)
+        check([w for _, w in steps] == ['SIGINT sent', 'ended'], f'/V: SIGINT sent, ended ({steps})')
+        check(proc.wait(timeout=10) == -signal.SIGINT, 'it died of SIGINT')
+        check(read_log(log) == 'signal INT\ncleaned\n', 'it cleaned up; no SIGTERM was sent')
+
+        # --steps=hup,term: SIGTERM first, SIGHUP half the grace later
+        proc, log = chain_child(tmp, 'hup', 'HUP')
+        procs.append(proc)
+        rc, out, _ = run('tkill', '--steps=hup,term', '-v', '--grace=1000', proc.pid)
+        check(rc == 0, 'tkill --steps=hup,term exits 0')
+        steps = verbose_steps(out, proc.pid)
+        check([w for _, w in steps] == ['SIGTERM sent', 'SIGHUP sent', 'ended'],
+              f'/V: SIGTERM sent, SIGHUP sent, ended ({steps})')
+        if len(steps) == 3:
+            gap = steps[1][0] - steps[0][0]
+            check(500 <= gap < 1000, f'SIGHUP half the grace after SIGTERM ({gap:.1f} ms)')
+        check(re.search(r'left when asked, .*\[ended by: SIGHUP\]$', out, re.M) is not None,
+              'it left when asked, ended by SIGHUP')
+        check(proc.wait(timeout=10) == -signal.SIGHUP, 'it died of SIGHUP')
+        check(read_log(log) == 'signal TERM\nsignal HUP\ncleaned\n', 'SIGTERM, then SIGHUP')
+
+        # the default chain: SIGTERM alone; the Windows steps are skipped
+        proc, log = chain_child(tmp, 'default', 'INT,HUP')
+        procs.append(proc)
+        rc, out, _ = run('tkill', '/V', '/grace:500', proc.pid)
+        check(rc == 0, 'tkill /V exits 0')
+        steps = [w for _, w in verbose_steps(out, proc.pid)]
+        check('SIGTERM sent' in steps and 'kill sent' in steps and 'ended' in steps,
+              f'/V: SIGTERM sent, kill sent, ended ({steps})')
+        check(any(w.startswith('close skipped: ') for w in steps) and
+              any(w.startswith('console skipped: ') for w in steps),
+              'the Windows steps are shown skipped, with why')
+        check(not any(w.startswith(('SIGINT', 'SIGHUP')) for w in steps), 'nor SIGINT nor SIGHUP')
+        check(re.search(r'killed after ([0-9.]+) ms .*\[ended by: kill\]$', out, re.M) is not None,
+              'killed after the grace, ended by the kill')
+        check(proc.wait(timeout=10) == -signal.SIGKILL, 'it died of SIGKILL')
+        check(read_log(log) == 'signal TERM\n', 'SIGTERM only')
+
+        # already gone: a zombie (its parent, this script, has not reaped it)
+        proc = subprocess.Popen([sys.executable, '-c', 'pass'])
+        procs.append(proc)
+        for _ in range(500):
+            try:
+                with open(f'/proc/{proc.pid}/stat') as f:
+                    if f.read().rsplit(')', 1)[1].split()[0] == 'Z':
+                        break
+            except OSError:
+                break
+            time.sleep(0.01)
+        rc, out, _ = run('tkill', '/V', proc.pid)
+        check(rc == 0, 'tkill of a zombie exits 0')
+        check(re.search(r'had already exited \(exit code (0|unknown)\) \[ended by: already gone\]$',
+                        out, re.M) is not None, 'it had already exited: already gone')
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
 
 def notepads():
@@ -219,6 +342,22 @@ def t_badinput(tmp):
     check(rc == 2 and 'cannot be used together' in err, 'tkill /F /nowait: exit 2')
     rc, out, _ = run('tkill', '/?')
     check(rc == 0 and 'TKILL' in out, 'tkill /?: exit 0, usage')
+    check('/STEPS:list' in out and '--signal=SIG' in out and '/BROADCAST' in out and '/V' in out,
+          'the usage names /STEPS, --signal, /BROADCAST and /V')
+    check(re.search(r'Exit code: 0 .*\n1 .*, 2 for bad usage', out) is not None,
+          'and the exit codes 0, 1 and 2')
+    bad_steps = (
+        (['--steps=bogus'], "unknown step 'bogus'"),
+        (['/STEPS:int,,term'], "unknown step '' in '/STEPS:int,,term'"),
+        (['/steps:'], 'needs steps'),
+        (['--steps'], 'needs steps'),
+        (['--signal=KILL'], 'the signal is TERM, INT or HUP'),
+        (['--signal'], 'needs a signal'),
+    )
+    for args, says in bad_steps:
+        rc, out, err = run('tkill', *(args + [123] if args not in (['--steps'], ['--signal']) else [123] + args))
+        check(rc == 2 and says in err and 'TKILL' in err and out == '',
+              f'tkill {args}: exit 2, "{says}", the usage; nothing done')
 
 
 def t_wine_badinput(tmp):
@@ -452,6 +591,7 @@ def t_wine_logoff(tmp):
 TESTS = {
     'listener': (t_listener, False),
     'stubborn': (t_stubborn, False),
+    'steps': (t_steps, False),
     'badinput': (t_badinput, False),
     'usage': (t_usage, False),
     'logind': (t_logind, False),

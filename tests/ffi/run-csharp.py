@@ -6,7 +6,9 @@
 Compiles bindings/csharp/Terminus.cs into Terminus.dll (warnings are
 errors) with its dllmap config beside it, as a user would ship it, then the
 tests against it, and runs them with mono and LD_LIBRARY_PATH at the
-library's directory. Exits 77 (skipped) when mcs or mono is missing.
+library's directory, and TERMINUS_TEST_LAYOUT at the program that prints
+the C layout of the structs (--layout, tests/ffi/layout.c). Exits 77
+(skipped) when mcs or mono is missing.
 """
 
 import argparse
@@ -31,6 +33,7 @@ def main():
     ap.add_argument("--sources", nargs=2, required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--example", default="", help="examples/csharp/Tkill.cs: build and run it too")
+    ap.add_argument("--layout", default="", help="tests/ffi/layout.c built: the C layout of the structs")
     args = ap.parse_args()
     for tool, name in ((args.mcs, "mcs"), (args.mono, "mono")):
         if not tool or not os.path.exists(tool):
@@ -55,18 +58,22 @@ def main():
     libdir = os.path.dirname(os.path.abspath(args.library))
     env["LD_LIBRARY_PATH"] = os.pathsep.join([libdir] + ([env["LD_LIBRARY_PATH"]] if env.get("LD_LIBRARY_PATH") else []))
     env["TERMINUS_LIBRARY"] = os.path.abspath(args.library)
+    if args.layout:
+        env["TERMINUS_TEST_LAYOUT"] = os.path.abspath(args.layout)
     rc = run([args.mono, "--debug", exe], env=env, cwd=args.work)
     if rc or not args.example:
         return rc
     tkill = os.path.join(args.work, "Tkill.exe")
     if run([args.mcs, "-warn:4", "-warnaserror+", "-nologo", "-r:" + dll, "-out:" + tkill, args.example]):
         return 1
-    return check_tkill([args.mono, tkill], env, args.work)
+    return check_tkill([args.mono, tkill], env, args.work, "/V")
 
 
-def check_tkill(cmd, env, cwd):
+def check_tkill(cmd, env, cwd, verbose=None):
     """Run an example tkill: pid 0 is rejected (exit 2); a sleeping child is
-    ended (exit 0), or the native backend says it cannot (exit 1)."""
+    ended (exit 0) by SIGTERM, the line says so ("[ended by: SIGTERM]") and,
+    with the verbose option given, SIGTERM is shown as it goes out; or the
+    native backend says it cannot (exit 1)."""
     p = subprocess.run(cmd + ["0"], env=env, cwd=cwd, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     print(p.stdout, end="")
@@ -75,20 +82,26 @@ def check_tkill(cmd, env, cwd):
         return 1
     child = subprocess.Popen(["sleep", "60"])
     try:
-        p = subprocess.run(cmd + [str(child.pid)], env=env, cwd=cwd, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, timeout=60)
+        p = subprocess.run(cmd + ([verbose] if verbose else []) + [str(child.pid)], env=env,
+                           cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=60)
         print(p.stdout, end="")
-        if p.returncode == 0 and "left when asked" in p.stdout:
-            return 0
         if p.returncode == 1 and "not supported" in p.stdout:
             print("(the native backend cannot terminate processes)")
             return 0
-        print("FAIL: tkill {} exited {}".format(child.pid, p.returncode))
-        return 1
+        if p.returncode != 0 or "left when asked" not in p.stdout:
+            print("FAIL: tkill {} exited {}".format(child.pid, p.returncode))
+            return 1
+        if "[ended by: SIGTERM]" not in p.stdout:
+            print("FAIL: tkill did not say that SIGTERM ended it")
+            return 1
+        if verbose and "pid {}: SIGTERM sent".format(child.pid) not in p.stdout:
+            print("FAIL: tkill {} did not show SIGTERM going out".format(verbose))
+            return 1
+        return 0
     finally:
         child.kill()
         child.wait()
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,9 +5,11 @@
   run-python.py install --python PY --library LIB --bindings DIR --work DIR
   run-python.py example --python PY --library LIB --bindings DIR --example tkill.py
 
-pytest:  PY -m pytest on the tests, with TERMINUS_LIBRARY=LIB and the
-         bindings on PYTHONPATH.
-example: examples/python/tkill.py rejects pid 0 and ends a sleeping child.
+pytest:  PY -m pytest on the tests, with TERMINUS_LIBRARY=LIB, the
+         bindings on PYTHONPATH and TERMINUS_TEST_LAYOUT=LAYOUT (--layout: the
+         program that prints the C layout of the structs, tests/ffi/layout.c).
+example: examples/python/tkill.py rejects pid 0 and ends a sleeping child,
+         saying that SIGTERM ended it and (-v) when SIGTERM went out.
 install: what a new user does: a fresh venv (--system-site-packages, so
          that the offline machine's setuptools and wheel serve the build),
          `pip install --no-build-isolation` of a copy of the bindings, then a
@@ -94,6 +96,8 @@ def do_pytest(args):
     env = base_env(args)
     env["PYTHONPATH"] = os.pathsep.join(
         [os.path.abspath(args.bindings)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    if args.layout:
+        env["TERMINUS_TEST_LAYOUT"] = os.path.abspath(args.layout)
     cmd = [args.python, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
            "--rootdir", os.path.abspath(args.tests), os.path.abspath(args.tests)]
     return run(cmd, env=env).returncode
@@ -143,7 +147,7 @@ def do_example(args):
     sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     from importlib import import_module
     check_tkill = import_module("run-csharp").check_tkill
-    return check_tkill([args.python, os.path.abspath(args.example)], env, here)
+    return check_tkill([args.python, os.path.abspath(args.example)], env, here, "-v")
 
 
 def main():
@@ -155,6 +159,7 @@ def main():
     ap.add_argument("--tests", default="")
     ap.add_argument("--work", default="")
     ap.add_argument("--example", default="")
+    ap.add_argument("--layout", default="", help="tests/ffi/layout.c built")
     args = ap.parse_args()
     if not args.python or not os.path.exists(args.python):
         print("SKIP: no Python interpreter ({!r})".format(args.python))

@@ -3,7 +3,9 @@
  * with the input split on NUL bytes into argv. Built twice: FUZZ_LOGOFF for
  * logoff_parse(), FUZZ_TKILL for tkill_parse(). Never crashes or reads past
  * an argument; an error always has a message; what it returns points into
- * argv; a server name it accepts is neither empty nor an option.
+ * argv; a server name it accepts is neither empty nor an option; the tkill
+ * steps it accepts are known step bits, never none when a steps option was
+ * given.
  */
 #include "fuzz.h"
 
@@ -63,6 +65,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(a.count >= 1 && a.count <= TKILL_MAX_PIDS);
             FUZZ_CHECK(a.count <= (size_t)argc);
             FUZZ_CHECK(!(a.force && a.nowait));
+            FUZZ_CHECK(a.verbose == 0 || a.verbose == 1);
+            FUZZ_CHECK(a.broadcast == 0 || a.broadcast == 1);
+            FUZZ_CHECK(a.ctrl_break == 0 || a.ctrl_break == 1);
+            /* only the five step bits, and a steps option never gives none */
+            FUZZ_CHECK((a.steps & ~0x1Fu) == 0);
+            FUZZ_CHECK(a.steps_set ? a.steps != 0 : a.steps == 0);
         }
     }
 #else

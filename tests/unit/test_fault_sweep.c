@@ -10,7 +10,11 @@
  * terminate and terminate_many (default, grace, NO_FORCE, FORCE), exit clean
  * and fast, listen + deliver + listener_free, logoff, server_open (local and
  * named), session_list, session_resolve (by id, by name, current) and
- * session_logoff (with and without WAIT, by id and CURRENT).
+ * session_logoff (with and without WAIT, by id and CURRENT); terminate over
+ * a version-1 shim table (the request is process_request) and with the
+ * close chain of options version 2 (process_reach, process_step, the
+ * detail array and the progress events, which must agree with the results
+ * whatever fails: each target ends once).
  *
  * sweep_each_primitive goes further: for each primitive of the shim on its
  * own, for each code include/terminus/sys/os.h lets that primitive return, it
@@ -200,6 +204,135 @@ static int run_no_force_coop(fx *f)
 
     check_single(rc, &r);
     return rc;
+}
+
+/* --- a version-1 shim table (no process_reach, no process_step): the
+ * request is process_request --- */
+static int v1_table_with(fx *f, uint32_t flags)
+{
+    terminus_os table = *terminus_fake_os(f->fake);
+    terminus_terminate_options o = fx_opts(flags, 1000, 9);
+    terminus_result r = fx_garbage_result();
+    terminus_ctx *ctx = NULL;
+    int rc;
+
+    table.version = 1;
+    REQUIRE_RC(terminus_ctx_new(&ctx, &table), TERMINUS_OK);
+    rc = api("terminus_terminate", terminus_terminate(ctx, 42, &o, &r));
+    check_single(rc, &r);
+    terminus_ctx_free(ctx);
+    return rc;
+}
+
+static int run_v1_table(fx *f)
+{
+    return v1_table_with(f, 0);
+}
+
+static int run_v1_table_no_force(fx *f)
+{
+    return v1_table_with(f, TERMINUS_TERMINATE_NO_FORCE);
+}
+
+/* --- the close chain: options version 2, details and progress --- */
+static const terminus_pid chain_pids[] = { 21, 20, 22 };
+#define N_CHAIN (sizeof chain_pids / sizeof chain_pids[0])
+
+static void setup_chain(fx *f)
+{
+    /* 20: nothing reaches it; 21: leaves 100 ms after CLOSE, its second
+     * step; 22: ignores everything, its CLOSE refused (UIPI) */
+    fx_add(f, 20, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(f, 21, TERMINUS_FAKE_IGNORES, 0, 0);
+    fx_add(f, 22, TERMINUS_FAKE_IGNORES, 0, 0);
+    REQUIRE_RC(terminus_fake_process_set_reach(f->fake, 20, 0), TERMINUS_OK);
+    REQUIRE_RC(
+        terminus_fake_process_set_reach(f->fake, 21, TERMINUS_STEP_MESSAGE | TERMINUS_STEP_CLOSE),
+        TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_process_exit_on(f->fake, 21, TERMINUS_STEP_CLOSE, 100, 3),
+               TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_process_set_reach(f->fake, 22, TERMINUS_STEPS_ALL), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_process_deny_step(f->fake, 22, TERMINUS_STEP_CLOSE), TERMINUS_OK);
+}
+
+static size_t chain_ended[N_CHAIN];
+
+static void chain_progress(void *arg, const terminus_progress *p)
+{
+    (void)arg;
+    if (!CHECK(p->index < N_CHAIN))
+        return;
+    CHECK_EQ(p->pid, chain_pids[p->index]);
+    CHECK_EQ(chain_ended[p->index], 0); /* nothing after a target's end */
+    if (p->event == TERMINUS_PROGRESS_ENDED)
+        chain_ended[p->index]++;
+}
+
+/* A detail that agrees with its result and with the steps asked for. */
+static void check_detail(const terminus_result *r, const terminus_detail *d, uint32_t asked)
+{
+    CHECK_EQ(d->sent & ~d->reach, 0);
+    CHECK_EQ(d->reach & ~asked, 0);
+    CHECK_EQ(d->skipped, asked & ~d->sent);
+    for (unsigned b = 0; b < TERMINUS_DETAIL_STEPS; b++) {
+        if (d->sent & (1u << b))
+            CHECK_RC(d->step_status[b], TERMINUS_OK);
+        else if (d->skipped & (1u << b))
+            CHECK(d->step_status[b] < 0 && d->step_status[b] >= TERMINUS_E_LAST);
+        else
+            CHECK_RC(d->step_status[b], TERMINUS_OK);
+    }
+    if (r->status != TERMINUS_OK)
+        CHECK_EQ(d->ended_by, TERMINUS_ENDED_NONE);
+    else if (r->outcome == TERMINUS_OUTCOME_GONE)
+        CHECK_EQ(d->ended_by, TERMINUS_ENDED_GONE);
+    else if (r->outcome == TERMINUS_OUTCOME_FORCED)
+        CHECK_EQ(d->ended_by, TERMINUS_ENDED_KILL);
+    else
+        CHECK((d->ended_by & d->sent) != 0 || d->ended_by == TERMINUS_ENDED_GONE);
+}
+
+static int chain_with(fx *f, uint32_t flags)
+{
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT_V2;
+    terminus_result r[N_CHAIN];
+    terminus_detail d[N_CHAIN];
+    size_t i;
+    int rc;
+
+    o.flags = flags;
+    o.grace_ms = 1000;
+    o.forced_exit_code = 9;
+    o.progress = chain_progress;
+    o.details = d;
+    o.details_count = N_CHAIN;
+    memset(chain_ended, 0, sizeof chain_ended);
+    for (i = 0; i < N_CHAIN; i++)
+        r[i] = fx_garbage_result();
+    memset(d, 0xAB, sizeof d);
+    rc =
+        api("terminus_terminate_many", terminus_terminate_many(f->ctx, chain_pids, N_CHAIN, &o, r));
+    check_many(rc, r, N_CHAIN);
+    for (i = 0; i < N_CHAIN; i++) {
+        check_detail(&r[i], &d[i], (flags & TERMINUS_TERMINATE_FORCE) ? 0 : o.steps);
+        CHECK_EQ(chain_ended[i], 1); /* every target ends once, whatever failed */
+    }
+    return rc;
+}
+
+static int run_chain(fx *f)
+{
+    return chain_with(f, 0);
+}
+
+static int run_chain_no_force(fx *f)
+{
+    return chain_with(f, TERMINUS_TERMINATE_NO_FORCE);
+}
+
+static int run_chain_force(fx *f)
+{
+    return chain_with(f, TERMINUS_TERMINATE_FORCE);
 }
 
 /* --- exit --- */
@@ -512,6 +645,14 @@ static const op ops[] = {
       mixed_pids, N_MIXED },
     { "terminate_many mixed FORCE", setup_mixed, run_many_force, TERMINUS_OK, 0, mixed_pids,
       N_MIXED },
+    { "terminate over a version-1 table", setup_stubborn, run_v1_table, TERMINUS_OK, 0, one_pid,
+      1 },
+    { "terminate over a version-1 table NO_FORCE", setup_stubborn, run_v1_table_no_force,
+      TERMINUS_E_TIMEOUT, 1, one_pid, 1 },
+    { "close chain", setup_chain, run_chain, TERMINUS_OK, 0, chain_pids, N_CHAIN },
+    { "close chain NO_FORCE", setup_chain, run_chain_no_force, TERMINUS_E_UNREACHABLE, 1,
+      chain_pids, N_CHAIN },
+    { "close chain FORCE", setup_chain, run_chain_force, TERMINUS_OK, 0, chain_pids, N_CHAIN },
     { "exit", setup_exit, run_exit, TERMINUS_OK, 0, NULL, 0 },
     { "exit fast", setup_exit, run_exit_fast, TERMINUS_OK, 0, NULL, 0 },
     { "listen + deliver", setup_listen, run_listen, TERMINUS_OK, 0, NULL, 0 },
@@ -694,6 +835,7 @@ static void sweep_each_primitive(void)
 {
     size_t k, p;
     int code, persistent;
+    int reached_by_some[sizeof tm_documented_shim / sizeof tm_documented_shim[0]] = { 0 };
 
     check_documented = 1;
     for (k = 0; k < N_OPS; k++) {
@@ -734,11 +876,18 @@ static void sweep_each_primitive(void)
                 }
             }
             prims += (unsigned)reached;
+            reached_by_some[p] |= reached;
         }
         CHECK(prims > 0);
         printf("# %s: %u primitives reached, %u runs\n", o->name, prims, runs);
         if (h_failures > 100)
             break;
+    }
+    /* Every primitive of the shim is failed by some operation with each of
+     * its codes (process_request through the version-1 table). */
+    for (p = 0; p < N_SHIM; p++) {
+        if (!reached_by_some[p])
+            FAIL("no operation reaches %s", tm_documented_shim[p].name);
     }
     check_documented = 0;
 }

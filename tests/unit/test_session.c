@@ -37,6 +37,31 @@ static terminus_server *open_server(fx *f, const char *name)
     return s;
 }
 
+/* The primitives of the fake's call log, in order, each followed by a space
+ * ("session_list session_logoff "): what a call asked the backend, and when. */
+static const char *log_names(fx *f)
+{
+    static char names[1024];
+    size_t i, at = 0, n = terminus_fake_call_count(f->fake, NULL);
+    char entry[512];
+
+    names[0] = '\0';
+    for (i = 0; i < n; i++) {
+        size_t len;
+
+        if (terminus_fake_call(f->fake, i, entry, sizeof entry) != TERMINUS_OK)
+            continue;
+        len = strcspn(entry, "(");
+        if (at + len + 2 > sizeof names)
+            break;
+        memcpy(names + at, entry, len);
+        at += len;
+        names[at++] = ' ';
+        names[at] = '\0';
+    }
+    return names;
+}
+
 static void open_local(void)
 {
     terminus_server *s1, *s2;
@@ -428,11 +453,14 @@ static void logoff_wait_ends(void)
 
     setup(&f);
     s = open_server(&f, "srv1");
+    terminus_fake_calls_clear(f.fake);
     CHECK_RC(terminus_session_logoff(s, 1, TERMINUS_SESSION_WAIT, 1000), TERMINUS_OK);
     CHECK_EQ(terminus_fake_now_us(f.fake), 300000);
     CHECK_EQ(terminus_fake_session_exists(f.fake, "srv1", 1), 0);
     CHECK_EQ(fx_calls(&f, "session_logoff"), 1);
     CHECK_EQ(fx_calls(&f, "session_wait_gone"), 1);
+    /* the state is looked up first, in one listing */
+    CHECK_STR_EQ(log_names(&f), "session_list session_logoff session_wait_gone ");
     terminus_server_close(s);
     fx_close(&f);
 }
@@ -461,13 +489,17 @@ static void logoff_no_wait(void)
 
     setup(&f);
     s = open_server(&f, "srv1");
+    terminus_fake_calls_clear(f.fake);
     CHECK_RC(terminus_session_logoff(s, 1, 0, 1000), TERMINUS_OK);
     CHECK_EQ(terminus_fake_now_us(f.fake), 0);
     CHECK_EQ(fx_calls(&f, "session_logoff"), 1);
     CHECK_EQ(fx_calls(&f, "session_wait_gone"), 0);
-    /* HANGS: the logoff itself succeeds. */
+    CHECK_STR_EQ(log_names(&f), "session_list session_logoff ");
+    /* HANGS: the logoff itself succeeds (a DISCONNECTED session). */
+    terminus_fake_calls_clear(f.fake);
     CHECK_RC(terminus_session_logoff(s, 12, 0, 0), TERMINUS_OK);
     CHECK_EQ(terminus_fake_session_exists(f.fake, "srv1", 12), 1);
+    CHECK_STR_EQ(log_names(&f), "session_list session_logoff ");
     terminus_server_close(s);
     fx_close(&f);
 }
@@ -514,8 +546,12 @@ static void logoff_unknown_id(void)
 
     setup(&f);
     s = open_server(&f, "srv1");
+    terminus_fake_calls_clear(f.fake);
     CHECK_RC(terminus_session_logoff(s, 77, 0, 0), TERMINUS_E_NOT_FOUND);
     CHECK(fx_has_message());
+    /* missing from the list: the backend is asked, and answers */
+    CHECK_STR_EQ(log_names(&f), "session_list session_logoff ");
+    CHECK(fx_log_contains(&f, "session_logoff(\"srv1\", 77)"));
     terminus_server_close(s);
     fx_close(&f);
 }
@@ -751,6 +787,256 @@ static void resolve_shared_id_refused(void)
     fx_close(&f);
 }
 
+/*
+ * Sessions no user is in: the RDP listener (WTSListen), one that is down
+ * (WTSDown), one being initialized (WTSInit). They are listed and resolved,
+ * but a logoff is refused like session 0's, with a message naming the session
+ * and its state, after one listing and before any logoff
+ * (lib/core/session.c, check_state).
+ */
+static void add_no_user_sessions(fx *f)
+{
+    REQUIRE_RC(terminus_fake_session_add(f->fake, "srv1", 65536, TERMINUS_SESSION_LISTEN, "RDP-Tcp",
+                                         "", TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_session_add(f->fake, "srv1", 20, TERMINUS_SESSION_DOWN, "RDP-Tcp#5",
+                                         "DOMAIN\\eve", TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_session_add(f->fake, "srv1", 21, TERMINUS_SESSION_INIT, "", "",
+                                         TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+}
+
+static void logoff_no_user_states_refused(void)
+{
+    static const struct {
+        uint32_t id;
+        const char *session, *state;
+    } refused[] = {
+        { 65536, "session 65536 (RDP-Tcp) is a listener", "LISTEN" },
+        { 20, "session 20 (RDP-Tcp#5) is down", "DOWN" },
+        { 21, "session 21 is being initialized", "INIT" },
+    };
+    terminus_session_info *list = NULL;
+    const terminus_session_info *e;
+    terminus_server *s;
+    size_t i, count = 0;
+    uint32_t id = 0;
+    fx f;
+
+    setup(&f);
+    add_no_user_sessions(&f);
+    s = open_server(&f, "srv1");
+    /* listed with their states, and resolved */
+    REQUIRE_RC(terminus_session_list(s, &list, &count), TERMINUS_OK);
+    CHECK_EQ(count, 7);
+    e = find(list, count, 65536);
+    CHECK(e != NULL && e->state == TERMINUS_SESSION_LISTEN);
+    e = find(list, count, 20);
+    CHECK(e != NULL && e->state == TERMINUS_SESSION_DOWN);
+    e = find(list, count, 21);
+    CHECK(e != NULL && e->state == TERMINUS_SESSION_INIT);
+    terminus_session_list_free(list);
+    CHECK_RC(terminus_session_resolve(s, "rdp-tcp", &id), TERMINUS_OK);
+    CHECK_EQ(id, 65536);
+    for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        terminus_fake_calls_clear(f.fake);
+        terminus_error_clear();
+        CHECK_RC(terminus_session_logoff(s, refused[i].id, 0, 0), TERMINUS_E_REFUSED);
+        CHECK_ERROR(TERMINUS_E_REFUSED, refused[i].session);
+        CHECK_ERROR(TERMINUS_E_REFUSED, refused[i].state);
+        CHECK_ERROR(TERMINUS_E_REFUSED, "never logged off");
+        CHECK_RC(terminus_session_logoff(s, refused[i].id, TERMINUS_SESSION_WAIT, 1000),
+                 TERMINUS_E_REFUSED);
+        /* one listing per call, and nothing else */
+        CHECK_STR_EQ(log_names(&f), "session_list session_list ");
+        CHECK_EQ(fx_calls(&f, "session_logoff"), 0);
+        CHECK_EQ(fx_calls(&f, "session_wait_gone"), 0);
+        CHECK_EQ(terminus_fake_session_exists(f.fake, "srv1", refused[i].id), 1);
+        CHECK_EQ(terminus_fake_now_us(f.fake), 0);
+    }
+    terminus_server_close(s);
+    fx_close(&f);
+}
+
+/* Beside them, sessions a user is in are still logged off: ACTIVE,
+ * DISCONNECTED, CONNECTED, and OTHER (idle; logind's "closing"). */
+static void logoff_user_states_still_logged_off(void)
+{
+    terminus_server *s;
+    fx f;
+
+    setup(&f);
+    add_no_user_sessions(&f);
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv1", 8, TERMINUS_SESSION_OTHER, "c8", "dave",
+                                         TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv1", 9, TERMINUS_SESSION_CONNECTED, "c9", "",
+                                         TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    s = open_server(&f, "srv1");
+    terminus_fake_calls_clear(f.fake);
+    CHECK_RC(terminus_session_logoff(s, 1, TERMINUS_SESSION_WAIT, 1000), TERMINUS_OK); /* ACTIVE */
+    CHECK_EQ(terminus_fake_session_exists(f.fake, "srv1", 1), 0);
+    CHECK_STR_EQ(log_names(&f), "session_list session_logoff session_wait_gone ");
+    terminus_fake_calls_clear(f.fake);
+    CHECK_RC(terminus_session_logoff(s, 12, 0, 0), TERMINUS_OK); /* DISCONNECTED */
+    CHECK_STR_EQ(log_names(&f), "session_list session_logoff ");
+    CHECK_RC(terminus_session_logoff(s, 8, TERMINUS_SESSION_WAIT, 1000), TERMINUS_OK); /* OTHER */
+    CHECK_EQ(terminus_fake_session_exists(f.fake, "srv1", 8), 0);
+    CHECK_RC(terminus_session_logoff(s, 9, TERMINUS_SESSION_WAIT, 1000), TERMINUS_OK);
+    CHECK_EQ(terminus_fake_session_exists(f.fake, "srv1", 9), 0);
+    CHECK_EQ(fx_calls(&f, "session_logoff"), 3);
+    /* the listener, the down and the init sessions are untouched */
+    CHECK_EQ(terminus_fake_session_exists(f.fake, "srv1", 65536), 1);
+    CHECK_EQ(terminus_fake_session_exists(f.fake, "srv1", 20), 1);
+    CHECK_EQ(terminus_fake_session_exists(f.fake, "srv1", 21), 1);
+    terminus_server_close(s);
+    fx_close(&f);
+}
+
+/* The look-up's listing fails: its code, and nothing is logged off. */
+static void logoff_lookup_fails(void)
+{
+    static const int codes[] = { TERMINUS_E_UNAVAILABLE, TERMINUS_E_ACCESS_DENIED,
+                                 TERMINUS_E_NO_MEMORY, TERMINUS_E_OS };
+    terminus_server *s;
+    size_t i;
+    fx f;
+
+    setup(&f);
+    add_no_user_sessions(&f);
+    s = open_server(&f, "srv1");
+    for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        terminus_fake_calls_clear(f.fake);
+        terminus_error_clear();
+        REQUIRE_RC(terminus_fake_fail(f.fake, "session_list", 1, 0, codes[i], 1722), TERMINUS_OK);
+        CHECK_RC(terminus_session_logoff(s, 1, TERMINUS_SESSION_WAIT, 1000), codes[i]);
+        CHECK_EQ(terminus_error_last()->os_code, 1722);
+        CHECK(fx_has_message());
+        CHECK_EQ(fx_calls(&f, "session_logoff"), 0);
+        CHECK_EQ(fx_calls(&f, "session_wait_gone"), 0);
+        CHECK_EQ(terminus_fake_session_exists(f.fake, "srv1", 1), 1);
+        /* the listener is never logged off for want of a listing either */
+        REQUIRE_RC(terminus_fake_fail(f.fake, "session_list", 1, 0, codes[i], 1722), TERMINUS_OK);
+        CHECK_RC(terminus_session_logoff(s, 65536, 0, 0), codes[i]);
+        CHECK_EQ(fx_calls(&f, "session_logoff"), 0);
+    }
+    CHECK_EQ(terminus_fake_now_us(f.fake), 0);
+    terminus_server_close(s);
+    fx_close(&f);
+}
+
+/* A backend that cannot list sessions at all (no session_list in its table,
+ * or E_UNSUPPORTED from it, as under Wine) has no state to check: the logoff
+ * goes on as before. */
+static void logoff_without_listing_goes_on(void)
+{
+    terminus_os table;
+    terminus_ctx *ctx = NULL;
+    terminus_server *s = NULL;
+    fx f;
+
+    setup(&f);
+    s = open_server(&f, "srv1");
+    REQUIRE_RC(terminus_fake_fail(f.fake, "session_list", 1, 1, TERMINUS_E_UNSUPPORTED, 120),
+               TERMINUS_OK);
+    terminus_fake_calls_clear(f.fake);
+    CHECK_RC(terminus_session_logoff(s, 1, TERMINUS_SESSION_WAIT, 1000), TERMINUS_OK);
+    CHECK_EQ(terminus_fake_session_exists(f.fake, "srv1", 1), 0);
+    CHECK_STR_EQ(log_names(&f), "session_list session_logoff session_wait_gone ");
+    terminus_server_close(s);
+    fx_close(&f);
+
+    setup(&f);
+    table = *terminus_fake_os(f.fake);
+    table.session_list = NULL;
+    REQUIRE_RC(terminus_ctx_new(&ctx, &table), TERMINUS_OK);
+    REQUIRE_RC(terminus_server_open(ctx, "srv1", &s), TERMINUS_OK);
+    terminus_fake_calls_clear(f.fake);
+    CHECK_RC(terminus_session_logoff(s, 1, 0, 0), TERMINUS_OK);
+    CHECK_STR_EQ(log_names(&f), "session_logoff ");
+    terminus_server_close(s);
+    terminus_ctx_free(ctx);
+    fx_close(&f);
+}
+
+/* The fake scripts every public state, and no other. */
+static void fake_session_states(void)
+{
+    static const int32_t good[] = { TERMINUS_SESSION_ACTIVE,       TERMINUS_SESSION_CONNECTED,
+                                    TERMINUS_SESSION_DISCONNECTED, TERMINUS_SESSION_LISTEN,
+                                    TERMINUS_SESSION_DOWN,         TERMINUS_SESSION_OTHER,
+                                    TERMINUS_SESSION_INIT };
+    static const int32_t bad[] = { -1, 2, 3, 5, 7, 11 };
+    size_t i;
+    fx f;
+
+    setup(&f);
+    for (i = 0; i < sizeof good / sizeof good[0]; i++)
+        CHECK_RC(terminus_fake_session_add(f.fake, "srv2", (uint32_t)(100 + i), good[i], "s", "",
+                                           TERMINUS_FAKE_SESSION_ENDS, 0),
+                 TERMINUS_OK);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_RC(terminus_fake_session_add(f.fake, "srv2", (uint32_t)(200 + i), bad[i], "s", "",
+                                           TERMINUS_FAKE_SESSION_ENDS, 0),
+                 TERMINUS_E_INVALID);
+    fx_close(&f);
+}
+
+/* The fake's table, with a session_list that reports every session under
+ * the id 9, as a backend whose derived ids collide would: the id names a
+ * listener and a user's session; the listener's state refuses it. */
+static const terminus_os *collide_inner;
+
+static int collide_each(void *arg, const terminus_session_info *info)
+{
+    struct twin_arg *t = arg;
+    terminus_session_info copy = *info;
+
+    copy.id = 9;
+    return t->fn(t->arg, &copy);
+}
+
+static int collide_list(void *data, terminus_os_server *server, terminus_os_session_fn fn,
+                        void *arg)
+{
+    struct twin_arg t;
+
+    t.fn = fn;
+    t.arg = arg;
+    return collide_inner->session_list(data, server, collide_each, &t);
+}
+
+static void logoff_shared_id_with_listener_refused(void)
+{
+    terminus_os table;
+    terminus_ctx *ctx = NULL;
+    terminus_server *s = NULL;
+    fx f;
+
+    fx_open(&f);
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv3", 9, TERMINUS_SESSION_ACTIVE, "c9", "ann",
+                                         TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_session_add(f.fake, "srv3", 65536, TERMINUS_SESSION_LISTEN, "RDP-Tcp",
+                                         "", TERMINUS_FAKE_SESSION_ENDS, 0),
+               TERMINUS_OK);
+    collide_inner = terminus_fake_os(f.fake);
+    table = *collide_inner;
+    table.session_list = collide_list;
+    REQUIRE_RC(terminus_ctx_new(&ctx, &table), TERMINUS_OK);
+    REQUIRE_RC(terminus_server_open(ctx, "srv3", &s), TERMINUS_OK);
+    terminus_fake_calls_clear(f.fake);
+    CHECK_RC(terminus_session_logoff(s, 9, 0, 0), TERMINUS_E_REFUSED);
+    CHECK_ERROR(TERMINUS_E_REFUSED, "(RDP-Tcp)");
+    CHECK_EQ(fx_calls(&f, "session_logoff"), 0);
+    CHECK_EQ(terminus_fake_session_exists(f.fake, "srv3", 9), 1);
+    terminus_server_close(s);
+    terminus_ctx_free(ctx);
+    fx_close(&f);
+}
+
 HARNESS_MAIN(T(open_local), T(open_named), T(open_unknown_and_unreachable), T(open_malformed),
              T(list_sessions), T(list_empty), T(list_long_fields), T(list_bad_arguments),
              T(list_failure), T(resolve_ids_and_names), T(resolve_ascii_case_only),
@@ -759,4 +1045,7 @@ HARNESS_MAIN(T(open_local), T(open_named), T(open_unknown_and_unreachable), T(op
              T(logoff_hangs_times_out), T(logoff_denied), T(logoff_unknown_id), T(logoff_bad_flags),
              T(resolve_then_logoff), T(server_name_shape_refused), T(server_name_shape_accepted),
              T(resolve_leading_zero_is_name), T(resolve_id_or_name_ambiguity),
-             T(resolve_full_name_refused), T(resolve_shared_id_refused))
+             T(resolve_full_name_refused), T(resolve_shared_id_refused),
+             T(logoff_no_user_states_refused), T(logoff_user_states_still_logged_off),
+             T(logoff_lookup_fails), T(logoff_without_listing_goes_on), T(fake_session_states),
+             T(logoff_shared_id_with_listener_refused))

@@ -37,7 +37,12 @@ static void cooperative_exits(void)
     CHECK_EQ(info.ended_us, 300000);
     CHECK_EQ(fx_calls(&f, "process_open"), 1);
     CHECK_EQ(fx_calls(&f, "process_close"), 1);
-    CHECK_EQ(fx_calls(&f, "process_request"), 1);
+    /* The request is the message step (shim version 2): the default chain
+     * reaches the fake's process by the message alone. */
+    CHECK_EQ(fx_calls(&f, "process_reach"), 1);
+    CHECK_EQ(fx_calls(&f, "process_step"), 1);
+    CHECK(fx_log_contains(&f, "process_step(42, 0x1, 0x0, "));
+    CHECK_EQ(fx_calls(&f, "process_request"), 0);
     CHECK_EQ(fx_calls(&f, "process_kill"), 0);
     /* The default message reaches the OS. */
     CHECK(fx_log_contains(&f, "\"" TERMINUS_DEFAULT_MESSAGE "\""));
@@ -160,7 +165,8 @@ static void force_kills_at_once(void)
     CHECK_EQ(info.running, 0);
     CHECK_EQ(info.requests, 0);
     CHECK_EQ(info.kills, 1);
-    CHECK_EQ(fx_calls(&f, "process_request"), 0);
+    CHECK_EQ(fx_calls(&f, "process_step"), 0);
+    CHECK_EQ(fx_calls(&f, "process_reach"), 0);
 
     /* A cooperative target is not asked either. */
     CHECK_RC(run(&f, 43, &o, &r), TERMINUS_OK);
@@ -169,7 +175,7 @@ static void force_kills_at_once(void)
     info = fx_proc(&f, 43);
     CHECK_EQ(info.requests, 0);
     CHECK_EQ(info.kills, 1);
-    CHECK_EQ(fx_calls(&f, "process_request"), 0);
+    CHECK_EQ(fx_calls(&f, "process_step"), 0);
     fx_close(&f);
 }
 
@@ -189,7 +195,7 @@ static void gone_target(void)
     info = fx_proc(&f, 42);
     CHECK_EQ(info.requests, 0);
     CHECK_EQ(info.kills, 0);
-    CHECK_EQ(fx_calls(&f, "process_request"), 0);
+    CHECK_EQ(fx_calls(&f, "process_step"), 0);
     CHECK_EQ(fx_calls(&f, "process_kill"), 0);
     fx_close(&f);
 }
@@ -236,7 +242,7 @@ static void unknown_pid_not_found(void)
     CHECK_EQ(r.outcome, TERMINUS_OUTCOME_NONE);
     CHECK_EQ(terminus_error_last()->code, TERMINUS_E_NOT_FOUND);
     CHECK(fx_has_message());
-    CHECK_EQ(fx_calls(&f, "process_request"), 0);
+    CHECK_EQ(fx_calls(&f, "process_step"), 0);
     CHECK_EQ(fx_calls(&f, "process_kill"), 0);
     fx_close(&f);
 }
@@ -252,7 +258,7 @@ static void denied_target(void)
     CHECK_EQ(r.outcome, TERMINUS_OUTCOME_NONE);
     CHECK_EQ(terminus_error_last()->code, TERMINUS_E_ACCESS_DENIED);
     CHECK(fx_has_message());
-    CHECK_EQ(fx_calls(&f, "process_request"), 0);
+    CHECK_EQ(fx_calls(&f, "process_step"), 0);
     CHECK_EQ(fx_calls(&f, "process_kill"), 0);
     CHECK_EQ(terminus_fake_now_us(f.fake), 0);
     fx_close(&f);
@@ -568,7 +574,8 @@ static void os_code_reported(void)
     fx_close(&f);
 }
 
-/* A request that finds the target gone (E_NOT_FOUND): it just ended, GONE. */
+/* A request (the message step) that finds the target gone (E_NOT_FOUND): it
+ * just ended, GONE. */
 static void request_not_found_is_gone(void)
 {
     fx f;
@@ -576,7 +583,7 @@ static void request_not_found_is_gone(void)
 
     fx_open(&f);
     fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
-    REQUIRE_RC(terminus_fake_fail(f.fake, "process_request", 1, 0, TERMINUS_E_NOT_FOUND, 3),
+    REQUIRE_RC(terminus_fake_fail(f.fake, "process_step", 1, 0, TERMINUS_E_NOT_FOUND, 3),
                TERMINUS_OK);
     CHECK_RC(run(&f, 42, NULL, &r), TERMINUS_OK);
     CHECK_EQ(r.outcome, TERMINUS_OUTCOME_GONE);
@@ -584,20 +591,33 @@ static void request_not_found_is_gone(void)
     fx_close(&f);
 }
 
-/* A failing request is that target's error; it is not killed. */
+/* A request that cannot be sent, the only step of the chain: no step can
+ * reach the target, so it is killed at once (no grace waited for nobody to
+ * hear); under NO_FORCE it is that target's error, and it is not killed.
+ * (terminus 0.1 failed the target without killing it in both cases.) */
 static void request_failure(void)
 {
     fx f;
     terminus_result r;
+    terminus_terminate_options no_force = fx_opts(TERMINUS_TERMINATE_NO_FORCE, 5000, 1);
 
     fx_open(&f);
     fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
-    REQUIRE_RC(terminus_fake_fail(f.fake, "process_request", 1, 0, TERMINUS_E_ACCESS_DENIED, 5),
+    REQUIRE_RC(terminus_fake_fail(f.fake, "process_step", 1, 0, TERMINUS_E_ACCESS_DENIED, 5),
                TERMINUS_OK);
-    CHECK_RC(run(&f, 42, NULL, &r), TERMINUS_E_ACCESS_DENIED);
+    CHECK_RC(run(&f, 42, &no_force, &r), TERMINUS_E_ACCESS_DENIED);
     CHECK_EQ(r.outcome, TERMINUS_OUTCOME_NONE);
     CHECK_EQ(terminus_error_last()->os_code, 5);
     CHECK_EQ(fx_proc(&f, 42).kills, 0);
+    CHECK_EQ(terminus_fake_now_us(f.fake), 0);
+
+    REQUIRE_RC(terminus_fake_fail(f.fake, "process_step", 1, 0, TERMINUS_E_ACCESS_DENIED, 5),
+               TERMINUS_OK);
+    CHECK_RC(run(&f, 42, NULL, &r), TERMINUS_OK);
+    CHECK_EQ(r.outcome, TERMINUS_OUTCOME_FORCED);
+    CHECK_EQ(r.elapsed_us, 0);
+    CHECK_EQ(fx_proc(&f, 42).kills, 1);
+    CHECK_EQ(terminus_fake_now_us(f.fake), 0);
     fx_close(&f);
 }
 

@@ -123,7 +123,8 @@ static void mixed_shared_grace(void)
         check_mixed_result(&f, &t[i], &r[i], 0);
     CHECK_EQ(fx_calls(&f, "process_open"), N_MIXED);
     CHECK_EQ(fx_calls(&f, "process_close"), N_MIXED);
-    CHECK_EQ(fx_calls(&f, "process_request"), N_MIXED - gone);
+    CHECK_EQ(fx_calls(&f, "process_step"), N_MIXED - gone);
+    CHECK_EQ(fx_calls(&f, "process_reach"), 1);
     CHECK_EQ(fx_calls(&f, "process_kill"), stubborn);
     CHECK_EQ(terminus_fake_open_handles(f.fake), 0);
     fx_close(&f);
@@ -179,7 +180,8 @@ static void all_cooperative_one_wait(void)
         CHECK_EQ(r[i].elapsed_us, (uint64_t)(10 + i * 10) * 1000);
     }
     CHECK_EQ(fx_calls(&f, "wait_open"), 1);
-    CHECK_EQ(fx_calls(&f, "process_request"), N);
+    CHECK_EQ(fx_calls(&f, "process_reach"), 1);
+    CHECK_EQ(fx_calls(&f, "process_step"), N);
     CHECK_EQ(fx_calls(&f, "process_kill"), 0);
     fx_close(&f);
 }
@@ -271,7 +273,7 @@ static void force_many(void)
     fx_add(&f, 13, TERMINUS_FAKE_EXITS_AFTER, 100, 3);
     CHECK_RC(terminus_terminate_many(f.ctx, pids, 4, &o, r), TERMINUS_OK);
     CHECK_EQ(terminus_fake_now_us(f.fake), 0);
-    CHECK_EQ(fx_calls(&f, "process_request"), 0);
+    CHECK_EQ(fx_calls(&f, "process_step"), 0);
     for (i = 0; i < 4; i++) {
         CHECK_RC(r[i].status, TERMINUS_OK);
         CHECK_EQ(fx_proc(&f, pids[i]).requests, 0);
@@ -394,7 +396,7 @@ static void slow_requests_full_grace(void)
     fx_add(&f, 41, TERMINUS_FAKE_IGNORES, 0, 0);
     fx_add(&f, 42, TERMINUS_FAKE_IGNORES, 0, 0);
     fx_add(&f, 43, TERMINUS_FAKE_EXITS_ON_REQUEST, 95, 5);
-    REQUIRE_RC(terminus_fake_set_latency(f.fake, "process_request", 30000), TERMINUS_OK);
+    REQUIRE_RC(terminus_fake_set_latency(f.fake, "process_step", 30000), TERMINUS_OK);
     CHECK_RC(terminus_terminate_many(f.ctx, pids, 3, &o, r), TERMINUS_OK);
     /* Requests start at 0, 30 and 60 ms (each takes 30): all are out at
      * 90 ms, so the grace window ends at 190 ms, not at 100 ms. 43 is reached
@@ -513,7 +515,8 @@ static void handle_limit_batches(void)
     at = log_find(&f, 0, "process_open(74) = -");
     CHECK(at != (size_t)-1);
     CHECK_EQ(log_find(&f, 0, "process_close(73)"), at + 1);
-    CHECK(log_find(&f, 0, "process_request(73") > log_find(&f, 0, "wait_close(3 procs)"));
+    CHECK(log_find(&f, 0, "process_step(73") != (size_t)-1);
+    CHECK(log_find(&f, 0, "process_step(73") > log_find(&f, 0, "wait_close(3 procs)"));
     CHECK(log_find(&f, 0, "process_kill(71") < log_find(&f, 0, "wait_close(3 procs)"));
     fx_close(&f);
 }
@@ -640,7 +643,7 @@ static void handle_limit_nothing_held(void)
     CHECK_RC(r[0].status, TERMINUS_E_NO_MEMORY);
     CHECK_RC(r[1].status, TERMINUS_E_NOT_FOUND);
     CHECK_RC(r[2].status, TERMINUS_E_NO_MEMORY);
-    CHECK_EQ(fx_calls(&f, "process_request"), 0);
+    CHECK_EQ(fx_calls(&f, "process_step"), 0);
     CHECK_EQ(fx_calls(&f, "process_kill"), 0);
     /* with the limit lifted, the same call goes through */
     REQUIRE_RC(terminus_fake_set_handle_limit(f.fake, 0), TERMINUS_OK);
@@ -675,7 +678,8 @@ static void handle_limit_exact_fit(void)
     CHECK_EQ(log_count(&f, "wait_open(3 procs) = -"), 1);
     CHECK_EQ(log_count(&f, "wait_open(2 procs) = 0"), 1);
     CHECK_EQ(log_count(&f, "wait_open(1 procs) = 0"), 1);
-    CHECK(log_find(&f, 0, "process_request(63") > log_find(&f, 0, "wait_close(2 procs)"));
+    CHECK(log_find(&f, 0, "process_step(63") != (size_t)-1);
+    CHECK(log_find(&f, 0, "process_step(63") > log_find(&f, 0, "wait_close(2 procs)"));
     CHECK_EQ(terminus_fake_now_us(f.fake), 2 * (uint64_t)LIMIT_GRACE_MS * 1000);
     fx_close(&f);
 

@@ -2,7 +2,9 @@
 
 Exit the calling process (:func:`exit`, :func:`at_exit`), ask other
 processes to leave and kill them only after a grace period
-(:func:`terminate`, :func:`terminate_many`), opt in to such requests
+(:func:`terminate`, :func:`terminate_many`), through a close chain of
+graceful steps (:class:`Step`) with a report per target (:class:`Detail`)
+and a progress callback (:class:`Progress`), opt in to such requests
 (:func:`listen`), log off the current user (:func:`logoff`) and log off
 sessions on this machine or a server (:class:`Server`).
 
@@ -20,14 +22,22 @@ from ._core import (
     EXIT_CODE_UNKNOWN,
     KILL_WAIT,
     SESSION_CURRENT,
+    STEPS_ALL,
+    STEPS_DEFAULT,
     Context,
+    Detail,
+    EndedBy,
     Listener,
     Outcome,
+    Progress,
+    ProgressEvent,
     Reason,
     Result,
     Server,
     SessionInfo,
     SessionState,
+    Step,
+    StepsLike,
     at_exit,
     error_name,
     exit,
@@ -48,6 +58,7 @@ from ._errors import (
     TerminusError,
     Timeout,
     Unavailable,
+    Unreachable,
     Unsupported,
     error_class,
 )
@@ -58,9 +69,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_MESSAGE", "EXIT_CODE_UNKNOWN", "KILL_WAIT", "SESSION_CURRENT",
+    "STEPS_ALL", "STEPS_DEFAULT", "Step", "StepsLike", "EndedBy", "Detail", "Progress",
+    "ProgressEvent",
     "Context", "Listener", "Outcome", "Reason", "Result", "Server", "SessionInfo", "SessionState",
     "at_exit", "exit", "listen", "logoff", "terminate", "terminate_many",
     "error_name", "strerror", "version", "library_path", "error_class",
     "TerminusError", "InvalidArgument", "NotFound", "AccessDenied", "Timeout", "Refused",
-    "Unsupported", "Unavailable", "NoMemory", "OSFailure", "LibraryNotFound",
+    "Unsupported", "Unavailable", "NoMemory", "OSFailure", "Unreachable", "LibraryNotFound",
 ]

@@ -10,11 +10,22 @@ import traceback
 import weakref
 from ctypes import POINTER, byref, c_size_t, c_uint32, c_void_p
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, List, Optional, Type, TypeVar, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Type, TypeVar, Union
 
 from . import _errors
 from ._errors import E_INVALID, E_REFUSED, E_UNSUPPORTED, OK, InvalidArgument, TerminusError
-from ._lib import REQUEST_FN, CLEANUP_FN, CResult, CSessionInfo, CTerminateOptions, lib
+from ._lib import (
+    CLEANUP_FN,
+    DETAIL_STEPS,
+    PROGRESS_FN,
+    REQUEST_FN,
+    CDetail,
+    CProgress,
+    CResult,
+    CSessionInfo,
+    CTerminateOptions,
+    lib,
+)
 
 #: The registered message name used when none is given (TERMINUS_DEFAULT_MESSAGE).
 DEFAULT_MESSAGE = "terminus-request-exit-v1"
@@ -26,9 +37,13 @@ EXIT_CODE_UNKNOWN = 0xFFFFFFFF
 KILL_WAIT = 5.0
 
 _U32_MAX = 0xFFFFFFFF
-_OPTIONS_VERSION = 1
+# The codes of a terminate rejected as a whole, before anything was sent.
+_REJECTED = (E_INVALID, E_REFUSED, E_UNSUPPORTED)
+_OPTIONS_VERSION_2 = 2
 _TERMINATE_NO_FORCE = 0x1
 _TERMINATE_FORCE = 0x2
+_TERMINATE_BROADCAST = 0x4
+_TERMINATE_CTRL_BREAK = 0x8
 _EXIT_FAST = 0x1
 _LOGOFF_FORCE = 0x1
 _LOGOFF_FORCE_IF_HUNG = 0x2
@@ -44,13 +59,62 @@ class Outcome(enum.IntEnum):
     GONE = 3    #: it had already exited
 
 
+class Step(enum.IntFlag):
+    """The steps of the close chain (TERMINUS_STEP_*): the graceful requests a
+    terminate sends, in this order. Each one that can reach a target gets an
+    equal share of the grace period; one that cannot is skipped for it at
+    once. A step of the other platform never reaches anything, so one set of
+    steps serves both."""
+
+    MESSAGE = 0x01  #: Windows: the registered message to the listener; Linux: SIGTERM
+    CLOSE = 0x02    #: Windows: WM_CLOSE to each top-level window (taskkill without /F)
+    CONSOLE = 0x04  #: Windows: Ctrl+C (Ctrl+Break with ctrl_break=True) to it alone
+    SIGINT = 0x08   #: Linux: SIGINT, for programs that clean up on Ctrl+C
+    SIGHUP = 0x10   #: Linux: SIGHUP, for programs that end when their terminal goes
+
+
+#: The default chain (TERMINUS_STEPS_DEFAULT): Windows: message, close, console; Linux: SIGTERM.
+STEPS_DEFAULT = Step.MESSAGE | Step.CLOSE | Step.CONSOLE
+#: Every step this version knows (TERMINUS_STEPS_ALL).
+STEPS_ALL = Step.MESSAGE | Step.CLOSE | Step.CONSOLE | Step.SIGINT | Step.SIGHUP
+
+#: What :attr:`Terminate`'s ``steps`` accepts: a :class:`Step` (or an int of
+#: their bits), or several steps to combine.
+StepsLike = Union[Step, int, Iterable[Step]]
+
+
+class EndedBy(enum.IntEnum):
+    """What ended a target (TERMINUS_ENDED_* or the step that went out last
+    before it left)."""
+
+    NONE = 0x000     #: it did not end (an error, or still running with force=False)
+    MESSAGE = 0x01   #: it left after the message (Linux: SIGTERM)
+    CLOSE = 0x02     #: it left after WM_CLOSE
+    CONSOLE = 0x04   #: it left after Ctrl+C (Ctrl+Break)
+    SIGINT = 0x08    #: it left after SIGINT
+    SIGHUP = 0x10    #: it left after SIGHUP
+    KILL = 0x100     #: the kill
+    GONE = 0x200     #: it had already ended before anything was sent
+
+
+class ProgressEvent(enum.IntEnum):
+    """What a :class:`Progress` reports (TERMINUS_PROGRESS_*)."""
+
+    STEP = 1   #: a step went out to a target, or was skipped for it (see ``status``)
+    KILL = 2   #: the kill went out to a target
+    ENDED = 3  #: a target ended, or its result is settled
+
+
 class SessionState(enum.IntEnum):
     """The state of a session (TERMINUS_SESSION_*)."""
 
     ACTIVE = 0        #: a user is logged on and it is in front
     CONNECTED = 1     #: connected, not (yet) active
     DISCONNECTED = 4  #: a user is logged on, nobody is connected
-    OTHER = 9         #: listening, idle, down, closing, ...
+    LISTEN = 6        #: a listener (the RDP listener on Windows); never logged off
+    DOWN = 8          #: down (Windows); never logged off
+    OTHER = 9         #: idle, closing, or a state the backend does not name
+    INIT = 10         #: being initialized (Windows); never logged off
 
 
 class Reason(enum.IntEnum):
@@ -152,6 +216,9 @@ class Result:
     exit_code: Optional[int]  #: None when it cannot be known
     elapsed_us: int           #: from the request (the kill, with kill_now) to the end; 0 for GONE
     error: Optional[TerminusError] = field(default=None, compare=False, repr=False)
+    #: step by step, what the terminate did to it (None when the call was rejected as a
+    #: whole: InvalidArgument, Refused, Unsupported)
+    detail: Optional["Detail"] = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -162,6 +229,171 @@ class Result:
     def elapsed(self) -> float:
         """``elapsed_us`` in seconds."""
         return self.elapsed_us / 1e6
+
+
+def _step_bits(value: int) -> List[Step]:
+    """The single steps of a set of bits, in chain order (unknown bits left out)."""
+    return [Step(1 << b) for b in range(DETAIL_STEPS) if value & (1 << b) and (1 << b) & STEPS_ALL]
+
+
+@dataclass(frozen=True)
+class Detail:
+    """What a terminate did to one target, step by step (terminus_detail).
+
+    ``step_status`` has an entry for each step asked for that could apply:
+    0 when it went out, else why not (:class:`Unreachable`'s code: it cannot
+    reach this target; :class:`AccessDenied`'s: refused, e.g. by UIPI;
+    another code: it failed). ``step_at_us`` has one for each step that went
+    out: when, counted from the start of the call (on a fake, its virtual
+    clock). ``kill_at_us`` is when the kill went out, or None.
+    """
+
+    ended_by: EndedBy
+    reach: Step    #: the steps asked for that could reach it
+    sent: Step     #: the steps that went out to it
+    skipped: Step  #: the steps asked for that were not sent
+    step_status: Dict[Step, int]
+    step_at_us: Dict[Step, int]
+    kill_at_us: Optional[int]
+
+    def error(self, step: Step) -> Optional[TerminusError]:
+        """Why ``step`` was not sent, as an exception (not raised); None if it went out."""
+        code = self.step_status.get(Step(step), OK)
+        if code == OK:
+            return None
+        return _errors.make_error(code, 0, "{}: {}".format(Step(step).name, strerror(code)))
+
+    def at(self, step: Step) -> Optional[float]:
+        """When ``step`` went out, in seconds from the start of the call; None if it did not."""
+        us = self.step_at_us.get(Step(step))
+        return None if us is None else us / 1e6
+
+
+def _detail(d: CDetail) -> Detail:
+    sent = int(d.sent)
+    skipped = int(d.skipped)
+    ended = int(d.ended_by)
+    try:
+        ended_by = EndedBy(ended)
+    except ValueError:
+        ended_by = EndedBy.NONE
+    status: Dict[Step, int] = {}
+    at: Dict[Step, int] = {}
+    for step in _step_bits(sent | skipped):
+        b = int(step).bit_length() - 1
+        status[step] = int(d.step_status[b])
+        if sent & int(step):
+            at[step] = int(d.step_at_us[b])
+    kill = int(d.kill_at_us)
+    return Detail(
+        ended_by=ended_by,
+        reach=Step(int(d.reach) & STEPS_ALL),
+        sent=Step(sent & STEPS_ALL),
+        skipped=Step(skipped & STEPS_ALL),
+        step_status=status,
+        step_at_us=at,
+        # 0 means "no kill", except that on a fake clock a kill may go out at 0
+        kill_at_us=kill if kill != 0 or ended_by == EndedBy.KILL else None,
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One event of a terminate, as a ``progress`` callback sees it (terminus_progress)."""
+
+    index: int             #: which target: its index in the pids given (0 for terminate)
+    pid: int
+    event: ProgressEvent
+    step: Optional[Step]   #: for STEP: which step; otherwise None
+    status: int            #: 0 (it went out, or it ended) or why not; for ENDED: Result.status
+    outcome: Outcome       #: for ENDED: the target's outcome; otherwise NONE
+    at_us: int             #: when, counted from the start of the call
+
+    @property
+    def ok(self) -> bool:
+        """True when the step or kill went out (or the target ended)."""
+        return self.status == OK
+
+    @property
+    def at(self) -> float:
+        """``at_us`` in seconds."""
+        return self.at_us / 1e6
+
+
+def _progress(p: CProgress) -> Progress:
+    event = _enum(ProgressEvent, p.event, ProgressEvent.STEP)
+    step: Optional[Step] = None
+    if event == ProgressEvent.STEP:
+        step = Step(int(p.step) & STEPS_ALL)
+    return Progress(index=int(p.index), pid=int(p.pid), event=event, step=step,
+                    status=int(p.status), outcome=_enum(Outcome, p.outcome, Outcome.NONE),
+                    at_us=int(p.at_us))
+
+
+class _Call:
+    """The version-2 options of one terminate call and what they point to:
+    the detail array and the progress callback, kept alive for the call. An
+    exception raised by the callback is kept (it never crosses into C), the
+    callback is not called again, and :meth:`reraise` raises it once the C
+    call has returned."""
+
+    def __init__(self, fn: str, count: int, grace: float, force: bool, kill_now: bool,
+                 message: Optional[str], forced_exit_code: int, steps: Optional[StepsLike],
+                 broadcast: bool, ctrl_break: bool,
+                 progress: Optional[Callable[[Progress], Any]]) -> None:
+        o = CTerminateOptions()
+        _check(lib().terminus_terminate_options_init(byref(o), _OPTIONS_VERSION_2))
+        o.grace_ms = _ms(fn, "grace", grace)
+        o.forced_exit_code = _u32(fn, "forced_exit_code", forced_exit_code)
+        o.flags = ((0 if force else _TERMINATE_NO_FORCE) | (_TERMINATE_FORCE if kill_now else 0)
+                   | (_TERMINATE_BROADCAST if broadcast else 0)
+                   | (_TERMINATE_CTRL_BREAK if ctrl_break else 0))
+        o.message = _utf8(fn, "message", message)
+        if steps is not None:
+            o.steps = _steps(fn, steps)
+        self.details = (CDetail * max(count, 1))()
+        if count > 0:  # no targets: no array (a count of 0 with one is INVALID)
+            o.details = self.details
+            o.details_count = count
+        self.error: Optional[BaseException] = None
+        self.fn: Any = None
+        if progress is not None:
+            if not callable(progress):
+                raise TypeError("{}: progress must be callable".format(fn))
+
+            def trampoline(_arg: Any, p: Any) -> None:
+                if self.error is not None:
+                    return
+                try:
+                    progress(_progress(p.contents))
+                except BaseException as e:  # must not cross into C
+                    self.error = e
+
+            self.fn = PROGRESS_FN(trampoline)  # alive as long as this call
+            o.progress = self.fn
+        self.options = o
+
+    def detail(self, i: int) -> Detail:
+        return _detail(self.details[i])
+
+    def reraise(self) -> None:
+        if self.error is not None:
+            e, self.error = self.error, None
+            raise e
+
+
+def _steps(fn: str, steps: StepsLike) -> int:
+    if isinstance(steps, int):
+        return _u32(fn, "steps", steps)
+    try:
+        items = list(steps)
+    except TypeError:
+        raise TypeError("{}: steps must be a Step, an int or an iterable of Step, not {}".format(
+            fn, type(steps).__name__)) from None
+    bits = 0
+    for s in items:
+        bits |= _u32(fn, "steps", s)
+    return bits
 
 
 @dataclass(frozen=True)
@@ -365,48 +597,60 @@ class Context(_Handle):
 
     # --- 2. terminate ----------------------------------------------------------
 
-    @staticmethod
-    def _options(fn: str, grace: float, force: bool, kill_now: bool, message: Optional[str],
-                 forced_exit_code: int) -> CTerminateOptions:
-        o = CTerminateOptions()
-        _check(lib().terminus_terminate_options_init(byref(o), _OPTIONS_VERSION))
-        o.grace_ms = _ms(fn, "grace", grace)
-        o.forced_exit_code = _u32(fn, "forced_exit_code", forced_exit_code)
-        o.flags = (0 if force else _TERMINATE_NO_FORCE) | (_TERMINATE_FORCE if kill_now else 0)
-        o.message = _utf8(fn, "message", message)
-        return o
-
     def terminate(self, pid: int, grace: float = 5.0, force: bool = True,
                   message: Optional[str] = None, *, kill_now: bool = False,
-                  forced_exit_code: int = 1) -> Result:
+                  forced_exit_code: int = 1, steps: Optional[StepsLike] = None,
+                  broadcast: bool = False, ctrl_break: bool = False,
+                  progress: Optional[Callable[[Progress], Any]] = None) -> Result:
         """Ask process ``pid`` to leave; kill it if it is still there after
         ``grace`` seconds.
 
         Args:
             pid: the target.
-            grace: seconds the target has to leave after the request.
+            grace: seconds the target has to leave after the first request.
             force: ``False`` never kills: a target still running after
-                ``grace`` raises :class:`Timeout` (C: NO_FORCE).
+                ``grace`` raises :class:`Timeout`, one that no request can
+                reach raises :class:`Unreachable` at once (C: NO_FORCE).
             message: the registered message name (Windows), None = default.
-            kill_now: skip the request and kill at once (C: FORCE). With
+            kill_now: skip the requests and kill at once (C: FORCE). With
                 ``force=False`` it is an :class:`InvalidArgument`.
             forced_exit_code: the exit code a kill gives, where the OS lets
                 the killer choose (Windows).
+            steps: the close chain: a :class:`Step`, their bits or several
+                steps (``[Step.MESSAGE, Step.SIGHUP]``); None =
+                :data:`STEPS_DEFAULT` (Windows: message, close, console;
+                Linux: SIGTERM). Each step that can reach the target gets an
+                equal share of the grace; the others are skipped at once.
+                An empty chain is allowed only with ``kill_now``.
+            broadcast: Windows: broadcast the message to every top-level
+                window instead of posting it to the listener's (C: BROADCAST).
+            ctrl_break: Windows: the console step sends Ctrl+Break instead of
+                Ctrl+C (C: CTRL_BREAK).
+            progress: called with a :class:`Progress` on the calling thread
+                as each step goes out (or is skipped), as the kill goes out
+                and as the target ends. Its time comes out of the grace. If
+                it raises, it is not called again, the terminate runs to its
+                end, and then its exception is raised in place of the result.
 
         Returns:
-            the :class:`Result`: EXITED, FORCED or GONE, with the exit code
-            and the time from the request to the end.
+            the :class:`Result`: EXITED, FORCED or GONE, with the exit code,
+            the time from the first request to the end, and ``detail`` (a
+            :class:`Detail`: which step ended it, when each went out).
 
         Raises:
             TerminusError: a subclass per code (NotFound, AccessDenied,
-            Timeout, Refused, Unsupported, InvalidArgument, ...); its
-            ``result`` attribute holds the Result (outcome NONE).
+            Timeout, Unreachable, Refused, Unsupported, InvalidArgument,
+            ...); its ``result`` attribute holds the Result (outcome NONE).
         """
         p = _u32("terminate", "pid", pid)
-        o = self._options("terminate", grace, force, kill_now, message, forced_exit_code)
+        call = _Call("terminate", 1, grace, force, kill_now, message, forced_exit_code, steps,
+                     broadcast, ctrl_break, progress)
         r = CResult()
-        rc = lib().terminus_terminate(self._h(), p, byref(o), byref(r))
+        rc = lib().terminus_terminate(self._h(), p, byref(call.options), byref(r))
+        call.reraise()
         result = _result(p, r)
+        if rc not in _REJECTED:  # a call rejected as a whole sent nothing
+            result.detail = call.detail(0)
         if rc != OK:
             err = _last_error(rc)
             err.result = result
@@ -416,27 +660,37 @@ class Context(_Handle):
 
     def terminate_many(self, pids: Iterable[int], grace: float = 5.0, force: bool = True,
                        message: Optional[str] = None, *, kill_now: bool = False,
-                       forced_exit_code: int = 1) -> List[Result]:
+                       forced_exit_code: int = 1, steps: Optional[StepsLike] = None,
+                       broadcast: bool = False, ctrl_break: bool = False,
+                       progress: Optional[Callable[[Progress], Any]] = None) -> List[Result]:
         """Ask many processes to leave at once, with one shared grace period.
 
-        Takes the arguments of :meth:`terminate`. Returns one :class:`Result`
-        per pid, in order; a target that failed has ``ok`` False, its code in
-        ``status`` and an exception (not raised) in ``error``.
+        Takes the arguments of :meth:`terminate` (``progress`` sees every
+        target's events; :attr:`Progress.index` says which). Returns one
+        :class:`Result` per pid, in order, each with its ``detail``; a target
+        that failed has ``ok`` False, its code in ``status`` and an exception
+        (not raised) in ``error``.
 
         Raises only when the call is rejected as a whole and nothing was sent
         to any target: :class:`InvalidArgument` (pid 0, a pid given twice,
         bad options), :class:`Refused` (a protected pid: your own, init) or
         :class:`Unsupported` (this OS backend cannot terminate processes).
-        The exception's ``results`` attribute holds the results.
+        The exception's ``results`` attribute holds the results. An exception
+        raised by ``progress`` is raised once the call has ended.
         """
         plist = [_u32("terminate_many", "pid", p) for p in pids]
-        o = self._options("terminate_many", grace, force, kill_now, message, forced_exit_code)
         n = len(plist)
+        call = _Call("terminate_many", n, grace, force, kill_now, message, forced_exit_code,
+                     steps, broadcast, ctrl_break, progress)
         arr = (c_uint32 * max(n, 1))(*plist)
         res = (CResult * max(n, 1))()
-        rc = lib().terminus_terminate_many(self._h(), arr, n, byref(o), res)
+        rc = lib().terminus_terminate_many(self._h(), arr, n, byref(call.options), res)
+        call.reraise()
         first = _last_error(rc) if rc != OK else None
         results = [_result(plist[i], res[i]) for i in range(n)]
+        if rc not in _REJECTED:  # a call rejected as a whole sent nothing
+            for i, r in enumerate(results):
+                r.detail = call.detail(i)
         attached = False
         for r in results:
             if r.status == OK:
@@ -447,7 +701,7 @@ class Context(_Handle):
             else:
                 r.error = _errors.make_error(r.status, 0, "terminate_many(pid {}): {}".format(
                     r.pid, strerror(r.status)))
-        if first is not None and rc in (E_INVALID, E_REFUSED, E_UNSUPPORTED):
+        if first is not None and rc in _REJECTED:
             first.results = results
             raise first
         return results
@@ -611,18 +865,26 @@ class Server(_Handle):
 
 def terminate(pid: int, grace: float = 5.0, force: bool = True, message: Optional[str] = None,
               *, kill_now: bool = False, forced_exit_code: int = 1,
+              steps: Optional[StepsLike] = None, broadcast: bool = False,
+              ctrl_break: bool = False, progress: Optional[Callable[[Progress], Any]] = None,
               ctx: Optional[Context] = None) -> Result:
     """:meth:`Context.terminate` on ``ctx`` (default: the native context)."""
     return _ctx(ctx).terminate(pid, grace, force, message, kill_now=kill_now,
-                               forced_exit_code=forced_exit_code)
+                               forced_exit_code=forced_exit_code, steps=steps,
+                               broadcast=broadcast, ctrl_break=ctrl_break, progress=progress)
 
 
 def terminate_many(pids: Iterable[int], grace: float = 5.0, force: bool = True,
                    message: Optional[str] = None, *, kill_now: bool = False,
-                   forced_exit_code: int = 1, ctx: Optional[Context] = None) -> List[Result]:
+                   forced_exit_code: int = 1, steps: Optional[StepsLike] = None,
+                   broadcast: bool = False, ctrl_break: bool = False,
+                   progress: Optional[Callable[[Progress], Any]] = None,
+                   ctx: Optional[Context] = None) -> List[Result]:
     """:meth:`Context.terminate_many` on ``ctx`` (default: the native context)."""
     return _ctx(ctx).terminate_many(pids, grace, force, message, kill_now=kill_now,
-                                    forced_exit_code=forced_exit_code)
+                                    forced_exit_code=forced_exit_code, steps=steps,
+                                    broadcast=broadcast, ctrl_break=ctrl_break,
+                                    progress=progress)
 
 
 def exit(code: int = 0, fast: bool = False, *, ctx: Optional[Context] = None) -> None:

@@ -14,6 +14,7 @@ E_UNSUPPORTED = -6
 E_UNAVAILABLE = -7
 E_NO_MEMORY = -8
 E_OS = -9
+E_UNREACHABLE = -10
 
 
 class TerminusError(Exception):
@@ -101,10 +102,18 @@ class OSFailure(TerminusError):
     CODE = E_OS
 
 
+class Unreachable(TerminusError):
+    """TERMINUS_E_UNREACHABLE: no graceful request can reach the target (no
+    listener, no window, no console, another session), with ``force=False``;
+    also a step's status in :class:`terminus.Detail` and :class:`terminus.Progress`."""
+
+    CODE = E_UNREACHABLE
+
+
 ERROR_CLASSES: Dict[int, Type[TerminusError]] = {
     cls.CODE: cls  # type: ignore[misc]
     for cls in (InvalidArgument, NotFound, AccessDenied, Timeout, Refused, Unsupported,
-                Unavailable, NoMemory, OSFailure)
+                Unavailable, NoMemory, OSFailure, Unreachable)
 }
 
 

@@ -104,13 +104,56 @@ class CError(Structure):
     _fields_ = [("code", c_int), ("os_code", c_int64), ("message", c_char_p)]
 
 
+class CProgress(Structure):
+    """terminus_progress (terminate.h)."""
+
+    _fields_ = [
+        ("index", c_size_t),
+        ("pid", c_uint32),
+        ("event", c_int32),
+        ("step", c_uint32),
+        ("status", c_int32),
+        ("outcome", c_int32),
+        ("at_us", c_uint64),
+    ]
+
+
+PROGRESS_FN = CFUNCTYPE(None, c_void_p, POINTER(CProgress))
+
+#: TERMINUS_DETAIL_STEPS: the step slots of a terminus_detail.
+DETAIL_STEPS = 8
+
+
+class CDetail(Structure):
+    """terminus_detail (terminate.h)."""
+
+    _fields_ = [
+        ("ended_by", c_uint32),
+        ("reach", c_uint32),
+        ("sent", c_uint32),
+        ("skipped", c_uint32),
+        ("step_status", c_int32 * DETAIL_STEPS),
+        ("step_at_us", c_uint64 * DETAIL_STEPS),
+        ("kill_at_us", c_uint64),
+    ]
+
+
 class CTerminateOptions(Structure):
+    """terminus_terminate_options, version 2 (a version-1 struct ends at ``message``)."""
+
     _fields_ = [
         ("version", c_uint32),
         ("flags", c_uint32),
         ("grace_ms", c_uint32),
         ("forced_exit_code", c_uint32),
         ("message", c_char_p),
+        # version 2
+        ("steps", c_uint32),
+        ("reserved", c_uint32),
+        ("progress", PROGRESS_FN),
+        ("progress_arg", c_void_p),
+        ("details", POINTER(CDetail)),
+        ("details_count", c_size_t),
     ]
 
 
@@ -184,6 +227,10 @@ _PROTOTYPES = {
     "terminus_fake_set_self": (c_int, [_P, c_uint32]),
     "terminus_fake_process_add": (c_int, [_P, c_uint32, c_int, c_uint32, c_uint32]),
     "terminus_fake_process_get": (c_int, [_P, c_uint32, POINTER(CFakeProcessInfo)]),
+    "terminus_fake_process_set_reach": (c_int, [_P, c_uint32, c_uint32]),
+    "terminus_fake_process_exit_on": (c_int, [_P, c_uint32, c_uint32, c_uint32, c_uint32]),
+    "terminus_fake_process_deny_step": (c_int, [_P, c_uint32, c_uint32]),
+    "terminus_fake_process_step_count": (c_int, [_P, c_uint32, c_uint32, POINTER(c_uint32)]),
     "terminus_fake_server_add": (c_int, [_P, c_char_p, c_int]),
     "terminus_fake_session_add": (c_int, [_P, c_char_p, c_uint32, c_int32, c_char_p, c_char_p,
                                           c_int, c_uint32]),

@@ -15,6 +15,19 @@ primitive by name; a log of every call; and a virtual clock, so that a
 
 The fake says the calling process has pid 1000 (:meth:`Fake.set_self`) and
 pid 1 is the system's first process (both are Refused by terminate).
+
+The close chain (:class:`terminus.Step`): a scripted process is reached by
+:data:`REACH_DEFAULT`, refuses no step and, if it exits on request, leaves
+after the message step; :meth:`Fake.set_reach`, :meth:`Fake.exit_on` and
+:meth:`Fake.deny_steps` change that (a program with windows, one that ends
+on SIGHUP, an elevated one behind UIPI), :meth:`Fake.step_count` says which
+steps reached it::
+
+    fake.add_process(42, Behaviour.IGNORES)
+    fake.set_reach(42, Step.MESSAGE | Step.CLOSE)      # a listener and a window
+    fake.exit_on(42, Step.CLOSE, after_ms=100)         # it closes on WM_CLOSE
+    r = terminus.terminate(42, grace=2.0, ctx=fake.context())
+    assert r.detail.ended_by == terminus.EndedBy.CLOSE and r.elapsed_us == 1_100_000
 """
 
 from __future__ import annotations
@@ -24,11 +37,29 @@ from dataclasses import dataclass
 from ctypes import byref, c_int, c_uint32, c_void_p, create_string_buffer
 from typing import Any, List, NamedTuple, Optional, Type, Union
 
-from ._core import SESSION_CURRENT, Context, Reason, SessionState, _check, _Handle, _u32, _utf8
+from ._core import (
+    SESSION_CURRENT,
+    Context,
+    Reason,
+    SessionState,
+    Step,
+    StepsLike,
+    _check,
+    _Handle,
+    _steps,
+    _u32,
+    _utf8,
+)
 from ._errors import TerminusError
 from ._lib import CFakeProcessInfo, lib
 
-__all__ = ["Fake", "Behaviour", "SessionBehaviour", "ProcessInfo", "Exits", "Logoffs"]
+__all__ = ["Fake", "Behaviour", "SessionBehaviour", "ProcessInfo", "Exits", "Logoffs",
+           "REACH_DEFAULT"]
+
+#: The steps that reach a scripted process unless :meth:`Fake.set_reach` says
+#: otherwise (TERMINUS_FAKE_REACH_DEFAULT): the message and the signals, as for
+#: a Linux process (no window, no console).
+REACH_DEFAULT = Step.MESSAGE | Step.SIGINT | Step.SIGHUP
 
 
 class Behaviour(enum.IntEnum):
@@ -161,6 +192,39 @@ class Fake(_Handle):
         _check(lib().terminus_fake_process_get(self._h(), _u32("process", "pid", pid), byref(info)))
         return ProcessInfo(bool(info.running), int(info.exit_code), int(info.requests),
                            int(info.kills), int(info.ended_us))
+
+    # --- the close chain -------------------------------------------------------
+
+    def set_reach(self, pid: int, reach: StepsLike) -> None:
+        """Set the steps that can reach a scripted process (0: none can: no
+        window, no console, another session). A step outside them sent all
+        the same fails with :class:`terminus.Unreachable`. It may be changed
+        at any time, for example from a progress callback."""
+        _check(lib().terminus_fake_process_set_reach(
+            self._h(), _u32("set_reach", "pid", pid), _steps("set_reach", reach)))
+
+    def exit_on(self, pid: int, steps: StepsLike, after_ms: int = 0, exit_code: int = 0) -> None:
+        """Make a scripted process leave with ``exit_code``, ``after_ms`` after
+        the first of ``steps`` reaches it (it replaces the rule it had;
+        EXITS_ON_REQUEST is ``Step.MESSAGE``)."""
+        _check(lib().terminus_fake_process_exit_on(
+            self._h(), _u32("exit_on", "pid", pid), _steps("exit_on", steps),
+            _u32("exit_on", "after_ms", after_ms), _u32("exit_on", "exit_code", exit_code)))
+
+    def deny_steps(self, pid: int, steps: StepsLike) -> None:
+        """Make some steps fail on a scripted process with
+        :class:`terminus.AccessDenied`, as UIPI refuses a post to an elevated
+        window: they still reach it, sending one fails (C: deny_step)."""
+        _check(lib().terminus_fake_process_deny_step(
+            self._h(), _u32("deny_steps", "pid", pid), _steps("deny_steps", steps)))
+
+    def step_count(self, pid: int, step: Step) -> int:
+        """How many times ``step`` (one step) reached a scripted process."""
+        count = c_uint32(0)
+        _check(lib().terminus_fake_process_step_count(
+            self._h(), _u32("step_count", "pid", pid), _u32("step_count", "step", step),
+            byref(count)))
+        return int(count.value)
 
     # --- servers and sessions -------------------------------------------------
 

@@ -92,12 +92,14 @@ TERMINUS_API int terminus_fake_set_self(terminus_fake *fake, terminus_pid pid);
 /** @name Process behaviours
  * @{ */
 #define TERMINUS_FAKE_EXITS_ON_REQUEST 1 /**< leaves `after_ms` after a request, with `exit_code` */
-#define TERMINUS_FAKE_IGNORES 2          /**< ignores requests (a hung or stubborn process); a kill ends it */
-#define TERMINUS_FAKE_EXITS_AFTER 3      /**< leaves by itself `after_ms` after it was added; ignores requests */
-#define TERMINUS_FAKE_GONE 4             /**< has already exited with `exit_code` */
-#define TERMINUS_FAKE_DENIED 5           /**< cannot be opened: access denied */
-#define TERMINUS_FAKE_UNKILLABLE 6       /**< ignores requests and kills (stuck in the kernel) */
-#define TERMINUS_FAKE_KILL_DENIED 7      /**< ignores requests; a kill fails with access denied */
+#define TERMINUS_FAKE_IGNORES                                                                      \
+    2 /**< ignores requests (a hung or stubborn process); a kill ends it */
+#define TERMINUS_FAKE_EXITS_AFTER                                                                  \
+    3 /**< leaves by itself `after_ms` after it was added; ignores requests */
+#define TERMINUS_FAKE_GONE        4 /**< has already exited with `exit_code` */
+#define TERMINUS_FAKE_DENIED      5 /**< cannot be opened: access denied */
+#define TERMINUS_FAKE_UNKILLABLE  6 /**< ignores requests and kills (stuck in the kernel) */
+#define TERMINUS_FAKE_KILL_DENIED 7 /**< ignores requests; a kill fails with access denied */
 /** @} */
 
 /**
@@ -118,7 +120,7 @@ TERMINUS_API int terminus_fake_process_add(terminus_fake *fake, terminus_pid pid
 typedef struct terminus_fake_process_info {
     int running;        /**< 1 while it runs */
     uint32_t exit_code; /**< its exit code once ended */
-    uint32_t requests;  /**< exit requests it received */
+    uint32_t requests;  /**< exit requests it received: message steps, process_request calls */
     uint32_t kills;     /**< kills it received */
     uint64_t ended_us;  /**< the virtual time it ended at, once ended */
 } terminus_fake_process_info;
@@ -136,6 +138,99 @@ TERMINUS_API int terminus_fake_process_get(terminus_fake *fake, terminus_pid pid
                                            terminus_fake_process_info *info);
 
 /**
+ * @name The close chain
+ * How a scripted process meets the steps of a terminate (shim version 2:
+ * terminus_os::process_reach and terminus_os::process_step). A process
+ * added with terminus_fake_process_add() can be reached by
+ * #TERMINUS_FAKE_REACH_DEFAULT, refuses no step, and leaves after the
+ * #TERMINUS_STEP_MESSAGE step if it is #TERMINUS_FAKE_EXITS_ON_REQUEST (after
+ * no step otherwise). With the default chain (#TERMINUS_STEPS_DEFAULT) its
+ * chain is then the message alone, the exit request of terminus 0.1, and
+ * the grace period is all its own. A step that reaches a process is counted
+ * (terminus_fake_process_step_count()); the message step is also counted as
+ * a request (terminus_fake_process_info::requests).
+ * @{
+ */
+
+/** @brief The steps that can reach a scripted process unless
+ *  terminus_fake_process_set_reach() says otherwise: the message and the
+ *  signals, as for a Linux process (no window, no console). */
+#define TERMINUS_FAKE_REACH_DEFAULT                                                                \
+    (TERMINUS_STEP_MESSAGE | TERMINUS_STEP_SIGINT | TERMINUS_STEP_SIGHUP)
+
+/**
+ * @brief Set the steps that can reach a scripted process.
+ *
+ * terminus_os::process_reach then finds `reach` (of the steps asked for)
+ * while the process runs, and nothing once it has ended; a step outside
+ * `reach` sent all the same fails with #TERMINUS_E_UNREACHABLE (its window
+ * or console has gone). It may be changed at any time, for example from a
+ * progress callback between two steps.
+ * @param fake   the fake
+ * @param pid    a scripted process
+ * @param reach  TERMINUS_STEP_* bits; 0 = nothing can reach it (no window, no
+ *               console, another session)
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   NULL fake or unknown step bits
+ * @retval TERMINUS_E_NOT_FOUND no such scripted process
+ */
+TERMINUS_API int terminus_fake_process_set_reach(terminus_fake *fake, terminus_pid pid,
+                                                 uint32_t reach);
+
+/**
+ * @brief Make a scripted process leave after some steps.
+ *
+ * The process leaves with `exit_code`, `after_ms` after the first of
+ * `steps` reaches it (a later one never puts its end off; an earlier end it
+ * had, e.g. #TERMINUS_FAKE_EXITS_AFTER, stays). It replaces the rule it had:
+ * #TERMINUS_FAKE_EXITS_ON_REQUEST is `steps` = #TERMINUS_STEP_MESSAGE with the
+ * delay and code given to terminus_fake_process_add(). How it meets a kill
+ * stays its behaviour's.
+ * @param fake       the fake
+ * @param pid        a scripted process
+ * @param steps      TERMINUS_STEP_* bits; 0 = it leaves after no step
+ * @param after_ms   the delay
+ * @param exit_code  the code it leaves with
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   NULL fake or unknown step bits
+ * @retval TERMINUS_E_NOT_FOUND no such scripted process
+ */
+TERMINUS_API int terminus_fake_process_exit_on(terminus_fake *fake, terminus_pid pid,
+                                               uint32_t steps, uint32_t after_ms,
+                                               uint32_t exit_code);
+
+/**
+ * @brief Make some steps fail on a scripted process with
+ *        #TERMINUS_E_ACCESS_DENIED, as Windows' UIPI refuses a post from a
+ *        lower integrity level to an elevated window.
+ *
+ * The steps still count as reaching it (terminus_os::process_reach finds
+ * them: the window is there); sending one fails, and it does not arrive.
+ * @param fake   the fake
+ * @param pid    a scripted process
+ * @param steps  TERMINUS_STEP_* bits; 0 = none refused (the default)
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   NULL fake or unknown step bits
+ * @retval TERMINUS_E_NOT_FOUND no such scripted process
+ */
+TERMINUS_API int terminus_fake_process_deny_step(terminus_fake *fake, terminus_pid pid,
+                                                 uint32_t steps);
+
+/**
+ * @brief How many times a step reached a scripted process.
+ * @param fake        the fake
+ * @param pid         a scripted process
+ * @param step        one TERMINUS_STEP_* bit
+ * @param[out] count  receives the count (0 on failure)
+ * @retval TERMINUS_OK          read
+ * @retval TERMINUS_E_INVALID   NULL argument, or `step` is not one step bit
+ * @retval TERMINUS_E_NOT_FOUND no such scripted process
+ */
+TERMINUS_API int terminus_fake_process_step_count(terminus_fake *fake, terminus_pid pid,
+                                                  uint32_t step, uint32_t *count);
+/** @} */
+
+/**
  * @brief Add a server that terminus_server_open() can reach.
  * @param fake       the fake
  * @param name       its name; "" is the local machine (always there)
@@ -148,9 +243,9 @@ TERMINUS_API int terminus_fake_server_add(terminus_fake *fake, const char *name,
 
 /** @name Session behaviours on logoff
  * @{ */
-#define TERMINUS_FAKE_SESSION_ENDS 0     /**< gone `after_ms` after a logoff */
-#define TERMINUS_FAKE_SESSION_DENIED 1   /**< logoff fails: access denied */
-#define TERMINUS_FAKE_SESSION_HANGS 2    /**< logoff succeeds, the session never goes */
+#define TERMINUS_FAKE_SESSION_ENDS   0 /**< gone `after_ms` after a logoff */
+#define TERMINUS_FAKE_SESSION_DENIED 1 /**< logoff fails: access denied */
+#define TERMINUS_FAKE_SESSION_HANGS  2 /**< logoff succeeds, the session never goes */
 /** @} */
 
 /**
@@ -197,8 +292,8 @@ TERMINUS_API int terminus_fake_session_exists(terminus_fake *fake, const char *s
  * primitive is the name of a member of #terminus_os that returns an int
  * (process_open, process_status, process_request, process_kill, wait_open,
  * wait_any, exit_process, listen_start, logoff, server_open, session_list,
- * session_current, session_logoff, session_wait_gone) or "*" for all of
- * them, counted together. Adding a
+ * session_current, session_logoff, session_wait_gone, process_reach,
+ * process_step) or "*" for all of them, counted together. Adding a
  * fault replaces the one set before.
  * @param fake        the fake
  * @param primitive   the member name or "*"

@@ -27,6 +27,7 @@
 
 #include "terminus/common.h"
 #include "terminus/session.h"
+#include "terminus/process.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,14 @@ typedef void (*terminus_os_listen_fn)(void *arg, int reason);
  * @return #TERMINUS_OK to go on; any other code: stop and return that code
  */
 typedef int (*terminus_os_session_fn)(void *arg, const terminus_session_info *info);
+
+/**
+ * @brief What a backend calls once per process from terminus_os::process_list.
+ * @param arg   the `arg` given to terminus_os::process_list
+ * @param info  the process; copied before the call returns
+ * @return #TERMINUS_OK to go on; any other code: stop and return that code
+ */
+typedef int (*terminus_os_process_fn)(void *arg, const terminus_process_info *info);
 
 /**
  * @brief The OS shim table.
@@ -225,6 +234,34 @@ struct terminus_os {
      */
     int (*process_step)(void *data, terminus_os_process *proc, uint32_t step, uint32_t flags,
                         const char *message);
+
+    /* --- version 2: processes by identity --- */
+
+    /**
+     * Call `fn(arg, info)` once per process of the machine (a snapshot),
+     * stopping at the first code `fn` returns other than OK (and returning
+     * it). `info->start` must be comparable between processes (a child
+     * started after its parent has a larger or equal start).
+     * @return OK; the code of `fn`; E_ACCESS_DENIED, E_NO_MEMORY, E_OS
+     */
+    int (*process_list)(void *data, terminus_os_process_fn fn, void *arg);
+    /**
+     * Read what names an open process, through its handle (so that it is
+     * the process opened, not whatever has its pid now): its
+     * terminus_process_info and, where the OS has one, a number no other
+     * process of this boot has (Linux 6.9+: the pidfd's inode number; 0
+     * where there is none).
+     * @return OK; E_NOT_FOUND (it has ended), E_ACCESS_DENIED, E_OS
+     */
+    int (*process_identity)(void *data, terminus_os_process *proc, terminus_process_info *info,
+                            uint64_t *unique);
+    /**
+     * Write a name of this boot of this machine (Linux: the boot id without its dashes,
+     * 32 hex digits; "" where processes' start times already tell boots apart) to
+     * `buf` (`size` >= 64).
+     * @return OK; E_OS
+     */
+    int (*boot_id)(void *data, char *buf, size_t size);
 };
 
 /**

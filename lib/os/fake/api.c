@@ -150,6 +150,9 @@ TERMINUS_API int terminus_fake_process_add(terminus_fake *fake, terminus_pid pid
     p->after_ms = after_ms;
     p->exit_code = exit_code;
     p->running = 1;
+    p->reach = TERMINUS_FAKE_REACH_DEFAULT;
+    if (behaviour == TERMINUS_FAKE_EXITS_ON_REQUEST)
+        p->exit_steps = TERMINUS_STEP_MESSAGE;
     if (behaviour == TERMINUS_FAKE_GONE) {
         p->running = 0;
         p->end_code = exit_code;
@@ -186,6 +189,112 @@ TERMINUS_API int terminus_fake_process_get(terminus_fake *fake, terminus_pid pid
     info->requests = p->requests;
     info->kills = p->kills;
     info->ended_us = p->running ? 0 : p->ended_us;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+/* The scripted process `pid`, with the lock held; or NULL, the lock not
+ * held and the error recorded for `fn`. */
+static struct tm_fake_proc *tm_fake_proc_locked(terminus_fake *fake, terminus_pid pid,
+                                                const char *fn)
+{
+    struct tm_fake_proc *p;
+
+    tm_mutex_lock(&fake->lock);
+    p = tm_fake_proc_find(fake, pid);
+    if (p == NULL) {
+        tm_mutex_unlock(&fake->lock);
+        terminus_os_error(TERMINUS_E_NOT_FOUND, 0, "%s: no scripted process %u", fn, (unsigned)pid);
+    }
+    return p;
+}
+
+/* A TERMINUS_STEP_* mask argument: E_INVALID for bits no step has. */
+static int tm_fake_steps_check(const char *fn, const char *what, uint32_t steps)
+{
+    if ((steps & ~TERMINUS_STEPS_ALL) != 0)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "%s: %s has unknown step bits 0x%x", fn,
+                                 what, (unsigned)(steps & ~TERMINUS_STEPS_ALL));
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_process_set_reach(terminus_fake *fake, terminus_pid pid,
+                                                 uint32_t reach)
+{
+    static const char fn[] = "terminus_fake_process_set_reach";
+    struct tm_fake_proc *p;
+    int rc;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL(fn);
+    if ((rc = tm_fake_steps_check(fn, "reach", reach)) != TERMINUS_OK)
+        return rc;
+    if ((p = tm_fake_proc_locked(fake, pid, fn)) == NULL)
+        return TERMINUS_E_NOT_FOUND;
+    p->reach = reach;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_process_exit_on(terminus_fake *fake, terminus_pid pid,
+                                               uint32_t steps, uint32_t after_ms,
+                                               uint32_t exit_code)
+{
+    static const char fn[] = "terminus_fake_process_exit_on";
+    struct tm_fake_proc *p;
+    int rc;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL(fn);
+    if ((rc = tm_fake_steps_check(fn, "steps", steps)) != TERMINUS_OK)
+        return rc;
+    if ((p = tm_fake_proc_locked(fake, pid, fn)) == NULL)
+        return TERMINUS_E_NOT_FOUND;
+    p->exit_steps = steps;
+    p->after_ms = after_ms;
+    p->exit_code = exit_code;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_process_deny_step(terminus_fake *fake, terminus_pid pid,
+                                                 uint32_t steps)
+{
+    static const char fn[] = "terminus_fake_process_deny_step";
+    struct tm_fake_proc *p;
+    int rc;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL(fn);
+    if ((rc = tm_fake_steps_check(fn, "steps", steps)) != TERMINUS_OK)
+        return rc;
+    if ((p = tm_fake_proc_locked(fake, pid, fn)) == NULL)
+        return TERMINUS_E_NOT_FOUND;
+    p->denied = steps;
+    tm_mutex_unlock(&fake->lock);
+    return TERMINUS_OK;
+}
+
+TERMINUS_API int terminus_fake_process_step_count(terminus_fake *fake, terminus_pid pid,
+                                                  uint32_t step, uint32_t *count)
+{
+    static const char fn[] = "terminus_fake_process_step_count";
+    struct tm_fake_proc *p;
+    unsigned b;
+
+    if (fake == NULL)
+        return TM_FAKE_NULL(fn);
+    if (count == NULL)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "%s: count is NULL", fn);
+    *count = 0;
+    for (b = 0; b < TM_FAKE_STEPS && step != 1u << b; b++)
+        ;
+    if (b == TM_FAKE_STEPS || (step & ~TERMINUS_STEPS_ALL) != 0)
+        return terminus_os_error(TERMINUS_E_INVALID, 0, "%s: step 0x%x is not one step bit", fn,
+                                 (unsigned)step);
+    if ((p = tm_fake_proc_locked(fake, pid, fn)) == NULL)
+        return TERMINUS_E_NOT_FOUND;
+    *count = p->steps[b];
     tm_mutex_unlock(&fake->lock);
     return TERMINUS_OK;
 }
@@ -233,7 +342,9 @@ TERMINUS_API int terminus_fake_session_add(terminus_fake *fake, const char *serv
                                  "terminus_fake_session_add: id %u is TERMINUS_SESSION_CURRENT",
                                  (unsigned)id);
     if (state != TERMINUS_SESSION_ACTIVE && state != TERMINUS_SESSION_CONNECTED &&
-        state != TERMINUS_SESSION_DISCONNECTED && state != TERMINUS_SESSION_OTHER)
+        state != TERMINUS_SESSION_DISCONNECTED && state != TERMINUS_SESSION_OTHER &&
+        state != TERMINUS_SESSION_LISTEN && state != TERMINUS_SESSION_DOWN &&
+        state != TERMINUS_SESSION_INIT)
         return terminus_os_error(TERMINUS_E_INVALID, 0,
                                  "terminus_fake_session_add: unknown state %ld", (long)state);
     if (name == NULL || (nlen = tm_fake_strnlen(name, 64)) >= 64)

@@ -39,6 +39,7 @@
 #include "terminus/session.h"
 #include "terminus/sys/fake.h"
 #include "terminus/sys/os.h"
+#include "terminus/terminate.h"
 
 #include "../../core/sync.h"
 
@@ -64,6 +65,8 @@ enum tm_fake_prim {
     TM_FP_SESSION_CURRENT,
     TM_FP_SESSION_LOGOFF,
     TM_FP_SESSION_WAIT_GONE,
+    TM_FP_PROCESS_REACH,
+    TM_FP_PROCESS_STEP,
     TM_FP_COUNT
 };
 
@@ -105,13 +108,20 @@ struct tm_fake_handle {
     int kind;
 };
 
+/* How many step bits a process keeps counts for (TERMINUS_STEP_* bits 0 to 7). */
+#define TM_FAKE_STEPS TERMINUS_DETAIL_STEPS
+
 /* A scripted process. Never removed before terminus_fake_free(), so handles
  * and wait sets may point at it. */
 struct tm_fake_proc {
     terminus_pid pid;
     int behaviour;
-    uint32_t after_ms;
-    uint32_t exit_code; /* the code it leaves with by itself */
+    uint32_t after_ms;             /* how long after one of exit_steps it leaves */
+    uint32_t exit_code;            /* the code it leaves with by itself */
+    uint32_t exit_steps;           /* the steps it leaves after (MESSAGE: also process_request) */
+    uint32_t reach;                /* the steps process_reach finds able to reach it */
+    uint32_t denied;               /* the steps process_step refuses with E_ACCESS_DENIED */
+    uint32_t steps[TM_FAKE_STEPS]; /* the steps that arrived, per bit */
     int running;
     int due_set; /* it will end by itself at due_us */
     uint64_t due_us;
@@ -276,6 +286,10 @@ struct tm_fake_proc *tm_fake_proc_find(terminus_fake *fake, terminus_pid pid);
 /* End a process whose due time has come (lazy ending). */
 void tm_fake_proc_update(terminus_fake *fake, struct tm_fake_proc *p);
 void tm_fake_proc_end_now(terminus_fake *fake, struct tm_fake_proc *p, uint32_t code);
+/* A step (or a process_request, as TERMINUS_STEP_MESSAGE) reached a running
+ * process: count it and, if it is one the process leaves after, make it due
+ * after_ms from now (an earlier due time stays). */
+void tm_fake_proc_step_arrived(terminus_fake *fake, struct tm_fake_proc *p, uint32_t step);
 
 struct tm_fake_server *tm_fake_server_find(terminus_fake *fake, const char *name);
 /* Add a server (reachable) if missing. NULL if out of memory. */

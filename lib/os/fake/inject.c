@@ -36,6 +36,9 @@
  *     server_close("WF12")                  session_list("") = 0 [2 sessions]
  *     session_current("") = 0 [3]           session_logoff("", 3) = 0
  *     session_wait_gone("", 3, 1000 ms) = 0
+ *     process_reach(2 procs, 0x7, 0x0, "msg") = 0 [0x1 0x3]
+ *     process_step(42, 0x2, 0x0, "msg") = -10
+ * (process_reach lists the reach it found, one mask per process, up to 16.)
  * The log grows as needed, with no cap. If memory runs out the call is still
  * counted but its text is dropped: that line reads "(not recorded: out of
  * memory)"; if the log itself cannot grow, so do all the lines after it until
@@ -71,6 +74,9 @@ const struct tm_fake_prim_info tm_fake_prims[TM_FP_COUNT] = {
     [TM_FP_SESSION_CURRENT] = { "session_current", 1, TM_FK_SERVER, 0, TM_FAKE_NULL_ARGUMENT },
     [TM_FP_SESSION_LOGOFF] = { "session_logoff", 1, TM_FK_SERVER, 0, TM_FAKE_NULL_ARGUMENT },
     [TM_FP_SESSION_WAIT_GONE] = { "session_wait_gone", 1, TM_FK_SERVER, 0, TM_FAKE_NULL_ARGUMENT },
+    [TM_FP_PROCESS_REACH] = { "process_reach", 1, TM_FK_PROCESSES, 0, "NULL argument or count 0" },
+    [TM_FP_PROCESS_STEP] = { "process_step", 1, TM_FK_PROCESS, 0,
+                             "NULL argument or not one step bit" },
 };
 
 int tm_fake_prim_find(const char *name)

@@ -7,6 +7,7 @@
  * only when that leaves TERMINUS_OK, and closes with tm_fake_leave() (its
  * line in the call log, the unlock); see inject.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "fake.h"
@@ -109,19 +110,18 @@ static int tm_fake_process_status(void *data, terminus_os_process *proc, terminu
                          (unsigned)p->pid, (unsigned)p->end_code);
 }
 
-/* A request or a kill reaches only a running process; both are counted. */
-static int tm_fake_process_reach(terminus_fake *fake, int prim, struct tm_fake_proc *p,
-                                 uint32_t *count)
+/* A request, a step or a kill reaches only a running process. */
+static int tm_fake_process_alive(terminus_fake *fake, int prim, struct tm_fake_proc *p)
 {
     tm_fake_proc_update(fake, p);
     if (!p->running)
         return terminus_os_error(TERMINUS_E_NOT_FOUND, 0, "fake: %s(%u): the process has ended",
                                  tm_fake_prims[prim].name, (unsigned)p->pid);
-    if (*count < UINT32_MAX)
-        (*count)++;
     return TERMINUS_OK;
 }
 
+/* The exit request of a version-1 table: the MESSAGE step, which reaches
+ * every running process (see world.c). */
 static int tm_fake_process_request(void *data, terminus_os_process *proc, const char *message)
 {
     terminus_fake *fake = data;
@@ -132,11 +132,9 @@ static int tm_fake_process_request(void *data, terminus_os_process *proc, const 
         return rc;
     p = proc->proc;
     if (rc == TERMINUS_OK)
-        rc = tm_fake_process_reach(fake, TM_FP_PROCESS_REQUEST, p, &p->requests);
-    if (rc == TERMINUS_OK && p->behaviour == TERMINUS_FAKE_EXITS_ON_REQUEST && !p->due_set) {
-        p->due_set = 1;
-        p->due_us = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(p->after_ms));
-    }
+        rc = tm_fake_process_alive(fake, TM_FP_PROCESS_REQUEST, p);
+    if (rc == TERMINUS_OK)
+        tm_fake_proc_step_arrived(fake, p, TERMINUS_STEP_MESSAGE);
     return tm_fake_leave(fake, TM_FP_PROCESS_REQUEST, rc, "process_request(%u, %s%s%s) = %d",
                          (unsigned)p->pid, TM_FAKE_QUOTED(message), rc);
 }
@@ -151,7 +149,9 @@ static int tm_fake_process_kill(void *data, terminus_os_process *proc, uint32_t 
         return rc;
     p = proc->proc;
     if (rc == TERMINUS_OK)
-        rc = tm_fake_process_reach(fake, TM_FP_PROCESS_KILL, p, &p->kills);
+        rc = tm_fake_process_alive(fake, TM_FP_PROCESS_KILL, p);
+    if (rc == TERMINUS_OK && p->kills < UINT32_MAX)
+        p->kills++;
     if (rc == TERMINUS_OK) {
         if (p->behaviour == TERMINUS_FAKE_KILL_DENIED)
             rc = terminus_os_error(TERMINUS_E_ACCESS_DENIED, 0,
@@ -161,6 +161,75 @@ static int tm_fake_process_kill(void *data, terminus_os_process *proc, uint32_t 
     }
     return tm_fake_leave(fake, TM_FP_PROCESS_KILL, rc, "process_kill(%u, %u) = %d",
                          (unsigned)p->pid, (unsigned)exit_code, rc);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The close chain (shim version 2)                                         */
+
+/* How many processes' reach the log line of process_reach lists. */
+#define TM_FAKE_REACH_LOGGED 16
+
+static int tm_fake_process_reach(void *data, terminus_os_process *const *procs, size_t count,
+                                 uint32_t steps, uint32_t flags, const char *message,
+                                 uint32_t *reach)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_procs list = { procs, count };
+    char found[TM_FAKE_REACH_LOGGED * 11 + 8] = "";
+    size_t i, len = 0;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_PROCESS_REACH, procs != NULL && count != 0 && reach != NULL,
+                       &list, NULL, &rc))
+        return rc;
+    for (i = 0; rc == TERMINUS_OK && i < count; i++) {
+        struct tm_fake_proc *p = procs[i]->proc;
+
+        tm_fake_proc_update(fake, p);
+        reach[i] = p->running ? p->reach & steps : 0;
+        if (i < TM_FAKE_REACH_LOGGED)
+            len += (size_t)snprintf(found + len, sizeof found - len, "%s0x%x", i == 0 ? " [" : " ",
+                                    (unsigned)reach[i]);
+    }
+    if (len > 0)
+        snprintf(found + len, sizeof found - len, "%s]",
+                 count > TM_FAKE_REACH_LOGGED ? " ..." : "");
+    return tm_fake_leave(
+        fake, TM_FP_PROCESS_REACH, rc, "process_reach(%lu procs, 0x%x, 0x%x, %s%s%s) = %d%s",
+        (unsigned long)count, (unsigned)steps, (unsigned)flags, TM_FAKE_QUOTED(message), rc, found);
+}
+
+static int tm_fake_process_step(void *data, terminus_os_process *proc, uint32_t step,
+                                uint32_t flags, const char *message)
+{
+    terminus_fake *fake = data;
+    struct tm_fake_proc *p;
+    int rc;
+
+    if (!tm_fake_enter(fake, TM_FP_PROCESS_STEP, step != 0 && (step & (step - 1)) == 0, proc, NULL,
+                       &rc))
+        return rc;
+    p = proc->proc;
+    if (rc == TERMINUS_OK && (step & TERMINUS_STEPS_ALL) == 0)
+        rc = terminus_os_error(TERMINUS_E_UNSUPPORTED, 0,
+                               "fake: process_step(%u, 0x%x): no such step", (unsigned)p->pid,
+                               (unsigned)step);
+    if (rc == TERMINUS_OK)
+        rc = tm_fake_process_alive(fake, TM_FP_PROCESS_STEP, p);
+    if (rc == TERMINUS_OK && (p->reach & step) == 0)
+        rc = terminus_os_error(TERMINUS_E_UNREACHABLE, 0,
+                               "fake: process_step(%u, 0x%x): the step cannot reach it",
+                               (unsigned)p->pid, (unsigned)step);
+    else if (rc == TERMINUS_OK && (p->denied & step) != 0)
+        rc = terminus_os_error(TERMINUS_E_ACCESS_DENIED, 5,
+                               "fake: process_step(%u, 0x%x): refused (as UIPI refuses a post to "
+                               "an elevated window)",
+                               (unsigned)p->pid, (unsigned)step);
+    if (rc == TERMINUS_OK)
+        tm_fake_proc_step_arrived(fake, p, step);
+    return tm_fake_leave(fake, TM_FP_PROCESS_STEP, rc, "process_step(%u, 0x%x, 0x%x, %s%s%s) = %d",
+                         (unsigned)p->pid, (unsigned)step, (unsigned)flags, TM_FAKE_QUOTED(message),
+                         rc);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -555,4 +624,6 @@ const terminus_os tm_fake_table = {
     .session_current = tm_fake_session_current,
     .session_logoff = tm_fake_session_logoff,
     .session_wait_gone = tm_fake_session_wait_gone,
+    .process_reach = tm_fake_process_reach,
+    .process_step = tm_fake_process_step,
 };

@@ -23,6 +23,20 @@
  *   exit code. A request or a kill on an ended process fails with
  *   E_NOT_FOUND and is not counted. Requests and kills that reach a running
  *   process are counted (the denied and the unkillable ones included).
+ * - The close chain (shim version 2). Each process has the steps that can
+ *   reach it (`reach`, TERMINUS_FAKE_REACH_DEFAULT: the message and the
+ *   signals, as a Linux process; no window, no console), the steps it
+ *   refuses (`denied`: E_ACCESS_DENIED, as UIPI refuses a post to an
+ *   elevated window) and the steps it leaves after (`exit_steps`, with
+ *   after_ms and exit_code; EXITS_ON_REQUEST is exit_steps = MESSAGE).
+ *   process_reach gives reach & steps for a running process, 0 for an ended
+ *   one; process_step of a step outside reach is E_UNREACHABLE, of a denied
+ *   one E_ACCESS_DENIED, of a step no version knows E_UNSUPPORTED, on an
+ *   ended process E_NOT_FOUND; a step that arrives is counted (a MESSAGE
+ *   step also as a request) and, if it is one of exit_steps, makes the
+ *   process due after_ms later (an earlier due time stays: the first such
+ *   step counts). process_request is the MESSAGE step of a version-1 table:
+ *   it reaches every running process and is never denied.
  * - Servers: "" is the local machine and is always there and reachable;
  *   terminus_fake_server_add() adds others, reachable or not. A server made
  *   unreachable after it was opened makes the session calls on its open
@@ -94,6 +108,26 @@ void tm_fake_proc_update(terminus_fake *fake, struct tm_fake_proc *p)
         p->running = 0;
         p->end_code = p->exit_code;
         p->ended_us = p->due_us;
+    }
+}
+
+void tm_fake_proc_step_arrived(terminus_fake *fake, struct tm_fake_proc *p, uint32_t step)
+{
+    uint64_t due;
+    unsigned b;
+
+    for (b = 0; b < TM_FAKE_STEPS; b++) {
+        if (step == 1u << b && p->steps[b] < UINT32_MAX)
+            p->steps[b]++;
+    }
+    if (step == TERMINUS_STEP_MESSAGE && p->requests < UINT32_MAX)
+        p->requests++;
+    if ((step & p->exit_steps) == 0)
+        return;
+    due = tm_fake_add_sat(fake->now_us, tm_fake_ms_to_us(p->after_ms));
+    if (!p->due_set || due < p->due_us) {
+        p->due_set = 1;
+        p->due_us = due;
     }
 }
 

@@ -33,6 +33,14 @@
  *   (lib/core/terminate.c).
  * - process_request sends SIGTERM, then SIGCONT, so that a stopped target
  *   (Ctrl-Z) runs its SIGTERM handler.
+ * - the close chain (shim version 2) is a signal sequence: process_step
+ *   sends TERMINUS_STEP_MESSAGE as SIGTERM, TERMINUS_STEP_SIGINT as SIGINT
+ *   and TERMINUS_STEP_SIGHUP as SIGHUP, each followed by SIGCONT as above;
+ *   process_reach says these three reach every target (the pidfd can
+ *   signal it while it lives; EPERM is the step's TERMINUS_E_ACCESS_DENIED)
+ *   and the Windows steps (CLOSE, CONSOLE) reach none, so the default chain
+ *   (MESSAGE | CLOSE | CONSOLE) is SIGTERM alone. The flags BROADCAST and
+ *   CTRL_BREAK and the registered message name are unused.
  * - process_open of a thread id that is not its process's (the thread-group
  *   leader's) fails with TERMINUS_E_NOT_FOUND and a message naming the
  *   process to terminate instead.
@@ -57,8 +65,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <systemd/sd-bus.h>
 
 #include "terminus/sys/os.h"
 #include "terminus/terminate.h"
@@ -145,7 +151,7 @@ int tm_linux_fail(int err, const sd_bus_error *e, int domain, const char *fmt, .
     char what[512];
     char buf[256];
     va_list ap;
-    const char *name = (e != NULL && sd_bus_error_is_set(e)) ? e->name : NULL;
+    const char *name = e != NULL ? e->name : NULL; /* sd_bus_error_is_set() */
     int code = tm_linux_code(err, name, domain);
 
     va_start(ap, fmt);
@@ -215,6 +221,9 @@ static const terminus_os tm_linux_os = {
     .session_current = tm_linux_session_current,
     .session_logoff = tm_linux_session_logoff,
     .session_wait_gone = tm_linux_session_wait_gone,
+    /* version 2: the close chain */
+    .process_reach = tm_linux_process_reach,
+    .process_step = tm_linux_process_step,
 };
 
 TERMINUS_API const terminus_os *terminus_os_native(void)

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <systemd/sd-bus.h>
+#include "sdbus.h" /* sd_bus_error; libsystemd, loaded at run time */
 
 #include "terminus/sys/os.h"
 
@@ -41,6 +41,10 @@ void tm_linux_process_close(void *data, terminus_os_process *proc);
 int tm_linux_process_status(void *data, terminus_os_process *proc, terminus_os_status *st);
 int tm_linux_process_request(void *data, terminus_os_process *proc, const char *message);
 int tm_linux_process_kill(void *data, terminus_os_process *proc, uint32_t exit_code);
+int tm_linux_process_reach(void *data, terminus_os_process *const *procs, size_t count,
+                           uint32_t steps, uint32_t flags, const char *message, uint32_t *reach);
+int tm_linux_process_step(void *data, terminus_os_process *proc, uint32_t step, uint32_t flags,
+                          const char *message);
 int tm_linux_wait_open(void *data, terminus_os_process *const *procs, size_t count,
                        terminus_os_waitset **out);
 int tm_linux_wait_any(void *data, terminus_os_waitset *set, uint32_t timeout_ms, size_t *ready,

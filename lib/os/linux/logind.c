@@ -4,6 +4,11 @@
  * (DBUS_SYSTEM_BUS_ADDRESS is honoured) or a remote one through ssh
  * (sd_bus_open_system_remote, as `loginctl -H`). logind has no FORCE
  * distinction: every logoff flag gives the same TerminateSession.
+ *
+ * libsystemd is not linked: tm_sdbus_load() (sdbus.h) loads it at the first
+ * server_open or logoff, and every sd-bus call goes through the table it
+ * gives, kept in the server (s->sd). Without libsystemd.so.0 those two
+ * answer TERMINUS_E_UNSUPPORTED, naming it.
  */
 #define _GNU_SOURCE 1
 
@@ -13,9 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <systemd/sd-bus.h>
-#include <systemd/sd-login.h>
 
 #include "terminus/sys/os.h"
 #include "terminus/terminate.h"
@@ -47,6 +49,7 @@
 #define TM_LINUX_HASH_MOD  0x3FFFFFFFu
 
 struct terminus_os_server {
+    const tm_sdbus *sd; /* libsystemd, loaded (sdbus.h) */
     sd_bus *bus;
     int remote;
     pid_t pid;     /* the process that opened it: sd-bus connections do not survive fork() */
@@ -111,7 +114,7 @@ static int tm_linux_fail_as(int code, int err, const sd_bus_error *e, const char
 {
     char buf[256];
 
-    if (e != NULL && sd_bus_error_is_set(e))
+    if (e != NULL && e->name != NULL)
         return terminus_os_error(code, err, "%s: %s: %s", what, e->name,
                                  e->message != NULL ? e->message : "");
     return terminus_os_error(code, err, "%s: %s (%d)", what, strerror_r(err, buf, sizeof buf), err);
@@ -123,30 +126,31 @@ static int tm_linux_fail_as(int code, int err, const sd_bus_error *e, const char
 static int tm_linux_call(terminus_os_server *s, const char *method, uint64_t timeout_us,
                          sd_bus_message **reply, const char *what, const char *types, ...)
 {
+    const tm_sdbus *sd = s->sd;
     sd_bus_message *m = NULL;
     sd_bus_error e = SD_BUS_ERROR_NULL;
     va_list ap;
     int r;
 
-    r = sd_bus_message_new_method_call(s->bus, &m, TM_LOGIN1, TM_LOGIN1_PATH, TM_LOGIN1_MANAGER,
-                                       method);
+    r = sd->sd_bus_message_new_method_call(s->bus, &m, TM_LOGIN1, TM_LOGIN1_PATH, TM_LOGIN1_MANAGER,
+                                           method);
     if (r >= 0 && types != NULL) {
         va_start(ap, types);
-        r = sd_bus_message_appendv(m, types, ap);
+        r = sd->sd_bus_message_appendv(m, types, ap);
         va_end(ap);
     }
     if (r >= 0)
-        r = sd_bus_call(s->bus, m, timeout_us, &e, reply);
-    sd_bus_message_unref(m);
+        r = sd->sd_bus_call(s->bus, m, timeout_us, &e, reply);
+    sd->sd_bus_message_unref(m);
     if (r == -ETIMEDOUT && timeout_us != 0) {
-        sd_bus_error_free(&e);
+        sd->sd_bus_error_free(&e);
         return terminus_os_error(TERMINUS_E_TIMEOUT, ETIMEDOUT,
                                  "logind %s(%s): no answer within %u ms", method, what,
                                  (unsigned)(timeout_us / 1000u));
     }
     if (r < 0) {
         r = tm_linux_fail(-r, &e, TM_LINUX_BUS, "logind %s(%s)", method, what);
-        sd_bus_error_free(&e);
+        sd->sd_bus_error_free(&e);
         return r;
     }
     return TERMINUS_OK;
@@ -155,19 +159,25 @@ static int tm_linux_call(terminus_os_server *s, const char *method, uint64_t tim
 int tm_linux_server_open(void *data, const char *name, terminus_os_server **out)
 {
     terminus_os_server *s;
+    const tm_sdbus *sd;
     sd_bus_error e = SD_BUS_ERROR_NULL;
     char what[300];
     int r, code;
     (void)data;
 
     *out = NULL;
+    r = tm_sdbus_load(&sd);
+    if (r != TERMINUS_OK)
+        return r;
     s = calloc(1, sizeof *s);
     if (s == NULL)
         return terminus_os_error(TERMINUS_E_NO_MEMORY, ENOMEM, "server: out of memory");
+    s->sd = sd;
     tm_mutex_init(&s->lock);
     s->remote = name != NULL;
     s->pid = getpid();
-    r = name == NULL ? sd_bus_open_system(&s->bus) : sd_bus_open_system_remote(&s->bus, name);
+    r = name == NULL ? sd->sd_bus_open_system(&s->bus)
+                     : sd->sd_bus_open_system_remote(&s->bus, name);
     if (r < 0) {
         snprintf(what, sizeof what, "%s(%s)",
                  name == NULL ? "sd_bus_open_system" : "sd_bus_open_system_remote",
@@ -185,17 +195,17 @@ int tm_linux_server_open(void *data, const char *name, terminus_os_server **out)
         return r;
     }
     /* Is logind there? (Remote: this is also when ssh runs.) */
-    r = sd_bus_call_method(s->bus, TM_LOGIN1, TM_LOGIN1_PATH, "org.freedesktop.DBus.Peer", "Ping",
-                           &e, NULL, NULL);
+    r = sd->sd_bus_call_method(s->bus, TM_LOGIN1, TM_LOGIN1_PATH, "org.freedesktop.DBus.Peer",
+                               "Ping", &e, NULL, NULL);
     if (r < 0) {
         snprintf(what, sizeof what, "logind on %s", name == NULL ? "the system bus" : name);
-        code = tm_linux_code(-r, sd_bus_error_is_set(&e) ? e.name : NULL, TM_LINUX_BUS);
+        code = tm_linux_code(-r, e.name, TM_LINUX_BUS);
         /* the bus is there but logind is not: unavailable, whatever sd-bus said */
         if (code == TERMINUS_E_NOT_FOUND || code == TERMINUS_E_OS)
             code = TERMINUS_E_UNAVAILABLE;
         r = tm_linux_fail_as(code, -r, &e, what);
-        sd_bus_error_free(&e);
-        sd_bus_flush_close_unref(s->bus);
+        sd->sd_bus_error_free(&e);
+        sd->sd_bus_flush_close_unref(s->bus);
         tm_mutex_destroy(&s->lock);
         free(s);
         return r;
@@ -214,12 +224,18 @@ void tm_linux_server_close(void *data, terminus_os_server *s)
     if (s == NULL)
         return;
     if (s->pid == getpid()) {
-        sd_bus_flush_close_unref(s->bus);
+        s->sd->sd_bus_flush_close_unref(s->bus);
         tm_mutex_destroy(&s->lock);
     }
     free(s);
 }
 
+/*
+ * logind's states are "opening", "online", "active" and "closing", each a
+ * user's session: none is a listener, down or initializing session in the
+ * sense of TERMINUS_SESSION_LISTEN, DOWN and INIT (which the core refuses to
+ * log off), so "opening" and "closing" stay OTHER.
+ */
 static int32_t tm_linux_state(const char *state)
 {
     if (state == NULL)
@@ -228,7 +244,7 @@ static int32_t tm_linux_state(const char *state)
         return TERMINUS_SESSION_ACTIVE;
     if (strcmp(state, "online") == 0)
         return TERMINUS_SESSION_CONNECTED;
-    return TERMINUS_SESSION_OTHER; /* "closing", or anything new */
+    return TERMINUS_SESSION_OTHER; /* "opening", "closing", or anything new */
 }
 
 struct tm_linux_entry {
@@ -250,6 +266,7 @@ static void tm_linux_entries_free(struct tm_linux_entry *v, size_t n)
 static int tm_linux_list(terminus_os_server *s, uint64_t timeout_us, struct tm_linux_entry **out,
                          size_t *count)
 {
+    const tm_sdbus *sd = s->sd;
     sd_bus_message *reply = NULL;
     struct tm_linux_entry *v = NULL;
     size_t n = 0, cap = 0;
@@ -260,11 +277,11 @@ static int tm_linux_list(terminus_os_server *s, uint64_t timeout_us, struct tm_l
     r = tm_linux_call(s, "ListSessions", timeout_us, &reply, "", NULL);
     if (r != TERMINUS_OK)
         return r;
-    r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "(susso)");
+    r = sd->sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "(susso)");
     while (r >= 0) {
         const char *lid, *user, *seat, *path;
         uint32_t uid;
-        r = sd_bus_message_read(reply, "(susso)", &lid, &uid, &user, &seat, &path);
+        r = sd->sd_bus_message_read(reply, "(susso)", &lid, &uid, &user, &seat, &path);
         if (r <= 0)
             break;
         if (n == cap) {
@@ -286,7 +303,7 @@ static int tm_linux_list(terminus_os_server *s, uint64_t timeout_us, struct tm_l
             break;
         }
     }
-    sd_bus_message_unref(reply);
+    sd->sd_bus_message_unref(reply);
     if (r < 0) {
         tm_linux_entries_free(v, n);
         return tm_linux_fail(-r, NULL, TM_LINUX_BUS, "logind ListSessions: reading the reply");
@@ -330,6 +347,7 @@ static int tm_linux_lid_of(terminus_os_server *s, uint32_t id, uint64_t timeout_
 
 int tm_linux_session_list(void *data, terminus_os_server *s, terminus_os_session_fn fn, void *arg)
 {
+    const tm_sdbus *sd = s->sd;
     struct tm_linux_entry *v = NULL;
     size_t n = 0;
     int r;
@@ -348,18 +366,18 @@ int tm_linux_session_list(void *data, terminus_os_server *s, terminus_os_session
 
         memset(&info, 0, sizeof info);
         info.id = tm_linux_id_of(v[i].lid);
-        q = sd_bus_get_property_string(s->bus, TM_LOGIN1, v[i].path, TM_LOGIN1_SESSION, "State", &e,
-                                       &state);
+        q = sd->sd_bus_get_property_string(s->bus, TM_LOGIN1, v[i].path, TM_LOGIN1_SESSION, "State",
+                                           &e, &state);
         if (q < 0) {
-            int code = tm_linux_code(-q, sd_bus_error_is_set(&e) ? e.name : NULL, TM_LINUX_BUS);
+            int code = tm_linux_code(-q, e.name, TM_LINUX_BUS);
             if (code != TERMINUS_E_NOT_FOUND && code != TERMINUS_E_UNSUPPORTED) {
                 r = tm_linux_fail(-q, &e, TM_LINUX_BUS, "logind session %s: State", v[i].lid);
-                sd_bus_error_free(&e);
+                sd->sd_bus_error_free(&e);
                 break;
             }
             /* it went away meanwhile, or has no State: list it as OTHER */
         }
-        sd_bus_error_free(&e);
+        sd->sd_bus_error_free(&e);
         info.state = tm_linux_state(state);
         free(state);
         snprintf(info.name, sizeof info.name, "%s", v[i].lid);
@@ -372,9 +390,9 @@ int tm_linux_session_list(void *data, terminus_os_server *s, terminus_os_session
 }
 
 /* The caller's own logind session id (malloc'ed), from /proc via sd-login. */
-static int tm_linux_own_session(char **lid)
+static int tm_linux_own_session(const tm_sdbus *sd, char **lid)
 {
-    int r = sd_pid_get_session(0, lid);
+    int r = sd->sd_pid_get_session(0, lid);
     if (r < 0) {
         *lid = NULL;
         if (r == -ENOMEM)
@@ -397,7 +415,7 @@ int tm_linux_session_current(void *data, terminus_os_server *s, uint32_t *id)
     if (s->remote)
         return terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
                                  "session_current: the caller has no session on a remote server");
-    r = tm_linux_own_session(&lid);
+    r = tm_linux_own_session(s->sd, &lid);
     if (r != TERMINUS_OK)
         return r;
     *id = tm_linux_id_of(lid);
@@ -428,6 +446,7 @@ int tm_linux_session_logoff(void *data, terminus_os_server *s, uint32_t id)
 }
 
 struct tm_linux_gone {
+    const tm_sdbus *sd;
     const char *lid;
     int gone;
 };
@@ -437,7 +456,7 @@ static int tm_linux_on_removed(sd_bus_message *m, void *userdata, sd_bus_error *
     struct tm_linux_gone *g = userdata;
     const char *lid = NULL, *path = NULL;
     (void)ret_error;
-    if (g->lid != NULL && sd_bus_message_read(m, "so", &lid, &path) >= 0 && lid != NULL &&
+    if (g->lid != NULL && g->sd->sd_bus_message_read(m, "so", &lid, &path) >= 0 && lid != NULL &&
         strcmp(lid, g->lid) == 0)
         g->gone = 1;
     return 0;
@@ -459,6 +478,7 @@ static int tm_linux_on_removed(sd_bus_message *m, void *userdata, sd_bus_error *
  */
 int tm_linux_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uint32_t timeout_ms)
 {
+    const tm_sdbus *sd = s->sd;
     char *lid = NULL;
     struct tm_linux_gone g;
     sd_bus_slot *slot = NULL;
@@ -471,6 +491,7 @@ int tm_linux_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, u
     if (r != TERMINUS_OK)
         return r;
     tm_mutex_lock(&s->lock);
+    g.sd = sd;
     g.lid = NULL;
     g.gone = 0;
     /* Subscribe first, then look: a removal in between is not missed (its
@@ -479,8 +500,8 @@ int tm_linux_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, u
      * reply (which could take the bus's default 25 s): the bus daemon handles
      * this connection's messages in order, so the match is in place before
      * ListSessions reaches logind. */
-    r = sd_bus_match_signal_async(s->bus, &slot, NULL, TM_LOGIN1_PATH, TM_LOGIN1_MANAGER,
-                                  "SessionRemoved", tm_linux_on_removed, NULL, &g);
+    r = sd->sd_bus_match_signal_async(s->bus, &slot, NULL, TM_LOGIN1_PATH, TM_LOGIN1_MANAGER,
+                                      "SessionRemoved", tm_linux_on_removed, NULL, &g);
     if (r < 0) {
         r = tm_linux_fail(-r, NULL, TM_LINUX_BUS, "logind: subscribing to SessionRemoved");
         goto done;
@@ -501,7 +522,7 @@ int tm_linux_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, u
     for (;;) {
         uint64_t now;
         do
-            r = sd_bus_process(s->bus, NULL);
+            r = sd->sd_bus_process(s->bus, NULL);
         while (r > 0 && !g.gone);
         if (g.gone) {
             r = TERMINUS_OK;
@@ -518,14 +539,14 @@ int tm_linux_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, u
                                   (unsigned)timeout_ms);
             break;
         }
-        r = sd_bus_wait(s->bus, deadline - now);
+        r = sd->sd_bus_wait(s->bus, deadline - now);
         if (r < 0 && r != -EINTR) {
             r = tm_linux_fail(-r, NULL, TM_LINUX_BUS, "logind: waiting for session %s", lid);
             break;
         }
     }
 done:
-    sd_bus_slot_unref(slot);
+    sd->sd_bus_slot_unref(slot);
     tm_mutex_unlock(&s->lock);
     free(lid);
     return r;
@@ -534,11 +555,15 @@ done:
 int tm_linux_logoff(void *data, uint32_t flags)
 {
     terminus_os_server *s = NULL;
+    const tm_sdbus *sd;
     char *lid;
     int r;
     (void)flags; /* logind has no FORCE distinction */
 
-    r = tm_linux_own_session(&lid);
+    r = tm_sdbus_load(&sd);
+    if (r != TERMINUS_OK)
+        return r;
+    r = tm_linux_own_session(sd, &lid);
     if (r != TERMINUS_OK)
         return r;
     r = tm_linux_server_open(data, NULL, &s);

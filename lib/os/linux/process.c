@@ -216,22 +216,72 @@ static int tm_linux_signal(terminus_os_process *proc, int sig, const char *name)
                          name);
 }
 
-int tm_linux_process_request(void *data, terminus_os_process *proc, const char *message)
+/* Send sig, then SIGCONT through the same pidfd: a stopped process (Ctrl-Z,
+ * SIGSTOP) would keep the signal pending and be killed after the grace with
+ * its data unsaved, so it is continued to run its handler (systemd does the
+ * same). One that ended since the signal (ESRCH on the SIGCONT) was asked
+ * all the same. */
+static int tm_linux_signal_cont(terminus_os_process *proc, int sig, const char *name)
 {
-    int rc;
-    (void)data;
-    (void)message; /* unused on Linux: the request is SIGTERM */
-    rc = tm_linux_signal(proc, SIGTERM, "SIGTERM");
+    int rc = tm_linux_signal(proc, sig, name);
     if (rc != TERMINUS_OK)
         return rc;
-    /* A stopped process (Ctrl-Z, SIGSTOP) would keep SIGTERM pending and be
-     * killed after the grace with its data unsaved: continue it, through the
-     * same pidfd, so that its handler runs (systemd does the same). One that
-     * ended since the SIGTERM (ESRCH) was asked all the same. */
     if (pidfd_send_signal(proc->fd, SIGCONT, NULL, 0) != 0 && errno != ESRCH)
         return tm_linux_fail(errno, NULL, TM_LINUX_PROC, "pidfd_send_signal(%d, SIGCONT)",
                              (int)proc->pid);
     return TERMINUS_OK;
+}
+
+int tm_linux_process_request(void *data, terminus_os_process *proc, const char *message)
+{
+    (void)data;
+    (void)message; /* unused on Linux: the request is SIGTERM */
+    return tm_linux_signal_cont(proc, SIGTERM, "SIGTERM");
+}
+
+/* --- the close chain: signals ------------------------------------------------ */
+
+/* The steps Linux has: each one a signal through the pidfd. */
+#define TM_LINUX_STEPS (TERMINUS_STEP_MESSAGE | TERMINUS_STEP_SIGINT | TERMINUS_STEP_SIGHUP)
+
+int tm_linux_process_reach(void *data, terminus_os_process *const *procs, size_t count,
+                           uint32_t steps, uint32_t flags, const char *message, uint32_t *reach)
+{
+    (void)data;
+    (void)procs;
+    (void)flags;   /* BROADCAST and CTRL_BREAK are Windows's */
+    (void)message; /* no registered message on Linux */
+    /* A held pidfd can be signalled for as long as the process lives: every
+     * signal step reaches every target. Whether the caller may signal it is
+     * the step's answer (EPERM: TERMINUS_E_ACCESS_DENIED), as a refused post
+     * is on Windows; an ended target is the step's E_NOT_FOUND. The Windows
+     * steps (CLOSE, CONSOLE) reach nothing here. */
+    for (size_t i = 0; i < count; i++)
+        reach[i] = steps & TM_LINUX_STEPS;
+    return TERMINUS_OK;
+}
+
+int tm_linux_process_step(void *data, terminus_os_process *proc, uint32_t step, uint32_t flags,
+                          const char *message)
+{
+    (void)data;
+    (void)flags;
+    (void)message;
+    switch (step) {
+    case TERMINUS_STEP_MESSAGE:
+        return tm_linux_signal_cont(proc, SIGTERM, "SIGTERM");
+    case TERMINUS_STEP_SIGINT:
+        return tm_linux_signal_cont(proc, SIGINT, "SIGINT");
+    case TERMINUS_STEP_SIGHUP:
+        return tm_linux_signal_cont(proc, SIGHUP, "SIGHUP");
+    default:
+        /* CLOSE and CONSOLE are Windows steps (process_reach never says
+         * they reach); anything else is no single step */
+        return terminus_os_error(TERMINUS_E_UNSUPPORTED, 0,
+                                 "close-chain step 0x%x for %d: Linux has no such step (only "
+                                 "MESSAGE = SIGTERM, SIGINT and SIGHUP)",
+                                 (unsigned)step, (int)proc->pid);
+    }
 }
 
 int tm_linux_process_kill(void *data, terminus_os_process *proc, uint32_t exit_code)

@@ -274,22 +274,22 @@ static BOOL CALLBACK tm_win_own_window(HWND hwnd, LPARAM lp)
 /* Whether a target has a console, read from the process                   */
 /* ---------------------------------------------------------------------- */
 
-typedef LONG(NTAPI *tm_win_query_fn)(HANDLE process, ULONG info_class, PVOID info, ULONG size,
-                                     PULONG returned);
+typedef LONG(NTAPI *tm_win_ntquery_fn)(HANDLE process, ULONG info_class, PVOID info, ULONG size,
+                                       PULONG returned);
 
 #define TM_WIN_PROCESS_BASIC_INFORMATION    0
 #define TM_WIN_PROCESS_SESSION_INFORMATION  24
 #define TM_WIN_PROCESS_CONSOLE_HOST_PROCESS 49 /* Windows 7 and later */
 
 /* NtQueryInformationProcess, looked up once (a race only looks it up twice). */
-static tm_win_query_fn tm_win_query(void)
+static tm_win_ntquery_fn tm_win_ntquery(void)
 {
-    static tm_win_query_fn query;
+    static tm_win_ntquery_fn query;
     static volatile LONG looked;
     if (!looked) {
         HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
         FARPROC f = ntdll != NULL ? GetProcAddress(ntdll, "NtQueryInformationProcess") : NULL;
-        query = f != NULL ? (tm_win_query_fn)(void (*)(void))f : NULL;
+        query = f != NULL ? (tm_win_ntquery_fn)(void (*)(void))f : NULL;
         InterlockedExchange(&looked, 1);
     }
     return query;
@@ -312,7 +312,7 @@ static DWORD tm_win_self_session(void)
 
 /* The session of an open process, through its handle (ProcessIdToSessionId would open
  * it again: under Wine 8 five times the cost). */
-static DWORD tm_win_session_of(terminus_os_process *p, tm_win_query_fn query)
+static DWORD tm_win_session_of(terminus_os_process *p, tm_win_ntquery_fn query)
 {
     ULONG s = 0;
     DWORD s2;
@@ -327,7 +327,7 @@ static DWORD tm_win_session_of(terminus_os_process *p, tm_win_query_fn query)
  * pid, it is the same process as `p->h`, since Windows never gives a pid to
  * another process while a handle to the first one is open.
  */
-static int tm_win_console_from_params(terminus_os_process *p, tm_win_query_fn query, int is_wine)
+static int tm_win_console_from_params(terminus_os_process *p, tm_win_ntquery_fn query, int is_wine)
 {
     PROCESS_BASIC_INFORMATION pbi;
     PVOID params = NULL;
@@ -353,7 +353,7 @@ static int tm_win_console_from_params(terminus_os_process *p, tm_win_query_fn qu
 }
 
 /* 1: the target is attached to a console; 0: not; -1: unknown. */
-static int tm_win_console_of(terminus_os_process *p, tm_win_query_fn query, int is_wine)
+static int tm_win_console_of(terminus_os_process *p, tm_win_ntquery_fn query, int is_wine)
 {
     static volatile LONG no_host_class; /* the system lacks class 49 (Wine 8) */
     ULONG_PTR host = 0;
@@ -397,7 +397,7 @@ int tm_win_process_reach(void *data, terminus_os_process *const *procs, size_t c
     struct tm_win_found *found = NULL;
     struct tm_win_slot *slots = NULL;
     DWORD self_session = TM_WIN_SESSION_UNKNOWN;
-    tm_win_query_fn query = tm_win_query();
+    tm_win_ntquery_fn query = tm_win_ntquery();
     UINT msg = 0;
     int code = TERMINUS_OK;
     size_t nslots = 0;

@@ -292,6 +292,73 @@ typedef void(WINAPI *tm_win_free_fn)(PVOID memory);
 int tm_win_server_probe(HANDLE h, const char *name, tm_win_enum_fn enumerate,
                         tm_win_free_fn release);
 
+/*
+ * The TERMINUS_SESSION_* state of a WTS_CONNECTSTATE_CLASS `st`: WTSListen,
+ * WTSDown and WTSInit have their own (the core refuses to log them off), the
+ * states with no public one are TERMINUS_SESSION_OTHER. Pure: no OS call.
+ */
+int32_t tm_win_state(int st);
+
+/* A logon time that could not be read (WTSINFOW.LogonTime is never negative). */
+#define TM_WIN_LOGON_UNKNOWN ((int64_t)-1)
+
+/*
+ * Whether the wait after a logoff of a session is over, from one look at the
+ * session's id: `found` 0 when no session has the id now (gone); `state` its
+ * WTS_CONNECTSTATE_CLASS (WTSDown: gone); `logon_before` the logon time the
+ * id had before the logoff (WTSINFOW.LogonTime; 0 when nobody had logged on,
+ * TM_WIN_LOGON_UNKNOWN when it could not be read) and `logon_now` the one it
+ * has now. Session ids are reused: a logon time that changed means another
+ * session has the id, so ours is gone. Without a logon time from before (0 or
+ * unknown), or one now (unknown), only `found` and `state` decide. 1 gone, 0
+ * still there. Pure: no OS call (test_win32_rules.c).
+ */
+int tm_win_session_gone(int found, int state, int64_t logon_before, int64_t logon_now);
+
+/*
+ * The logon times session_logoff read before each logoff, by session id, for
+ * the wait that follows (a server's state; the caller locks). At most
+ * TM_WIN_LOGONS ids: when full, a new id takes the entries' places in turn
+ * (round robin), so a wait finds its id unless that many other ids were
+ * logged off on the same server meanwhile.
+ */
+#define TM_WIN_LOGONS 32
+typedef struct tm_win_logons {
+    uint32_t id[TM_WIN_LOGONS];
+    int64_t time[TM_WIN_LOGONS];
+    size_t count; /* entries in use: 0 .. count-1 */
+    size_t next;  /* when full, the entry the next new id replaces */
+} tm_win_logons;
+
+/* Remember `time` for `id`, replacing what `id` had; TM_WIN_LOGON_UNKNOWN forgets `id`. */
+void tm_win_logons_set(tm_win_logons *t, uint32_t id, int64_t time);
+/* The time remembered for `id`, or TM_WIN_LOGON_UNKNOWN. */
+int64_t tm_win_logons_get(const tm_win_logons *t, uint32_t id);
+
+/* WTSQuerySessionInformationW, or a stand-in (test_win32_rules.c). */
+typedef BOOL(WINAPI *tm_win_query_fn)(HANDLE server, DWORD id, WTS_INFO_CLASS what, LPWSTR *buffer,
+                                      DWORD *bytes);
+
+/*
+ * The logon time of the session that has `id` on server `h` now: the
+ * LogonTime of its WTSINFOW (`query` with WTSSessionInfo; the buffer freed
+ * with `release`), 0 when nobody is logged on to it, TM_WIN_LOGON_UNKNOWN
+ * when it cannot be read (the query fails, its answer is short or is
+ * another session's).
+ */
+int64_t tm_win_session_logon(HANDLE h, DWORD id, tm_win_query_fn query, tm_win_free_fn release);
+
+/*
+ * The wait of session_wait_gone: look at session `id` on server `h` (`srv`
+ * names it in messages) with `query` (WTSConnectState, and the logon time
+ * when `logon_before` is one) every TM_WIN_SESSION_POLL_MS until
+ * tm_win_session_gone says it is gone (OK) or `timeout_ms` has passed
+ * (E_TIMEOUT, recorded). A failed query that means "no such session" is
+ * gone; any other is its code (tm_win_fail).
+ */
+int tm_win_session_poll(HANDLE h, const char *srv, uint32_t id, uint32_t timeout_ms,
+                        int64_t logon_before, tm_win_query_fn query, tm_win_free_fn release);
+
 int tm_win_logoff(void *data, uint32_t flags);
 int tm_win_server_open(void *data, const char *name, terminus_os_server **out);
 void tm_win_server_close(void *data, terminus_os_server *s);

@@ -85,7 +85,9 @@ int tm_win_logoff(void *data, uint32_t flags)
 struct terminus_os_server {
     HANDLE h; /* WTS_CURRENT_SERVER_HANDLE for this machine */
     int local;
-    char name[256]; /* for messages; "" for this machine */
+    char name[256];       /* for messages; "" for this machine */
+    SRWLOCK lock;         /* guards logons */
+    tm_win_logons logons; /* read by session_logoff, for session_wait_gone */
 };
 
 static const char *tm_win_srv_name(const terminus_os_server *s)
@@ -99,6 +101,7 @@ int tm_win_server_open(void *data, const char *name, terminus_os_server **out)
     terminus_os_server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "server_open: out of memory");
+    InitializeSRWLock(&s->lock);
     if (name == NULL || name[0] == '\0') {
         s->h = WTS_CURRENT_SERVER_HANDLE; /* nothing to open or close */
         s->local = 1;
@@ -157,7 +160,8 @@ void tm_win_server_close(void *data, terminus_os_server *s)
     free(s);
 }
 
-static int32_t tm_win_state(WTS_CONNECTSTATE_CLASS st)
+/* The public state of a WTS state (win32.h). */
+int32_t tm_win_state(int st)
 {
     switch (st) {
     case WTSActive:
@@ -166,7 +170,13 @@ static int32_t tm_win_state(WTS_CONNECTSTATE_CLASS st)
         return TERMINUS_SESSION_CONNECTED;
     case WTSDisconnected:
         return TERMINUS_SESSION_DISCONNECTED;
-    default:
+    case WTSListen:
+        return TERMINUS_SESSION_LISTEN;
+    case WTSDown:
+        return TERMINUS_SESSION_DOWN;
+    case WTSInit:
+        return TERMINUS_SESSION_INIT;
+    default: /* WTSConnectQuery, WTSShadow, WTSIdle, WTSReset */
         return TERMINUS_SESSION_OTHER;
     }
 }
@@ -209,7 +219,7 @@ int tm_win_session_list(void *data, terminus_os_server *s, terminus_os_session_f
         char user[256], domain[256];
         memset(&info, 0, sizeof info);
         info.id = (uint32_t)list[i].SessionId;
-        info.state = tm_win_state(list[i].State);
+        info.state = tm_win_state((int)list[i].State);
         tm_win_narrow(list[i].pWinStationName, info.name, sizeof info.name);
         /* a session that went away since the enumeration just has no user */
         tm_win_session_string(s->h, list[i].SessionId, WTSUserName, user, sizeof user);
@@ -242,9 +252,78 @@ int tm_win_session_current(void *data, terminus_os_server *s, uint32_t *id)
     return TERMINUS_OK;
 }
 
+/* Remember `time` for `id` (win32.h). */
+void tm_win_logons_set(tm_win_logons *t, uint32_t id, int64_t time)
+{
+    size_t i;
+    for (i = 0; i < t->count && t->id[i] != id; i++)
+        ;
+    if (time == TM_WIN_LOGON_UNKNOWN) {
+        if (i < t->count) { /* forget: the last entry takes its place */
+            t->count--;
+            t->id[i] = t->id[t->count];
+            t->time[i] = t->time[t->count];
+        }
+        return;
+    }
+    if (i == t->count) {
+        if (t->count < TM_WIN_LOGONS) {
+            t->count++;
+        } else {
+            i = t->next;
+            t->next = (t->next + 1) % TM_WIN_LOGONS;
+        }
+    }
+    t->id[i] = id;
+    t->time[i] = time;
+}
+
+/* The time remembered for `id` (win32.h). */
+int64_t tm_win_logons_get(const tm_win_logons *t, uint32_t id)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        if (t->id[i] == id)
+            return t->time[i];
+    }
+    return TM_WIN_LOGON_UNKNOWN;
+}
+
+/* Whether the wait after a logoff is over (win32.h). */
+int tm_win_session_gone(int found, int state, int64_t logon_before, int64_t logon_now)
+{
+    if (!found)
+        return 1;
+    if (state == WTSDown)
+        return 1;
+    /* ids are reused: another logon time under the id is another session */
+    if (logon_before > 0 && logon_now != TM_WIN_LOGON_UNKNOWN && logon_now != logon_before)
+        return 1;
+    return 0;
+}
+
+/* The logon time of the session that has `id` now (win32.h). */
+int64_t tm_win_session_logon(HANDLE h, DWORD id, tm_win_query_fn query, tm_win_free_fn release)
+{
+    WTSINFOW *info = NULL;
+    DWORD bytes = 0;
+    int64_t t = TM_WIN_LOGON_UNKNOWN;
+    if (query(h, id, WTSSessionInfo, (LPWSTR *)&info, &bytes) && info != NULL &&
+        bytes >= sizeof *info && info->SessionId == id && info->LogonTime.QuadPart >= 0)
+        t = (int64_t)info->LogonTime.QuadPart;
+    if (info != NULL)
+        release(info);
+    return t;
+}
+
 int tm_win_session_logoff(void *data, terminus_os_server *s, uint32_t id)
 {
     (void)data;
+    /* what the session with this id is, for session_wait_gone: its logon time */
+    int64_t logon =
+        tm_win_session_logon(s->h, (DWORD)id, WTSQuerySessionInformationW, WTSFreeMemory);
+    AcquireSRWLockExclusive(&s->lock);
+    tm_win_logons_set(&s->logons, id, logon);
+    ReleaseSRWLockExclusive(&s->lock);
     SetLastError(0);
     /* bWait FALSE: returns at once; session_wait_gone does the bounded wait */
     if (!WTSLogoffSession(s->h, (DWORD)id, FALSE))
@@ -258,40 +337,58 @@ int tm_win_session_logoff(void *data, terminus_os_server *s, uint32_t id)
  * timeout: WTSLogoffSession's bWait=TRUE blocks for as long as the logoff
  * takes, and WTSWaitSystemEvent cannot be bounded either (only cancelled
  * from another thread). So the session's state is polled, with a short
- * bounded sleep, and the wait stops at the caller's timeout.
+ * bounded sleep, and the wait stops at the caller's timeout. The poll asks by
+ * id, and ids are reused: session_logoff remembers the session's logon time
+ * (WTSINFOW.LogonTime) in the server's state, and another one under the id
+ * means another session, so ours is gone (tm_win_session_gone).
  */
 #define TM_WIN_SESSION_POLL_MS 50u
 
-int tm_win_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uint32_t timeout_ms)
+/* The wait of session_wait_gone (win32.h). */
+int tm_win_session_poll(HANDLE h, const char *srv, uint32_t id, uint32_t timeout_ms,
+                        int64_t logon_before, tm_win_query_fn query, tm_win_free_fn release)
 {
-    (void)data;
     ULONGLONG start = GetTickCount64();
     for (;;) {
         WTS_CONNECTSTATE_CLASS *state = NULL;
         DWORD bytes = 0;
         SetLastError(0);
-        if (!WTSQuerySessionInformationW(s->h, (DWORD)id, WTSConnectState, (LPWSTR *)&state,
-                                         &bytes)) {
+        if (!query(h, (DWORD)id, WTSConnectState, (LPWSTR *)&state, &bytes)) {
             DWORD err = GetLastError();
+            if (state != NULL)
+                release(state);
             /* the same numbers as "no such session" in session_logoff (tm_win_code) */
             if (tm_win_code(TM_WIN_SITE_SESSION, err, tm_win_is_wine()) == TERMINUS_E_NOT_FOUND)
-                return TERMINUS_OK; /* gone */
+                return TERMINUS_OK; /* gone (tm_win_session_gone with found 0) */
             return tm_win_fail(TM_WIN_SITE_SESSION, err,
-                               "WTSQuerySessionInformationW(%s, %lu, "
-                               "WTSConnectState)",
-                               tm_win_srv_name(s), (unsigned long)id);
+                               "WTSQuerySessionInformationW(%s, %lu, WTSConnectState)", srv,
+                               (unsigned long)id);
         }
-        int down = state != NULL && bytes >= sizeof *state && *state == WTSDown;
+        int st = state != NULL && bytes >= sizeof *state ? (int)*state : -1;
         if (state != NULL)
-            WTSFreeMemory(state);
-        if (down)
+            release(state);
+        /* whose is the id now: only worth a look if we know whose it was */
+        int64_t logon_now = logon_before > 0 ? tm_win_session_logon(h, (DWORD)id, query, release)
+                                             : TM_WIN_LOGON_UNKNOWN;
+        if (tm_win_session_gone(1, st, logon_before, logon_now))
             return TERMINUS_OK;
         ULONGLONG spent = GetTickCount64() - start;
         if (spent >= timeout_ms)
-            return terminus_os_error(
-                TERMINUS_E_TIMEOUT, 0, "session %lu on %s is still there after %lu ms",
-                (unsigned long)id, tm_win_srv_name(s), (unsigned long)timeout_ms);
+            return terminus_os_error(TERMINUS_E_TIMEOUT, 0,
+                                     "session %lu on %s is still there after %lu ms",
+                                     (unsigned long)id, srv, (unsigned long)timeout_ms);
         ULONGLONG left = timeout_ms - spent;
         Sleep((DWORD)(left < TM_WIN_SESSION_POLL_MS ? left : TM_WIN_SESSION_POLL_MS));
     }
+}
+
+int tm_win_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uint32_t timeout_ms)
+{
+    (void)data;
+    /* the logon time session_logoff read before the logoff, if it could */
+    AcquireSRWLockShared(&s->lock);
+    int64_t logon_before = tm_win_logons_get(&s->logons, id);
+    ReleaseSRWLockShared(&s->lock);
+    return tm_win_session_poll(s->h, tm_win_srv_name(s), id, timeout_ms, logon_before,
+                               WTSQuerySessionInformationW, WTSFreeMemory);
 }

@@ -385,6 +385,257 @@ static class TerminusTests
         });
     }
 
+    // --- the close chain (options version 2) ----------------------------------
+
+    // The C layout (tests/ffi/layout.c, its path in TERMINUS_TEST_LAYOUT):
+    // "struct size N", "struct.member offset N", "NAME value N".
+    static Dictionary<string, long> CLayout()
+    {
+        string path = Environment.GetEnvironmentVariable("TERMINUS_TEST_LAYOUT");
+        if (string.IsNullOrEmpty(path))
+            throw new Skip("TERMINUS_TEST_LAYOUT is not set (tests/ffi/run-csharp.py sets it)");
+        var psi = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true };
+        var layout = new Dictionary<string, long>();
+        using (var p = Process.Start(psi)) {
+            string line;
+            while ((line = p.StandardOutput.ReadLine()) != null) {
+                var f = line.Split(' ');
+                layout[f[0] + " " + f[1]] = long.Parse(f[2]);
+            }
+            p.WaitForExit();
+            Equal(0, p.ExitCode, "the layout program");
+        }
+        return layout;
+    }
+
+    static void SameLayout(Dictionary<string, long> c, string cname, Type t, params string[] members)
+    {
+        Equal(c[cname + " size"], (long)System.Runtime.InteropServices.Marshal.SizeOf(t), cname + " size");
+        for (int i = 0; i + 1 < members.Length; i += 2)
+            Equal(c[cname + "." + members[i] + " offset"],
+                  (long)System.Runtime.InteropServices.Marshal.OffsetOf(t, members[i + 1]),
+                  cname + "." + members[i]);
+    }
+
+    static void Layout()
+    {
+        var c = CLayout();
+        SameLayout(c, "terminus_terminate_options", typeof(TerminateOptions),
+                   "version", "Version", "flags", "Flags", "grace_ms", "GraceMs",
+                   "forced_exit_code", "ForcedExitCode", "message", "Message", "steps", "Steps",
+                   "reserved", "reserved", "progress", "progress", "progress_arg", "progressArg",
+                   "details", "details", "details_count", "detailsCount");
+        SameLayout(c, "terminus_result", typeof(Result), "status", "Status", "outcome", "Outcome",
+                   "exit_code", "ExitCode", "elapsed_us", "ElapsedUs");
+        SameLayout(c, "terminus_progress", typeof(Progress), "index", "index", "pid", "pid",
+                   "event", "evt", "step", "step", "status", "status", "outcome", "outcome",
+                   "at_us", "atUs");
+        Type detail = typeof(Context).Assembly.GetType("Terminus.NativeDetail", true);
+        SameLayout(c, "terminus_detail", detail, "ended_by", "ended_by", "reach", "reach",
+                   "sent", "sent", "skipped", "skipped", "step_status", "step_status",
+                   "step_at_us", "step_at_us", "kill_at_us", "kill_at_us");
+        SameLayout(c, "terminus_session_info", typeof(SessionInfo));
+        SameLayout(c, "terminus_error", typeof(Context).Assembly.GetType("Terminus.NativeError", true));
+
+        Equal(c["TERMINUS_STEPS_ALL value"], (long)Steps.All, "Steps.All");
+        Equal(c["TERMINUS_STEPS_DEFAULT value"], (long)Steps.Default, "Steps.Default");
+        Equal(c["TERMINUS_E_UNREACHABLE value"], (long)ErrorCode.Unreachable, "ErrorCode.Unreachable");
+        Equal(c["TERMINUS_ENDED_KILL value"], (long)EndedBy.Kill, "EndedBy.Kill");
+        Equal(c["TERMINUS_ENDED_GONE value"], (long)EndedBy.Gone, "EndedBy.Gone");
+        Equal(c["TERMINUS_TERMINATE_BROADCAST value"], (long)TerminateFlags.Broadcast, "Broadcast");
+        Equal(c["TERMINUS_TERMINATE_CTRL_BREAK value"], (long)TerminateFlags.CtrlBreak, "CtrlBreak");
+        for (long code = -1; code >= c["TERMINUS_E_LAST value"]; code--)
+            Check(TerminusException.Create((ErrorCode)code, 0, "x").GetType() != typeof(TerminusException),
+                  "a class for code " + code);
+    }
+
+    static void ChainConstants()
+    {
+        Equal(-10, (int)ErrorCode.Unreachable, "Unreachable code");
+        Check(TerminusException.Create(ErrorCode.Unreachable, 0, "x") is UnreachableException, "Unreachable class");
+        Equal("TERMINUS_E_UNREACHABLE", Library.ErrorName(ErrorCode.Unreachable), "error name");
+        Equal("no request can reach the target", Library.StrError(ErrorCode.Unreachable), "strerror");
+        Equal(0x1Fu, (uint)Steps.All, "all steps");
+        Equal(Steps.Message | Steps.Close | Steps.Console, Steps.Default, "default steps");
+        var o = TerminateOptions.Default;
+        Equal(2u, o.Version, "Default is version 2");
+        Equal(Steps.Default, o.Steps, "Default steps");
+    }
+
+    static TerminateOptions Chain(double graceSeconds, Steps steps, TerminateFlags flags = TerminateFlags.None)
+    {
+        var o = Opts(graceSeconds, flags);
+        o.Steps = steps;
+        return o;
+    }
+
+    static void ChainBadInput()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(42, FakeBehaviour.Ignores);
+            TerminateDetail d;
+            var e = Throws<InvalidArgumentException>(() => ctx.Terminate(42u, Chain(1, (Steps)0x20), out d), "unknown step bit");
+            Check(e.NativeMessage.Contains("steps"), "names the steps: " + e.NativeMessage);
+            Check(e.Detail == null, "no detail for a call rejected as a whole");
+            e = Throws<InvalidArgumentException>(() => ctx.Terminate(42u, Chain(1, Steps.None)), "no step without Force");
+            Check(e.NativeMessage.Contains("steps"), "names the steps: " + e.NativeMessage);
+            TerminateDetail[] ds;
+            e = Throws<InvalidArgumentException>(() => ctx.TerminateMany(new uint[] { 42, 42 }, Chain(1, Steps.SigHup), out ds), "duplicate");
+            Equal(2, e.Details.Length, "details on the exception");
+            Check(e.Details[0] == null && e.Details[1] == null, "and none filled");
+            Equal(0, fake.CallCount(), "no OS call for bad input");
+            var r = ctx.Terminate(42u, Chain(1, Steps.None, TerminateFlags.Force), out d);
+            Equal(Outcome.Forced, r.Outcome, "no step with Force: killed");
+            Equal(EndedBy.Kill, d.EndedBy, "ended by the kill");
+        });
+    }
+
+    static void ChainDetailAndProgress()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(42, FakeBehaviour.Ignores);
+            fake.AddProcess(43, FakeBehaviour.ExitsOnRequest, 100, 3);
+            var seen = new List<Progress>();
+            TerminateDetail[] ds;
+            var rs = ctx.TerminateMany(new uint[] { 42, 43 }, Opts(2), out ds, p => seen.Add(p));
+            Equal(Outcome.Forced, rs[0].Outcome, "42 forced");
+            Equal(Outcome.Exited, rs[1].Outcome, "43 exited");
+            Equal(EndedBy.Kill, ds[0].EndedBy, "42 ended by the kill");
+            Equal(EndedBy.Message, ds[1].EndedBy, "43 ended by the message");
+            foreach (var d in ds) {
+                Check((d.Sent & Steps.Message) != 0, "the message went out: " + d);
+                Equal(Steps.Default, d.Sent | d.Skipped, "every default step sent or skipped: " + d);
+                foreach (Steps s in new[] { Steps.Message, Steps.Close, Steps.Console }) {
+                    if ((d.Sent & s) != 0) {
+                        Equal(ErrorCode.Ok, d.StatusOf(s), s + " status");
+                        Check(d.SentAt(s).HasValue, s + " time");
+                    } else {
+                        Check(d.StatusOf(s) != ErrorCode.Ok, s + " skipped with a reason");
+                        Check(!d.SentAt(s).HasValue, s + " no time");
+                    }
+                }
+            }
+            Check(ds[0].KillAt.HasValue && ds[0].KillAt.Value >= TimeSpan.FromSeconds(2), "42 killed after the grace");
+            Check(!ds[1].KillAt.HasValue, "43 not killed");
+            Throws<ArgumentException>(() => ds[0].StatusOf(Steps.Message | Steps.Close), "one step at a time");
+            Check(seen.Count >= 4, "events: " + seen.Count);
+            ulong last = 0;
+            foreach (var p in seen) {
+                Check(p.AtUs >= last, "in time order");
+                last = p.AtUs;
+                Equal(p.Index == 0 ? 42u : 43u, p.Pid, "index and pid agree");
+            }
+            Check(seen.Exists(p => p.Event == ProgressEvent.Kill && p.Pid == 42), "the kill of 42");
+            Check(seen.FindAll(p => p.Event == ProgressEvent.Ended).Count == 2, "two ends");
+            var ended = seen.Find(p => p.Event == ProgressEvent.Ended && p.Pid == 43);
+            Equal(Outcome.Exited, ended.Outcome, "43's end");
+        });
+    }
+
+    static void ChainProgressThrows()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(42, FakeBehaviour.Ignores);
+            fake.AddProcess(43, FakeBehaviour.Ignores);
+            int calls = 0;
+            TerminateDetail[] ds;
+            Throws<KeyNotFoundException>(() => ctx.TerminateMany(new uint[] { 42, 43 }, Opts(1), out ds, p => {
+                calls++;
+                GC.Collect(); // the delegate must survive a collection during the call
+                throw new KeyNotFoundException("from the callback");
+            }), "the callback's exception, after the call");
+            Equal(1, calls, "not called again once it threw");
+            Equal(1u, fake.GetProcess(42).Kills, "42 handled to the end");
+            Equal(1u, fake.GetProcess(43).Kills, "43 handled to the end");
+        });
+    }
+
+    static void ChainUnreachable()
+    {
+        WithFake((fake, ctx) => {
+            fake.AddProcess(42, FakeBehaviour.Ignores);
+            fake.Fail("process_step", ErrorCode.Unreachable, 1, true);
+            TerminateDetail d;
+            var e = Throws<UnreachableException>(() => ctx.Terminate(42u, Opts(5, TerminateFlags.NoForce), out d), "NoForce");
+            Check(e.Result.HasValue && e.Result.Value.Outcome == Outcome.None, "result attached");
+            Check(fake.NowUs < 5000000, "at once, not after the grace");
+            Check(fake.GetProcess(42).Running, "NoForce never kills");
+            var r = ctx.Terminate(42u, Opts(5), out d);
+            Equal(Outcome.Forced, r.Outcome, "killed at once");
+            Check(fake.NowUs < 5000000, "without the grace");
+            Equal(EndedBy.Kill, d.EndedBy, "ended by the kill");
+            Equal(Steps.None, d.Sent, "nothing sent");
+            Equal(ErrorCode.Unreachable, d.StatusOf(Steps.Message), "the message could not reach it");
+        });
+    }
+
+    static void ChainFakeScripting()
+    {
+        Equal(Steps.Message | Steps.SigInt | Steps.SigHup, Fake.ReachDefault, "ReachDefault");
+        WithFake((fake, ctx) => {
+            // a program with a listener, windows and a console that closes on WM_CLOSE
+            fake.AddProcess(42, FakeBehaviour.Ignores);
+            fake.SetReach(42, Steps.Default);
+            fake.ExitOn(42, Steps.Close, 100);
+            TerminateDetail d;
+            var r = ctx.Terminate(42u, Opts(3), out d);
+            Equal(Outcome.Exited, r.Outcome, "closed");
+            Equal(EndedBy.Close, d.EndedBy, "ended by WM_CLOSE");
+            Equal(Steps.Message | Steps.Close, d.Sent, "message, then close");
+            Equal(TimeSpan.FromSeconds(1), d.SentAt(Steps.Close).Value - d.SentAt(Steps.Message).Value,
+                  "close a third of the grace later");
+            Equal(1u, fake.StepCount(42, Steps.Close), "one WM_CLOSE");
+
+            // nothing reaches it: killed at once
+            fake.AddProcess(43, FakeBehaviour.Ignores);
+            fake.SetReach(43, Steps.None);
+            ulong before = fake.NowUs;
+            r = ctx.Terminate(43u, Opts(5), out d);
+            Equal(Outcome.Forced, r.Outcome, "killed");
+            Equal(before, fake.NowUs, "at once");
+            Equal(Steps.None, d.Reach, "nothing reached it");
+
+            // a refused step is skipped at once
+            fake.AddProcess(44, FakeBehaviour.Ignores);
+            fake.DenySteps(44, Steps.Message);
+            fake.ExitOn(44, Steps.SigHup, 10, 129);
+            var seen = new List<Progress>();
+            r = ctx.Terminate(44u, Chain(2, Steps.Message | Steps.SigHup), out d, p => seen.Add(p));
+            Equal(EndedBy.SigHup, d.EndedBy, "ended by SIGHUP");
+            Equal(ErrorCode.AccessDenied, d.StatusOf(Steps.Message), "the message refused");
+            Equal(ErrorCode.AccessDenied, seen[0].Status, "and the progress says so");
+            Throws<InvalidArgumentException>(() => fake.StepCount(44, Steps.Message | Steps.Close), "one step");
+        });
+    }
+
+    static void RealSignalSteps()
+    {
+        var psi = new ProcessStartInfo("/bin/sh", "-c \"trap '' TERM; trap 'exit 5' INT; echo ready; while :; do sleep 0.05; done\"");
+        psi.UseShellExecute = false;
+        psi.RedirectStandardOutput = true;
+        var p = Process.Start(psi);
+        try {
+            Equal("ready", p.StandardOutput.ReadLine(), "child started");
+            TerminateDetail d;
+            var seen = new List<Progress>();
+            Result r;
+            try {
+                r = Context.Default.Terminate(p.Id, Chain(10, Steps.SigInt), out d, x => seen.Add(x));
+            } catch (UnsupportedException e) {
+                throw UnsupportedHere(e);
+            }
+            Equal(Outcome.Exited, r.Outcome, "outcome");
+            Check(!r.ExitCodeKnown || r.ExitCode == 5, "its trap's exit code (or unknown): " + r);
+            Equal(EndedBy.SigInt, d.EndedBy, "ended by SIGINT");
+            Equal(Steps.SigInt, d.Sent, "only SIGINT sent");
+            Equal(2, seen.Count, "STEP and ENDED");
+            Equal(Steps.SigInt, seen[0].Step, "the step");
+            Check(p.WaitForExit(10000), "Process sees the end");
+        } finally {
+            Cleanup(p);
+        }
+    }
+
     // --- real processes (native backend) ----------------------------------
 
     static Process Spawn(bool ignoreTerm)
@@ -553,6 +804,14 @@ static class TerminusTests
         Run("real child: kill now", RealKillNow);
         Run("real pid that does not exist", RealNotFound);
         Run("real child: a listener saves and exits", RealListener);
+        Run("struct layout and constants as C has them", Layout);
+        Run("close chain constants", ChainConstants);
+        Run("close chain: bad input", ChainBadInput);
+        Run("close chain: details and progress", ChainDetailAndProgress);
+        Run("close chain: a throwing progress callback", ChainProgressThrows);
+        Run("close chain: unreachable", ChainUnreachable);
+        Run("close chain: the fake's scripting", ChainFakeScripting);
+        Run("real child: the signal steps", RealSignalSteps);
         Console.WriteLine("{0} passed, {1} failed, {2} skipped", passed, failed, skipped);
         return failed == 0 ? 0 : 1;
     }

@@ -178,3 +178,55 @@ def test_listener_in_a_real_child():
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+# A child that cleans up on SIGINT (KeyboardInterrupt) and ignores SIGTERM.
+CLEANS_UP_ON_SIGINT = r"""
+import signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+try:
+    print("ready", flush=True)  # inside the try: SIGINT may come at once
+    time.sleep(60)
+except KeyboardInterrupt:
+    print("cleaned up", flush=True)
+    sys.exit(5)
+sys.exit(10)
+"""
+
+
+def test_signal_steps():
+    """The Linux signal sequence: steps=SIGINT reaches a program that cleans
+    up on Ctrl+C and ignores SIGTERM; SIGTERM never goes out."""
+    p = spawn(CLEANS_UP_ON_SIGINT)
+    seen = []
+    try:
+        r = terminate_or_skip(p, grace=10.0, steps=terminus.Step.SIGINT, progress=seen.append)
+        assert r.outcome == Outcome.EXITED, r
+        assert r.exit_code == 5
+        assert r.detail.ended_by == terminus.EndedBy.SIGINT
+        assert r.detail.sent == terminus.Step.SIGINT
+        assert [(e.event, e.step) for e in seen] == [
+            (terminus.ProgressEvent.STEP, terminus.Step.SIGINT), (terminus.ProgressEvent.ENDED, None)]
+        assert "cleaned up" in p.stdout.read()
+        assert p.wait(timeout=10) == 5
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_default_chain_is_sigterm_alone():
+    p = spawn(STUBBORN)
+    try:
+        r = terminate_or_skip(p, grace=0.3)
+        assert r.outcome == Outcome.FORCED, r
+        assert r.detail.ended_by == terminus.EndedBy.KILL
+        assert r.detail.sent == terminus.Step.MESSAGE
+        assert r.detail.skipped == terminus.Step.CLOSE | terminus.Step.CONSOLE
+        assert r.detail.reach == terminus.Step.MESSAGE
+        assert {s: c for s, c in r.detail.step_status.items() if c} == {
+            terminus.Step.CLOSE: -10, terminus.Step.CONSOLE: -10}
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()

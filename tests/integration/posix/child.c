@@ -15,6 +15,14 @@
  *   child sleep READYFD MS CODE        exit with CODE after MS milliseconds
  *   child linger READYFD MS CODE MARKER  like ignore, and exit with CODE after
  *                                      MS milliseconds
+ *   child chain READYFD MARKER SIGS [FILE]  catch SIGTERM, SIGINT and SIGHUP
+ *                                      and append "signal N" to MARKER for
+ *                                      each; the signals in SIGS (numbers,
+ *                                      comma-separated, e.g. "2" or "1,2")
+ *                                      end it: it writes "cleaned N" to FILE
+ *                                      (if given) and dies of that signal
+ *                                      (its default action, re-raised); the
+ *                                      others it ignores
  *   child exit CODE                    exit at once
  *   child parent OUTFD MODE ARGS...    a subreaper: double fork so that
  *                                      `child MODE ARGS...` is its grandchild
@@ -106,6 +114,26 @@ static void on_term_save(int sig)
     _exit(save_code);
 }
 
+static sigset_t chain_ends;
+static const char *chain_file;
+
+/* The chain mode's handler: note the signal; for one that ends it, clean up
+ * (a file written) and die of it, as a program that cleans up on Ctrl+C does. */
+static void on_chain_signal(int sig)
+{
+    append("signal", sig);
+    if (sigismember(&chain_ends, sig) == 1) {
+        if (chain_file != NULL) {
+            const char *saved = marker;
+            marker = chain_file;
+            append("cleaned", sig);
+            marker = saved;
+        }
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -141,6 +169,32 @@ int main(int argc, char **argv)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
+        ready(argv[2]);
+        for (;;)
+            pause();
+    }
+    if (strcmp(argv[1], "chain") == 0 && (argc == 5 || argc == 6)) {
+        static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+        struct sigaction sa;
+        char *end, *p = argv[4];
+        marker = argv[3];
+        chain_file = argc == 6 ? argv[5] : NULL;
+        sigemptyset(&chain_ends);
+        while (*p != '\0') {
+            long n = strtol(p, &end, 10);
+            if (end == p || n <= 0 || n >= 32)
+                return 100;
+            sigaddset(&chain_ends, (int)n);
+            p = *end == ',' ? end + 1 : end;
+        }
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_chain_signal;
+        sigemptyset(&sa.sa_mask);
+        /* one handler at a time: it swaps `marker` for the cleanup file */
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+            sigaddset(&sa.sa_mask, sigs[i]);
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+            sigaction(sigs[i], &sa, NULL);
         ready(argv[2]);
         for (;;)
             pause();

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <grp.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 
@@ -141,6 +142,8 @@ static void test_stubborn(void)
     CHECK_MSG(res.elapsed_us >= 300000 && res.elapsed_us < 800000, "elapsed %llu us",
               (unsigned long long)res.elapsed_us);
     CHECK_MSG(file_contains(marker, "signal 15"), "SIGTERM was not sent first");
+    /* a version-1 caller gets the default chain: on Linux SIGTERM alone */
+    CHECK_MSG(!file_contains(marker, "signal 1\n"), "SIGHUP was sent by the default chain");
     status = reap(pid);
     CHECK_MSG(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
               "waitpid status %d", status);
@@ -880,6 +883,329 @@ static void test_stopped(void)
            (double)res.elapsed_us / 1000.0);
 }
 
+/* --- the close chain: a signal sequence (options version 2) ------------------- */
+
+/* Version-2 options with these steps and one detail entry. */
+static terminus_terminate_options opts_v2(uint32_t flags, uint32_t grace_ms, uint32_t steps,
+                                          terminus_detail *detail)
+{
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT_V2;
+    o.flags = flags;
+    o.grace_ms = grace_ms;
+    o.steps = steps;
+    o.details = detail;
+    o.details_count = detail != NULL ? 1 : 0;
+    if (detail != NULL)
+        memset(detail, 0xAB, sizeof *detail); /* the call must fill every member */
+    return o;
+}
+
+/* The detail's index of a step bit (its slot in step_status and step_at_us). */
+static int step_slot(uint32_t step)
+{
+    int b = 0;
+    while (b < TERMINUS_DETAIL_STEPS && (1u << b) != step)
+        b++;
+    return b;
+}
+
+/* The events a progress callback saw. */
+struct seen {
+    terminus_progress ev[16];
+    size_t n;
+};
+
+static void on_progress(void *arg, const terminus_progress *p)
+{
+    struct seen *s = arg;
+    if (s->n < sizeof s->ev / sizeof s->ev[0])
+        s->ev[s->n] = *p;
+    s->n++;
+}
+
+/* A program that cleans up on Ctrl+C and ignores SIGTERM: steps SIGINT
+ * alone reach it; it writes its file and dies of SIGINT within the grace
+ * (EXITED, ended by SIGINT); SIGTERM never goes out. */
+static void test_chain_sigint(void)
+{
+    char marker[300], file[300];
+    terminus_detail d;
+    terminus_result res;
+    terminus_terminate_options o = opts_v2(0, 5000, TERMINUS_STEP_SIGINT, &d);
+    const int b = step_slot(TERMINUS_STEP_SIGINT);
+    int rc, status;
+    pid_t pid;
+
+    path_in_dir(marker, sizeof marker, "chain-int");
+    path_in_dir(file, sizeof file, "cleaned");
+    pid = spawn_child("chain", "READY", marker, "2", file, NULL);
+    rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
+    CHECK_RC(rc, TERMINUS_OK);
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d", res.outcome);
+    CHECK_MSG(res.exit_code == 128 + SIGINT, "exit code %u (130: died of SIGINT)", res.exit_code);
+    CHECK_MSG(res.elapsed_us < 2000000, "elapsed %llu us", (unsigned long long)res.elapsed_us);
+    CHECK_MSG(d.ended_by == TERMINUS_STEP_SIGINT, "ended_by 0x%x", (unsigned)d.ended_by);
+    CHECK_MSG(d.reach == TERMINUS_STEP_SIGINT, "reach 0x%x", (unsigned)d.reach);
+    CHECK_MSG(d.sent == TERMINUS_STEP_SIGINT, "sent 0x%x", (unsigned)d.sent);
+    CHECK_MSG(d.skipped == 0, "skipped 0x%x", (unsigned)d.skipped);
+    CHECK_MSG(d.step_status[b] == TERMINUS_OK, "SIGINT status %d", (int)d.step_status[b]);
+    CHECK_MSG(d.kill_at_us == 0, "kill_at_us %llu", (unsigned long long)d.kill_at_us);
+    CHECK_MSG(file_contains(file, "cleaned 2"), "the child did not clean up on SIGINT");
+    CHECK_MSG(file_contains(marker, "signal 2\n"), "SIGINT did not arrive");
+    CHECK_MSG(!file_contains(marker, "signal 15"), "SIGTERM was sent: it is not in the steps");
+    status = reap(pid);
+    CHECK_MSG(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGINT,
+              "waitpid status %d", status);
+    printf("chain SIGINT: cleaned up and exited after %.1f ms\n", (double)res.elapsed_us / 1000.0);
+}
+
+/* MESSAGE | SIGHUP on a program that ignores SIGTERM and ends on SIGHUP:
+ * SIGTERM goes out first, SIGHUP half a grace later (each step gets its
+ * share), and it ends by SIGHUP (EXITED, not FORCED). The progress
+ * callback sees the two steps and the end, in that order. */
+static void test_chain_sighup(void)
+{
+    char marker[300];
+    terminus_detail d;
+    terminus_result res;
+    struct seen seen;
+    const uint32_t grace = 1000;
+    terminus_terminate_options o =
+        opts_v2(0, grace, TERMINUS_STEP_MESSAGE | TERMINUS_STEP_SIGHUP, &d);
+    const int bt = step_slot(TERMINUS_STEP_MESSAGE), bh = step_slot(TERMINUS_STEP_SIGHUP);
+    uint64_t gap;
+    int rc, status;
+    pid_t pid;
+
+    memset(&seen, 0, sizeof seen);
+    o.progress = on_progress;
+    o.progress_arg = &seen;
+    path_in_dir(marker, sizeof marker, "chain-hup");
+    pid = spawn_child("chain", "READY", marker, "1", NULL);
+    rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
+    CHECK_RC(rc, TERMINUS_OK);
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_EXITED, "outcome %d (2 = FORCED)", res.outcome);
+    CHECK_MSG(res.exit_code == 128 + SIGHUP, "exit code %u (129: died of SIGHUP)", res.exit_code);
+    CHECK_MSG(d.ended_by == TERMINUS_STEP_SIGHUP, "ended_by 0x%x", (unsigned)d.ended_by);
+    CHECK_MSG(d.sent == (TERMINUS_STEP_MESSAGE | TERMINUS_STEP_SIGHUP), "sent 0x%x",
+              (unsigned)d.sent);
+    CHECK_MSG(d.reach == (TERMINUS_STEP_MESSAGE | TERMINUS_STEP_SIGHUP), "reach 0x%x",
+              (unsigned)d.reach);
+    CHECK_MSG(d.skipped == 0, "skipped 0x%x", (unsigned)d.skipped);
+    CHECK_MSG(d.kill_at_us == 0, "kill_at_us %llu", (unsigned long long)d.kill_at_us);
+    gap = d.step_at_us[bh] - d.step_at_us[bt];
+    CHECK_MSG(d.step_at_us[bh] > d.step_at_us[bt] && gap >= (uint64_t)grace * 500u &&
+                  gap < (uint64_t)grace * 1000u,
+              "SIGHUP %llu us after SIGTERM (grace/2 = %u us)", (unsigned long long)gap,
+              (unsigned)grace * 500u);
+    CHECK_MSG(res.elapsed_us >= (uint64_t)grace * 500u && res.elapsed_us < (uint64_t)grace * 1000u,
+              "elapsed %llu us", (unsigned long long)res.elapsed_us);
+    CHECK_MSG(file_contains(marker, "signal 15\nsignal 1\n"), "not SIGTERM then SIGHUP");
+    CHECK_MSG(!file_contains(marker, "signal 2\n"), "SIGINT was sent: it is not in the steps");
+    CHECK_MSG(seen.n == 3, "%zu progress events (STEP, STEP, ENDED)", seen.n);
+    if (seen.n == 3) {
+        CHECK_MSG(seen.ev[0].event == TERMINUS_PROGRESS_STEP &&
+                      seen.ev[0].step == TERMINUS_STEP_MESSAGE && seen.ev[0].status == TERMINUS_OK,
+                  "event 0: %d step 0x%x status %d", (int)seen.ev[0].event,
+                  (unsigned)seen.ev[0].step, (int)seen.ev[0].status);
+        CHECK_MSG(seen.ev[1].event == TERMINUS_PROGRESS_STEP &&
+                      seen.ev[1].step == TERMINUS_STEP_SIGHUP && seen.ev[1].status == TERMINUS_OK,
+                  "event 1: %d step 0x%x status %d", (int)seen.ev[1].event,
+                  (unsigned)seen.ev[1].step, (int)seen.ev[1].status);
+        CHECK_MSG(seen.ev[2].event == TERMINUS_PROGRESS_ENDED &&
+                      seen.ev[2].outcome == TERMINUS_OUTCOME_EXITED,
+                  "event 2: %d outcome %d", (int)seen.ev[2].event, (int)seen.ev[2].outcome);
+        for (size_t i = 0; i < 3; i++)
+            CHECK_MSG(seen.ev[i].pid == (terminus_pid)pid && seen.ev[i].index == 0,
+                      "event %zu: pid %lu index %zu", i, (unsigned long)seen.ev[i].pid,
+                      seen.ev[i].index);
+        CHECK_MSG(seen.ev[0].at_us <= seen.ev[1].at_us && seen.ev[1].at_us <= seen.ev[2].at_us,
+                  "events out of time order");
+        CHECK_MSG(seen.ev[1].at_us == d.step_at_us[bh], "the SIGHUP event at %llu, detail %llu",
+                  (unsigned long long)seen.ev[1].at_us, (unsigned long long)d.step_at_us[bh]);
+    }
+    status = reap(pid);
+    CHECK_MSG(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP,
+              "waitpid status %d", status);
+    printf("chain SIGTERM, SIGHUP: SIGHUP %.1f ms after SIGTERM (grace %u ms), ended after "
+           "%.1f ms\n",
+           (double)gap / 1000.0, (unsigned)grace, (double)res.elapsed_us / 1000.0);
+}
+
+/* The default chain on Linux is SIGTERM alone: a program that ignores
+ * SIGTERM (and would end on SIGINT or SIGHUP, were they sent) gets the
+ * whole grace and is killed; the Windows steps are skipped as unreachable. */
+static void test_chain_default(void)
+{
+    char marker[300];
+    terminus_detail d;
+    terminus_result res;
+    const uint32_t grace = 600;
+    terminus_terminate_options o = opts_v2(0, grace, TERMINUS_STEPS_DEFAULT, &d);
+    int rc, status;
+    pid_t pid;
+
+    path_in_dir(marker, sizeof marker, "chain-default");
+    pid = spawn_child("chain", "READY", marker, "1,2", NULL);
+    rc = terminus_terminate(NULL, (terminus_pid)pid, &o, &res);
+    CHECK_RC(rc, TERMINUS_OK);
+    CHECK_MSG(res.outcome == TERMINUS_OUTCOME_FORCED, "outcome %d", res.outcome);
+    CHECK_MSG(res.exit_code == 137, "exit code %u", res.exit_code);
+    CHECK_MSG(res.elapsed_us >= (uint64_t)grace * 1000u &&
+                  res.elapsed_us < (uint64_t)grace * 1000u + 1000000u,
+              "elapsed %llu us (the whole grace, %u ms)", (unsigned long long)res.elapsed_us,
+              (unsigned)grace);
+    CHECK_MSG(d.ended_by == TERMINUS_ENDED_KILL, "ended_by 0x%x", (unsigned)d.ended_by);
+    CHECK_MSG(d.reach == TERMINUS_STEP_MESSAGE, "reach 0x%x", (unsigned)d.reach);
+    CHECK_MSG(d.sent == TERMINUS_STEP_MESSAGE, "sent 0x%x", (unsigned)d.sent);
+    CHECK_MSG(d.skipped == (TERMINUS_STEP_CLOSE | TERMINUS_STEP_CONSOLE), "skipped 0x%x",
+              (unsigned)d.skipped);
+    CHECK_MSG(d.step_status[step_slot(TERMINUS_STEP_CLOSE)] == TERMINUS_E_UNREACHABLE &&
+                  d.step_status[step_slot(TERMINUS_STEP_CONSOLE)] == TERMINUS_E_UNREACHABLE,
+              "CLOSE %d, CONSOLE %d (UNREACHABLE: Windows steps)",
+              (int)d.step_status[step_slot(TERMINUS_STEP_CLOSE)],
+              (int)d.step_status[step_slot(TERMINUS_STEP_CONSOLE)]);
+    CHECK_MSG(d.step_status[step_slot(TERMINUS_STEP_SIGINT)] == TERMINUS_OK &&
+                  d.step_status[step_slot(TERMINUS_STEP_SIGHUP)] == TERMINUS_OK,
+              "steps not asked for are OK");
+    CHECK_MSG(d.kill_at_us >= (uint64_t)grace * 1000u, "kill_at_us %llu",
+              (unsigned long long)d.kill_at_us);
+    CHECK_MSG(count_lines(marker, "signal 15") == 1, "SIGTERM sent %d times",
+              count_lines(marker, "signal 15"));
+    CHECK_MSG(!file_contains(marker, "signal 1\n") && !file_contains(marker, "signal 2\n"),
+              "SIGHUP or SIGINT was sent by the default chain");
+    status = reap(pid);
+    CHECK_MSG(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+              "waitpid status %d", status);
+}
+
+/* The shim members themselves (terminus_os_native(), version 2): what
+ * reaches, what each step sends, SIGCONT after it, and the codes. */
+static void test_chain_shim(void)
+{
+    const terminus_os *os = terminus_os_native();
+    char marker[300], marker2[300];
+    terminus_os_process *procs[2] = { NULL, NULL };
+    uint32_t reach[2];
+    pid_t pid, pid2;
+    int status, rc;
+
+    REQUIRE(os->version >= 2);
+    REQUIRE(os->process_reach != NULL && os->process_step != NULL);
+    path_in_dir(marker, sizeof marker, "shim");
+    path_in_dir(marker2, sizeof marker2, "shim2");
+    pid = spawn_child("chain", "READY", marker, "2", NULL);
+    pid2 = spawn_child("chain", "READY", marker2, "2", NULL);
+    CHECK_RC(os->process_open(os->data, (terminus_pid)pid, &procs[0]), TERMINUS_OK);
+    CHECK_RC(os->process_open(os->data, (terminus_pid)pid2, &procs[1]), TERMINUS_OK);
+    if (procs[0] == NULL || procs[1] == NULL) {
+        kill(pid, SIGKILL);
+        kill(pid2, SIGKILL);
+        reap(pid);
+        reap(pid2);
+        os->process_close(os->data, procs[0]);
+        os->process_close(os->data, procs[1]);
+        return;
+    }
+
+    /* reach: the three signal steps, for every target; never a Windows step */
+    memset(reach, 0xFF, sizeof reach);
+    CHECK_RC(os->process_reach(os->data, procs, 2, TERMINUS_STEPS_ALL, 0, TERMINUS_DEFAULT_MESSAGE,
+                               reach),
+             TERMINUS_OK);
+    for (int i = 0; i < 2; i++)
+        CHECK_MSG(reach[i] == (TERMINUS_STEP_MESSAGE | TERMINUS_STEP_SIGINT | TERMINUS_STEP_SIGHUP),
+                  "reach[%d] 0x%x", i, (unsigned)reach[i]);
+    CHECK_RC(os->process_reach(os->data, procs, 2, TERMINUS_STEP_CLOSE | TERMINUS_STEP_CONSOLE,
+                               TERMINUS_TERMINATE_BROADCAST, TERMINUS_DEFAULT_MESSAGE, reach),
+             TERMINUS_OK);
+    CHECK_MSG(reach[0] == 0 && reach[1] == 0, "a Windows step reaches 0x%x 0x%x",
+              (unsigned)reach[0], (unsigned)reach[1]);
+    CHECK_RC(os->process_reach(os->data, procs, 2, TERMINUS_STEP_SIGHUP, 0,
+                               TERMINUS_DEFAULT_MESSAGE, reach),
+             TERMINUS_OK);
+    CHECK_MSG(reach[0] == TERMINUS_STEP_SIGHUP && reach[1] == TERMINUS_STEP_SIGHUP,
+              "only the steps asked for: 0x%x 0x%x", (unsigned)reach[0], (unsigned)reach[1]);
+    CHECK_RC(os->process_reach(os->data, procs, 0, TERMINUS_STEPS_ALL, 0, TERMINUS_DEFAULT_MESSAGE,
+                               reach),
+             TERMINUS_OK);
+
+    /* the Windows steps are no steps here: UNSUPPORTED, nothing sent */
+    CHECK_RC(os->process_step(os->data, procs[0], TERMINUS_STEP_CLOSE, 0, TERMINUS_DEFAULT_MESSAGE),
+             TERMINUS_E_UNSUPPORTED);
+    CHECK_MSG(strstr(terminus_error_last()->message, "0x2") != NULL, "message: %s",
+              terminus_error_last()->message);
+    CHECK_RC(os->process_step(os->data, procs[0], TERMINUS_STEP_CONSOLE,
+                              TERMINUS_TERMINATE_CTRL_BREAK, TERMINUS_DEFAULT_MESSAGE),
+             TERMINUS_E_UNSUPPORTED);
+    CHECK_RC(os->process_step(os->data, procs[0], TERMINUS_STEP_SIGINT | TERMINUS_STEP_SIGHUP, 0,
+                              TERMINUS_DEFAULT_MESSAGE),
+             TERMINUS_E_UNSUPPORTED);
+    sleep_ms(50);
+    CHECK_MSG(!file_exists(marker), "a signal went out for a step Linux does not have");
+
+    /* a stopped target is continued after its step, so that its handler runs */
+    kill(pid, SIGSTOP);
+    REQUIRE(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status));
+    CHECK_RC(
+        os->process_step(os->data, procs[0], TERMINUS_STEP_SIGHUP, 0, TERMINUS_DEFAULT_MESSAGE),
+        TERMINUS_OK);
+    for (int i = 0; i < 200 && !file_contains(marker, "signal 1\n"); i++)
+        sleep_ms(10);
+    CHECK_MSG(file_contains(marker, "signal 1\n"), "the stopped child did not run its handler");
+    CHECK_RC(
+        os->process_step(os->data, procs[0], TERMINUS_STEP_MESSAGE, 0, TERMINUS_DEFAULT_MESSAGE),
+        TERMINUS_OK);
+    for (int i = 0; i < 200 && !file_contains(marker, "signal 15\n"); i++)
+        sleep_ms(10);
+    CHECK_MSG(file_contains(marker, "signal 15\n"), "MESSAGE is SIGTERM");
+    CHECK_MSG(child_running(pid), "the child ended on a signal it ignores");
+    /* the flags are Windows's: ignored */
+    CHECK_RC(os->process_step(os->data, procs[0], TERMINUS_STEP_SIGINT,
+                              TERMINUS_TERMINATE_BROADCAST | TERMINUS_TERMINATE_CTRL_BREAK, NULL),
+             TERMINUS_OK);
+    status = reap(pid);
+    CHECK_MSG(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGINT,
+              "waitpid status %d", status);
+    /* reaped: the pidfd pins the identity, every step is NOT_FOUND */
+    CHECK_RC(
+        os->process_step(os->data, procs[0], TERMINUS_STEP_MESSAGE, 0, TERMINUS_DEFAULT_MESSAGE),
+        TERMINUS_E_NOT_FOUND);
+    CHECK_RC(
+        os->process_step(os->data, procs[0], TERMINUS_STEP_SIGHUP, 0, TERMINUS_DEFAULT_MESSAGE),
+        TERMINUS_E_NOT_FOUND);
+
+    /* EPERM is ACCESS_DENIED: a process of another user (an unprivileged
+     * copy of this one steps our root-owned child; were it let through, it
+     * would signal only that child) */
+    if (geteuid() == 0) {
+        pid_t h = fork();
+        if (h == 0) {
+            if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+                _exit(3);
+            rc = os->process_step(os->data, procs[1], TERMINUS_STEP_SIGHUP, 0,
+                                  TERMINUS_DEFAULT_MESSAGE);
+            _exit(rc == TERMINUS_E_ACCESS_DENIED && terminus_error_last()->os_code == EPERM ? 0
+                                                                                            : 1);
+        }
+        status = reap(h);
+        CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "another user's step: exit %d (0: ACCESS_DENIED with EPERM, 1: not, 3: could "
+                  "not drop privileges)",
+                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        sleep_ms(50);
+        CHECK_MSG(!file_exists(marker2), "the refused step reached the child");
+    } else {
+        printf("# not root: the EPERM case is left out\n");
+    }
+    CHECK_RC(os->process_step(os->data, procs[1], TERMINUS_STEP_SIGINT, 0, NULL), TERMINUS_OK);
+    status = reap(pid2);
+    CHECK_MSG(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGINT,
+              "waitpid status %d", status);
+    os->process_close(os->data, procs[0]);
+    os->process_close(os->data, procs[1]);
+}
+
 /* --- a thread id is not a process --------------------------------------------- */
 
 struct tid_thread {
@@ -1249,6 +1575,10 @@ static const h_test tests[] = {
     { "thousand", test_thousand, 0 },
     { "nofile", test_nofile, 0 },
     { "stopped", test_stopped, 0 },
+    { "chain_sigint", test_chain_sigint, 0 },
+    { "chain_sighup", test_chain_sighup, 0 },
+    { "chain_default", test_chain_default, 0 },
+    { "chain_shim", test_chain_shim, 0 },
     { "thread", test_thread, 0 },
     { "listener", test_listener, 0 },
     { "exit", test_exit, 0 },

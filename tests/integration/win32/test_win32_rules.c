@@ -7,7 +7,8 @@
  * Linked against the static library, so that it reaches the backend's
  * private functions (lib/os/win32/win32.h): the error translation, the
  * logoff refusal, the server probe, the decision on an opened process and
- * the conversion of system messages are pure functions (or take the OS
+ * the conversion of system messages, the session states and the wait after
+ * a session logoff (a session id reused) are pure functions (or take the OS
  * calls as arguments), checked here for the numbers and states real Windows
  * gives and Wine 8 never does. Two cases use the OS itself:
  *   logoff_hidden_station  only in a throwaway prefix (run-fresh-prefix.py):
@@ -327,6 +328,244 @@ static void server_probe(void)
     probe_err = 0; /* no error given: Wine's stubs, else E_OS */
     CHECK_RC(tm_win_server_probe(h, "far.example", probe_fails, probe_free),
              tm_win_is_wine() ? TERMINUS_E_UNSUPPORTED : TERMINUS_E_OS);
+}
+
+/* ---- session states and the wait after a logoff (wts.c) ---- */
+
+/*
+ * Each WTS state as terminus reports it: the listener (WTSListen, the
+ * "RDP-Tcp" session 65536), a session that is down and one being
+ * initialized have their own states, which the core refuses to log off
+ * (tests/unit/test_session.c). Before, tm_win_state was private to wts.c and
+ * reported all three as OTHER. Wine lists no session, so only this shows it.
+ */
+static void session_state_map(void)
+{
+    CHECK_EQ(tm_win_state(WTSActive), TERMINUS_SESSION_ACTIVE);
+    CHECK_EQ(tm_win_state(WTSConnected), TERMINUS_SESSION_CONNECTED);
+    CHECK_EQ(tm_win_state(WTSDisconnected), TERMINUS_SESSION_DISCONNECTED);
+    CHECK_EQ(tm_win_state(WTSListen), TERMINUS_SESSION_LISTEN);
+    CHECK_EQ(tm_win_state(WTSDown), TERMINUS_SESSION_DOWN);
+    CHECK_EQ(tm_win_state(WTSInit), TERMINUS_SESSION_INIT);
+    CHECK_EQ(tm_win_state(WTSConnectQuery), TERMINUS_SESSION_OTHER);
+    CHECK_EQ(tm_win_state(WTSShadow), TERMINUS_SESSION_OTHER);
+    CHECK_EQ(tm_win_state(WTSIdle), TERMINUS_SESSION_OTHER);
+    CHECK_EQ(tm_win_state(WTSReset), TERMINUS_SESSION_OTHER);
+    CHECK_EQ(tm_win_state(99), TERMINUS_SESSION_OTHER);
+}
+
+/*
+ * Session ids are reused: after the logoff of session 3 (logged on at T), a
+ * new session 3 (another logon time, or nobody logged on yet) is not ours,
+ * and the wait is over. Without a logon time from before, only "no such
+ * session" and WTSDown end it, as before.
+ */
+static void session_gone_rule(void)
+{
+    const int64_t t = 133500000000000000; /* a FILETIME of 2024 */
+    const int64_t unknown = TM_WIN_LOGON_UNKNOWN;
+
+    /* no session has the id, or it is down: gone, whatever the times */
+    CHECK_EQ(tm_win_session_gone(0, WTSActive, t, t), 1);
+    CHECK_EQ(tm_win_session_gone(0, -1, unknown, unknown), 1);
+    CHECK_EQ(tm_win_session_gone(1, WTSDown, t, t), 1);
+    CHECK_EQ(tm_win_session_gone(1, WTSDown, unknown, unknown), 1);
+    /* the same session, still there */
+    CHECK_EQ(tm_win_session_gone(1, WTSActive, t, t), 0);
+    CHECK_EQ(tm_win_session_gone(1, WTSDisconnected, t, t), 0);
+    CHECK_EQ(tm_win_session_gone(1, -1, t, t), 0);
+    /* another session has the id now: another logon, or none yet */
+    CHECK_EQ(tm_win_session_gone(1, WTSActive, t, t + 1), 1);
+    CHECK_EQ(tm_win_session_gone(1, WTSActive, t, t - 10000000), 1);
+    CHECK_EQ(tm_win_session_gone(1, WTSConnected, t, 0), 1);
+    CHECK_EQ(tm_win_session_gone(1, WTSInit, t, 0), 1);
+    /* the time now could not be read: no evidence either way */
+    CHECK_EQ(tm_win_session_gone(1, WTSActive, t, unknown), 0);
+    /* no logon time from before (unread, or nobody had logged on): as before */
+    CHECK_EQ(tm_win_session_gone(1, WTSActive, unknown, t), 0);
+    CHECK_EQ(tm_win_session_gone(1, WTSActive, 0, t), 0);
+    CHECK_EQ(tm_win_session_gone(1, WTSConnected, 0, 0), 0);
+}
+
+/* The server's memory of logon times, by id (tm_win_logons_set/get). */
+static void session_logons_table(void)
+{
+    tm_win_logons t;
+
+    memset(&t, 0, sizeof t);
+    CHECK(tm_win_logons_get(&t, 3) == TM_WIN_LOGON_UNKNOWN);
+    tm_win_logons_set(&t, 3, 1000);
+    tm_win_logons_set(&t, 65536, 0);
+    CHECK(tm_win_logons_get(&t, 3) == 1000);
+    CHECK(tm_win_logons_get(&t, 65536) == 0);
+    CHECK(tm_win_logons_get(&t, 4) == TM_WIN_LOGON_UNKNOWN);
+    /* a later logoff of the same id replaces its time */
+    tm_win_logons_set(&t, 3, 2000);
+    CHECK(tm_win_logons_get(&t, 3) == 2000);
+    CHECK_EQ(t.count, 2);
+    /* a logoff whose time could not be read forgets the old one */
+    tm_win_logons_set(&t, 3, TM_WIN_LOGON_UNKNOWN);
+    CHECK(tm_win_logons_get(&t, 3) == TM_WIN_LOGON_UNKNOWN);
+    CHECK(tm_win_logons_get(&t, 65536) == 0);
+    CHECK_EQ(t.count, 1);
+    tm_win_logons_set(&t, 77, TM_WIN_LOGON_UNKNOWN); /* nothing to forget */
+    CHECK_EQ(t.count, 1);
+    /* full: new ids take the places in turn, the others stay */
+    for (uint32_t id = 100; id < 100 + TM_WIN_LOGONS - 1; id++)
+        tm_win_logons_set(&t, id, (int64_t)id * 10);
+    CHECK_EQ(t.count, TM_WIN_LOGONS);
+    tm_win_logons_set(&t, 500, 5000);
+    CHECK_EQ(t.count, TM_WIN_LOGONS);
+    CHECK(tm_win_logons_get(&t, 500) == 5000);
+    CHECK(tm_win_logons_get(&t, 65536) == TM_WIN_LOGON_UNKNOWN); /* took its place */
+    CHECK(tm_win_logons_get(&t, 100) == 1000);
+    tm_win_logons_set(&t, 501, 5010);
+    CHECK(tm_win_logons_get(&t, 100) == TM_WIN_LOGON_UNKNOWN);
+    CHECK(tm_win_logons_get(&t, 101) == 1010);
+    CHECK(tm_win_logons_get(&t, 500) == 5000);
+    CHECK(tm_win_logons_get(&t, 501) == 5010);
+}
+
+/*
+ * A scripted WTSQuerySessionInformationW for one session id: poll k (from 0)
+ * sees script[k] (the last one from then on): its state, its logon time, or
+ * the error of a failed query.
+ */
+static struct {
+    DWORD id;
+    struct {
+        DWORD err; /* 0: the query succeeds */
+        WTS_CONNECTSTATE_CLASS state;
+        int64_t logon;
+    } script[8];
+    int n;         /* steps in script */
+    int polls;     /* WTSConnectState queries so far: one a poll */
+    int cur;       /* the step of the current poll */
+    int allocated; /* buffers not freed yet */
+} wq;
+
+static BOOL WINAPI wq_query(HANDLE h, DWORD id, WTS_INFO_CLASS what, LPWSTR *buf, DWORD *bytes)
+{
+    (void)h;
+    if (what == WTSConnectState) /* a new poll: its state first, then its logon time */
+        wq.cur = wq.polls < wq.n ? wq.polls : wq.n - 1;
+    int k = wq.cur;
+    *buf = NULL;
+    *bytes = 0;
+    if (what == WTSConnectState)
+        wq.polls++;
+    if (id != wq.id || wq.script[k].err != 0) {
+        SetLastError(id != wq.id ? 7022 : wq.script[k].err);
+        return FALSE;
+    }
+    if (what == WTSConnectState) {
+        WTS_CONNECTSTATE_CLASS *st = malloc(sizeof *st);
+        REQUIRE(st != NULL);
+        *st = wq.script[k].state;
+        *buf = (LPWSTR)st;
+        *bytes = sizeof *st;
+    } else if (what == WTSSessionInfo) {
+        WTSINFOW *info = calloc(1, sizeof *info);
+        REQUIRE(info != NULL);
+        info->State = wq.script[k].state;
+        info->SessionId = id;
+        info->LogonTime.QuadPart = wq.script[k].logon;
+        *buf = (LPWSTR)info;
+        *bytes = sizeof *info;
+    } else {
+        SetLastError(87);
+        return FALSE;
+    }
+    wq.allocated++;
+    return TRUE;
+}
+
+static void WINAPI wq_free(PVOID p)
+{
+    wq.allocated--;
+    free(p);
+}
+
+static void wq_start(DWORD id)
+{
+    memset(&wq, 0, sizeof wq);
+    wq.id = id;
+}
+
+static void wq_step(DWORD err, WTS_CONNECTSTATE_CLASS state, int64_t logon)
+{
+    wq.script[wq.n].err = err;
+    wq.script[wq.n].state = state;
+    wq.script[wq.n].logon = logon;
+    wq.n++;
+}
+
+/*
+ * The wait after a logoff (tm_win_session_poll), with the query scripted:
+ * session 3, logged on at T, logged off; two polls later a new session gets
+ * id 3 (logon T2): the wait ends there, where before it went on until the
+ * timeout (the new session stays) or ended when that other session ended.
+ * The logon time is read at the logoff (tm_win_session_logon): from the
+ * session's WTSINFOW, never from a short answer or another session's.
+ */
+static void session_wait_reused_id(void)
+{
+    const int64_t t = 133500000000000000, t2 = t + 600000000;
+
+    /* the time a logoff remembers */
+    wq_start(3);
+    wq_step(0, WTSActive, t);
+    CHECK(tm_win_session_logon(NULL, 3, wq_query, wq_free) == t);
+    CHECK(tm_win_session_logon(NULL, 4, wq_query, wq_free) == TM_WIN_LOGON_UNKNOWN);
+    CHECK_EQ(wq.allocated, 0);
+
+    /* the id is taken by a new session during the wait: gone */
+    wq_start(3);
+    wq_step(0, WTSActive, t);
+    wq_step(0, WTSActive, t);
+    wq_step(0, WTSConnected, 0); /* a new session 3, nobody logged on yet */
+    wq_step(0, WTSActive, t2);   /* someone logs on to it */
+    CHECK_RC(tm_win_session_poll(NULL, "(test)", 3, 10000, t, wq_query, wq_free), TERMINUS_OK);
+    CHECK_EQ(wq.polls, 3);
+    CHECK_EQ(wq.allocated, 0);
+    wq_start(3);
+    wq_step(0, WTSActive, t);
+    wq_step(0, WTSActive, t2);
+    CHECK_RC(tm_win_session_poll(NULL, "(test)", 3, 10000, t, wq_query, wq_free), TERMINUS_OK);
+    CHECK_EQ(wq.polls, 2);
+
+    /* without a time from before, the new session keeps the wait going */
+    wq_start(3);
+    wq_step(0, WTSActive, t);
+    wq_step(0, WTSActive, t2);
+    terminus_error_clear();
+    CHECK_RC(tm_win_session_poll(NULL, "(test)", 3, 200, TM_WIN_LOGON_UNKNOWN, wq_query, wq_free),
+             TERMINUS_E_TIMEOUT);
+    CHECK_CONTAINS(terminus_error_last()->message, "session 3 on (test) is still there");
+    CHECK(wq.polls >= 2);
+    CHECK_EQ(wq.allocated, 0);
+
+    /* the same session until it is down, or until no session has the id */
+    wq_start(3);
+    wq_step(0, WTSActive, t);
+    wq_step(0, WTSDown, t);
+    CHECK_RC(tm_win_session_poll(NULL, "(test)", 3, 10000, t, wq_query, wq_free), TERMINUS_OK);
+    CHECK_EQ(wq.polls, 2);
+    wq_start(3);
+    wq_step(0, WTSDisconnected, t);
+    wq_step(7022, WTSActive, 0); /* ERROR_CTX_WINSTATION_NOT_FOUND */
+    CHECK_RC(tm_win_session_poll(NULL, "(test)", 3, 10000, t, wq_query, wq_free), TERMINUS_OK);
+    /* still ours at the timeout */
+    wq_start(3);
+    wq_step(0, WTSActive, t);
+    CHECK_RC(tm_win_session_poll(NULL, "(test)", 3, 120, t, wq_query, wq_free), TERMINUS_E_TIMEOUT);
+    CHECK_EQ(wq.allocated, 0);
+    /* a query that fails otherwise is that failure */
+    wq_start(3);
+    wq_step(5, WTSActive, t); /* ERROR_ACCESS_DENIED */
+    CHECK_RC(tm_win_session_poll(NULL, "(test)", 3, 10000, t, wq_query, wq_free),
+             TERMINUS_E_ACCESS_DENIED);
+    CHECK_CONTAINS(terminus_error_last()->message, "WTSConnectState");
 }
 
 /* ---- processes (tm_win_open_decision, tm_win_process_open) ---- */
@@ -692,7 +931,8 @@ static void dll_console_step_spaced_path(void)
 }
 
 HARNESS_MAIN(T(error_codes), T(error_messages), T(sysmsg_long), T(utf8_cut), T(logoff_refusal),
-             T(logoff_hidden_station), T(server_probe), T(open_decision), T(reach_bits),
+             T(logoff_hidden_station), T(server_probe), T(session_state_map), T(session_gone_rule),
+             T(session_logons_table), T(session_wait_reused_id), T(open_decision), T(reach_bits),
              T(other_session), T(post_codes), T(console_handle), T(helper_result),
              T(listener_actions), T(static_console_step), T(dll_listener_outlives_freelibrary),
              T(dll_console_step_spaced_path))
