@@ -59,7 +59,7 @@
 
 static int n_runs = 50;
 static int n_batch = 100;
-static int n_pairs = 5;
+static int n_pairs = 3;
 static int n_bystanders = 200;
 static int use_shim;
 static int missed;
@@ -137,6 +137,7 @@ static int bystanders_main(int count, HANDLE sem)
 /* --- spawning ---------------------------------------------------------------- */
 
 static HANDLE ready_sem;
+static HANDLE job; /* every child: they die with the bench, even when it fails */
 static wchar_t self_path[MAX_PATH];
 
 typedef struct child {
@@ -158,6 +159,8 @@ static void start(child *c, const wchar_t *args)
              (unsigned long long)(uintptr_t)ready_sem);
     if (!CreateProcessW(self_path, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi))
         die("CreateProcessW");
+    if (job != NULL)
+        AssignProcessToJobObject(job, pi.hProcess);
     CloseHandle(pi.hThread);
     c->h = pi.hProcess;
     c->pid = pi.dwProcessId;
@@ -466,9 +469,6 @@ static void bench_batch(void)
 
     if (c == NULL || pids == NULL || res == NULL)
         die("calloc");
-    /* warm-up, untimed: the first batch after the bystanders' 200 windows went costs more */
-    batch_once(c, pids, res, B_POST);
-    batch_once(c, pids, res, B_TERMINUS);
     printf("batch of %d listeners, ms per round (terminus / kill floor / post floor):", n_batch);
     for (int k = 0; k < n_pairs; k++) {
         if (k % 2 == 0) { /* ABC, then CBA */
@@ -558,6 +558,16 @@ int main(int argc, char **argv)
     sa.nLength = sizeof sa;
     sa.lpSecurityDescriptor = NULL;
     sa.bInheritHandle = TRUE;
+    job = CreateJobObjectW(NULL, NULL);
+    if (job != NULL) {
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION li;
+        memset(&li, 0, sizeof li);
+        li.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+        if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &li, sizeof li)) {
+            CloseHandle(job);
+            job = NULL;
+        }
+    }
     ready_sem = CreateSemaphoreW(&sa, 0, 100000, NULL);
     if (ready_sem == NULL)
         die("CreateSemaphoreW");
@@ -612,9 +622,10 @@ int main(int argc, char **argv)
            "EnumWindows, PostMessageW, WaitForSingleObject (all timed). %d runs each, ABBA; p99 "
            "of %d runs is about their maximum.\n",
            n_runs, n_runs);
-    printf("- + %d windows: another process holds %d hidden top-level windows: the one pass "
-           "looks at each; broadcast = TERMINUS_TERMINATE_BROADCAST, which posts to every one "
-           "of them (what terminus 0.1 did).\n",
+    printf("- + %d windows: another process holds %d hidden top-level windows, older than the "
+           "listener's: both passes stop at the listener window; broadcast = "
+           "TERMINUS_TERMINATE_BROADCAST, which posts to every one of them (what terminus 0.1 "
+           "did).\n",
            n_bystanders, n_bystanders);
     printf("- batch: terminus = terminus_terminate_many() over %d listeners (one EnumWindows "
            "pass, a post to each listener window, one wait); direct posts = the same plainly; "
