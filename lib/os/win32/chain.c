@@ -7,8 +7,9 @@
  * matched to a target with GetWindowThreadProcessId (a sorted table of the
  * targets' pids), the listener's window told by its class
  * (TM_WIN_LISTENER_CLASS, listener.c); the windows found are kept in each
- * process for process_step. The session is read through the process's
- * handle (ProcessSessionInformation), the caller's once. The pass stops as soon as no later window can
+ * process for process_step. A target with a window on the caller's desktop
+ * is in the caller's session; for the others the session is read through
+ * the process's handle (ProcessSessionInformation), the caller's once. The pass stops as soon as no later window can
  * change a reach (every target's listener window found, or any window where
  * no listener is needed): under Wine 8 each window of another process costs
  * a wineserver call, and a full pass over 200 bystander windows costs more
@@ -195,6 +196,9 @@ struct tm_win_slot {
     size_t index;
 };
 
+/* What a window's class makes it, for the pass. */
+enum { TM_WIN_CLASS_OTHER, TM_WIN_CLASS_LISTENER, TM_WIN_CLASS_SYSTEM };
+
 struct tm_win_enum {
     const struct tm_win_slot *slots; /* sorted by pid */
     size_t n;
@@ -202,7 +206,34 @@ struct tm_win_enum {
     int need_listener; /* a target is settled by its listener window, not by any window */
     size_t unsettled;  /* targets whose reach a later window could still change */
     int no_memory;
+    /* class atoms already named in this pass: an atom names one class on the desktop,
+       and reading it is one wineserver call where the class's name is two (Wine 8) */
+    ATOM atoms[8];
+    unsigned char kinds[8];
+    size_t natoms;
 };
+
+/* TM_WIN_CLASS_* of a window of a target. */
+static int tm_win_class_kind(struct tm_win_enum *e, HWND hwnd)
+{
+    wchar_t cls[64];
+    int kind = TM_WIN_CLASS_OTHER;
+    ATOM atom = (ATOM)GetClassLongPtrW(hwnd, GCW_ATOM);
+    for (size_t k = 0; atom != 0 && k < e->natoms; k++)
+        if (e->atoms[k] == atom)
+            return e->kinds[k];
+    if (GetClassNameW(hwnd, cls, 64) > 0) {
+        if (wcscmp(cls, TM_WIN_LISTENER_CLASS) == 0)
+            kind = TM_WIN_CLASS_LISTENER;
+        else if (tm_win_system_class(cls))
+            kind = TM_WIN_CLASS_SYSTEM;
+    }
+    if (atom != 0 && e->natoms < sizeof e->atoms / sizeof e->atoms[0]) {
+        e->atoms[e->natoms] = atom;
+        e->kinds[e->natoms++] = (unsigned char)kind;
+    }
+    return kind;
+}
 
 static int tm_win_slot_cmp(const void *a, const void *b)
 {
@@ -221,7 +252,6 @@ static BOOL CALLBACK tm_win_enum_window(HWND hwnd, LPARAM lp)
     struct tm_win_enum *e = (struct tm_win_enum *)lp;
     struct tm_win_slot key = { 0, 0 };
     const struct tm_win_slot *s;
-    wchar_t cls[64];
     if (GetWindowThreadProcessId(hwnd, &key.pid) == 0)
         return TRUE; /* gone meanwhile */
     s = bsearch(&key, e->slots, e->n, sizeof key, tm_win_slot_cmp);
@@ -229,10 +259,10 @@ static BOOL CALLBACK tm_win_enum_window(HWND hwnd, LPARAM lp)
         return TRUE; /* a bystander: one call, nothing more */
     terminus_os_process *p = e->procs[s->index];
     int was = tm_win_settled(p, e->need_listener);
-    int len = GetClassNameW(hwnd, cls, 64);
-    if (len > 0 && wcscmp(cls, TM_WIN_LISTENER_CLASS) == 0 && p->listener == NULL) {
+    int kind = tm_win_class_kind(e, hwnd);
+    if (kind == TM_WIN_CLASS_LISTENER && p->listener == NULL) {
         p->listener = hwnd;
-    } else if (len > 0 && tm_win_system_class(cls)) {
+    } else if (kind == TM_WIN_CLASS_SYSTEM) {
         return TRUE;
     } else if (!tm_win_keep_window(p, hwnd)) {
         e->no_memory = 1;
@@ -417,15 +447,10 @@ int tm_win_process_reach(void *data, terminus_os_process *const *procs, size_t c
         goto out;
     }
 
-    self_session = tm_win_self_session();
     for (size_t i = 0; i < count; i++) {
-        DWORD s = tm_win_session_of(procs[i], query);
-        found[i].other_session = tm_win_other_session(self_session, s);
-        if (!found[i].other_session) {
-            slots[nslots].pid = procs[i]->pid;
-            slots[nslots].index = i;
-            nslots++;
-        }
+        slots[nslots].pid = procs[i]->pid;
+        slots[nslots].index = i;
+        nslots++;
     }
 
     if ((steps & TERMINUS_STEP_MESSAGE) != 0) {
@@ -444,6 +469,7 @@ int tm_win_process_reach(void *data, terminus_os_process *const *procs, size_t c
             (steps & TERMINUS_STEP_MESSAGE) && !(flags & TERMINUS_TERMINATE_BROADCAST);
         e.unsettled = nslots;
         e.no_memory = 0;
+        e.natoms = 0;
         SetLastError(0);
         if (!EnumWindows(tm_win_enum_window, (LPARAM)&e) && !e.no_memory && e.unsettled > 0 &&
             GetLastError() != 0) {
@@ -458,6 +484,14 @@ int tm_win_process_reach(void *data, terminus_os_process *const *procs, size_t c
         for (size_t i = 0; i < count; i++)
             procs[i]->windows_complete = e.unsettled > 0;
     }
+
+    /* Windows live on the desktops of their own session: a target with a window on the
+       caller's desktop is in the caller's session. Only the others are asked. */
+    self_session = tm_win_self_session();
+    for (size_t i = 0; i < count; i++)
+        if (procs[i]->listener == NULL && procs[i]->nwindows == 0)
+            found[i].other_session =
+                tm_win_other_session(self_session, tm_win_session_of(procs[i], query));
 
     if ((steps & TERMINUS_STEP_CONSOLE) != 0) {
         HMODULE module;

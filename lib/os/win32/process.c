@@ -71,8 +71,11 @@ int tm_win_process_open(void *data, terminus_pid pid, terminus_os_process **out)
      * opens pid. Only the process whose id is exactly the one asked for is
      * the target; anything else (the caller itself, System) is not. A
      * critical process (csrss, wininit, smss, ...) is refused like System:
-     * an elevated caller could kill it, and the machine would stop. */
-    DWORD got = GetProcessId(h);
+     * an elevated caller could kill it, and the machine would stop. An id
+     * whose low two bits are 0 names exactly the process opened, so only
+     * the others are asked (a wineserver call under Wine 8, on every
+     * target of a terminate). */
+    DWORD got = ((DWORD)pid & 3u) == 0 ? (DWORD)pid : GetProcessId(h);
     int critical = got == (DWORD)pid ? tm_win_is_critical(h) : -1;
     int decision = tm_win_open_decision((DWORD)pid, got, critical);
     if (decision != TERMINUS_OK) {

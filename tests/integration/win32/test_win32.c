@@ -1532,10 +1532,11 @@ static void t_chain_notepad(void)
         SKIP("no notepad.exe on this system");
     np.marker[0] = 0;
     spawn_flags(&np, path, "", 0);
+    /* its main window (its IME window may come first) */
     double t0 = now_ms();
-    while (window_of(np.pid, NULL) == NULL && now_ms() - t0 < 20000 && running(&np))
+    while (window_of(np.pid, L"Notepad") == NULL && now_ms() - t0 < 20000 && running(&np))
         Sleep(20);
-    REQUIRE(window_of(np.pid, NULL) != NULL);
+    REQUIRE(window_of(np.pid, L"Notepad") != NULL);
     o.grace_ms = 10000;
     o.details = &d;
     o.details_count = 1;
