@@ -355,6 +355,26 @@ struct terminus_os {
  */
 TERMINUS_API const terminus_os *terminus_os_native(void);
 
+#if defined(_WIN32) || defined(TERMINUS_DOXYGEN)
+/**
+ * @brief Windows, the DLL: the helper process of the console step
+ *        (#TERMINUS_STEP_CONSOLE); not for programs to call.
+ *
+ * The Win32 backend runs it, for one target, as
+ * `rundll32.exe "<libterminus-0.dll>",terminus_os_win32_console_helper PID EVENT`:
+ * a short-lived process of its own, so that the caller never leaves or
+ * changes its own console. It attaches to the console of PID and, when
+ * only PID and itself are on it, sends EVENT there (GenerateConsoleCtrlEvent),
+ * absorbing its own copy. It never returns: its exit code says what it did.
+ * @param hwnd      unused (rundll32's window)
+ * @param instance  unused
+ * @param cmdline   "PID EVENT": the target's pid, and 0 (Ctrl+C) or 1 (Ctrl+Break)
+ * @param show      unused
+ */
+TERMINUS_API void terminus_os_win32_console_helper(void *hwnd, void *instance, char *cmdline,
+                                                   int show);
+#endif
+
 /**
  * @brief Record a failure in the calling thread's error record (for backends).
  *
