@@ -335,8 +335,9 @@ struct terminus_os {
                             terminus_os_blocker_fn fn, void *arg);
     /**
      * What the core must know of this OS's rules: TERMINUS_OS_* bits
-     * (#TERMINUS_OS_NAMES_NOCASE); 0 for none. Not a function: set it in
-     * the table (Windows: #TERMINUS_OS_NAMES_NOCASE).
+     * (#TERMINUS_OS_NAMES_NOCASE, #TERMINUS_OS_REPARENTS); 0 for none. Not a
+     * function: set it in the table (Windows: #TERMINUS_OS_NAMES_NOCASE; Linux:
+     * #TERMINUS_OS_REPARENTS).
      */
     uint32_t traits;
 };
@@ -345,6 +346,12 @@ struct terminus_os {
  *  (Windows: the file names of NTFS), the ASCII letters folded; without it, exactly
  *  (Linux). terminus_terminate_name() follows it. */
 #define TERMINUS_OS_NAMES_NOCASE 0x1u
+/** @brief terminus_os::traits bit: a process whose parent ends is re-parented at once
+ *  (Linux: to init, or to the nearest subreaper), so that no listing links a process to a
+ *  parent that has ended. A tree terminate then spares the scans that could only find
+ *  such links (when every member has ended); without it (Windows keeps the link), it
+ *  makes them. */
+#define TERMINUS_OS_REPARENTS 0x2u
 
 /**
  * @brief The native table of this platform (Win32 or POSIX).
