@@ -301,6 +301,7 @@ static const terminus_os tm_win_os = {
     .session_details = tm_win_session_details,
     .session_message = tm_win_session_message,
     .session_blockers = tm_win_session_blockers,
+    .traits = TERMINUS_OS_NAMES_NOCASE, /* NTFS file names */
 };
 
 TERMINUS_API const terminus_os *terminus_os_native(void)

@@ -629,6 +629,376 @@ static void test_other_ns(void)
     }
 }
 
+/* --- trees, tokens and names through the public calls ------------------------ */
+
+/* Options for a tree: version 2, one detail. */
+static terminus_terminate_options tree_opts(uint32_t grace_ms, terminus_detail *detail)
+{
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT_V2;
+    o.flags = TERMINUS_TERMINATE_TREE;
+    o.grace_ms = grace_ms;
+    o.details = detail;
+    o.details_count = 1;
+    return o;
+}
+
+/* The tree of root in a public listing, by the test's own walk of the parent
+ * links (a child started no earlier than its parent): up to cap pids with
+ * their starts, root first; returns how many. */
+static size_t descendants(pid_t root, pid_t *pids, uint64_t *starts, size_t cap)
+{
+    terminus_process_info *v = NULL;
+    size_t n = 0, k = 0;
+
+    if (terminus_process_list(NULL, &v, &n) != TERMINUS_OK)
+        return 0;
+    for (size_t i = 0; i < n && k < cap; i++)
+        if (v[i].pid == (terminus_pid)root) {
+            pids[k] = root;
+            starts[k++] = v[i].start;
+        }
+    for (size_t done = 0; done < k; done++)
+        for (size_t i = 0; i < n && k < cap; i++)
+            if (v[i].ppid == (terminus_pid)pids[done] && v[i].start >= starts[done]) {
+                pids[k] = (pid_t)v[i].pid;
+                starts[k++] = v[i].start;
+            }
+    terminus_process_list_free(v);
+    return k;
+}
+
+/* Wait up to 5 s until none of the n processes runs (a zombie has ended). */
+static int all_gone(const pid_t *pids, const uint64_t *starts, size_t n)
+{
+    for (int t = 0; t < 500; t++) {
+        size_t left = 0;
+        for (size_t i = 0; i < n; i++)
+            left += (size_t)alive(pids[i], starts[i]);
+        if (left == 0)
+            return 1;
+        sleep_ms(10);
+    }
+    return 0;
+}
+
+/* Kill what is left of a tree (a failed case), by identity. */
+static void kill_left(const pid_t *pids, const uint64_t *starts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int fd = pidfd_open(pids[i], 0);
+        if (fd < 0)
+            continue;
+        if (start_of(pids[i]) == starts[i])
+            pidfd_send_signal(fd, SIGKILL, NULL, 0);
+        close(fd);
+    }
+}
+
+/* --- list_public: terminus_process_list shows this process ------------------- */
+
+static void test_list_public(void)
+{
+    terminus_process_info *v = NULL;
+    const terminus_process_info *me = NULL;
+    size_t n = 0;
+
+    REQUIRE_RC(terminus_process_list(NULL, &v, &n), TERMINUS_OK);
+    for (size_t i = 0; i < n; i++)
+        if (v[i].pid == (terminus_pid)getpid())
+            me = &v[i];
+    REQUIRE(me != NULL);
+    CHECK_EQ(me->ppid, getppid());
+    CHECK_STR_EQ(me->name, "test-tree");
+    CHECK_EQ(me->uid, getuid());
+    CHECK_EQ(me->start, start_of(getpid()));
+    terminus_process_list_free(v);
+}
+
+/* --- tree_three: a tree of three levels ends with one shared grace ----------- */
+
+static void test_tree_three(void)
+{
+    char marker[300];
+    pid_t pids[16];
+    uint64_t starts[16];
+    terminus_detail d;
+    terminus_result res;
+    terminus_terminate_options o = tree_opts(5000, &d);
+    size_t n;
+    pid_t root;
+
+    path_in_dir(marker, sizeof marker, "tree");
+    root = start_child(NULL, "tree", "READY", marker, "3", "2", NULL);
+    n = descendants(root, pids, starts, 16);
+    REQUIRE_EQ(n, 7); /* 1 + 2 + 4 */
+    CHECK_RC(terminus_terminate(NULL, (terminus_pid)root, &o, &res), TERMINUS_OK);
+    CHECK_EQ(res.status, TERMINUS_OK);
+    CHECK_EQ(res.outcome, TERMINUS_OUTCOME_EXITED);
+    CHECK_EQ(d.tree_members, 7);
+    CHECK_EQ(d.tree_escaped, 0);
+    CHECK_MSG(res.elapsed_us < 3000000, "elapsed %llu us", (unsigned long long)res.elapsed_us);
+    CHECK(all_gone(pids, starts, n));
+    /* each was asked and left by itself: every member wrote its line */
+    for (size_t i = 0; i < n; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "term %d\n", (int)pids[i]);
+        CHECK_MSG(file_contains(marker, line), "member %d was not asked", (int)pids[i]);
+    }
+    CHECK_EQ(count_lines(marker, "term "), 7);
+    kill_left(pids, starts, n);
+    end_child(root);
+    printf("# tree of %zu: members %u, escaped %u, %.1f ms\n", n, d.tree_members, d.tree_escaped,
+           (double)res.elapsed_us / 1000.0);
+}
+
+/* --- tree_fork: a member that forks during the grace ------------------------- */
+
+static void test_tree_fork(void)
+{
+    char marker[300], line[64];
+    terminus_detail d;
+    terminus_result res;
+    terminus_terminate_options o = tree_opts(2000, &d);
+    pid_t root, late = 0;
+    uint64_t late_start = 0;
+    FILE *f;
+
+    path_in_dir(marker, sizeof marker, "fork");
+    root = start_child(NULL, "forker", "READY", marker, NULL);
+    CHECK_RC(terminus_terminate(NULL, (terminus_pid)root, &o, &res), TERMINUS_OK);
+    /* the member forked on its SIGTERM; the child ignores SIGTERM */
+    f = fopen(marker, "re");
+    if (f != NULL) {
+        int v;
+        while (fgets(line, sizeof line, f) != NULL)
+            if (sscanf(line, "late %d", &v) == 1)
+                late = (pid_t)v;
+        fclose(f);
+    }
+    if (late <= 0)
+        printf("# the member did not fork\n");
+    REQUIRE(late > 0);
+    late_start = start_of(late);
+    CHECK_EQ(res.status, TERMINUS_OK);
+    CHECK_EQ(res.outcome, TERMINUS_OUTCOME_FORCED);
+    CHECK_EQ(d.tree_members, 2);
+    CHECK_EQ(d.tree_escaped, 0);
+    CHECK_MSG(late_start == 0 || !alive(late, late_start), "the late child %d still runs",
+              (int)late);
+    printf("# forked during the grace: %d, members %u, escaped %u\n", (int)late, d.tree_members,
+           d.tree_escaped);
+    if (late_start != 0)
+        kill_left(&late, &late_start, 1);
+    end_child(root);
+}
+
+/* Start a daemon mode child: its pid in *root, the daemon's in *daemon. */
+static void start_daemon(const char *marker, pid_t *root, pid_t *daemon)
+{
+    char line[64];
+    int rfd, v = 0;
+
+    *root = start_child(&rfd, "daemon", "READY", marker, NULL);
+    REQUIRE(read_line(rfd, line, sizeof line, 10000) == 0);
+    close(rfd);
+    REQUIRE(sscanf(line, "daemon %d", &v) == 1 && v > 0);
+    *daemon = (pid_t)v;
+}
+
+/* --- tree_daemon: a daemon that re-parented away is outside the tree --------- */
+
+static void test_tree_daemon(void)
+{
+    char marker[300];
+    terminus_detail d;
+    terminus_result res;
+    terminus_terminate_options o = tree_opts(2000, &d);
+    pid_t root, daemon;
+    uint64_t dstart;
+    char state;
+    pid_t dppid = 0;
+
+    path_in_dir(marker, sizeof marker, "daemon");
+    start_daemon(marker, &root, &daemon);
+    REQUIRE(read_stat(daemon, &state, &dppid, &dstart));
+    CHECK(dppid != root && dppid != getpid()); /* re-parented to init or a subreaper above */
+    CHECK_RC(terminus_terminate(NULL, (terminus_pid)root, &o, &res), TERMINUS_OK);
+    CHECK_EQ(res.outcome, TERMINUS_OUTCOME_EXITED);
+    CHECK_EQ(d.tree_members, 1);
+    sleep_ms(50);
+    CHECK_MSG(alive(daemon, dstart), "the daemon was ended");
+    CHECK_MSG(!file_contains(marker, "signal 15"), "the daemon was signalled");
+    printf("# daemon %d (parent %d) outside the tree of %d\n", (int)daemon, (int)dppid, (int)root);
+    kill_left(&daemon, &dstart, 1);
+    end_child(root);
+}
+
+/* --- tree_subreaper: with the caller a subreaper, the daemon is its child ---- */
+
+static void test_tree_subreaper(void)
+{
+    char marker[300];
+    terminus_detail d;
+    terminus_result res;
+    terminus_terminate_options o = tree_opts(2000, &d);
+    pid_t root, daemon, dppid = 0;
+    uint64_t dstart;
+    char state;
+
+    REQUIRE(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0);
+    path_in_dir(marker, sizeof marker, "daemon");
+    start_daemon(marker, &root, &daemon);
+    track(daemon);
+    REQUIRE(read_stat(daemon, &state, &dppid, &dstart));
+    CHECK_EQ(dppid, getpid()); /* the orphan came to the caller */
+    CHECK_RC(terminus_terminate(NULL, (terminus_pid)root, &o, &res), TERMINUS_OK);
+    CHECK_EQ(d.tree_members, 1);
+    sleep_ms(50);
+    CHECK_MSG(alive(daemon, dstart), "the daemon was ended");
+    CHECK_MSG(!file_contains(marker, "signal 15"), "the daemon was signalled");
+    /* the caller's own child: it can end it, and reap it */
+    {
+        terminus_result r2;
+        terminus_terminate_options o2 = TERMINUS_TERMINATE_OPTIONS_INIT;
+        o2.grace_ms = 300;
+        CHECK_RC(terminus_terminate(NULL, (terminus_pid)daemon, &o2, &r2), TERMINUS_OK);
+        CHECK_EQ(r2.outcome, TERMINUS_OUTCOME_FORCED); /* it runs on after SIGTERM */
+        CHECK(WIFSIGNALED(reap(daemon)));
+    }
+    end_child(daemon);
+    end_child(root);
+}
+
+/* --- tree_refused: the caller's tree, or an ancestor's, is refused ----------- */
+
+static volatile sig_atomic_t parent_signals;
+
+static void count_term(int sig)
+{
+    (void)sig;
+    parent_signals++;
+}
+
+static void test_tree_refused(void)
+{
+    struct sigaction sa, old;
+    pid_t kid;
+    int status;
+
+    /* A child of this process asks for the tree of this process (its parent,
+     * holding it) and of itself: both refused; this process counts SIGTERMs. */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = count_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, &old);
+    kid = fork();
+    REQUIRE(kid >= 0);
+    if (kid == 0) {
+        terminus_detail d;
+        terminus_result res;
+        terminus_terminate_options o = tree_opts(500, &d);
+        int bad = 0;
+        bad |= terminus_terminate(NULL, (terminus_pid)getppid(), &o, &res) != TERMINUS_E_REFUSED;
+        bad |= terminus_terminate(NULL, (terminus_pid)getpid(), &o, &res) != TERMINUS_E_REFUSED;
+        _exit(bad);
+    }
+    track(kid);
+    status = reap(kid);
+    end_child(kid);
+    sleep_ms(50);
+    sigaction(SIGTERM, &old, NULL);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+    CHECK_EQ(parent_signals, 0);
+}
+
+/* --- token_real: a token names its process until it is reaped ---------------- */
+
+static void test_token(void)
+{
+    char token[TERMINUS_TOKEN_MAX], boot[64], want[96], file[300];
+    const terminus_os *os = terminus_os_native();
+    terminus_result res;
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    pid_t pid;
+
+    path_in_dir(file, sizeof file, "saved");
+    pid = start_child(NULL, "save", "READY", file, "7", NULL);
+    REQUIRE_RC(terminus_process_token(NULL, (terminus_pid)pid, token, sizeof token), TERMINUS_OK);
+    REQUIRE_RC(os->boot_id(os->data, boot, sizeof boot), TERMINUS_OK);
+    snprintf(want, sizeof want, "t1.%s.%d.%llx.", boot, (int)pid,
+             (unsigned long long)start_of(pid));
+    CHECK_MSG(strncmp(token, want, strlen(want)) == 0, "token %s, want %s...", token, want);
+    printf("# token %s\n", token);
+    o.grace_ms = 5000;
+    CHECK_RC(terminus_terminate_token(NULL, token, &o, &res), TERMINUS_OK);
+    CHECK_EQ(res.outcome, TERMINUS_OUTCOME_EXITED);
+    CHECK_EQ(res.exit_code, 7);
+    CHECK(file_contains(file, "saved"));
+    /* ended (a zombie, not reaped yet) and then reaped: the process meant is gone */
+    CHECK_RC(terminus_terminate_token(NULL, token, &o, &res), TERMINUS_E_NOT_FOUND);
+    end_child(pid);
+    CHECK_RC(terminus_terminate_token(NULL, token, &o, &res), TERMINUS_E_NOT_FOUND);
+    CHECK_ERROR(TERMINUS_E_NOT_FOUND, "terminus_terminate_token");
+}
+
+/* --- name: every process of an image name, and nothing else ------------------ */
+
+static void test_name(void)
+{
+    char name[64], other[64], upper[64], path[512];
+    terminus_pid *pids = NULL;
+    terminus_result *results = NULL;
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    terminus_name_filter filter = TERMINUS_NAME_FILTER_INIT;
+    size_t count = 0;
+    pid_t a, b, c;
+    uint64_t cstart;
+
+    /* names no other process has: copies of /bin/sleep */
+    snprintf(name, sizeof name, "tm-name-%d", (int)getpid());
+    snprintf(other, sizeof other, "tm-other-%d", (int)getpid());
+    a = start_sleep_as(name, path, sizeof path);
+    snprintf(path, sizeof path, "%s/b", test_dir);
+    REQUIRE(mkdir(path, 0755) == 0);
+    {
+        char sub[80];
+        snprintf(sub, sizeof sub, "b/%s", name);
+        b = start_sleep_as(sub, path, sizeof path);
+    }
+    c = start_sleep_as(other, path, sizeof path);
+    cstart = start_of(c);
+    /* another case: no match on Linux */
+    for (size_t i = 0; i <= strlen(name); i++)
+        upper[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 'a' + 'A' : name[i]);
+    CHECK_RC(terminus_terminate_name(NULL, upper, NULL, &o, &pids, &results, &count),
+             TERMINUS_E_NOT_FOUND);
+    CHECK_EQ(count, 0);
+    terminus_name_results_free(pids);
+    terminus_name_results_free(results);
+    /* another user's: no match */
+    filter.uid = getuid() + 1;
+    CHECK_RC(terminus_terminate_name(NULL, name, &filter, &o, &pids, &results, &count),
+             TERMINUS_E_NOT_FOUND);
+    terminus_name_results_free(pids);
+    terminus_name_results_free(results);
+    /* this user's: both */
+    filter.uid = getuid();
+    o.grace_ms = 5000;
+    CHECK_RC(terminus_terminate_name(NULL, name, &filter, &o, &pids, &results, &count),
+             TERMINUS_OK);
+    REQUIRE_EQ(count, 2);
+    CHECK((pids[0] == (terminus_pid)a && pids[1] == (terminus_pid)b) ||
+          (pids[0] == (terminus_pid)b && pids[1] == (terminus_pid)a));
+    CHECK(results[0].outcome == TERMINUS_OUTCOME_EXITED &&
+          results[1].outcome == TERMINUS_OUTCOME_EXITED);
+    terminus_name_results_free(pids);
+    terminus_name_results_free(results);
+    CHECK_MSG(alive(c, cstart), "%s was ended", other);
+    end_child(a);
+    end_child(b);
+    end_child(c);
+}
+
 /* --- reuse: a pid reused between the listing and the open -------------------- */
 
 static int set_last_pid(pid_t last)
@@ -697,6 +1067,35 @@ static void test_reuse_inner(void)
            (unsigned long long)listed->start, (unsigned long long)info.start);
     free(l.v);
     end_child(n);
+
+    /* A token taken before its process ended, used once its pid names
+     * another process: NOT_FOUND, and nothing is signalled (its tree either). */
+    {
+        char token[TERMINUS_TOKEN_MAX], marker[300];
+        terminus_detail d;
+        terminus_result res;
+        terminus_terminate_options o = tree_opts(300, &d);
+        pid_t t, m;
+        path_in_dir(marker, sizeof marker, "m");
+        t = start_child(NULL, "named", "READY", "t", NULL);
+        REQUIRE_RC(terminus_process_token(NULL, (terminus_pid)t, token, sizeof token), TERMINUS_OK);
+        sleep_ms(30);
+        end_child(t);
+        m = start_with_pid(t, marker);
+        if (m != t)
+            printf("# pid %d not reused\n", (int)t);
+        REQUIRE(m == t);
+        CHECK_RC(terminus_terminate_token(NULL, token, &o, &res), TERMINUS_E_NOT_FOUND);
+        CHECK_ERROR(TERMINUS_E_NOT_FOUND, "");
+        o.flags = 0;
+        CHECK_RC(terminus_terminate_token(NULL, token, &o, &res), TERMINUS_E_NOT_FOUND);
+        sleep_ms(50);
+        CHECK_MSG(child_running(m) && !file_exists(marker),
+                  "the process with the pid was signalled");
+        printf("# token %s: pid %d reused, NOT_FOUND: %s\n", token, (int)m,
+               terminus_error_last()->message);
+        end_child(m);
+    }
 }
 
 static void test_reuse(void)
@@ -743,6 +1142,14 @@ static const h_test tests[] = {
     { "other_ns", test_other_ns, 0 },
     /* run by test_other_ns as pid 1 of a new pid namespace, with the old /proc */
     { "other_ns-inner", test_other_ns_inner, H_HIDDEN },
+    { "list_public", test_list_public, 0 },
+    { "tree_three", test_tree_three, 0 },
+    { "tree_fork", test_tree_fork, 0 },
+    { "tree_daemon", test_tree_daemon, 0 },
+    { "tree_subreaper", test_tree_subreaper, 0 },
+    { "tree_refused", test_tree_refused, 0 },
+    { "token", test_token, 0 },
+    { "name", test_name, 0 },
     { "reuse", test_reuse, 0 },
     /* run by test_reuse as pid 1 of a new pid namespace */
     { "reuse-inner", test_reuse_inner, H_HIDDEN },

@@ -321,10 +321,156 @@ static void t_boot_id(void)
     CHECK_STR_EQ(buf, "");
 }
 
+/* ---- tree: a chain of three processes ends as one tree ---- */
+
+static void t_tree(void)
+{
+    struct plist l;
+    const terminus_process_info *a, *b = NULL, *c = NULL;
+    terminus_detail d;
+    terminus_result res;
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT_V2;
+    HANDLE hb = NULL, hc = NULL;
+    DWORD pid;
+    HANDLE h = start(L"tm_tree.exe", "3", 1, &pid);
+
+    REQUIRE_RC(shim_list(0, &l), TERMINUS_OK);
+    a = find(&l, pid);
+    REQUIRE(a != NULL);
+    for (size_t i = 0; i < l.n; i++)
+        if (l.v[i].ppid == pid && l.v[i].start >= a->start)
+            b = &l.v[i];
+    REQUIRE(b != NULL);
+    for (size_t i = 0; i < l.n; i++)
+        if (l.v[i].ppid == b->pid && l.v[i].start >= b->start)
+            c = &l.v[i];
+    REQUIRE(c != NULL);
+    /* held here, to see them end */
+    hb = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, b->pid);
+    hc = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, c->pid);
+    REQUIRE(hb != NULL && hc != NULL);
+    o.flags = TERMINUS_TERMINATE_TREE;
+    o.grace_ms = 1000;
+    o.details = &d;
+    o.details_count = 1;
+    CHECK_RC(terminus_terminate(NULL, (terminus_pid)pid, &o, &res), TERMINUS_OK);
+    CHECK_EQ(res.status, TERMINUS_OK);
+    CHECK_EQ(d.tree_members, 3);
+    CHECK_EQ(d.tree_escaped, 0);
+    /* tm_tree has no window and no listener: nothing reaches it, so each is killed */
+    CHECK_EQ(res.outcome, TERMINUS_OUTCOME_FORCED);
+    CHECK(WaitForSingleObject(h, 5000) == WAIT_OBJECT_0);
+    CHECK(WaitForSingleObject(hb, 5000) == WAIT_OBJECT_0);
+    CHECK(WaitForSingleObject(hc, 5000) == WAIT_OBJECT_0);
+    printf("# tree %u -> %u -> %u: members %u, escaped %u\n", (unsigned)pid, (unsigned)b->pid,
+           (unsigned)c->pid, d.tree_members, d.tree_escaped);
+    CloseHandle(hb);
+    CloseHandle(hc);
+    CloseHandle(h);
+    free(l.v);
+}
+
+/* ---- name: every process of an image name, compared without regard to case ---- */
+
+static void t_name(void)
+{
+    wchar_t src[MAX_PATH], dst[MAX_PATH], tmp[MAX_PATH];
+    char name[64], upper[64], args[8];
+    terminus_pid *pids = NULL;
+    terminus_result *results = NULL;
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    size_t count = 0;
+    DWORD pa, pb, pc;
+    HANDLE ha, hb, hc;
+    wchar_t saved[MAX_PATH];
+
+    /* a name no other process has: a copy of tm_tree.exe next to it */
+    snprintf(name, sizeof name, "tm_name_%lu.exe", (unsigned long)GetCurrentProcessId());
+    REQUIRE(GetTempPathW(MAX_PATH, tmp) > 0);
+    swprintf(src, MAX_PATH, L"%ls\\tm_tree.exe", exe_dir);
+    swprintf(dst, MAX_PATH, L"%ls\\tm_name_%lu.exe", exe_dir, (unsigned long)GetCurrentProcessId());
+    REQUIRE(CopyFileW(src, dst, FALSE));
+    wcscpy(saved, dst);
+    {
+        wchar_t wname[64];
+        REQUIRE(MultiByteToWideChar(CP_UTF8, 0, name, -1, wname, 64) > 0);
+        snprintf(args, sizeof args, "1");
+        ha = start(wname, args, 1, &pa);
+        hb = start(wname, args, 1, &pb);
+    }
+    hc = start(L"tm_tree.exe", "1", 1, &pc);
+    for (size_t i = 0; i <= strlen(name); i++)
+        upper[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 'a' + 'A' : name[i]);
+    o.grace_ms = 500;
+    CHECK_RC(terminus_terminate_name(NULL, upper, NULL, &o, &pids, &results, &count), TERMINUS_OK);
+    REQUIRE_EQ(count, 2);
+    CHECK((pids[0] == pa && pids[1] == pb) || (pids[0] == pb && pids[1] == pa));
+    CHECK(results[0].status == TERMINUS_OK && results[1].status == TERMINUS_OK);
+    terminus_name_results_free(pids);
+    terminus_name_results_free(results);
+    CHECK(WaitForSingleObject(ha, 5000) == WAIT_OBJECT_0);
+    CHECK(WaitForSingleObject(hb, 5000) == WAIT_OBJECT_0);
+    CHECK_MSG(WaitForSingleObject(hc, 0) == WAIT_TIMEOUT, "tm_tree.exe was ended");
+    CloseHandle(ha);
+    CloseHandle(hb);
+    stop(hc);
+    /* nothing of that name now */
+    CHECK_RC(terminus_terminate_name(NULL, name, NULL, &o, &pids, &results, &count),
+             TERMINUS_E_NOT_FOUND);
+    terminus_name_results_free(pids);
+    terminus_name_results_free(results);
+    for (int i = 0; i < 50 && !DeleteFileW(saved); i++)
+        Sleep(100);
+}
+
+/* ---- list_public: terminus_process_list shows this program ---- */
+
+static void t_list_public(void)
+{
+    terminus_process_info *v = NULL;
+    const terminus_process_info *me = NULL;
+    size_t n = 0;
+
+    REQUIRE_RC(terminus_process_list(NULL, &v, &n), TERMINUS_OK);
+    for (size_t i = 0; i < n; i++)
+        if (v[i].pid == (terminus_pid)GetCurrentProcessId())
+            me = &v[i];
+    REQUIRE(me != NULL);
+    CHECK_MSG(name_is(me->name, "test_procs.exe"), "name %s", me->name);
+    CHECK_EQ(me->start, created_of(GetCurrentProcess()));
+    terminus_process_list_free(v);
+}
+
+/* ---- token: a token names its process while it lives ---- */
+
+static void t_token(void)
+{
+    char token[TERMINUS_TOKEN_MAX], want[64];
+    terminus_result res;
+    terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT;
+    DWORD pid;
+    HANDLE h = start(L"tm_tree.exe", "1", 1, &pid);
+
+    REQUIRE_RC(terminus_process_token(NULL, (terminus_pid)pid, token, sizeof token), TERMINUS_OK);
+    snprintf(want, sizeof want, "t1..%lu.%llx.0", (unsigned long)pid,
+             (unsigned long long)created_of(h));
+    CHECK_STR_EQ(token, want);
+    o.grace_ms = 300;
+    CHECK_RC(terminus_terminate_token(NULL, token, &o, &res), TERMINUS_OK);
+    CHECK_EQ(res.outcome, TERMINUS_OUTCOME_FORCED);
+    CHECK(WaitForSingleObject(h, 5000) == WAIT_OBJECT_0);
+    CloseHandle(h);
+    /* ended: the token names nothing now */
+    CHECK_RC(terminus_terminate_token(NULL, token, &o, &res), TERMINUS_E_NOT_FOUND);
+    printf("# token %s\n", token);
+}
+
 static const h_test tests[] = {
     { "list_self", t_list_self, 0 }, { "list_chain", t_list_chain, 0 },
     { "identity", t_identity, 0 },   { "identity_exited", t_identity_exited, 0 },
-    { "boot_id", t_boot_id, 0 },     { "child_self", t_child_self, H_HIDDEN },
+    { "boot_id", t_boot_id, 0 },     { "list_public", t_list_public, 0 },
+    { "tree", t_tree, 0 },           { "name", t_name, 0 },
+    { "token", t_token, 0 },         { "child_self", t_child_self, H_HIDDEN },
 };
 
 int main(int argc, char **argv)
