@@ -1646,6 +1646,20 @@ namespace Terminus
         Hangs = 2,
     }
 
+    /// <summary>The traits of a fake's table (TERMINUS_OS_*), Fake.SetTraits.</summary>
+    [Flags]
+    public enum FakeTraits : uint
+    {
+        /// <summary>Names compared exactly, parent links kept.</summary>
+        None = 0,
+        /// <summary>Image names compared without regard to ASCII case, as on Windows
+        /// (TERMINUS_OS_NAMES_NOCASE).</summary>
+        NamesNoCase = 0x1,
+        /// <summary>A process whose parent ends is re-parented (listed with parent 1), as on
+        /// Linux (TERMINUS_OS_REPARENTS).</summary>
+        Reparents = 0x2,
+    }
+
     /// <summary>What happened to a scripted process (terminus_fake_process_info).</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct FakeProcessInfo
@@ -1811,9 +1825,10 @@ namespace Terminus
         /// <summary>Set the boot id the fake gives (default BootId), as after a reboot.</summary>
         public void SetBootId(string boot) { Error.Check(Native.terminus_fake_set_boot_id(handle, Utf8.ToBytes(boot))); }
 
-        /// <summary>Match image names without regard to ASCII case, as Windows does
-        /// (TERMINUS_OS_NAMES_NOCASE); for the contexts created after.</summary>
-        public void SetNamesNoCase(bool on = true) { Error.Check(Native.terminus_fake_set_traits(handle, on ? 1u : 0u)); }
+        /// <summary>Set the traits of the fake's table: NamesNoCase matches image names as
+        /// Windows does, Reparents re-parents orphans as Linux does; for the contexts created
+        /// after.</summary>
+        public void SetTraits(FakeTraits traits) { Error.Check(Native.terminus_fake_set_traits(handle, (uint)traits)); }
 
         /// <summary>Make each later call of a primitive cost virtual time.</summary>
         public void SetLatency(string primitive, uint us)

@@ -4,9 +4,10 @@
  *        and the target's side: listen for such requests.
  *
  * A terminate opens each target once and uses only that handle afterwards, so
- * a recycled pid is never signalled. It sends the exit request (Windows: a
- * registered window message broadcast with the target's pid; Linux: SIGTERM),
- * waits up to `grace_ms` on the OS (no polling), and only then kills what is
+ * a recycled pid is never signalled. It sends the steps of the close chain
+ * that can reach each target (Windows: the registered window message posted
+ * to its listener window, `WM_CLOSE`, Ctrl+C; Linux: SIGTERM), waits up to
+ * `grace_ms` on the OS (no polling), and only then kills what is
  * left, unless #TERMINUS_TERMINATE_NO_FORCE. It never reaps the caller's
  * children: the caller's own `waitpid` still gets their status.
  *
@@ -78,7 +79,16 @@ extern "C" {
 /** Windows: `WM_CLOSE` to each top-level window of the target, as `taskkill` without /F. */
 #define TERMINUS_STEP_CLOSE 0x02u
 /** Windows: Ctrl+C (Ctrl+Break with #TERMINUS_TERMINATE_CTRL_BREAK) to a console program,
- *  delivered to the target only: never to another process that shares its console. */
+ *  delivered to the target only: never to another process that shares its console, and
+ *  never by detaching the caller from its own. A short-lived helper process does it
+ *  (`rundll32.exe` running libterminus-0.dll's terminus_os_win32_console_helper(), about
+ *  0.1 s): it attaches to the target's console and sends the event only when nobody else is
+ *  on it; a console shared with another process is #TERMINUS_E_UNREACHABLE for this step
+ *  (a program started from `cmd.exe` shares cmd's console). Costs: a process start per
+ *  target, and a program linked with the static library has no DLL for the helper: there
+ *  this step never reaches anything. A terminus listener answers Ctrl+C with its callback,
+ *  which the message already reached, so this step does not count for a target whose
+ *  listener window was found. */
 #define TERMINUS_STEP_CONSOLE 0x04u
 /** Linux: SIGINT (then SIGCONT), for programs that clean up on Ctrl+C. */
 #define TERMINUS_STEP_SIGINT 0x08u
@@ -390,8 +400,16 @@ typedef int (*terminus_request_fn)(void *arg, int reason);
  * @brief Opt in to graceful requests.
  *
  * Windows: a hidden top-level window on its own thread hears the registered
- * message (and acts only when it names this process), `WM_QUERYENDSESSION` /
- * `WM_ENDSESSION` and console control events. Linux: a dedicated thread
+ * message, posted to it or broadcast (and acts only when it names this
+ * process), `WM_CLOSE` (a request: `taskkill` without /F), the end of the
+ * session and console control events, as Windows sends them: a callback
+ * that declines `WM_QUERYENDSESSION` refuses the end (a shutdown block
+ * reason says that it is saving meanwhile), and the next end is asked again;
+ * `ENDSESSION_CLOSEAPP` (the Restart Manager) is a request; Ctrl+C and
+ * Ctrl+Break are requests, which a callback that declines leaves the process
+ * running after; `CTRL_CLOSE_EVENT` is the end, with the ~5 s the system
+ * gives; `CTRL_LOGOFF_EVENT` (which only services get, for any user's
+ * logoff) is left to the program's other handlers. Linux: a dedicated thread
  * receives SIGTERM (#TERMINUS_REASON_REQUEST) and SIGHUP
  * (#TERMINUS_REASON_LOGOFF). The callback must not free its own listener
  * (an exit hook it triggers may).

@@ -382,8 +382,11 @@ static void grace_window(tm_run *r, tm_batch *b, terminus_os_waitset **set, size
         }
         tm_events_flush(r);
         if (live == 0) {
-            /* Before a tree's window closes early: did its members fork? */
-            if (r->tree == NULL || scanned || scan_late(r, b, set, n, end) == 0)
+            /* Before a tree's window closes early: did its members fork
+             * before they ended? Only where a child keeps its link to a
+             * parent that has ended (not TERMINUS_OS_REPARENTS). */
+            if (r->tree == NULL || scanned || (r->os->traits & TERMINUS_OS_REPARENTS) ||
+                scan_late(r, b, set, n, end) == 0)
                 break;
             continue;
         }

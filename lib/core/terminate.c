@@ -485,6 +485,20 @@ static int kill_pending(tm_run *r, size_t k0, size_t k1)
     return r->killed_any;
 }
 
+/* Whether a scan could find nothing new: every member of the batch has
+ * ended and the OS re-parents the children of a process that ends
+ * (TERMINUS_OS_REPARENTS), so no listing links anything to them. */
+static int tree_all_ended(const tm_run *r, const tm_batch *b)
+{
+    if (!(r->os->traits & TERMINUS_OS_REPARENTS))
+        return 0;
+    for (size_t i = b->b0; i < b->end; i++) {
+        if (r->t[i].pending)
+            return 0;
+    }
+    return 1;
+}
+
 /* A tree whose members were killed: scan again, as long as a scan finds
  * more, and kill what it finds at once (the grace is over), each time
  * waiting for them to be seen gone (tree.c, "Rounds"). */
@@ -492,7 +506,7 @@ static void tree_after_kills(tm_run *r, tm_batch *b, terminus_os_waitset **set, 
 {
     size_t taken;
 
-    while ((taken = tm_tree_round(r, b, set, n)) > 0) {
+    while (!tree_all_ended(r, b) && (taken = tm_tree_round(r, b, set, n)) > 0) {
         size_t k0 = r->count; /* the late ones: in [b0, end), flagged */
 
         for (size_t i = b->b0; i < b->end; i++) {

@@ -41,7 +41,10 @@
  * window): at each quarter of the grace window, when no member is left
  * running before the window ends, and when it ends; then, if members were
  * killed, again after each kill and its wait, until a round finds nothing
- * new. At most TM_TREE_ROUNDS rounds in a call: what the last one finds is
+ * new. Where the OS re-parents the children of a process that ends
+ * (TERMINUS_OS_REPARENTS: Linux), a round once every member has ended
+ * could find nothing, and is not made. At most TM_TREE_ROUNDS rounds in a
+ * call: what the last one finds is
  * still being forked, not handled, and counted as escaped. A round that
  * cannot list ends the rounds. Members count against the handle limit as
  * every target does: what a round finds that does not fit in the batch is

@@ -34,7 +34,9 @@ Native (Linux) tests:
             timed)
 Under Wine (the cross build, the .exe programs through cross/wine64-run):
   wine-listener  listener.exe asked to leave by tkill.exe: EXITED, data saved
-  wine-stubborn  Wine's notepad.exe (knows nothing of terminus): FORCED
+  wine-stubborn  Wine's notepad.exe (knows nothing of terminus): the default close
+                 chain ends it by WM_CLOSE, inside the grace; with
+                 /steps:message /broadcast (terminus 0.1's request) it is FORCED
   wine-badinput  tkill.exe 0: exit 2
   wine-byname    tkill.exe /IM NOTEPAD.EXE: Wine's notepad, by name without regard
                  to case (skips while the Windows backend cannot list processes)
@@ -311,21 +313,38 @@ def notepads():
     return pids
 
 
-def t_wine_stubborn(tmp):
+def start_notepad():
     before = notepads()
     proc = subprocess.Popen([A.wine_run, 'notepad.exe'], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     new = set()
+    for _ in range(60):
+        new = notepads() - before
+        if new:
+            break
+        time.sleep(0.2)
+    check(len(new) == 1, 'notepad.exe runs')
+    time.sleep(0.3)
+    return proc, new.pop()
+
+
+def t_wine_stubborn(tmp):
+    # the default chain: WM_CLOSE ends it, as taskkill without /F would
+    proc, pid = start_notepad()
     try:
-        for _ in range(60):
-            new = notepads() - before
-            if new:
-                break
-            time.sleep(0.2)
-        check(len(new) == 1, 'notepad.exe runs')
-        pid = new.pop()
-        time.sleep(0.3)
         rc, out, _ = run('tkill', '/grace:1000', pid)
+        check(rc == 0, 'tkill.exe exits 0 (the process ended)')
+        check(re.search(r'left when asked.*\[ended by: close\]$', out, re.M) is not None,
+              'tkill.exe says it left when asked, ended by close')
+        check(proc.wait(timeout=10) == 0, 'notepad.exe ended by itself (exit code 0)')
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # terminus 0.1's request (the message, broadcast), which notepad does not hear: FORCED
+    proc, pid = start_notepad()
+    try:
+        rc, out, _ = run('tkill', '/grace:1000', '/steps:message', '/broadcast', pid)
         check(rc == 0, 'tkill.exe exits 0 (the process ended)')
         mm = re.search(r'killed after ([0-9.]+) ms \(exit code 1\)', out)
         check(mm is not None, 'tkill.exe says it killed it (FORCED, exit code 1)')

@@ -8,6 +8,8 @@ Checked, each against that set:
 - lib/terminus.map, the version script (ELF): its global names, each once,
   and `local: *;` in the node that hides the rest;
 - lib/terminus.def, the module definition file (Windows): its EXPORTS;
+  what a header declares only under `#if defined(_WIN32)` (the console
+  step's helper, terminus/sys/os.h) belongs to the .def and the DLL only;
 - the built library: its export table (nm -D, or objdump -p for a DLL); on
   ELF every export also carries the version node the map gives it, as the
   default version (name@@NODE);
@@ -44,13 +46,39 @@ def strip_c_comments(text):
     return re.sub(r'/\*.*?\*/', ' ', text, flags=re.S)
 
 
-def declared(include_dir):
+WIN32_ONLY_RE = re.compile(r'^\s*#\s*if\s+defined\s*\(?\s*_WIN32\b')
+
+
+def without_win32_blocks(text):
+    """The text without its `#if defined(_WIN32) ...` blocks (Windows only)."""
+    kept, depth = [], 0  # depth > 0: inside such a block
+    for line in text.splitlines():
+        directive = line.strip().replace(' ', '')
+        if depth:
+            if directive.startswith('#if'):
+                depth += 1
+            elif directive.startswith('#endif'):
+                depth -= 1
+            continue
+        if WIN32_ONLY_RE.match(line):
+            depth = 1
+            continue
+        kept.append(line)
+    return '\n'.join(kept)
+
+
+def declared(include_dir, windows=True):
+    """The TERMINUS_API names of the headers; without `windows`, not those
+    declared in an `#if defined(_WIN32) ...` block."""
     names = set()
     for root, _dirs, files in os.walk(include_dir):
         for f in files:
             if f.endswith('.h'):
                 with open(os.path.join(root, f), encoding='utf-8') as fh:
-                    names.update(API_RE.findall(strip_c_comments(fh.read())))
+                    text = strip_c_comments(fh.read())
+                if not windows:
+                    text = without_win32_blocks(text)
+                names.update(API_RE.findall(text))
     return names
 
 
@@ -165,15 +193,17 @@ def main():
     a = ap.parse_args()
 
     problems = []
-    api = declared(a.include)
+    api_windows = declared(a.include, windows=True)  # the .def, the DLL
+    api_elf = declared(a.include, windows=False)  # the map, the ELF library
+    api = api_windows if a.mode == 'objdump' else api_elf
     if not api:
         problems.append(f'{a.include}: no TERMINUS_API function found')
     for n in sorted(set(CONTRACT) - api):
         problems.append(f'contract function not declared TERMINUS_API: {n}')
 
     mapped = parse_map(a.map, problems)
-    compare(os.path.basename(a.map), set(mapped), api, problems)
-    compare(os.path.basename(a.deffile), parse_def(a.deffile, problems), api, problems)
+    compare(os.path.basename(a.map), set(mapped), api_elf, problems)
+    compare(os.path.basename(a.deffile), parse_def(a.deffile, problems), api_windows, problems)
 
     if not a.tool:
         for p in problems:

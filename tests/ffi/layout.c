@@ -143,5 +143,6 @@ int main(void)
     printf("TERMINUS_UID_UNKNOWN value %u\n", (unsigned)TERMINUS_UID_UNKNOWN);
     printf("TERMINUS_NAME_FILTER_VERSION value %d\n", TERMINUS_NAME_FILTER_VERSION);
     printf("TERMINUS_OS_NAMES_NOCASE value %u\n", (unsigned)TERMINUS_OS_NAMES_NOCASE);
+    printf("TERMINUS_OS_REPARENTS value %u\n", (unsigned)TERMINUS_OS_REPARENTS);
     return 0;
 }

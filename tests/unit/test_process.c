@@ -434,7 +434,7 @@ static void by_name_nocase(void)
     named(&f, 60, "calc.exe", TERMINUS_FAKE_EXITS_ON_REQUEST);
     CHECK_RC(terminus_terminate_name(f.ctx, "CALC.EXE", NULL, NULL, NULL, NULL, &n),
              TERMINUS_E_NOT_FOUND);
-    CHECK_RC(terminus_fake_set_traits(f.fake, 0x2), TERMINUS_E_INVALID);
+    CHECK_RC(terminus_fake_set_traits(f.fake, 0x4), TERMINUS_E_INVALID);
     fx_close(&f);
 }
 

@@ -147,6 +147,58 @@ static void fork_then_leave(void)
     fx_close(&f);
 }
 
+/* Where the OS re-parents orphans (TERMINUS_OS_REPARENTS, Linux): the child
+ * of a member that has ended is re-parented (to init, here) and is outside
+ * the tree, as a daemon that forked twice; no scan is made once every
+ * member has ended, since none could find anything. */
+static void reparented_away(void)
+{
+    fx f;
+    terminus_ctx *ctx = NULL;
+    terminus_detail d;
+    terminus_terminate_options o = tree_opts(0, &d, 1);
+    terminus_result r;
+    terminus_process_info *list = NULL;
+    size_t n = 0;
+
+    fx_open(&f);
+    REQUIRE_RC(terminus_fake_set_traits(f.fake, TERMINUS_OS_REPARENTS), TERMINUS_OK);
+    REQUIRE_RC(terminus_ctx_new(&ctx, terminus_fake_os(f.fake)), TERMINUS_OK);
+    fx_add(&f, 50, TERMINUS_FAKE_EXITS_ON_REQUEST, 20, 0);
+    child(&f, 51, 50, TERMINUS_FAKE_EXITS_ON_REQUEST, 10);
+    REQUIRE_RC(terminus_fake_process_fork_on(f.fake, 51, TERMINUS_STEP_MESSAGE, 70, 1,
+                                             TERMINUS_FAKE_IGNORES, 0, 0),
+               TERMINUS_OK);
+    terminus_fake_calls_clear(f.fake);
+
+    CHECK_RC(terminus_terminate(ctx, 50, &o, &r), TERMINUS_OK);
+    CHECK_EQ(d.tree_members, 2);
+    CHECK_EQ(d.tree_escaped, 0);
+    CHECK(untouched(&f, 70)); /* re-parented away before any scan could see it */
+    CHECK_EQ(fx_calls(&f, "process_list"), 1);
+    REQUIRE_RC(terminus_process_list(ctx, &list, &n), TERMINUS_OK);
+    REQUIRE_EQ(n, 1);
+    CHECK_EQ(list[0].pid, 70);
+    CHECK_EQ(list[0].ppid, 1);
+    terminus_process_list_free(list);
+    /* stubborn members killed: no scan after the kills either */
+    fx_add(&f, 60, TERMINUS_FAKE_IGNORES, 0, 0);
+    child(&f, 61, 60, TERMINUS_FAKE_IGNORES, 0);
+    terminus_fake_calls_clear(f.fake);
+    CHECK_RC(terminus_terminate(ctx, 60, &o, &r), TERMINUS_OK);
+    CHECK_EQ(d.tree_members, 2);
+    CHECK_EQ(fx_calls(&f, "process_list"), 1 + 4); /* the quarters and the end of the grace */
+    CHECK(fx_proc(&f, 70).running);
+    terminus_ctx_free(ctx);
+    /* without the trait (Windows keeps the link) the kills are followed by a scan */
+    fx_add(&f, 80, TERMINUS_FAKE_IGNORES, 0, 0);
+    child(&f, 81, 80, TERMINUS_FAKE_IGNORES, 0);
+    terminus_fake_calls_clear(f.fake);
+    CHECK_RC(terminus_terminate(f.ctx, 80, &o, &r), TERMINUS_OK);
+    CHECK_EQ(fx_calls(&f, "process_list"), 1 + 4 + 1);
+    fx_close(&f);
+}
+
 /* A child whose start is before its parent's has a stale link (its real
  * parent ended and the pid was reused): never a member, nor its children. */
 static void stale_parent_link(void)
@@ -501,7 +553,7 @@ static void without_the_flag(void)
 }
 
 HARNESS_MAIN(T(three_levels_one_grace), T(fork_during_grace), T(fork_then_leave),
-             T(stale_parent_link), T(member_pid_reused), T(rounds_bound), T(caller_line_refused),
-             T(no_force), T(force), T(escaped_members), T(two_roots), T(handle_limit),
-             T(progress_of_the_target), T(unsupported), T(target_missing_or_gone),
+             T(reparented_away), T(stale_parent_link), T(member_pid_reused), T(rounds_bound),
+             T(caller_line_refused), T(no_force), T(force), T(escaped_members), T(two_roots),
+             T(handle_limit), T(progress_of_the_target), T(unsupported), T(target_missing_or_gone),
              T(without_the_flag))

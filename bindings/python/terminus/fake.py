@@ -35,7 +35,9 @@ to start it earlier, or later: it does not exist until then; its pid may be
 one whose process has ended by then: the pid is reused), has a unique id
 (1, 2, 3...), no parent, the name ``"fake-<pid>"``, no session and no uid,
 all of which :meth:`Fake.add_process` and the ``set_*`` methods change.
-Parent links stay as set (the fake never re-parents). :meth:`Fake.fork_on`
+Parent links stay as set (as Windows keeps them), unless
+:meth:`Fake.set_traits` gives :data:`REPARENTS` (as Linux re-parents an
+orphan). :meth:`Fake.fork_on`
 makes a process fork a child when asked to leave::
 
     fake.add_process(50, Behaviour.IGNORES, name="make")
@@ -72,7 +74,7 @@ from ._errors import TerminusError
 from ._lib import CBlocker, CFakeProcessInfo, CSessionDetails, lib
 
 __all__ = ["Fake", "Behaviour", "SessionBehaviour", "ProcessInfo", "Exits", "Logoffs",
-           "REACH_DEFAULT", "EPOCH", "BOOT_ID", "NAMES_NOCASE"]
+           "REACH_DEFAULT", "EPOCH", "BOOT_ID", "NAMES_NOCASE", "REPARENTS"]
 
 #: The fake's wall clock at virtual time 0, in seconds since the Unix epoch
 #: (TERMINUS_FAKE_EPOCH_US: 2024-01-01 00:00:00 UTC); a session's details
@@ -84,6 +86,9 @@ BOOT_ID = "fakeboot"
 #: A trait of the fake's table (TERMINUS_OS_NAMES_NOCASE): image names match
 #: without regard to ASCII case, as on Windows (:meth:`Fake.set_traits`).
 NAMES_NOCASE = 0x1
+#: A trait of the fake's table (TERMINUS_OS_REPARENTS): a process whose parent
+#: has ended is listed with parent 1, as Linux re-parents it to init.
+REPARENTS = 0x2
 
 #: The steps that reach a scripted process unless :meth:`Fake.set_reach` says
 #: otherwise (TERMINUS_FAKE_REACH_DEFAULT): the message and the signals, as for
@@ -283,7 +288,8 @@ class Fake(_Handle):
 
     def set_traits(self, traits: int) -> None:
         """Set the traits of the fake's table (:data:`NAMES_NOCASE`: match image
-        names as Windows does). Contexts made before keep the traits they had."""
+        names as Windows does; :data:`REPARENTS`: re-parent orphans as Linux
+        does). Contexts made before keep the traits they had."""
         _check(lib().terminus_fake_set_traits(self._h(), _u32("set_traits", "traits", traits)))
 
     def process(self, pid: int) -> ProcessInfo:

@@ -242,9 +242,10 @@ TERMINUS_API int terminus_fake_process_step_count(terminus_fake *fake, terminus_
  * virtual time, in microseconds. It has a unique id no other process of the
  * fake has (1, 2, 3... in the order added), no parent (0), the image name
  * "fake-<pid>", no session (#TERMINUS_SESSION_NONE) and no known uid
- * (#TERMINUS_UID_UNKNOWN). Parent links stay as they are set: the fake never
- * re-parents a process whose parent has ended (as Windows keeps the link;
- * Linux re-parents it to init or to a subreaper). The listing holds the
+ * (#TERMINUS_UID_UNKNOWN). Parent links stay as they are set, as Windows
+ * keeps the link of a process whose parent has ended; with the trait
+ * #TERMINUS_OS_REPARENTS (terminus_fake_set_traits()) such a process is
+ * listed with parent 1, as Linux re-parents it to init. The listing holds the
  * processes that have started and still run, in the order added, with the
  * name, uid and session only when the caller asked for them (as a backend
  * may leave them unread: a core that reads one it did not ask for sees ""
@@ -378,13 +379,15 @@ TERMINUS_API int terminus_fake_process_fork_on(terminus_fake *fake, terminus_pid
 TERMINUS_API int terminus_fake_set_boot_id(terminus_fake *fake, const char *boot);
 
 /**
- * @brief Set the traits of the fake's table (terminus_os::traits), e.g.
- *        #TERMINUS_OS_NAMES_NOCASE to match image names as Windows does.
+ * @brief Set the traits of the fake's table (terminus_os::traits):
+ *        #TERMINUS_OS_NAMES_NOCASE to match image names as Windows does,
+ *        #TERMINUS_OS_REPARENTS to re-parent orphans as Linux does.
  *
  * A context copies the table when it is made: set the traits before
  * terminus_ctx_new().
  * @param fake    the fake
- * @param traits  TERMINUS_OS_* bits; 0 (the default) for Linux's rules
+ * @param traits  TERMINUS_OS_* bits; 0 (the default): names compared exactly, parent
+ *                links kept
  * @retval TERMINUS_OK        set
  * @retval TERMINUS_E_INVALID NULL fake or unknown bits
  */

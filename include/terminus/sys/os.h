@@ -335,8 +335,9 @@ struct terminus_os {
                             terminus_os_blocker_fn fn, void *arg);
     /**
      * What the core must know of this OS's rules: TERMINUS_OS_* bits
-     * (#TERMINUS_OS_NAMES_NOCASE); 0 for none. Not a function: set it in
-     * the table (Windows: #TERMINUS_OS_NAMES_NOCASE).
+     * (#TERMINUS_OS_NAMES_NOCASE, #TERMINUS_OS_REPARENTS); 0 for none. Not a
+     * function: set it in the table (Windows: #TERMINUS_OS_NAMES_NOCASE; Linux:
+     * #TERMINUS_OS_REPARENTS).
      */
     uint32_t traits;
 };
@@ -345,6 +346,12 @@ struct terminus_os {
  *  (Windows: the file names of NTFS), the ASCII letters folded; without it, exactly
  *  (Linux). terminus_terminate_name() follows it. */
 #define TERMINUS_OS_NAMES_NOCASE 0x1u
+/** @brief terminus_os::traits bit: a process whose parent ends is re-parented at once
+ *  (Linux: to init, or to the nearest subreaper), so that no listing links a process to a
+ *  parent that has ended. A tree terminate then spares the scans that could only find
+ *  such links (when every member has ended); without it (Windows keeps the link), it
+ *  makes them. */
+#define TERMINUS_OS_REPARENTS 0x2u
 
 /**
  * @brief The native table of this platform (Win32 or POSIX).
@@ -354,6 +361,26 @@ struct terminus_os {
  * @return a static table; never NULL
  */
 TERMINUS_API const terminus_os *terminus_os_native(void);
+
+#if defined(_WIN32) || defined(TERMINUS_DOXYGEN)
+/**
+ * @brief Windows, the DLL: the helper process of the console step
+ *        (#TERMINUS_STEP_CONSOLE); not for programs to call.
+ *
+ * The Win32 backend runs it, for one target, as
+ * `rundll32.exe "<libterminus-0.dll>",terminus_os_win32_console_helper PID EVENT`:
+ * a short-lived process of its own, so that the caller never leaves or
+ * changes its own console. It attaches to the console of PID and, when
+ * only PID and itself are on it, sends EVENT there (GenerateConsoleCtrlEvent),
+ * absorbing its own copy. It never returns: its exit code says what it did.
+ * @param hwnd      unused (rundll32's window)
+ * @param instance  unused
+ * @param cmdline   "PID EVENT": the target's pid, and 0 (Ctrl+C) or 1 (Ctrl+Break)
+ * @param show      unused
+ */
+TERMINUS_API void terminus_os_win32_console_helper(void *hwnd, void *instance, char *cmdline,
+                                                   int show);
+#endif
 
 /**
  * @brief Record a failure in the calling thread's error record (for backends).

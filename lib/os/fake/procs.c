@@ -19,7 +19,10 @@
  * - Each process gets a unique id (1, 2, 3... in the order added;
  *   terminus_fake_process_set_unique() changes it, 0 = none, as a backend
  *   without one), no parent (0), the image name "fake-<pid>", no session
- *   and no known uid. Parent links are never re-parented.
+ *   and no known uid. Parent links stay as set, unless the fake's table has
+ *   the trait TERMINUS_OS_REPARENTS (terminus_fake_set_traits): then a
+ *   process whose parent has ended is listed with parent 1, as Linux
+ *   re-parents it to init.
  * - process_identity reads the process a handle holds, ended or not (as
  *   Windows does while a handle is held, and Linux of a zombie).
  * - process_list lists, in the order added, the processes that have started
@@ -116,11 +119,26 @@ int tm_fake_proc_add(terminus_fake *fake, const char *fn, terminus_pid pid, int 
 /* What names p: pid, ppid and start always; of the others only `fields`
  * (TERMINUS_OS_LIST_*), the rest left unread as a backend may leave them, so
  * that a core that reads a field it did not ask for is caught. */
-static void tm_fake_info(const struct tm_fake_proc *p, uint32_t fields, terminus_process_info *info)
+static void tm_fake_info(terminus_fake *fake, const struct tm_fake_proc *p, uint32_t fields,
+                         terminus_process_info *info)
 {
     memset(info, 0, sizeof *info);
     info->pid = p->pid;
     info->ppid = p->ppid;
+    if (fake->os.traits & TERMINUS_OS_REPARENTS) {
+        /* Linux: re-parented to init (pid 1) once its parent (the last
+         * process with that pid started no later than it) has ended */
+        for (size_t i = fake->nprocs; i-- > 0;) {
+            struct tm_fake_proc *q = fake->procs[i];
+
+            if (q->pid == p->ppid && q->start <= p->start) {
+                tm_fake_proc_update(fake, q);
+                if (!q->running)
+                    info->ppid = 1;
+                break;
+            }
+        }
+    }
     info->start = p->start;
     info->session = (fields & TERMINUS_OS_LIST_SESSION) ? p->session : TERMINUS_SESSION_NONE;
     info->uid = (fields & TERMINUS_OS_LIST_UID) ? p->uid : TERMINUS_UID_UNKNOWN;
@@ -147,7 +165,7 @@ int tm_fake_process_list(void *data, uint32_t fields, terminus_os_process_fn fn,
 
                 tm_fake_proc_update(fake, p);
                 if (p->running && p->start <= fake->now_us)
-                    tm_fake_info(p, fields, &copy[n++]);
+                    tm_fake_info(fake, p, fields, &copy[n++]);
             }
         }
     }
@@ -178,7 +196,7 @@ int tm_fake_process_identity(void *data, terminus_os_process *proc, terminus_pro
     if (rc != TERMINUS_OK)
         return tm_fake_leave(fake, TM_FP_PROCESS_IDENTITY, rc, "process_identity(%u) = %d",
                              (unsigned)p->pid, rc);
-    tm_fake_info(p, TERMINUS_OS_LIST_ALL, info);
+    tm_fake_info(fake, p, TERMINUS_OS_LIST_ALL, info);
     *unique = p->unique;
     return tm_fake_leave(fake, TM_FP_PROCESS_IDENTITY, rc,
                          "process_identity(%u) = 0 [start %lu, unique %lu]", (unsigned)p->pid,
@@ -342,12 +360,13 @@ TERMINUS_API int terminus_fake_set_boot_id(terminus_fake *fake, const char *boot
 TERMINUS_API int terminus_fake_set_traits(terminus_fake *fake, uint32_t traits)
 {
     static const char fn[] = "terminus_fake_set_traits";
+    const uint32_t known = TERMINUS_OS_NAMES_NOCASE | TERMINUS_OS_REPARENTS;
 
     if (fake == NULL)
         return TM_FAKE_NULL(fn);
-    if ((traits & ~TERMINUS_OS_NAMES_NOCASE) != 0)
+    if ((traits & ~known) != 0)
         return terminus_os_error(TERMINUS_E_INVALID, 0, "%s: unknown trait bits 0x%x", fn,
-                                 (unsigned)(traits & ~TERMINUS_OS_NAMES_NOCASE));
+                                 (unsigned)(traits & ~known));
     tm_mutex_lock(&fake->lock);
     fake->os.traits = traits;
     tm_mutex_unlock(&fake->lock);

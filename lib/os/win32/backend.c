@@ -3,8 +3,9 @@
  *
  * The backend fills every member of terminus_os over kernel32, user32 and
  * wtsapi32, with the W functions (UTF-8 is converted to UTF-16 here). Its
- * files: process.c (processes, requests, kills, wait sets, exit),
- * listener.c (the listener window and the console handler), wts.c
+ * files: process.c (processes, requests, kills, wait sets, exit), chain.c
+ * (the close chain: what each step reaches, sending a step, the console
+ * step's helper), listener.c (the listener window and the console handler), wts.c
  * (ExitWindowsEx logoff, servers and sessions) and this one, which holds the
  * table, the clock, the caller's identity, the UTF-8/UTF-16 conversions and
  * the one place where native errors are turned into TERMINUS_E_* codes:
@@ -290,6 +291,8 @@ static const terminus_os tm_win_os = {
     .session_current = tm_win_session_current,
     .session_logoff = tm_win_session_logoff,
     .session_wait_gone = tm_win_session_wait_gone,
+    .process_reach = tm_win_process_reach,
+    .process_step = tm_win_process_step,
     /* version 2: processes by identity (procs.c) */
     .process_list = tm_win_process_list,
     .process_identity = tm_win_process_identity,

@@ -3,12 +3,30 @@
  *
  * A hidden top-level window (message-only windows, HWND_MESSAGE, never hear
  * broadcasts under Wine 8) on a thread of its own, with its own message
- * loop. It acts on the registered message that process.c broadcasts only
- * when wParam is this process's pid, and on the end of the session
- * (WM_QUERYENDSESSION, WM_ENDSESSION). Console programs also get CTRL_CLOSE /
- * LOGOFF / SHUTDOWN through a console control handler. The UIPI filter is
- * never widened (no ChangeWindowMessageFilter): a process of lower integrity
- * cannot make this one exit.
+ * loop, of the class TM_WIN_LISTENER_CLASS, by which process_reach finds it
+ * (chain.c). It acts on the registered message, posted to it (chain.c) or
+ * broadcast (process.c), only when wParam is this process's pid. The UIPI
+ * filter is never widened (no ChangeWindowMessageFilter): a process of lower
+ * integrity cannot make this one exit.
+ *
+ * What else it hears, as Windows sends it (tm_win_window_action and
+ * tm_win_console_action decide; test_win32_rules.c checks them):
+ * - WM_CLOSE to its window is a request, so that taskkill without /F (and
+ *   the close chain's CLOSE step) ends a console program that listens;
+ * - WM_QUERYENDSESSION asks the callback (LOGOFF) while a shutdown block
+ *   reason says that it saves (ShutdownBlockReasonCreate); a callback that
+ *   declines refuses the end (FALSE) and nothing is latched, so the next
+ *   real logoff is reported again. With ENDSESSION_CLOSEAPP (the Restart
+ *   Manager wants the application closed) it is a request, not a logoff.
+ *   WM_ENDSESSION TRUE is the end, reported once; FALSE calls it off;
+ * - the console control handler returns TRUE only when it handled the
+ *   event: Ctrl+C and Ctrl+Break are requests (a callback that declines
+ *   keeps the process running), CTRL_CLOSE and CTRL_SHUTDOWN the end (the
+ *   callback runs inside the handler, so it gets the ~5 s the system
+ *   gives), CTRL_LOGOFF is left to the next handler: a process that loads
+ *   user32, as the listener does, never gets it, and a service gets it for
+ *   any user's logoff, which is not its own end. Without a listener (one
+ *   being stopped) it handles nothing.
  *
  * The thread runs this module's code (the loop, the window procedure) and
  * the console handler is this module's too: while a listener lives it holds
@@ -40,11 +58,16 @@ struct terminus_os_listener {
     DWORD create_err; /* GetLastError() of a failed RegisterClassExW/CreateWindowExW */
     const char *failed_call;
     HINSTANCE hinst;
-    LONG logoff_done; /* LOGOFF is reported once, by the window or the console handler */
+    LONG logoff_done; /* the end (LOGOFF) is reported once, by the window or the console
+                         handler; a query that the callback declined does not set it */
+    int block_reason; /* ShutdownBlockReasonCreate holds (window thread only) */
     int console_handler;
 };
 
-static const wchar_t tm_win_class[] = L"terminus.listener.1";
+static const wchar_t tm_win_class[] = TM_WIN_LISTENER_CLASS;
+
+/* What the shutdown screen shows while the callback runs (or after it declined). */
+static const wchar_t tm_win_block_reason[] = L"Saving its data before the session ends";
 
 /*
  * The one listener of this process (the console control handler is per
@@ -65,6 +88,59 @@ static void tm_win_logoff_once(struct terminus_os_listener *l)
         l->fn(l->arg, TERMINUS_REASON_LOGOFF);
 }
 
+/* (pure; win32.h) */
+enum tm_win_act tm_win_console_action(DWORD type)
+{
+    switch (type) {
+    case CTRL_C_EVENT:
+    case CTRL_BREAK_EVENT:
+        return TM_WIN_ACT_REQUEST;
+    case CTRL_CLOSE_EVENT:
+    case CTRL_SHUTDOWN_EVENT:
+        return TM_WIN_ACT_END;
+    default: /* CTRL_LOGOFF_EVENT: some user's logoff, seen by services only */
+        return TM_WIN_ACT_PASS;
+    }
+}
+
+/* (pure; win32.h) */
+enum tm_win_act tm_win_window_action(UINT msg, WPARAM wp, LPARAM lp)
+{
+    int closeapp = ((DWORD)lp & ENDSESSION_CLOSEAPP) != 0;
+    switch (msg) {
+    case WM_CLOSE:
+        return TM_WIN_ACT_REQUEST;
+    case WM_QUERYENDSESSION:
+        return closeapp ? TM_WIN_ACT_REQUEST : TM_WIN_ACT_QUERY_END;
+    case WM_ENDSESSION:
+        if (!wp)
+            return TM_WIN_ACT_END_CANCEL;
+        return closeapp ? TM_WIN_ACT_IGNORE : TM_WIN_ACT_END;
+    default:
+        return TM_WIN_ACT_PASS;
+    }
+}
+
+/* The session may end: ask the callback, with a block reason while it runs. */
+static LRESULT tm_win_query_end(struct terminus_os_listener *l, HWND hwnd)
+{
+    if (l->logoff_done)
+        return TRUE; /* the end was reported already */
+    if (ShutdownBlockReasonCreate(hwnd, tm_win_block_reason))
+        l->block_reason = 1;
+    l->fn(l->arg, TERMINUS_REASON_LOGOFF);
+    /* here only when the callback declined (agreeing exits the process): refuse the end,
+       keeping the reason on the shutdown screen until WM_ENDSESSION */
+    return FALSE;
+}
+
+static void tm_win_drop_reason(struct terminus_os_listener *l, HWND hwnd)
+{
+    if (l->block_reason)
+        ShutdownBlockReasonDestroy(hwnd);
+    l->block_reason = 0;
+}
+
 static LRESULT CALLBACK tm_win_wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp)
 {
     struct terminus_os_listener *l;
@@ -78,20 +154,32 @@ static LRESULT CALLBACK tm_win_wndproc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp
         return DefWindowProcW(hwnd, msg, wp, lp);
 
     if (msg == l->msg && l->msg != 0) {
-        /* a broadcast reaches every application: act only when it names us */
+        /* posted to this window or broadcast to every application: act only when it
+           names us */
         if (wp == (WPARAM)l->self)
             l->fn(l->arg, TERMINUS_REASON_REQUEST);
         return 0;
     }
-    switch (msg) {
-    case WM_QUERYENDSESSION:
-        return TRUE; /* never veto; the data is saved at WM_ENDSESSION */
-    case WM_ENDSESSION:
-        if (wp)
-            tm_win_logoff_once(l);
+    switch (tm_win_window_action(msg, wp, lp)) {
+    case TM_WIN_ACT_REQUEST:
+        /* WM_CLOSE never closes this window (only listen_stop does) */
+        l->fn(l->arg, TERMINUS_REASON_REQUEST);
+        return msg == WM_QUERYENDSESSION ? FALSE : 0; /* declined */
+    case TM_WIN_ACT_QUERY_END:
+        return tm_win_query_end(l, hwnd);
+    case TM_WIN_ACT_END:
+        tm_win_drop_reason(l, hwnd);
+        tm_win_logoff_once(l);
         return 0;
-    case WM_CLOSE:
-        return 0; /* only listen_stop closes this window */
+    case TM_WIN_ACT_END_CANCEL:
+        tm_win_drop_reason(l, hwnd);
+        return 0;
+    case TM_WIN_ACT_IGNORE:
+        return 0;
+    default:
+        break;
+    }
+    switch (msg) {
     case TM_WIN_WM_STOP:
         DestroyWindow(hwnd);
         return 0;
@@ -152,27 +240,34 @@ static DWORD WINAPI tm_win_listener_main(void *p)
 
 static BOOL WINAPI tm_win_console_handler(DWORD type)
 {
-    if (type != CTRL_CLOSE_EVENT && type != CTRL_LOGOFF_EVENT && type != CTRL_SHUTDOWN_EVENT)
-        return FALSE; /* Ctrl+C and Ctrl+Break keep their default handling */
+    enum tm_win_act act = tm_win_console_action(type);
+    if (act == TM_WIN_ACT_PASS)
+        return FALSE; /* not ours: the next handler (for a service, the system's) */
     terminus_os_listen_fn fn = NULL;
     void *arg = NULL;
+    int handled = 0;
     /* under the lock: listen_stop clears the slot under it, then waits for busy == 0,
        so fn is never called after it returns */
     AcquireSRWLockExclusive(&tm_win_listener_lock);
     struct terminus_os_listener *l = tm_win_listener;
-    if (l != NULL && InterlockedExchange(&l->logoff_done, 1) == 0) {
-        fn = l->fn;
-        arg = l->arg;
-        tm_win_console_busy++;
-        tm_win_console_mine++;
+    if (l != NULL) {
+        handled = 1; /* an end reported already is handled too */
+        if (act == TM_WIN_ACT_REQUEST || InterlockedExchange(&l->logoff_done, 1) == 0) {
+            fn = l->fn;
+            arg = l->arg;
+            tm_win_console_busy++;
+            tm_win_console_mine++;
+        }
     }
     ReleaseSRWLockExclusive(&tm_win_listener_lock);
     if (fn == NULL)
-        return TRUE;
+        return handled ? TRUE : FALSE; /* no listener: the default handling */
     /* without the lock: fn may end in at-exit hooks that stop the listener
        (listen_stop on this thread then does not wait for itself); `l` may be
-       freed by the time fn returns and is not used after it */
-    fn(arg, TERMINUS_REASON_LOGOFF);
+       freed by the time fn returns and is not used after it. A callback that
+       agrees exits the process; one that declines returns here, and TRUE keeps
+       the process running (for CTRL_CLOSE the system ends it anyway). */
+    fn(arg, act == TM_WIN_ACT_REQUEST ? TERMINUS_REASON_REQUEST : TERMINUS_REASON_LOGOFF);
     AcquireSRWLockExclusive(&tm_win_listener_lock);
     tm_win_console_mine--;
     if (--tm_win_console_busy == 0)

@@ -19,16 +19,11 @@
 #include "win32.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* ---------------------------------------------------------------------- */
 /* Processes                                                               */
 /* ---------------------------------------------------------------------- */
-
-struct terminus_os_process {
-    HANDLE h;
-    DWORD pid;
-    int can_kill; /* opened with PROCESS_TERMINATE */
-};
 
 /* What process_open decides about the process it has opened (win32.h). */
 int tm_win_open_decision(DWORD asked, DWORD got, int critical)
@@ -76,8 +71,11 @@ int tm_win_process_open(void *data, terminus_pid pid, terminus_os_process **out)
      * opens pid. Only the process whose id is exactly the one asked for is
      * the target; anything else (the caller itself, System) is not. A
      * critical process (csrss, wininit, smss, ...) is refused like System:
-     * an elevated caller could kill it, and the machine would stop. */
-    DWORD got = GetProcessId(h);
+     * an elevated caller could kill it, and the machine would stop. An id
+     * whose low two bits are 0 names exactly the process opened, so only
+     * the others are asked (a wineserver call under Wine 8, on every
+     * target of a terminate). */
+    DWORD got = ((DWORD)pid & 3u) == 0 ? (DWORD)pid : GetProcessId(h);
     int critical = got == (DWORD)pid ? tm_win_is_critical(h) : -1;
     int decision = tm_win_open_decision((DWORD)pid, got, critical);
     if (decision != TERMINUS_OK) {
@@ -91,7 +89,7 @@ int tm_win_process_open(void *data, terminus_pid pid, terminus_os_process **out)
                                  "whose id differs in its low two bits)",
                                  (unsigned long)pid, (unsigned long)got);
     }
-    terminus_os_process *p = malloc(sizeof *p);
+    terminus_os_process *p = calloc(1, sizeof *p);
     if (p == NULL) {
         CloseHandle(h);
         return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "process_open(%lu): out of memory",
@@ -109,6 +107,7 @@ void tm_win_process_close(void *data, terminus_os_process *proc)
     (void)data;
     if (proc == NULL)
         return;
+    tm_win_chain_forget(proc);
     CloseHandle(proc->h);
     free(proc);
 }
@@ -146,9 +145,21 @@ int tm_win_process_status(void *data, terminus_os_process *proc, terminus_os_sta
     return TERMINUS_OK;
 }
 
+/* The last name registered and its number: a call registers one name for every target. */
+static SRWLOCK tm_win_msg_lock = SRWLOCK_INIT;
+static char tm_win_msg_name[256];
+static UINT tm_win_msg_id;
+
 /* The registered message for `message` (UTF-8), or 0 with the error recorded. */
 UINT tm_win_register_message(const char *message, int *code)
 {
+    UINT cached = 0;
+    AcquireSRWLockShared(&tm_win_msg_lock);
+    if (tm_win_msg_id != 0 && strcmp(tm_win_msg_name, message) == 0)
+        cached = tm_win_msg_id;
+    ReleaseSRWLockShared(&tm_win_msg_lock);
+    if (cached != 0)
+        return cached;
     wchar_t wname[512];
     int rc = tm_win_wide("RegisterWindowMessageW", message, wname, 512);
     if (rc != TERMINUS_OK) {
@@ -156,14 +167,22 @@ UINT tm_win_register_message(const char *message, int *code)
         return 0;
     }
     UINT msg = RegisterWindowMessageW(wname);
-    if (msg == 0)
+    if (msg == 0) {
         *code = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "RegisterWindowMessageW(\"%s\")",
                             message);
+        return 0;
+    }
+    if (strlen(message) < sizeof tm_win_msg_name) {
+        AcquireSRWLockExclusive(&tm_win_msg_lock);
+        strcpy(tm_win_msg_name, message);
+        tm_win_msg_id = msg;
+        ReleaseSRWLockExclusive(&tm_win_msg_lock);
+    }
     return msg;
 }
 
-/* OK while the process runs; E_NOT_FOUND once it has ended; or the error. */
-static int tm_win_must_run(terminus_os_process *proc)
+/* OK while the process runs; E_NOT_FOUND once it has ended; or the error (win32.h). */
+int tm_win_must_run(terminus_os_process *proc)
 {
     int r = tm_win_running(proc);
     if (r < 0)
@@ -183,6 +202,12 @@ int tm_win_process_request(void *data, terminus_os_process *proc, const char *me
     UINT msg = tm_win_register_message(message, &code);
     if (msg == 0)
         return code;
+    return tm_win_broadcast(proc, msg, message);
+}
+
+/* Broadcast the registered message `msg` (named `message`) for the process (win32.h). */
+int tm_win_broadcast(terminus_os_process *proc, UINT msg, const char *message)
+{
     /*
      * Posted, never sent: BroadcastSystemMessageW with BSF_POSTMESSAGE returns
      * at once, so a hung application cannot hold the caller. Every top-level

@@ -84,8 +84,32 @@ void tm_win_narrow(const wchar_t *w, char *out, size_t cap);
 /* Processes, wait sets and exit (process.c)                               */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * An open process (process_open). What process_reach found for the close
+ * chain is kept here for process_step (chain.c): the target's listener
+ * window, its other top-level windows and the registered message.
+ */
+struct terminus_os_process {
+    HANDLE h;
+    DWORD pid;
+    int can_kill;         /* opened with PROCESS_TERMINATE */
+    HWND listener;        /* its terminus listener window (TM_WIN_LISTENER_CLASS), or NULL */
+    HWND *windows;        /* its other top-level windows (not the system's IME windows) */
+    size_t nwindows;      /* how many */
+    size_t capwindows;    /* room in `windows` */
+    int windows_complete; /* `windows` holds every one (the pass was not stopped early) */
+    UINT msg;             /* the registered message of the last process_reach, or 0 */
+};
+
 /* The registered message for `message` (UTF-8), or 0 with the error recorded. */
 UINT tm_win_register_message(const char *message, int *code);
+
+/* OK while the process runs; TERMINUS_E_NOT_FOUND (recorded) once it has ended; or the error. */
+int tm_win_must_run(terminus_os_process *proc);
+
+/* Broadcast the registered message `msg` (named `message`, for the record) to every
+ * top-level window, with the process's pid as wParam (BroadcastSystemMessageW, posted). */
+int tm_win_broadcast(terminus_os_process *proc, UINT msg, const char *message);
 
 /*
  * What process_open decides about the process it has opened for pid `asked`:
@@ -120,8 +144,126 @@ int tm_win_process_identity(void *data, terminus_os_process *proc, terminus_proc
 int tm_win_boot_id(void *data, char *buf, size_t size);
 
 /* ---------------------------------------------------------------------- */
+/* The close chain (chain.c)                                               */
+/* ---------------------------------------------------------------------- */
+
+/* The window class of a terminus listener's window (listener.c), by which
+ * process_reach tells it from the target's other windows. */
+#define TM_WIN_LISTENER_CLASS L"terminus.listener.1"
+
+/* What process_reach found about one target, for tm_win_reach_bits. */
+struct tm_win_found {
+    int other_session;  /* 1: it runs in another session than the caller */
+    int listener;       /* 1: it has a terminus listener window */
+    size_t windows;     /* how many other top-level windows it has */
+    int console;        /* 1: attached to a console; 0: not; -1: unknown */
+    int console_sender; /* 1: this build can send the console step (the DLL: its helper) */
+};
+
+/*
+ * The TERMINUS_STEP_* bits of `steps` that can reach a target, given the
+ * call's `flags` and what was found. Another session: none. MESSAGE: a
+ * listener window (with TERMINUS_TERMINATE_BROADCAST: any top-level window,
+ * since a broadcast reaches them all). CLOSE: any top-level window, the
+ * listener's included (its WM_CLOSE is a request). CONSOLE: a console, or
+ * one that cannot be ruled out, when the build can send the step, unless a
+ * listener window takes the Ctrl+C's place (MESSAGE or CLOSE asked: they
+ * reach the callback that the listener's console handler would call). The
+ * Linux steps never. Pure: no OS call.
+ */
+uint32_t tm_win_reach_bits(uint32_t steps, uint32_t flags, const struct tm_win_found *f);
+
+/* Whether the target's session differs from the caller's; an unknown id
+ * (TM_WIN_SESSION_UNKNOWN) on either side does not rule it out. Pure. */
+int tm_win_other_session(DWORD caller, DWORD target);
+
+/*
+ * The code for a PostMessageW that failed with `err`: 5 (UIPI refused the
+ * post to a process of higher integrity) is TERMINUS_E_ACCESS_DENIED; 1400
+ * (the window is gone) TERMINUS_E_UNREACHABLE; anything else TERMINUS_E_OS.
+ * Pure.
+ */
+int tm_win_post_code(DWORD err);
+
+/* Whether a window class is one the system gives every GUI thread ("IME",
+ * "MSCTFIME UI"), not a window of the application. Pure. */
+int tm_win_system_class(const wchar_t *cls);
+
+/*
+ * Whether a process whose RTL_USER_PROCESS_PARAMETERS.ConsoleHandle is
+ * `handle` is attached to a console: NULL is not; under Wine (`is_wine`)
+ * neither is (HANDLE)-4, Wine's mark of a process started from a shell
+ * without a terminal; any other value is. Pure.
+ */
+int tm_win_console_handle_attached(uintptr_t handle, int is_wine);
+
+/*
+ * The exit code of the console helper (terminus_os_win32_console_helper):
+ * what it did in the high nibble, a number in the rest (none for SENT and
+ * UNSEEN), so that no exit code of rundll32's own (0, 1) or of a process
+ * ended by a console event (0xC000013A) reads as one of them.
+ */
+#define TM_WIN_HELPER_NO_ATTACH 0x10000000u /* AttachConsole failed: | its error */
+#define TM_WIN_HELPER_SHARED    0x20000000u /* the console is shared: | how many others */
+#define TM_WIN_HELPER_NO_EVENT  0x30000000u /* GenerateConsoleCtrlEvent failed: | its error */
+#define TM_WIN_HELPER_BAD_ARGS  0x40000000u /* its command line was not "PID EVENT" */
+#define TM_WIN_HELPER_UNSEEN    0x50000000u /* sent, not seen arriving within its wait */
+#define TM_WIN_HELPER_SENT      0x60000000u /* sent, and seen arriving in the helper */
+#define TM_WIN_HELPER_VALUE     0x0FFFFFFFu /* the number's bits */
+
+/*
+ * What the helper's exit code means for the console step to process `pid`:
+ * the TERMINUS_* code, and a message for the error record in `msg` (`cap`
+ * bytes; empty for OK). `*native` receives the Windows error it carries, or
+ * 0. A code of no known form (the helper was killed, rundll32 failed) is
+ * TERMINUS_E_OS. Pure.
+ */
+int tm_win_helper_result(DWORD exit_code, DWORD pid, int ctrl_break, char *msg, size_t cap,
+                         DWORD *native);
+
+int tm_win_process_reach(void *data, terminus_os_process *const *procs, size_t count,
+                         uint32_t steps, uint32_t flags, const char *message, uint32_t *reach);
+int tm_win_process_step(void *data, terminus_os_process *proc, uint32_t step, uint32_t flags,
+                        const char *message);
+
+/* Forget what process_reach found (process_close, and before a new reach). */
+void tm_win_chain_forget(terminus_os_process *proc);
+
+/* ---------------------------------------------------------------------- */
 /* The listener (listener.c)                                               */
 /* ---------------------------------------------------------------------- */
+
+/* What the listener does with a console control event or a window message. */
+enum tm_win_act {
+    TM_WIN_ACT_PASS = 0,   /* not the listener's: the next handler, DefWindowProc */
+    TM_WIN_ACT_REQUEST,    /* ask the callback (REQUEST); declined: the process keeps running */
+    TM_WIN_ACT_QUERY_END,  /* the session may end: ask the callback (LOGOFF); declined: refuse,
+                              and nothing is latched */
+    TM_WIN_ACT_END,        /* the session (or the console) ends: tell the callback (LOGOFF), once */
+    TM_WIN_ACT_END_CANCEL, /* the end was called off: drop the block reason */
+    TM_WIN_ACT_IGNORE      /* handled by doing nothing */
+};
+
+/*
+ * The action for console control event `type` while a listener listens:
+ * Ctrl+C and Ctrl+Break are requests; CTRL_CLOSE (its console goes; the
+ * system ends the process when the handler returns, or after ~5 s) and
+ * CTRL_SHUTDOWN are the end; CTRL_LOGOFF is PASS: it reaches services only
+ * (a process that loads user32 never gets it, and the listener does), and
+ * there it means that some user logs off, not that the service ends. Pure.
+ */
+enum tm_win_act tm_win_console_action(DWORD type);
+
+/*
+ * The action for window message `msg` (wParam `wp`, lParam `lp`) at the
+ * listener's window: WM_CLOSE is a request (taskkill without /F);
+ * WM_QUERYENDSESSION with ENDSESSION_CLOSEAPP (Restart Manager) a request
+ * that may be refused, without it the query of the session's end;
+ * WM_ENDSESSION TRUE the end (with ENDSESSION_CLOSEAPP: IGNORE, the request
+ * was asked at the query), FALSE the end called off. Everything else PASS
+ * (the registered message is handled before). Pure.
+ */
+enum tm_win_act tm_win_window_action(UINT msg, WPARAM wp, LPARAM lp);
 
 int tm_win_listen_start(void *data, const char *message, terminus_os_listen_fn fn, void *arg,
                         terminus_os_listener **out);

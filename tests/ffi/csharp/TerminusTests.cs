@@ -515,6 +515,8 @@ static class TerminusTests
         Equal(c["TERMINUS_TERMINATE_TREE value"], (long)TerminateFlags.Tree, "Tree");
         Equal(c["TERMINUS_TOKEN_MAX value"], (long)Library.TokenMax, "TokenMax");
         Equal(c["TERMINUS_SESSION_NONE value"], (long)ProcessInfo.None, "ProcessInfo.None");
+        Equal(c["TERMINUS_OS_NAMES_NOCASE value"], (long)FakeTraits.NamesNoCase, "NamesNoCase");
+        Equal(c["TERMINUS_OS_REPARENTS value"], (long)FakeTraits.Reparents, "Reparents");
         SameLayout(c, "terminus_session_info", typeof(SessionInfo));
         SameLayout(c, "terminus_session_details", typeof(SessionDetails), "id", "Id", "state", "State",
                    "name", "name", "user", "user", "type", "Type", "session_class", "Class",
@@ -644,7 +646,7 @@ static class TerminusTests
             Throws<InvalidArgumentException>(() => ctx.TerminateName("a/b", Opts(0.5), out pids), "a path");
         });
         using (var fake = new Fake()) {
-            fake.SetNamesNoCase();
+            fake.SetTraits(FakeTraits.NamesNoCase);
             using (var ctx = fake.CreateContext()) {
                 fake.AddProcess(60, FakeBehaviour.ExitsOnRequest);
                 fake.SetName(60, "notepad.exe");

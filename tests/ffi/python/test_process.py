@@ -9,7 +9,7 @@ import pytest
 
 import terminus
 from terminus import Outcome, Step, _lib
-from terminus.fake import BOOT_ID, NAMES_NOCASE, Behaviour, Fake
+from terminus.fake import BOOT_ID, NAMES_NOCASE, REPARENTS, Behaviour, Fake
 
 from test_chain import c_layout
 
@@ -33,6 +33,7 @@ def test_constants_match_c():
     assert terminus.SESSION_NONE == layout["TERMINUS_SESSION_NONE value"]
     assert terminus.UID_UNKNOWN == layout["TERMINUS_UID_UNKNOWN value"]
     assert NAMES_NOCASE == layout["TERMINUS_OS_NAMES_NOCASE value"]
+    assert REPARENTS == layout["TERMINUS_OS_REPARENTS value"]
     from terminus import _core
     assert _core._TERMINATE_TREE == layout["TERMINUS_TERMINATE_TREE value"]
 
@@ -188,6 +189,20 @@ def test_tree_with_a_fork(fake, ctx):
     assert fake.process(70).requests == 1 and fake.process(70).kills == 1
 
 
+def test_tree_reparented_away():
+    with Fake() as fake:
+        fake.set_traits(REPARENTS)  # as Linux: an orphan goes to init
+        with fake.context() as ctx:
+            fake.add_process(50, Behaviour.EXITS_ON_REQUEST, after_ms=20)
+            fake.add_process(51, Behaviour.EXITS_ON_REQUEST, after_ms=10, parent=50)
+            fake.fork_on(51, Step.MESSAGE, child=70)
+            r = ctx.terminate(50, grace=1.0, tree=True)
+            assert r.ok and r.detail.tree_members == 2
+            assert fake.process(70).running  # re-parented away: outside the tree
+            assert [(p.pid, p.ppid) for p in ctx.process_list()] == [(70, 1)]
+        assert fake.open_handles == 0
+
+
 def test_tree_escaped_and_refused(fake, ctx):
     fake.add_process(50, Behaviour.EXITS_ON_REQUEST, after_ms=5)
     fake.add_process(51, Behaviour.KILL_DENIED, parent=50)
@@ -230,6 +245,6 @@ def test_fake_scripting_errors(fake):
     with pytest.raises(terminus.InvalidArgument):
         fake.fork_on(42, Step.MESSAGE, child=0)
     with pytest.raises(terminus.InvalidArgument):
-        fake.set_traits(0x2)
+        fake.set_traits(0x4)
     with pytest.raises(ValueError):
         fake.set_unique(42, -1)

@@ -585,6 +585,195 @@ static void open_decision(void)
         tm_win_process_close(NULL, p);
 }
 
+/* ---- the close chain (chain.c, listener.c) ---- */
+
+#define S_MSG TERMINUS_STEP_MESSAGE
+#define S_CLS TERMINUS_STEP_CLOSE
+#define S_CON TERMINUS_STEP_CONSOLE
+#define S_BC  TERMINUS_TERMINATE_BROADCAST
+
+/* What each step reaches, from what process_reach found (tm_win_reach_bits). */
+static void reach_bits(void)
+{
+    static const struct {
+        uint32_t steps, flags;
+        struct tm_win_found f; /* other_session, listener, windows, console, console_sender */
+        uint32_t want;
+    } cases[] = {
+        /* nothing found: unreachable */
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 0, 0, 1 }, 0 },
+        { TERMINUS_STEPS_ALL, S_BC, { 0, 0, 0, 0, 1 }, 0 },
+        /* a listener window: the message, and CLOSE (WM_CLOSE is a request to it) */
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 1, 0, 0, 1 }, S_MSG | S_CLS },
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 1, 2, 0, 1 }, S_MSG | S_CLS },
+        { S_CLS, 0, { 0, 1, 0, 0, 1 }, S_CLS },
+        /* a listener's console handler calls the callback the message reached */
+        { S_CLS | S_CON, 0, { 0, 1, 0, 1, 1 }, S_CLS },
+        { S_MSG | S_CON, 0, { 0, 1, 0, 1, 1 }, S_MSG },
+        { S_CON, 0, { 0, 1, 0, 1, 1 }, S_CON },
+        /* other windows only: CLOSE; a broadcast reaches them too */
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 3, 0, 1 }, S_CLS },
+        { TERMINUS_STEPS_DEFAULT, S_BC, { 0, 0, 3, 0, 1 }, S_MSG | S_CLS },
+        { S_MSG, S_BC, { 0, 0, 1, 0, 1 }, S_MSG },
+        { S_MSG, 0, { 0, 0, 1, 0, 1 }, 0 },
+        /* a console, or one that cannot be ruled out; none without the helper (static) */
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 0, 1, 1 }, S_CON },
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 0, -1, 1 }, S_CON },
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 0, 1, 0 }, 0 },
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 1, 4, 1, 1 }, S_MSG | S_CLS },
+        { TERMINUS_STEPS_DEFAULT, 0, { 0, 0, 4, 1, 1 }, S_CLS | S_CON },
+        /* only the steps asked for */
+        { S_MSG, 0, { 0, 1, 4, 1, 1 }, S_MSG },
+        { S_CON, 0, { 0, 1, 4, 1, 1 }, S_CON },
+        /* the Linux steps reach nothing on Windows */
+        { TERMINUS_STEP_SIGINT | TERMINUS_STEP_SIGHUP, 0, { 0, 1, 4, 1, 1 }, 0 },
+        /* another session (Wine has one session only): nothing at all */
+        { TERMINUS_STEPS_ALL, 0, { 1, 1, 4, 1, 1 }, 0 },
+        { TERMINUS_STEPS_ALL, S_BC, { 1, 1, 4, 1, 1 }, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t got = tm_win_reach_bits(cases[i].steps, cases[i].flags, &cases[i].f);
+        if (!CHECK_EQ(got, cases[i].want))
+            printf("#   case %lu\n", (unsigned long)i);
+    }
+}
+
+/* Another session, from the two session ids (tm_win_other_session). */
+static void other_session(void)
+{
+    const DWORD unknown = TM_WIN_SESSION_UNKNOWN;
+    CHECK_EQ(tm_win_other_session(1, 1), 0);
+    CHECK_EQ(tm_win_other_session(1, 2), 1);
+    CHECK_EQ(tm_win_other_session(0, 1), 1); /* a service and a user's program */
+    CHECK_EQ(tm_win_other_session(2, 0), 1);
+    CHECK_EQ(tm_win_other_session(unknown, 2), 0); /* what is unknown rules nothing out */
+    CHECK_EQ(tm_win_other_session(2, unknown), 0);
+}
+
+/* A refused post (tm_win_post_code): UIPI is access denied for that step. */
+static void post_codes(void)
+{
+    CHECK_RC(tm_win_post_code(ERROR_ACCESS_DENIED), TERMINUS_E_ACCESS_DENIED);
+    CHECK_RC(tm_win_post_code(ERROR_INVALID_WINDOW_HANDLE), TERMINUS_E_UNREACHABLE);
+    CHECK_RC(tm_win_post_code(ERROR_NOT_ENOUGH_QUOTA), TERMINUS_E_OS); /* a full queue */
+    CHECK_RC(tm_win_post_code(0), TERMINUS_E_OS);
+    CHECK_EQ(tm_win_system_class(L"IME"), 1);
+    CHECK_EQ(tm_win_system_class(L"MSCTFIME UI"), 1);
+    CHECK_EQ(tm_win_system_class(L"Notepad"), 0);
+    CHECK_EQ(tm_win_system_class(L"terminus.listener.1"), 0);
+    CHECK_EQ(tm_win_system_class(L"ime"), 0);
+}
+
+/* A process's ConsoleHandle (tm_win_console_handle_attached). */
+static void console_handle(void)
+{
+    CHECK_EQ(tm_win_console_handle_attached(0, 0), 0);
+    CHECK_EQ(tm_win_console_handle_attached(0, 1), 0);
+    CHECK_EQ(tm_win_console_handle_attached(0x34, 0), 1);
+    CHECK_EQ(tm_win_console_handle_attached(0x34, 1), 1);
+    /* Wine: started from a shell without a terminal */
+    CHECK_EQ(tm_win_console_handle_attached((uintptr_t)(intptr_t)-4, 1), 0);
+    CHECK_EQ(tm_win_console_handle_attached((uintptr_t)(intptr_t)-4, 0), 1);
+}
+
+/* What the console helper's exit code means (tm_win_helper_result). */
+static void helper_result(void)
+{
+    static const struct {
+        DWORD code;
+        int ctrl_break;
+        int want;
+        DWORD native;
+        const char *text; /* in the message; NULL for OK */
+    } cases[] = {
+        { TM_WIN_HELPER_SENT, 0, TERMINUS_OK, 0, NULL },
+        { TM_WIN_HELPER_UNSEEN, 0, TERMINUS_OK, 0, NULL },
+        { TM_WIN_HELPER_NO_ATTACH | 6, 0, TERMINUS_E_UNREACHABLE, 6, "has no console" },
+        { TM_WIN_HELPER_NO_ATTACH | 31, 0, TERMINUS_E_UNREACHABLE, 31, "has no console" },
+        { TM_WIN_HELPER_NO_ATTACH | 87, 0, TERMINUS_E_NOT_FOUND, 87, "has ended" },
+        { TM_WIN_HELPER_NO_ATTACH | 5, 0, TERMINUS_E_ACCESS_DENIED, 5, "access denied" },
+        { TM_WIN_HELPER_NO_ATTACH | 1450, 0, TERMINUS_E_OS, 1450, "AttachConsole(77)" },
+        { TM_WIN_HELPER_SHARED | 1, 0, TERMINUS_E_UNREACHABLE, 0,
+          "its console is shared with 1 other process, which CTRL_C_EVENT" },
+        { TM_WIN_HELPER_SHARED | 3, 1, TERMINUS_E_UNREACHABLE, 0,
+          "shared with 3 other processes, which CTRL_BREAK_EVENT" },
+        { TM_WIN_HELPER_NO_EVENT | 6, 1, TERMINUS_E_OS, 6, "Wine 8 sends Ctrl+C only" },
+        { TM_WIN_HELPER_NO_EVENT | 120, 1, TERMINUS_E_UNSUPPORTED, 120, "CTRL_BREAK_EVENT" },
+        { TM_WIN_HELPER_NO_EVENT | 5, 0, TERMINUS_E_OS, 5, "CTRL_C_EVENT" },
+        { TM_WIN_HELPER_BAD_ARGS, 0, TERMINUS_E_OS, 0, "command line" },
+        /* killed by a console event of its own (STATUS_CONTROL_C_EXIT), or rundll32's own */
+        { 0xC000013Au, 0, TERMINUS_E_OS, 0, "exit code 0xc000013a" },
+        { 1, 0, TERMINUS_E_OS, 0, "rundll32.exe" },
+        { 0, 0, TERMINUS_E_OS, 0, "exit code 0x0" },
+        { TM_WIN_HELPER_SENT | 1, 0, TERMINUS_E_OS, 0, "exit code 0x60000001" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char msg[512];
+        DWORD native = 99;
+        int got =
+            tm_win_helper_result(cases[i].code, 77, cases[i].ctrl_break, msg, sizeof msg, &native);
+        int ok = CHECK_RC(got, cases[i].want);
+        ok &= CHECK_EQ(native, cases[i].native);
+        if (cases[i].text == NULL)
+            ok &= CHECK(msg[0] == '\0');
+        else
+            ok &= CHECK_CONTAINS(msg, cases[i].text);
+        if (!ok)
+            printf("#   case %lu: \"%s\"\n", (unsigned long)i, msg);
+    }
+}
+
+/* The listener's console handler and window, as Windows sends them. */
+static void listener_actions(void)
+{
+    CHECK_EQ(tm_win_console_action(CTRL_C_EVENT), TM_WIN_ACT_REQUEST);
+    CHECK_EQ(tm_win_console_action(CTRL_BREAK_EVENT), TM_WIN_ACT_REQUEST);
+    CHECK_EQ(tm_win_console_action(CTRL_CLOSE_EVENT), TM_WIN_ACT_END);
+    CHECK_EQ(tm_win_console_action(CTRL_SHUTDOWN_EVENT), TM_WIN_ACT_END);
+    /* a service hears every user's logoff: not its own end */
+    CHECK_EQ(tm_win_console_action(CTRL_LOGOFF_EVENT), TM_WIN_ACT_PASS);
+    CHECK_EQ(tm_win_console_action(3), TM_WIN_ACT_PASS);
+
+    CHECK_EQ(tm_win_window_action(WM_CLOSE, 0, 0), TM_WIN_ACT_REQUEST);
+    CHECK_EQ(tm_win_window_action(WM_QUERYENDSESSION, 0, 0), TM_WIN_ACT_QUERY_END);
+    CHECK_EQ(tm_win_window_action(WM_QUERYENDSESSION, 0, (LPARAM)ENDSESSION_LOGOFF),
+             TM_WIN_ACT_QUERY_END);
+    CHECK_EQ(tm_win_window_action(WM_QUERYENDSESSION, 0, (LPARAM)ENDSESSION_CRITICAL),
+             TM_WIN_ACT_QUERY_END);
+    /* the Restart Manager: a request, not a logoff */
+    CHECK_EQ(tm_win_window_action(WM_QUERYENDSESSION, 0, ENDSESSION_CLOSEAPP), TM_WIN_ACT_REQUEST);
+    CHECK_EQ(tm_win_window_action(WM_QUERYENDSESSION, 0,
+                                  (LPARAM)(ENDSESSION_CLOSEAPP | ENDSESSION_CRITICAL)),
+             TM_WIN_ACT_REQUEST);
+    CHECK_EQ(tm_win_window_action(WM_ENDSESSION, TRUE, 0), TM_WIN_ACT_END);
+    CHECK_EQ(tm_win_window_action(WM_ENDSESSION, TRUE, (LPARAM)ENDSESSION_LOGOFF), TM_WIN_ACT_END);
+    CHECK_EQ(tm_win_window_action(WM_ENDSESSION, TRUE, ENDSESSION_CLOSEAPP), TM_WIN_ACT_IGNORE);
+    CHECK_EQ(tm_win_window_action(WM_ENDSESSION, FALSE, 0), TM_WIN_ACT_END_CANCEL);
+    CHECK_EQ(tm_win_window_action(WM_ENDSESSION, FALSE, ENDSESSION_CLOSEAPP),
+             TM_WIN_ACT_END_CANCEL);
+    CHECK_EQ(tm_win_window_action(WM_DESTROY, 0, 0), TM_WIN_ACT_PASS);
+    CHECK_EQ(tm_win_window_action(WM_USER, 0, 0), TM_WIN_ACT_PASS);
+}
+
+/*
+ * The static library (this program) has no DLL for rundll32 to run: the
+ * console step is TERMINUS_E_UNSUPPORTED, saying why, and reach never counts it.
+ */
+static void static_console_step(void)
+{
+    terminus_os_process *p = NULL;
+    uint32_t reach = 0xff;
+    REQUIRE_RC(tm_win_process_open(NULL, (terminus_pid)GetCurrentProcessId(), &p), TERMINUS_OK);
+    CHECK_RC(tm_win_process_reach(NULL, &p, 1, TERMINUS_STEP_CONSOLE, 0, TERMINUS_DEFAULT_MESSAGE,
+                                  &reach),
+             TERMINUS_OK);
+    CHECK_EQ(reach, 0);
+    CHECK_RC(tm_win_process_step(NULL, p, TERMINUS_STEP_CONSOLE, 0, TERMINUS_DEFAULT_MESSAGE),
+             TERMINUS_E_UNSUPPORTED);
+    CHECK_CONTAINS(terminus_error_last()->message, "libterminus-0.dll");
+    tm_win_process_close(NULL, p);
+}
+
 /* ---- the listener holds its DLL ---- */
 
 typedef int (*listen_fn)(terminus_ctx *, const char *, uint32_t, terminus_request_fn, void *,
@@ -947,8 +1136,72 @@ static void admin_real_calls(void)
     terminus_server_close(s);
 }
 
+/*
+ * The console step of the DLL, loaded from a directory whose name has a
+ * space: rundll32.exe gets the DLL's path quoted, runs its helper, and the
+ * console program's own Ctrl+C handler ends it (tm_console, next to this
+ * program, exits with 40).
+ */
+static void dll_console_step_spaced_path(void)
+{
+    typedef const terminus_os *(*native_fn)(void);
+    wchar_t src[MAX_PATH], dir[MAX_PATH], dst[MAX_PATH], exe[MAX_PATH], cmd[2 * MAX_PATH];
+    terminus_os_process *p = NULL;
+    uint32_t reach = 0;
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    DWORD code = 0;
+
+    if (!dll_path(src, MAX_PATH))
+        SKIP("TERMINUS_DLL (the path of libterminus-0.dll) is not set");
+    REQUIRE(GetTempPathW(MAX_PATH, dir) > 0);
+    swprintf(dir + wcslen(dir), MAX_PATH - wcslen(dir), L"tm rules %lu",
+             (unsigned long)GetCurrentProcessId());
+    CreateDirectoryW(dir, NULL);
+    swprintf(dst, MAX_PATH, L"%ls\\libterminus-0.dll", dir);
+    REQUIRE(CopyFileW(src, dst, FALSE));
+    HMODULE dll = LoadLibraryW(dst);
+    REQUIRE(dll != NULL);
+    native_fn native = (native_fn)(void (*)(void))GetProcAddress(dll, "terminus_os_native");
+    REQUIRE(native != NULL);
+    const terminus_os *os = native();
+    REQUIRE(os->version >= 2 && os->process_step != NULL);
+
+    DWORD n = GetModuleFileNameW(NULL, exe, MAX_PATH);
+    REQUIRE(n > 0 && n < MAX_PATH);
+    *wcsrchr(exe, L'\\') = 0;
+    swprintf(cmd, 2 * MAX_PATH, L"\"%ls\\tm_console.exe\" handler \"%ls\\marker.txt\"", exe, dir);
+    ZeroMemory(&si, sizeof si);
+    si.cb = sizeof si;
+    REQUIRE(CreateProcessW(NULL, cmd, NULL, NULL, FALSE, CREATE_NEW_CONSOLE, NULL, NULL, &si, &pi));
+    CloseHandle(pi.hThread);
+    Sleep(500); /* its handler is set at once; no ready event here */
+    REQUIRE_RC(os->process_open(os->data, (terminus_pid)pi.dwProcessId, &p), TERMINUS_OK);
+    CHECK_RC(os->process_reach(os->data, &p, 1, TERMINUS_STEPS_DEFAULT, 0, TERMINUS_DEFAULT_MESSAGE,
+                               &reach),
+             TERMINUS_OK);
+    CHECK_EQ(reach, TERMINUS_STEP_CONSOLE);
+    int rc = os->process_step(os->data, p, TERMINUS_STEP_CONSOLE, 0, TERMINUS_DEFAULT_MESSAGE);
+    if (!CHECK_RC(rc, TERMINUS_OK))
+        printf("#   %s\n", terminus_error_last()->message);
+    CHECK(WaitForSingleObject(pi.hProcess, 10000) == WAIT_OBJECT_0);
+    GetExitCodeProcess(pi.hProcess, &code);
+    CHECK_EQ(code, 40);
+    os->process_close(os->data, p);
+    if (code != 40)
+        TerminateProcess(pi.hProcess, 1);
+    CloseHandle(pi.hProcess);
+    FreeLibrary(dll);
+    swprintf(cmd, 2 * MAX_PATH, L"%ls\\marker.txt", dir);
+    DeleteFileW(cmd);
+    DeleteFileW(dst);
+    RemoveDirectoryW(dir);
+}
+
 HARNESS_MAIN(T(error_codes), T(error_messages), T(sysmsg_long), T(utf8_cut), T(logoff_refusal),
              T(logoff_hidden_station), T(server_probe), T(session_state_map), T(session_gone_rule),
-             T(session_logons_table), T(session_wait_reused_id), T(open_decision),
-             T(dll_listener_outlives_freelibrary), T(filetime_conv), T(address_text),
-             T(details_fill), T(blockers_scan), T(admin_real_calls))
+             T(session_logons_table), T(session_wait_reused_id), T(open_decision), T(reach_bits),
+             T(other_session), T(post_codes), T(console_handle), T(helper_result),
+             T(listener_actions), T(static_console_step), T(dll_listener_outlives_freelibrary),
+             T(dll_console_step_spaced_path), T(filetime_conv), T(address_text), T(details_fill),
+             T(blockers_scan), T(admin_real_calls))
