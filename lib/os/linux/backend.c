@@ -234,6 +234,8 @@ static const terminus_os tm_linux_os = {
     .session_details = tm_linux_session_details,
     .session_message = tm_linux_session_message,
     .session_blockers = tm_linux_session_blockers,
+    /* an orphan is re-parented at once (to init or the nearest subreaper) */
+    .traits = TERMINUS_OS_REPARENTS,
 };
 
 TERMINUS_API const terminus_os *terminus_os_native(void)

@@ -47,20 +47,6 @@
 #include <string.h>
 #include <tlhelp32.h>
 
-/* ---------------------------------------------------------------------- */
-/* The open process                                                        */
-/* ---------------------------------------------------------------------- */
-
-/*
- * The HANDLE of a process from process_open. process.c's terminus_os_process
- * begins with it (a pointer to a structure, converted, points to its first
- * member), and this file needs nothing else of it.
- */
-static HANDLE tm_win_handle_of(terminus_os_process *proc)
-{
-    return *(HANDLE *)(void *)proc;
-}
-
 static uint64_t tm_win_filetime(const FILETIME *ft)
 {
     return ((uint64_t)ft->dwHighDateTime << 32) | (uint64_t)ft->dwLowDateTime;
@@ -228,7 +214,7 @@ static DWORD tm_win_parent_of(HANDLE h)
 int tm_win_process_identity(void *data, terminus_os_process *proc, terminus_process_info *info,
                             uint64_t *unique)
 {
-    HANDLE h = tm_win_handle_of(proc);
+    HANDLE h = proc->h;
     FILETIME created, exited, kernel, user;
     wchar_t image[MAX_PATH + 1];
     DWORD len = MAX_PATH, pid, session;
