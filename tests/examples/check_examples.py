@@ -39,7 +39,7 @@ Under Wine (the cross build, the .exe programs through cross/wine64-run):
                  /steps:message /broadcast (terminus 0.1's request) it is FORCED
   wine-badinput  tkill.exe 0: exit 2
   wine-byname    tkill.exe /IM NOTEPAD.EXE: Wine's notepad, by name without regard
-                 to case (skips while the Windows backend cannot list processes)
+                 to case, ended by the close chain's WM_CLOSE
   wine-logoff    logoff.exe 12, logoff.exe /v: exit 1 and a clear message
                  (Wine stubs wtsapi32); logoff.exe /?, sessions.exe; logoff.exe
                  /DISCONNECTED /TEST (UNSUPPORTED), a bad /IDLE (exit 2), two
@@ -549,7 +549,9 @@ def t_wine_byname(tmp):
         if rc != 0 and unsupported(err):
             return skip_unsupported(err, 'tkill.exe /IM')
         check(rc == 0, 'tkill.exe /IM NOTEPAD.EXE exits 0')
-        check(re.search(rf'pid {new.pop()}: killed after', out) is not None, 'it killed notepad')
+        # the default chain closes it (WM_CLOSE), as taskkill without /F would
+        check(re.search(rf'pid {new.pop()}: left when asked.*\[ended by: close\]', out)
+              is not None, 'it ended notepad by WM_CLOSE')
     finally:
         if proc.poll() is None:
             proc.kill()
