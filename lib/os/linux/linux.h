@@ -68,9 +68,9 @@ int tm_linux_boot_id(void *data, char *buf, size_t size);
 
 /*
  * The id terminus gives the logind session `lid` ("3", "c1"), as
- * lib/os/linux/logind.c documents it (its tm_linux_id_of is the same
- * mapping): procs.c needs it without libsystemd, for the session of a
- * listed process.
+ * lib/os/linux/logind.c documents it; defined in procs.c, which is built
+ * without libsystemd too (the session of a listed process), and used by
+ * logind.c for every session it lists.
  */
 uint32_t tm_linux_session_id_of(const char *lid);
 

@@ -48,45 +48,10 @@
  *   FNV-1a hash of the id modulo 0x3FFFFFFF, so never 0xFFFFFFFF
  *   (TERMINUS_SESSION_CURRENT) and never 0 (refused for logoff).
  * Two logind ids may give one id (a hash collision): a logoff by that id is
- * then refused, never guessed (tm_linux_lid_of).
+ * then refused, never guessed (tm_linux_lid_of). The function is
+ * tm_linux_session_id_of (linux.h, defined in procs.c: the listing of
+ * processes needs it without libsystemd).
  */
-#define TM_LINUX_C_BASE    0x80000000u
-#define TM_LINUX_HASH_BASE 0xC0000000u
-#define TM_LINUX_HASH_MOD  0x3FFFFFFFu
-
-/* s is a decimal number below limit written canonically (digits, no leading
- * zero; "0" alone is canonical): 1 with *v, else 0. */
-static int tm_linux_decimal(const char *s, uint32_t limit, uint32_t *v)
-{
-    uint32_t n = 0;
-
-    if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] != '\0'))
-        return 0;
-    for (const char *c = s; *c != '\0'; c++) {
-        uint32_t d = (uint32_t)(*c - '0');
-        if (*c < '0' || *c > '9' || n > (limit - 1u - d) / 10u)
-            return 0;
-        n = n * 10u + d;
-    }
-    *v = n;
-    return 1;
-}
-
-/* The terminus id of a logind id (see above). */
-uint32_t tm_linux_id_of(const char *lid)
-{
-    uint32_t n, h = 2166136261u; /* FNV-1a, 32 bits */
-
-    if (tm_linux_decimal(lid, TM_LINUX_C_BASE, &n) && n != 0)
-        return n;
-    if (lid[0] == 'c' && tm_linux_decimal(lid + 1, TM_LINUX_HASH_BASE - TM_LINUX_C_BASE, &n))
-        return TM_LINUX_C_BASE + n;
-    for (const unsigned char *p = (const unsigned char *)lid; *p != '\0'; p++) {
-        h ^= *p;
-        h *= 16777619u;
-    }
-    return TM_LINUX_HASH_BASE | (h % TM_LINUX_HASH_MOD);
-}
 
 /*
  * A server belongs to the process that opened it: in a child after fork()
@@ -323,7 +288,7 @@ int tm_linux_find(terminus_os_server *s, uint32_t id, uint64_t timeout_us, char 
         *path = NULL;
     r = tm_linux_list(s, timeout_us, &v, &n);
     for (size_t i = 0; r == TERMINUS_OK && i < n; i++) {
-        if (tm_linux_id_of(v[i].lid) != id)
+        if (tm_linux_session_id_of(v[i].lid) != id)
             continue;
         if (at != (size_t)-1)
             r = terminus_os_error(
@@ -370,7 +335,7 @@ int tm_linux_session_list(void *data, terminus_os_server *s, terminus_os_session
         int q;
 
         memset(&info, 0, sizeof info);
-        info.id = tm_linux_id_of(v[i].lid);
+        info.id = tm_linux_session_id_of(v[i].lid);
         q = sd->sd_bus_get_property_string(s->bus, TM_LOGIN1, v[i].path, TM_LOGIN1_SESSION, "State",
                                            &e, &state);
         if (q < 0) {
@@ -423,7 +388,7 @@ int tm_linux_session_current(void *data, terminus_os_server *s, uint32_t *id)
     r = tm_linux_own_session(s->sd, &lid);
     if (r != TERMINUS_OK)
         return r;
-    *id = tm_linux_id_of(lid);
+    *id = tm_linux_session_id_of(lid);
     free(lid);
     return TERMINUS_OK;
 }

@@ -30,7 +30,6 @@ struct tm_linux_entry {
     char *lid, *user, *path;
 };
 
-uint32_t tm_linux_id_of(const char *lid);
 int tm_linux_owned(const terminus_os_server *s);
 int tm_linux_call(terminus_os_server *s, const char *method, uint64_t timeout_us,
                   sd_bus_message **reply, const char *what, const char *types, ...);

@@ -194,7 +194,7 @@ int tm_linux_session_details(void *data, terminus_os_server *s, terminus_os_deta
         int q;
 
         memset(&d, 0, sizeof d);
-        d.id = tm_linux_id_of(v[i].lid);
+        d.id = tm_linux_session_id_of(v[i].lid);
         q = tm_linux_props(s, v[i].lid, v[i].path, &d, state, sizeof state);
         if (q == TERMINUS_E_NOT_FOUND)
             continue; /* it went away since ListSessions */
