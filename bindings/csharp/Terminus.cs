@@ -262,6 +262,7 @@ namespace Terminus
         internal IntPtr progressArg;
         internal IntPtr details;
         internal UIntPtr detailsCount;
+        internal IntPtr job;
 #pragma warning restore 0169, 0649
 
         /// <summary>The defaults: version 2, no flags, 5 s of grace, forced exit code 1,

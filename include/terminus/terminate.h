@@ -230,19 +230,27 @@ typedef struct terminus_terminate_options {
     terminus_detail *details;
     /** entries in `details`: at least the number of targets; 0 with NULL */
     size_t details_count;
+    /**
+     * Windows: a job object HANDLE (with JOB_OBJECT_QUERY and JOB_OBJECT_TERMINATE rights)
+     * that holds the tree, for #TERMINUS_TERMINATE_TREE: the tree is then every process in
+     * the job, and what is left after the grace goes with TerminateJobObject. The root must
+     * be in the job and the caller must not be. NULL for none (always NULL on Linux, where
+     * the tree's own cgroup is found without being given). Needs TREE.
+     */
+    void *job;
 } terminus_terminate_options;
 
 /** @brief Static initialiser with the defaults, version 1 (the newer members are zero and
  *  unread: a version-1 struct means the defaults for them). */
 #define TERMINUS_TERMINATE_OPTIONS_INIT                                                            \
     {                                                                                              \
-        TERMINUS_TERMINATE_OPTIONS_VERSION, 0, 5000, 1, NULL, 0, 0, NULL, NULL, NULL, 0            \
+        TERMINUS_TERMINATE_OPTIONS_VERSION, 0, 5000, 1, NULL, 0, 0, NULL, NULL, NULL, 0, NULL      \
     }
 /** @brief Static initialiser with the defaults, version 2. */
 #define TERMINUS_TERMINATE_OPTIONS_INIT_V2                                                         \
     {                                                                                              \
         TERMINUS_TERMINATE_OPTIONS_VERSION_2, 0, 5000, 1, NULL, TERMINUS_STEPS_DEFAULT, 0, NULL,   \
-            NULL, NULL, 0                                                                          \
+            NULL, NULL, 0, NULL                                                                    \
     }
 
 /**

@@ -17,7 +17,7 @@ static size_t os_size(uint32_t version)
         return offsetof(terminus_os, session_wait_gone) +
                sizeof(((terminus_os *)0)->session_wait_gone);
     case 2:
-        return offsetof(terminus_os, traits) + sizeof(((terminus_os *)0)->traits);
+        return offsetof(terminus_os, group_close) + sizeof(((terminus_os *)0)->group_close);
     default:
         return 0;
     }

@@ -188,6 +188,16 @@ static const tm_documented tm_documented_shim[] = {
                               TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_UNAVAILABLE) |
                               TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_NO_MEMORY) |
                               TM_CODE(TERMINUS_E_OS) },
+    { "group_open", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |
+                        TM_CODE(TERMINUS_E_REFUSED) | TM_CODE(TERMINUS_E_INVALID) |
+                        TM_CODE(TERMINUS_E_UNSUPPORTED) | TM_CODE(TERMINUS_E_ACCESS_DENIED) |
+                        TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
+    { "group_list", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_ACCESS_DENIED) |
+                        TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
+    { "group_kill",
+      TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_OS) },
+    { "group_empty",
+      TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_ACCESS_DENIED) | TM_CODE(TERMINUS_E_OS) },
     { "process_list", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_ACCESS_DENIED) |
                           TM_CODE(TERMINUS_E_NO_MEMORY) | TM_CODE(TERMINUS_E_OS) },
     { "process_identity", TM_CODE(TERMINUS_OK) | TM_CODE(TERMINUS_E_NOT_FOUND) |

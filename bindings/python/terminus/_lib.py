@@ -194,6 +194,7 @@ class CTerminateOptions(Structure):
         ("progress_arg", c_void_p),
         ("details", POINTER(CDetail)),
         ("details_count", c_size_t),
+        ("job", c_void_p),
     ]
 
 

@@ -44,6 +44,9 @@ typedef struct terminus_os_waitset terminus_os_waitset;
 typedef struct terminus_os_listener terminus_os_listener;
 /** @brief A backend's connection to a server. Opaque. */
 typedef struct terminus_os_server terminus_os_server;
+/** @brief A backend's open process group: a container the OS keeps a process and what it
+ *  starts in (Linux: a cgroup v2; Windows: a job object). Opaque. */
+typedef struct terminus_os_group terminus_os_group;
 
 /** @brief The state of an open process, as terminus_os::process_status gives it. */
 typedef struct terminus_os_status {
@@ -340,6 +343,51 @@ struct terminus_os {
      * #TERMINUS_OS_REPARENTS).
      */
     uint32_t traits;
+
+    /* --- version 2 (continued): groups that hold a tree --- */
+
+    /**
+     * Open the group that holds `proc` and whatever it starts, for a tree
+     * terminate (#TERMINUS_TERMINATE_TREE). Linux (`job` NULL): the cgroup v2
+     * directory of `proc` (the "0::" line of /proc/PID/cgroup, under the
+     * cgroup2 mount), unless it is the root cgroup or the caller's own cgroup,
+     * or the caller may not write its `cgroup.kill`. Windows: the job object
+     * `job` (a HANDLE the caller gave through terminus_terminate_options::job),
+     * when `proc` is in it and the caller is not. `job` NULL on Windows, or a
+     * cgroup Linux cannot use, is E_NOT_FOUND: the core then walks the
+     * process list. Whether the group holds the tree and nothing else is the
+     * core's to decide, from group_list.
+     * @return OK; E_NOT_FOUND (no such group); E_REFUSED (the caller is in the
+     *         job); E_INVALID (`proc` is not in `job`); E_UNSUPPORTED (a `job` on
+     *         a platform without jobs); E_ACCESS_DENIED; E_NO_MEMORY; E_OS
+     */
+    int (*group_open)(void *data, terminus_os_process *proc, void *job, terminus_os_group **out);
+    /**
+     * Call `fn(arg, info)` once per process in the group now (Linux: the
+     * `cgroup.procs` of the directory and of every cgroup below it; Windows:
+     * the job's process id list), with `pid`, `ppid` and `start` filled as
+     * process_list fills them with `fields` 0, stopping at the first code `fn`
+     * returns other than OK (and returning it). A process that ended during
+     * the listing is left out.
+     * @return OK; the code of `fn`; E_ACCESS_DENIED, E_NO_MEMORY, E_OS
+     */
+    int (*group_list)(void *data, terminus_os_group *group, terminus_os_process_fn fn, void *arg);
+    /**
+     * Kill every process in the group at once, with any it starts meanwhile
+     * (Linux: "1" to `cgroup.kill`; Windows: TerminateJobObject with
+     * `exit_code`). Returns without waiting for them to be gone.
+     * @return OK; E_ACCESS_DENIED, E_OS
+     */
+    int (*group_kill)(void *data, terminus_os_group *group, uint32_t exit_code);
+    /**
+     * Whether the group has no process left: `*empty` 1 or 0 (Linux:
+     * "populated 0" in `cgroup.events`; Windows: no active process in the
+     * job's accounting). Only looks; never waits.
+     * @return OK; E_ACCESS_DENIED, E_OS
+     */
+    int (*group_empty)(void *data, terminus_os_group *group, int *empty);
+    /** Release a group opened by group_open (never ends its processes). Never fails. */
+    void (*group_close)(void *data, terminus_os_group *group);
 };
 
 /** @brief terminus_os::traits bit: image names are compared without regard to case
