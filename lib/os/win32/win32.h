@@ -425,4 +425,23 @@ int tm_win_session_current(void *data, terminus_os_server *s, uint32_t *id);
 int tm_win_session_logoff(void *data, terminus_os_server *s, uint32_t id);
 int tm_win_session_wait_gone(void *data, terminus_os_server *s, uint32_t id, uint32_t timeout_ms);
 
+/* ---------------------------------------------------------------------- */
+/* The window map of process_reach, for the steps (reach.c)                */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Complete `proc->windows` with the target's top-level windows that
+ * process_reach's pass did not see (it stops once every reach is known),
+ * for the CLOSE step; nothing when the pass saw them all. OK or
+ * E_NO_MEMORY (recorded).
+ */
+int tm_win_own_windows(terminus_os_process *proc);
+
+/*
+ * The module this code runs in, when it is the DLL (whose console helper
+ * rundll32 can run): 1 and `*out`; 0 when the backend is linked into the
+ * program itself.
+ */
+int tm_win_console_module(HMODULE *out);
+
 #endif
