@@ -8,7 +8,9 @@
  * target's listener (listener.c) acts on, and killed with TerminateProcess,
  * after a look at its state (Wine 8's TerminateProcess returns TRUE on a
  * process that has already exited). Wait sets wait on up to 64 processes
- * with WaitForMultipleObjects and on more with thread-pool waits.
+ * with WaitForMultipleObjects and on more with threads of their own, 63
+ * processes each; a process a wait set has seen end is not asked again
+ * whether it runs (process_status reads its exit code only).
  *
  * Measured under Wine 8 (tests/integration/win32, 2 cores): request to
  * observed exit of a listener 2.5-7 ms (the first broadcast of a process
@@ -44,11 +46,15 @@ typedef BOOL(WINAPI *tm_win_critical_fn)(HANDLE process, PBOOL critical);
  */
 static int tm_win_is_critical(HANDLE h)
 {
-    HMODULE k32 = GetModuleHandleW(L"kernel32.dll");
-    tm_win_critical_fn is_critical = NULL;
+    static tm_win_critical_fn is_critical;
+    static volatile LONG looked; /* looked up once (a race only looks it up twice) */
     BOOL crit = FALSE;
-    if (k32 != NULL)
-        is_critical = (tm_win_critical_fn)(void (*)(void))GetProcAddress(k32, "IsProcessCritical");
+    if (!looked) {
+        HMODULE k32 = GetModuleHandleW(L"kernel32.dll");
+        FARPROC f = k32 != NULL ? GetProcAddress(k32, "IsProcessCritical") : NULL;
+        is_critical = f != NULL ? (tm_win_critical_fn)(void (*)(void))f : NULL;
+        InterlockedExchange(&looked, 1);
+    }
     if (is_critical == NULL || !is_critical(h, &crit))
         return -1;
     return crit ? 1 : 0;
@@ -115,11 +121,15 @@ void tm_win_process_close(void *data, terminus_os_process *proc)
 /* 1 running, 0 ended, or a negative code (recorded). */
 static int tm_win_running(terminus_os_process *proc)
 {
+    if (proc->ended)
+        return 0; /* a wait set saw it end: no need to ask again */
     DWORD r = WaitForSingleObject(proc->h, 0);
     if (r == WAIT_TIMEOUT)
         return 1;
-    if (r == WAIT_OBJECT_0)
+    if (r == WAIT_OBJECT_0) {
+        proc->ended = 1; /* for good */
         return 0;
+    }
     return tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "WaitForSingleObject(process %lu)",
                        (unsigned long)proc->pid);
 }
@@ -250,126 +260,185 @@ int tm_win_process_kill(void *data, terminus_os_process *proc, uint32_t exit_cod
 /* ---------------------------------------------------------------------- */
 /* Wait sets                                                               */
 /*                                                                         */
-/* Up to MAXIMUM_WAIT_OBJECTS (64) processes: WaitForMultipleObjects over   */
-/* the ones not reported yet. More: one thread-pool wait per process        */
-/* (RegisterWaitForSingleObject, WT_EXECUTEONLYONCE), whose callback queues */
-/* its index under a lock and sets an event the caller waits on. Neither    */
-/* polls.                                                                   */
+/* Up to MAXIMUM_WAIT_OBJECTS (64) processes: the caller's thread waits    */
+/* with WaitForMultipleObjects over the ones not reported yet. More: the   */
+/* caller keeps 63 of them and an event, and each further 63 are waited    */
+/* for by a thread of the set's own (WaitForMultipleObjects over them and  */
+/* the set's stop event), which queues the index of each one that ends     */
+/* under a lock and sets the event. The handles are the caller's (the      */
+/* processes stay open while the set lives, os.h): nothing is duplicated   */
+/* or registered per process, since under Wine 8 each of those is a        */
+/* wineserver call. Nothing polls.                                         */
 /* ---------------------------------------------------------------------- */
 
-struct tm_win_pool_wait {
+/* What one thread of a set waits for: [0] the stop event, then processes. */
+struct tm_win_waiter {
     struct terminus_os_waitset *set;
-    size_t index;
-    HANDLE dup;  /* our own handle to the process, so the wait does not depend on the caller's */
-    HANDLE wait; /* the registered wait, or NULL */
+    HANDLE thread;
+    size_t n; /* processes not reported yet: h[1..n] */
+    HANDLE h[MAXIMUM_WAIT_OBJECTS];
+    size_t idx[MAXIMUM_WAIT_OBJECTS];
 };
 
 struct terminus_os_waitset {
     size_t count;
-    int pooled;
-    /* direct: the processes not reported yet */
+    terminus_os_process **procs; /* count: marked `ended` as they are reported */
+    /* the caller's own: the processes not reported yet */
     size_t npending;
     HANDLE pending_h[MAXIMUM_WAIT_OBJECTS];
     size_t pending_i[MAXIMUM_WAIT_OBJECTS];
-    /* pooled */
-    struct tm_win_pool_wait *waits;
+    /* the threads' (more than 64 processes) */
+    struct tm_win_waiter *waiters;
+    size_t nwaiters, started;
     SRWLOCK lock;
-    HANDLE event;  /* manual reset; set while the queue holds something */
+    HANDLE event;  /* auto reset: set when a thread queues to an empty queue */
+    HANDLE stop;   /* manual reset: set by wait_close */
     size_t *queue; /* `count` slots: each index is queued at most once */
     size_t head, tail;
+    DWORD failed;    /* a thread's wait failed: its error (ERROR_GEN_FAILURE if none) */
+    size_t reported; /* indices reported so far */
 };
 
-static void CALLBACK tm_win_pool_cb(PVOID ctx, BOOLEAN timed_out)
+#define TM_WIN_WAIT_CHUNK (MAXIMUM_WAIT_OBJECTS - 1) /* processes per thread, and the caller's */
+
+static DWORD WINAPI tm_win_waiter_run(LPVOID arg)
 {
-    struct tm_win_pool_wait *w = ctx;
+    struct tm_win_waiter *w = arg;
     struct terminus_os_waitset *set = w->set;
-    (void)timed_out; /* INFINITE: never */
-    AcquireSRWLockExclusive(&set->lock);
-    set->queue[set->tail++] = w->index;
-    SetEvent(set->event);
-    ReleaseSRWLockExclusive(&set->lock);
+    while (w->n > 0) {
+        DWORD r = WaitForMultipleObjects((DWORD)(w->n + 1), w->h, FALSE, INFINITE);
+        if (r == WAIT_OBJECT_0)
+            return 0; /* stop */
+        if (r > WAIT_OBJECT_0 && r <= WAIT_OBJECT_0 + w->n) {
+            size_t j = r - WAIT_OBJECT_0;
+            AcquireSRWLockExclusive(&set->lock);
+            /* the event is still set, or its waker has yet to look, while the queue holds one */
+            if (set->head == set->tail)
+                SetEvent(set->event);
+            set->queue[set->tail++] = w->idx[j];
+            ReleaseSRWLockExclusive(&set->lock);
+            w->h[j] = w->h[w->n];
+            w->idx[j] = w->idx[w->n];
+            w->n--;
+            continue;
+        }
+        DWORD err = GetLastError();
+        AcquireSRWLockExclusive(&set->lock);
+        if (set->failed == 0)
+            set->failed = err != 0 ? err : ERROR_GEN_FAILURE;
+        SetEvent(set->event);
+        ReleaseSRWLockExclusive(&set->lock);
+        return 1;
+    }
+    return 0;
 }
 
 int tm_win_wait_open(void *data, terminus_os_process *const *procs, size_t count,
                      terminus_os_waitset **out)
 {
     struct terminus_os_waitset *set = calloc(1, sizeof *set);
-    if (set == NULL)
-        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "wait_open: out of memory");
+    if (set == NULL || (set->procs = malloc(count * sizeof *set->procs)) == NULL) {
+        free(set);
+        return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "wait_open(%lu): out of memory",
+                                 (unsigned long)count);
+    }
     set->count = count;
-    if (count <= MAXIMUM_WAIT_OBJECTS) {
-        for (size_t i = 0; i < count; i++) {
-            set->pending_h[i] = procs[i]->h;
-            set->pending_i[i] = i;
-        }
-        set->npending = count;
+    memcpy(set->procs, procs, count * sizeof *procs);
+    InitializeSRWLock(&set->lock);
+    size_t own = count <= MAXIMUM_WAIT_OBJECTS ? count : TM_WIN_WAIT_CHUNK;
+    for (size_t i = 0; i < own; i++) {
+        set->pending_h[i] = procs[i]->h;
+        set->pending_i[i] = i;
+    }
+    set->npending = own;
+    if (own == count) {
         *out = set;
         return TERMINUS_OK;
     }
 
-    set->pooled = 1;
-    InitializeSRWLock(&set->lock);
-    set->waits = calloc(count, sizeof *set->waits);
+    set->nwaiters = (count - own + TM_WIN_WAIT_CHUNK - 1) / TM_WIN_WAIT_CHUNK;
+    set->waiters = calloc(set->nwaiters, sizeof *set->waiters);
     set->queue = calloc(count, sizeof *set->queue);
-    if (set->waits == NULL || set->queue == NULL) {
+    if (set->waiters == NULL || set->queue == NULL) {
         tm_win_wait_close(data, set);
         return terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "wait_open(%lu): out of memory",
                                  (unsigned long)count);
     }
-    set->event = CreateEventW(NULL, TRUE, FALSE, NULL);
-    if (set->event == NULL) {
+    set->event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    set->stop = set->event != NULL ? CreateEventW(NULL, TRUE, FALSE, NULL) : NULL;
+    if (set->stop == NULL) {
         int rc = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "CreateEventW");
         tm_win_wait_close(data, set);
         return rc;
     }
-    HANDLE self = GetCurrentProcess();
-    for (size_t i = 0; i < count; i++) {
-        struct tm_win_pool_wait *w = &set->waits[i];
+    for (size_t t = 0, i = own; t < set->nwaiters; t++) {
+        struct tm_win_waiter *w = &set->waiters[t];
         w->set = set;
-        w->index = i;
-        if (!DuplicateHandle(self, procs[i]->h, self, &w->dup, SYNCHRONIZE, FALSE, 0)) {
-            int rc = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "DuplicateHandle(process %lu)",
-                                 (unsigned long)procs[i]->pid);
-            w->dup = NULL;
-            tm_win_wait_close(data, set);
-            return rc;
+        w->h[0] = set->stop;
+        for (; w->n < TM_WIN_WAIT_CHUNK && i < count; i++) {
+            w->n++;
+            w->h[w->n] = procs[i]->h;
+            w->idx[w->n] = i;
         }
-        if (!RegisterWaitForSingleObject(&w->wait, w->dup, tm_win_pool_cb, w, INFINITE,
-                                         WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD)) {
+        /* a small stack: the thread only waits and queues */
+        w->thread = CreateThread(NULL, 64 * 1024, tm_win_waiter_run, w,
+                                 STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+        if (w->thread == NULL) {
             int rc = tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(),
-                                 "RegisterWaitForSingleObject(process %lu)",
-                                 (unsigned long)procs[i]->pid);
-            w->wait = NULL;
+                                 "CreateThread(a wait for %lu processes)", (unsigned long)w->n);
             tm_win_wait_close(data, set);
             return rc;
         }
+        set->started++;
     }
     *out = set;
     return TERMINUS_OK;
 }
 
-static int tm_win_wait_direct(struct terminus_os_waitset *set, uint32_t timeout_ms, size_t *ready,
-                              size_t capacity, size_t *nready)
+/* Report set->procs[index] ended. */
+static void tm_win_reported(struct terminus_os_waitset *set, size_t index)
 {
-    *nready = 0;
-    if (set->npending == 0)
-        return terminus_os_error(TERMINUS_E_TIMEOUT, 0, "wait_any: every process was reported");
-    DWORD r =
-        WaitForMultipleObjects((DWORD)set->npending, set->pending_h, FALSE, (DWORD)timeout_ms);
-    if (r == WAIT_TIMEOUT)
-        return terminus_os_error(TERMINUS_E_TIMEOUT, 0, "wait_any: timed out after %lu ms",
-                                 (unsigned long)timeout_ms);
-    if (r >= WAIT_OBJECT_0 + set->npending)
-        return tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "WaitForMultipleObjects(%lu)",
-                           (unsigned long)set->npending);
-    /* the first one that ended, then whichever others have ended too */
-    size_t n = 0, keep = 0;
+    set->procs[index]->ended = 1;
+    set->reported++;
+}
+
+/* What the threads have queued, up to `capacity`; how many. */
+static size_t tm_win_take_queued(struct terminus_os_waitset *set, size_t *ready, size_t capacity)
+{
+    size_t n = 0;
+    if (set->nwaiters == 0)
+        return 0;
+    AcquireSRWLockExclusive(&set->lock);
+    while (n < capacity && set->head < set->tail)
+        ready[n++] = set->queue[set->head++];
+    ReleaseSRWLockExclusive(&set->lock);
+    for (size_t k = 0; k < n; k++)
+        tm_win_reported(set, ready[k]);
+    return n;
+}
+
+/* The caller's process at `first` has ended: report it, and whichever of the ones after it
+ * have ended too (one WaitForMultipleObjects over the rest each), up to `capacity`. */
+static size_t tm_win_take_own(struct terminus_os_waitset *set, size_t first, size_t *ready,
+                              size_t capacity)
+{
+    unsigned char ended[MAXIMUM_WAIT_OBJECTS] = { 0 };
+    size_t n = 1, from = first + 1, keep = 0;
+    ended[first] = 1;
+    while (n < capacity && from < set->npending) {
+        DWORD m = (DWORD)(set->npending - from);
+        DWORD r = WaitForMultipleObjects(m, &set->pending_h[from], FALSE, 0);
+        if (r >= WAIT_OBJECT_0 + m)
+            break; /* none (or a failure: the next wait says it) */
+        from += r - WAIT_OBJECT_0;
+        ended[from++] = 1;
+        n++;
+    }
+    n = 0;
     for (size_t j = 0; j < set->npending; j++) {
-        int ended = n < capacity && (j == (size_t)(r - WAIT_OBJECT_0) ||
-                                     (j > (size_t)(r - WAIT_OBJECT_0) &&
-                                      WaitForSingleObject(set->pending_h[j], 0) == WAIT_OBJECT_0));
-        if (ended) {
+        if (ended[j]) {
             ready[n++] = set->pending_i[j];
+            tm_win_reported(set, set->pending_i[j]);
         } else {
             set->pending_h[keep] = set->pending_h[j];
             set->pending_i[keep] = set->pending_i[j];
@@ -377,63 +446,57 @@ static int tm_win_wait_direct(struct terminus_os_waitset *set, uint32_t timeout_
         }
     }
     set->npending = keep;
-    *nready = n;
-    return TERMINUS_OK;
-}
-
-static int tm_win_wait_pooled(struct terminus_os_waitset *set, uint32_t timeout_ms, size_t *ready,
-                              size_t capacity, size_t *nready)
-{
-    ULONGLONG start = GetTickCount64();
-    *nready = 0;
-    for (;;) {
-        AcquireSRWLockExclusive(&set->lock);
-        if (set->head < set->tail) {
-            size_t n = 0;
-            while (n < capacity && set->head < set->tail)
-                ready[n++] = set->queue[set->head++];
-            if (set->head == set->tail)
-                ResetEvent(set->event);
-            ReleaseSRWLockExclusive(&set->lock);
-            *nready = n;
-            return TERMINUS_OK;
-        }
-        int all_reported = set->head == set->count;
-        ReleaseSRWLockExclusive(&set->lock);
-        if (all_reported)
-            return terminus_os_error(TERMINUS_E_TIMEOUT, 0, "wait_any: every process was reported");
-
-        DWORD remaining = INFINITE;
-        if (timeout_ms != INFINITE) {
-            ULONGLONG spent = GetTickCount64() - start;
-            if (spent >= timeout_ms)
-                return terminus_os_error(TERMINUS_E_TIMEOUT, 0, "wait_any: timed out after %lu ms",
-                                         (unsigned long)timeout_ms);
-            remaining = (DWORD)(timeout_ms - spent);
-        }
-        DWORD r = WaitForSingleObject(set->event, remaining);
-        if (r == WAIT_TIMEOUT) {
-            timeout_ms = 0; /* one last look at the queue, then give up */
-            start = GetTickCount64();
-            continue;
-        }
-        if (r != WAIT_OBJECT_0)
-            return tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(),
-                               "WaitForSingleObject(wait set event)");
-    }
+    return n;
 }
 
 int tm_win_wait_any(void *data, terminus_os_waitset *set, uint32_t timeout_ms, size_t *ready,
                     size_t capacity, size_t *nready)
 {
     (void)data;
-    if (capacity == 0) {
-        *nready = 0;
+    ULONGLONG start = GetTickCount64();
+    *nready = 0;
+    if (capacity == 0)
         return terminus_os_error(TERMINUS_E_OS, 0, "wait_any: capacity 0");
+    for (;;) {
+        size_t n = tm_win_take_queued(set, ready, capacity);
+        if (n > 0) {
+            *nready = n;
+            return TERMINUS_OK;
+        }
+        if (set->failed != 0)
+            return tm_win_fail(TM_WIN_SITE_GENERIC, set->failed,
+                               "WaitForMultipleObjects(a wait set's thread)");
+        if (set->reported == set->count)
+            return terminus_os_error(TERMINUS_E_TIMEOUT, 0, "wait_any: every process was reported");
+
+        DWORD remaining = INFINITE;
+        if (timeout_ms != INFINITE) {
+            ULONGLONG spent = GetTickCount64() - start;
+            remaining = spent >= timeout_ms ? 0 : (DWORD)(timeout_ms - spent);
+        }
+        HANDLE h[MAXIMUM_WAIT_OBJECTS];
+        DWORD m = (DWORD)set->npending;
+        memcpy(h, set->pending_h, m * sizeof *h);
+        if (set->nwaiters > 0)
+            h[m++] = set->event;
+        DWORD r = WaitForMultipleObjects(m, h, FALSE, remaining);
+        if (r < WAIT_OBJECT_0 + set->npending) {
+            *nready = tm_win_take_own(set, r - WAIT_OBJECT_0, ready, capacity);
+            return TERMINUS_OK;
+        }
+        if (r < WAIT_OBJECT_0 + m)
+            continue; /* the threads queued something */
+        if (r != WAIT_TIMEOUT)
+            return tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "WaitForMultipleObjects(%lu)",
+                               (unsigned long)m);
+        /* one last look at the queue, then give up */
+        n = tm_win_take_queued(set, ready, capacity);
+        *nready = n;
+        if (n > 0)
+            return TERMINUS_OK;
+        return terminus_os_error(TERMINUS_E_TIMEOUT, 0, "wait_any: timed out after %lu ms",
+                                 (unsigned long)timeout_ms);
     }
-    if (set->pooled)
-        return tm_win_wait_pooled(set, timeout_ms, ready, capacity, nready);
-    return tm_win_wait_direct(set, timeout_ms, ready, capacity, nready);
 }
 
 void tm_win_wait_close(void *data, terminus_os_waitset *set)
@@ -441,20 +504,20 @@ void tm_win_wait_close(void *data, terminus_os_waitset *set)
     (void)data;
     if (set == NULL)
         return;
-    if (set->pooled && set->waits != NULL) {
-        for (size_t i = 0; i < set->count; i++) {
-            struct tm_win_pool_wait *w = &set->waits[i];
-            /* INVALID_HANDLE_VALUE: returns once a running callback is done */
-            if (w->wait != NULL)
-                UnregisterWaitEx(w->wait, INVALID_HANDLE_VALUE);
-            if (w->dup != NULL)
-                CloseHandle(w->dup);
-        }
+    if (set->started > 0) {
+        SetEvent(set->stop);
+        for (size_t t = 0; t < set->started; t++)
+            WaitForSingleObject(set->waiters[t].thread, INFINITE);
+        for (size_t t = 0; t < set->started; t++)
+            CloseHandle(set->waiters[t].thread);
     }
     if (set->event != NULL)
         CloseHandle(set->event);
-    free(set->waits);
+    if (set->stop != NULL)
+        CloseHandle(set->stop);
+    free(set->waiters);
     free(set->queue);
+    free(set->procs);
     free(set);
 }
 

@@ -82,27 +82,55 @@ struct tm_win_enum {
     ATOM atoms[8];
     unsigned char kinds[8];
     size_t natoms;
+    /* the first window of a target is told by its name alone (a batch of one pays no atom);
+       its atom is read when a second window needs one */
+    HWND named;
+    unsigned char named_kind;
+    int any_named;
 };
 
-/* TM_WIN_CLASS_* of a window of a target. */
-static int tm_win_class_kind(struct tm_win_enum *e, HWND hwnd)
+/* TM_WIN_CLASS_* of a class name. */
+static int tm_win_kind_of(HWND hwnd)
 {
     wchar_t cls[64];
-    int kind = TM_WIN_CLASS_OTHER;
-    ATOM atom = (ATOM)GetClassLongPtrW(hwnd, GCW_ATOM);
-    for (size_t k = 0; atom != 0 && k < e->natoms; k++)
-        if (e->atoms[k] == atom)
-            return e->kinds[k];
     if (GetClassNameW(hwnd, cls, 64) > 0) {
         if (wcscmp(cls, TM_WIN_LISTENER_CLASS) == 0)
-            kind = TM_WIN_CLASS_LISTENER;
-        else if (tm_win_system_class(cls))
-            kind = TM_WIN_CLASS_SYSTEM;
+            return TM_WIN_CLASS_LISTENER;
+        if (tm_win_system_class(cls))
+            return TM_WIN_CLASS_SYSTEM;
     }
+    return TM_WIN_CLASS_OTHER;
+}
+
+/* Remember that `atom` names a class of `kind`, while there is room. */
+static void tm_win_atom_keep(struct tm_win_enum *e, ATOM atom, int kind)
+{
     if (atom != 0 && e->natoms < sizeof e->atoms / sizeof e->atoms[0]) {
         e->atoms[e->natoms] = atom;
         e->kinds[e->natoms++] = (unsigned char)kind;
     }
+}
+
+/* TM_WIN_CLASS_* of a window of a target. */
+static int tm_win_class_kind(struct tm_win_enum *e, HWND hwnd)
+{
+    int kind;
+    if (!e->any_named) {
+        e->any_named = 1;
+        e->named = hwnd;
+        e->named_kind = (unsigned char)tm_win_kind_of(hwnd);
+        return e->named_kind;
+    }
+    if (e->named != NULL) {
+        tm_win_atom_keep(e, (ATOM)GetClassLongPtrW(e->named, GCW_ATOM), e->named_kind);
+        e->named = NULL;
+    }
+    ATOM atom = (ATOM)GetClassLongPtrW(hwnd, GCW_ATOM);
+    for (size_t k = 0; atom != 0 && k < e->natoms; k++)
+        if (e->atoms[k] == atom)
+            return e->kinds[k];
+    kind = tm_win_kind_of(hwnd);
+    tm_win_atom_keep(e, atom, kind);
     return kind;
 }
 
@@ -353,6 +381,9 @@ int tm_win_process_reach(void *data, terminus_os_process *const *procs, size_t c
         e.unsettled = nslots;
         e.no_memory = 0;
         e.natoms = 0;
+        e.named = NULL;
+        e.named_kind = TM_WIN_CLASS_OTHER;
+        e.any_named = 0;
         SetLastError(0);
         if (!EnumWindows(tm_win_enum_window, (LPARAM)&e) && !e.no_memory && e.unsettled > 0 &&
             GetLastError() != 0) {

@@ -99,6 +99,7 @@ struct terminus_os_process {
     size_t capwindows;    /* room in `windows` */
     int windows_complete; /* `windows` holds every one (the pass was not stopped early) */
     UINT msg;             /* the registered message of the last process_reach, or 0 */
+    int ended;            /* a wait set has reported its end: process_status need not look */
 };
 
 /* The registered message for `message` (UTF-8), or 0 with the error recorded. */

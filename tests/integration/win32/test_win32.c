@@ -400,6 +400,81 @@ static void t_many(void)
         child_free(&c[i]);
 }
 
+/*
+ * The backend's wait set over more than 64 processes (lib/os/win32/process.c:
+ * the caller waits on 63 and an event, threads of the set's own on 63 each):
+ * processes killed in an order that visits both sides and every thread are
+ * each reported once, by index, whatever the capacity; a look (timeout 0)
+ * with none ended and one after all were reported time out; process_status
+ * then gives each one's exit code.
+ */
+static void t_wait_sets(void)
+{
+    enum { N = 130 };
+    static child c[N];
+    static terminus_os_process *p[N];
+    static int killed[N], seen[N];
+    const terminus_os *os = terminus_os_native();
+    terminus_os_waitset *set = NULL;
+    size_t ready[8], got = 0, nseen = 0;
+    /* the caller's first and last, each thread's first and last */
+    static const int first[] = { 129, 0, 62, 63, 125, 126, 64, 5 };
+    int nfirst = (int)(sizeof first / sizeof first[0]);
+
+    for (int i = 0; i < N; i++)
+        spawn_stubborn(&c[i], "");
+    for (int i = 0; i < N; i++) {
+        spawn_wait(&c[i]);
+        REQUIRE_RC(os->process_open(os->data, c[i].pid, &p[i]), TERMINUS_OK);
+    }
+    REQUIRE_RC(os->wait_open(os->data, p, N, &set), TERMINUS_OK);
+    CHECK_RC(os->wait_any(os->data, set, 0, ready, 8, &got), TERMINUS_E_TIMEOUT);
+    CHECK(got == 0);
+    /* a few, one by one, capacity 1: each is reported, and only it */
+    for (int k = 0; k < nfirst; k++) {
+        int i = first[k];
+        REQUIRE(TerminateProcess(c[i].h, 1000u + (unsigned)i));
+        killed[i] = 1;
+        double t0 = now_ms();
+        REQUIRE_RC(os->wait_any(os->data, set, 10000, ready, 1, &got), TERMINUS_OK);
+        CHECK(now_ms() - t0 < 5000); /* as it ends, not when the wait times out */
+        if (CHECK(got == 1 && ready[0] == (size_t)i))
+            seen[i]++, nseen++;
+    }
+    /* the rest at once, taken 3 at a time */
+    for (int i = 0; i < N; i++) {
+        if (!killed[i]) {
+            REQUIRE(TerminateProcess(c[i].h, 1000u + (unsigned)i));
+            killed[i] = 1;
+        }
+    }
+    while (nseen < N) {
+        double t0 = now_ms();
+        int rc = os->wait_any(os->data, set, 10000, ready, 3, &got);
+        REQUIRE_RC(rc, TERMINUS_OK);
+        CHECK(now_ms() - t0 < 5000);
+        REQUIRE(got >= 1 && got <= 3);
+        for (size_t k = 0; k < got; k++) {
+            REQUIRE(ready[k] < N);
+            CHECK(++seen[ready[k]] == 1);
+            nseen++;
+        }
+    }
+    CHECK_RC(os->wait_any(os->data, set, 0, ready, 8, &got), TERMINUS_E_TIMEOUT);
+    CHECK(got == 0);
+    for (int i = 0; i < N; i++) {
+        terminus_os_status st = { 1, 0, 0 };
+        CHECK(seen[i] == 1);
+        CHECK_RC(os->process_status(os->data, p[i], &st), TERMINUS_OK);
+        CHECK(st.running == 0 && st.code_known == 1 && st.exit_code == 1000u + (unsigned)i);
+    }
+    os->wait_close(os->data, set);
+    for (int i = 0; i < N; i++) {
+        os->process_close(os->data, p[i]);
+        child_free(&c[i]);
+    }
+}
+
 /* Only listeners, more than 64: all EXITED well before the grace period ends. */
 static void t_many_listeners(void)
 {
@@ -1717,6 +1792,7 @@ static const h_test tests[] = {
     { "force", t_force, 0 },
     { "many", t_many, 0 },
     { "many_listeners", t_many_listeners, 0 },
+    { "wait_sets", t_wait_sets, 0 },
     { "hung", t_hung, 0 },
     { "gone", t_gone, 0 },
     { "bad_input", t_bad_input, 0 },
