@@ -402,15 +402,18 @@ static void tm_win_reported(struct terminus_os_waitset *set, size_t index)
     set->reported++;
 }
 
-/* What the threads have queued, up to `capacity`; how many. */
-static size_t tm_win_take_queued(struct terminus_os_waitset *set, size_t *ready, size_t capacity)
+/* What the threads have queued, up to `capacity`; how many. `*failed`: a thread's error. */
+static size_t tm_win_take_queued(struct terminus_os_waitset *set, size_t *ready, size_t capacity,
+                                 DWORD *failed)
 {
     size_t n = 0;
+    *failed = 0;
     if (set->nwaiters == 0)
         return 0;
     AcquireSRWLockExclusive(&set->lock);
     while (n < capacity && set->head < set->tail)
         ready[n++] = set->queue[set->head++];
+    *failed = set->failed;
     ReleaseSRWLockExclusive(&set->lock);
     for (size_t k = 0; k < n; k++)
         tm_win_reported(set, ready[k]);
@@ -458,13 +461,14 @@ int tm_win_wait_any(void *data, terminus_os_waitset *set, uint32_t timeout_ms, s
     if (capacity == 0)
         return terminus_os_error(TERMINUS_E_OS, 0, "wait_any: capacity 0");
     for (;;) {
-        size_t n = tm_win_take_queued(set, ready, capacity);
+        DWORD failed;
+        size_t n = tm_win_take_queued(set, ready, capacity, &failed);
         if (n > 0) {
             *nready = n;
             return TERMINUS_OK;
         }
-        if (set->failed != 0)
-            return tm_win_fail(TM_WIN_SITE_GENERIC, set->failed,
+        if (failed != 0)
+            return tm_win_fail(TM_WIN_SITE_GENERIC, failed,
                                "WaitForMultipleObjects(a wait set's thread)");
         if (set->reported == set->count)
             return terminus_os_error(TERMINUS_E_TIMEOUT, 0, "wait_any: every process was reported");
@@ -490,7 +494,7 @@ int tm_win_wait_any(void *data, terminus_os_waitset *set, uint32_t timeout_ms, s
             return tm_win_fail(TM_WIN_SITE_GENERIC, TM_WIN_LAST(), "WaitForMultipleObjects(%lu)",
                                (unsigned long)m);
         /* one last look at the queue, then give up */
-        n = tm_win_take_queued(set, ready, capacity);
+        n = tm_win_take_queued(set, ready, capacity, &failed);
         *nready = n;
         if (n > 0)
             return TERMINUS_OK;
