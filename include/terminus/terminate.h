@@ -74,7 +74,7 @@ extern "C" {
  * @{
  */
 /** Windows: the registered message, posted to the target's terminus listener window (or
- *  broadcast with #TERMINUS_TERMINATE_BROADCAST). Linux: SIGTERM (then SIGCONT). */
+ *  broadcast with #TERMINUS_TERMINATE_BROADCAST). Linux: SIGTERM (then SIGCONT if it is stopped). */
 #define TERMINUS_STEP_MESSAGE 0x01u
 /** Windows: `WM_CLOSE` to each top-level window of the target, as `taskkill` without /F. */
 #define TERMINUS_STEP_CLOSE 0x02u
@@ -90,9 +90,9 @@ extern "C" {
  *  which the message already reached, so this step does not count for a target whose
  *  listener window was found. */
 #define TERMINUS_STEP_CONSOLE 0x04u
-/** Linux: SIGINT (then SIGCONT), for programs that clean up on Ctrl+C. */
+/** Linux: SIGINT (then SIGCONT if it is stopped), for programs that clean up on Ctrl+C. */
 #define TERMINUS_STEP_SIGINT 0x08u
-/** Linux: SIGHUP (then SIGCONT), for programs that end when their terminal goes. */
+/** Linux: SIGHUP (then SIGCONT if it is stopped), for programs that end when their terminal goes. */
 #define TERMINUS_STEP_SIGHUP 0x10u
 /** Every step this version knows. */
 #define TERMINUS_STEPS_ALL 0x1Fu
