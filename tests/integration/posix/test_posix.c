@@ -1429,6 +1429,12 @@ static void listener_fork(void)
 
     sigaction(SIGTERM, NULL, &before);
     CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l), TERMINUS_OK);
+    /* Fork once the listener's thread has started (it answers): under ASan
+     * a thread still in its start may hold an allocator lock that the child
+     * would inherit held (tests/integration/posix/test_fork.c, reused_fds). */
+    want = atomic_load(&got_request) + 1;
+    kill(getpid(), SIGTERM);
+    REQUIRE(wait_count(&got_request, want) == want);
     pid = fork();
     if (pid == 0) {
         /* exit codes: 0 ok, 2 dispositions not restored, 3 listen refused,
