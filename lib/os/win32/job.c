@@ -200,7 +200,7 @@ int tm_win_group_open(void *data, terminus_os_process *proc, void *job, terminus
  * ERROR_MORE_DATA (members started between two calls). *list is malloc'd. */
 static int tm_win_job_pids(HANDLE job, JOBOBJECT_BASIC_PROCESS_ID_LIST **list)
 {
-    DWORD cap = 64; /* ids the buffer holds */
+    DWORD cap = 16; /* ids the buffer holds: a tree's few at once, more by growing */
     *list = NULL;
     for (int attempt = 0; attempt < 32; attempt++) {
         size_t size = offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList) +

@@ -279,6 +279,31 @@ static void t_list_kill(void)
     free(all.v);
 }
 
+/* ---- list_grow: a job of more members than the first buffer holds (job.c: 16) ---- */
+
+static void t_list_grow(void)
+{
+    const terminus_os *os = terminus_os_native();
+    terminus_os_group *g = NULL;
+    struct plist l;
+    const terminus_process_info *p;
+    DWORD pid;
+    int depth = 0;
+    HANDLE h = start_in(job, L"tm_tree.exe", "40", &pid);
+
+    REQUIRE_RC(open_group(pid, job, &g), TERMINUS_OK);
+    memset(&l, 0, sizeof l);
+    REQUIRE_RC(os->group_list(os->data, g, collect, &l), TERMINUS_OK);
+    os->group_close(os->data, g);
+    CHECK_EQ(l.n, 40);
+    /* every one of the chain, each the parent of the next */
+    for (p = find(&l, pid); p != NULL; p = child_of(&l, p->pid))
+        depth++;
+    CHECK_EQ(depth, 40);
+    CloseHandle(h);
+    free(l.v);
+}
+
 /* ---- list_ended: a member that ends during the listing is left out ---- */
 
 struct ending {
@@ -540,6 +565,7 @@ static void t_terminate_job_errors(void)
 
 static const h_test tests[] = {
     { "list_kill", t_list_kill, 0 },
+    { "list_grow", t_list_grow, 0 },
     { "list_ended", t_list_ended, 0 },
     { "list_stop", t_list_stop, 0 },
     { "open_errors", t_open_errors, 0 },
