@@ -5,7 +5,8 @@
  * - the monotonic clock (backend.c);
  * - the open process (process.c opens it, procs.c reads its identity);
  * - the members of the terminus_os table that process.c, procs.c,
- *   listener.c and logind.c define, for the table in backend.c.
+ *   cgroup.c, listener.c and logind.c define, for the table in backend.c;
+ * - what procs.c reads of /proc for cgroup.c.
  */
 #ifndef TERMINUS_OS_LINUX_H
 #define TERMINUS_OS_LINUX_H
@@ -66,6 +67,18 @@ int tm_linux_process_identity(void *data, terminus_os_process *proc, terminus_pr
                               uint64_t *unique);
 int tm_linux_boot_id(void *data, char *buf, size_t size);
 
+/* Read `path` (relative to `dirfd`) into buf (size >= 2), NUL-terminated:
+ * its length, or -1 with errno set; what does not fit is read and dropped. */
+ssize_t tm_linux_read(int dirfd, const char *path, char *buf, size_t size);
+/* OK when /proc is of the caller's pid namespace, else a recorded failure. */
+int tm_linux_proc_is_ours(void);
+/* The pid /proc names the open process by: OK with *pid > 0, else recorded
+ * (E_NOT_FOUND once it was reaped). */
+int tm_linux_proc_pid(const terminus_os_process *proc, long *pid);
+/* pid, ppid and start of process `pid` from PROCFD/PID/stat (procfd: an
+ * open /proc): OK; E_NOT_FOUND when it has ended; else recorded. */
+int tm_linux_proc_stat(int procfd, pid_t pid, terminus_process_info *info);
+
 /*
  * The id terminus gives the logind session `lid` ("3", "c1"), as
  * lib/os/linux/logind.c documents it; defined in procs.c, which is built
@@ -73,6 +86,14 @@ int tm_linux_boot_id(void *data, char *buf, size_t size);
  * logind.c for every session it lists.
  */
 uint32_t tm_linux_session_id_of(const char *lid);
+
+/* --- groups: cgroup v2 (cgroup.c) ------------------------------------------ */
+
+int tm_linux_group_open(void *data, terminus_os_process *proc, void *job, terminus_os_group **out);
+int tm_linux_group_list(void *data, terminus_os_group *group, terminus_os_process_fn fn, void *arg);
+int tm_linux_group_kill(void *data, terminus_os_group *group, uint32_t exit_code);
+int tm_linux_group_empty(void *data, terminus_os_group *group, int *empty);
+void tm_linux_group_close(void *data, terminus_os_group *group);
 
 /* --- the listener (listener.c) ---------------------------------------------- */
 

@@ -54,10 +54,9 @@
  * number is the identity's `unique` (0 on older kernels, whose pidfds share
  * one anonymous inode, and on 32-bit builds, where the number is cut).
  *
- * Trees use the /proc walk and these identity checks. A cgroup that holds
- * the tree alone (cgroup.procs, cgroup.kill) would find members that no
- * parent link names, but terminus has no policy for cgroups yet: nothing
- * here reads them.
+ * Trees use the /proc walk and these identity checks; a tree's cgroup
+ * (cgroup.procs, cgroup.kill) is lib/os/linux/cgroup.c's, which reads the
+ * members' parents and starts through tm_linux_proc_stat.
  */
 #define _GNU_SOURCE 1
 
@@ -90,10 +89,10 @@
 
 /* --- reading /proc ------------------------------------------------------------ */
 
-/* Read `path` (relative to `dirfd`) into buf (size >= 2), NUL-terminated.
- * Returns its length, or -1 with errno set. One read gives the whole of a
- * single file; what does not fit in buf is read and dropped. */
-static ssize_t tm_linux_read(int dirfd, const char *path, char *buf, size_t size)
+/* Read `path` (relative to `dirfd`) into buf (size >= 2), NUL-terminated
+ * (linux.h). Returns its length, or -1 with errno set. One read gives the
+ * whole of a single file; what does not fit in buf is read and dropped. */
+ssize_t tm_linux_read(int dirfd, const char *path, char *buf, size_t size)
 {
     int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     ssize_t n;
@@ -417,8 +416,8 @@ static int tm_linux_proc_ours(void)
 }
 
 /* OK when /proc is of the caller's pid namespace (tm_linux_proc_ours), else
- * a recorded E_OS (or E_NO_MEMORY) naming the fix. */
-static int tm_linux_proc_is_ours(void)
+ * a recorded E_OS (or E_NO_MEMORY) naming the fix (linux.h). */
+int tm_linux_proc_is_ours(void)
 {
     char msg[256];
     int ours = tm_linux_proc_ours();
@@ -519,6 +518,13 @@ static int tm_linux_read_one(int dirfd, pid_t pid, uint32_t fields, terminus_pro
         }
     }
     return TERMINUS_OK;
+}
+
+/* pid, ppid and start of one process for group_list (linux.h): OK, or
+ * E_NOT_FOUND when it has ended (or is hidden), or a recorded failure. */
+int tm_linux_proc_stat(int procfd, pid_t pid, terminus_process_info *info)
+{
+    return tm_linux_read_one(procfd, pid, 0, info);
 }
 
 int tm_linux_process_list(void *data, uint32_t fields, terminus_os_process_fn fn, void *arg)
@@ -653,6 +659,33 @@ static int tm_linux_fdinfo_pid(const terminus_os_process *proc, long *pid)
     return TERMINUS_OK;
 }
 
+/* The pid /proc names the open process by (linux.h): OK with *pid > 0;
+ * E_NOT_FOUND once it was reaped; E_OS when it is not in /proc's pid
+ * namespace; the failure of the fdinfo read. Recorded. */
+int tm_linux_proc_pid(const terminus_os_process *proc, long *pid)
+{
+    int rc;
+
+    *pid = 0;
+    if (tm_linux_same_pids())
+        *pid = (long)proc->pid;
+    else {
+        rc = tm_linux_fdinfo_pid(proc, pid);
+        if (rc != TERMINUS_OK)
+            return rc;
+    }
+    if (*pid < 0)
+        return terminus_os_error(TERMINUS_E_NOT_FOUND, ESRCH,
+                                 "the pidfd of %d: the process has ended and was reaped",
+                                 (int)proc->pid);
+    if (*pid == 0)
+        return terminus_os_error(TERMINUS_E_OS, 0,
+                                 "the pidfd of %d: the process is not in the pid namespace of "
+                                 "/proc: mount one (mount -t proc proc /proc)",
+                                 (int)proc->pid);
+    return TERMINUS_OK;
+}
+
 int tm_linux_process_identity(void *data, terminus_os_process *proc, terminus_process_info *info,
                               uint64_t *unique)
 {
@@ -668,22 +701,9 @@ int tm_linux_process_identity(void *data, terminus_os_process *proc, terminus_pr
     info->session = TERMINUS_SESSION_NONE;
     *unique = 0;
 
-    if (tm_linux_same_pids())
-        pid = (long)proc->pid;
-    else {
-        rc = tm_linux_fdinfo_pid(proc, &pid);
-        if (rc != TERMINUS_OK)
-            return rc;
-    }
-    if (pid < 0)
-        return terminus_os_error(TERMINUS_E_NOT_FOUND, ESRCH,
-                                 "the pidfd of %d: the process has ended and was reaped",
-                                 (int)proc->pid);
-    if (pid == 0)
-        return terminus_os_error(TERMINUS_E_OS, 0,
-                                 "the pidfd of %d: the process is not in the pid namespace of "
-                                 "/proc: mount one (mount -t proc proc /proc)",
-                                 (int)proc->pid);
+    rc = tm_linux_proc_pid(proc, &pid);
+    if (rc != TERMINUS_OK)
+        return rc;
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     if (tm_linux_read(AT_FDCWD, path, buf, sizeof buf) < 0) {
         int err = errno;
