@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include "sdbus.h" /* sd_bus_error; libsystemd, loaded at run time */
@@ -31,6 +32,29 @@ int tm_linux_code(int err, const char *dbus_name, int domain);
  * err is a positive errno (0 if none); e may be NULL. Returns the code. */
 int tm_linux_fail(int err, const sd_bus_error *e, int domain, const char *fmt, ...)
     TERMINUS_PRINTF(4, 5);
+
+/* --- PIDFD_GET_INFO (kernel 6.13+; the exit code 6.15+), not in Debian 12's
+ * headers: process.c reads exit codes with it, procs.c pids and parents ---- */
+
+#ifndef PIDFD_INFO_PID
+#define PIDFD_INFO_PID (1UL << 0)
+#endif
+#ifndef PIDFD_INFO_EXIT
+#define PIDFD_INFO_EXIT (1UL << 3)
+#endif
+
+/* The first version of the kernel's struct pidfd_info (64 bytes); the ioctl is
+ * extensible, the kernel reads the size from the request number. */
+struct tm_linux_pidfd_info {
+    uint64_t mask;
+    uint64_t cgroupid;
+    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+    int32_t exit_code;
+};
+_Static_assert(sizeof(struct tm_linux_pidfd_info) == 64, "pidfd_info version 0 is 64 bytes");
+
+#define TM_PIDFS_IOCTL_MAGIC 0xFF
+#define TM_PIDFD_GET_INFO    _IOWR(TM_PIDFS_IOCTL_MAGIC, 11, struct tm_linux_pidfd_info)
 
 /* --- clock (backend.c) ------------------------------------------------------ */
 
