@@ -24,8 +24,9 @@
  *
  * group_list reads cgroup.procs of the directory and of every cgroup below
  * it (cgroup.kill reaches those too), each pid once, and the parent and
- * start of each from /proc/PID/stat (procs.c); a process that ended during
- * the listing is left out. group_kill writes "1" to cgroup.kill: the kernel
+ * start of each from /proc/PID/stat (procs.c, which keeps them for
+ * process_identity as it keeps a walk's); a process that ended during the
+ * listing is left out. group_kill writes "1" to cgroup.kill: the kernel
  * kills every process of the subtree, including those forked meanwhile.
  * group_empty reads "populated" in cgroup.events.
  */
@@ -542,12 +543,14 @@ static int tm_linux_cmp_pid(const void *a, const void *b)
 int tm_linux_group_list(void *data, terminus_os_group *group, terminus_os_process_fn fn, void *arg)
 {
     struct tm_linux_pids l = { NULL, 0, 0 };
+    struct tm_linux_walk *w;
     int procfd, rc;
     (void)data;
 
     rc = tm_linux_proc_is_ours(); /* the pids of cgroup.procs are those of /proc */
     if (rc != TERMINUS_OK)
         return rc;
+    w = tm_linux_walk_begin(); /* what is read is kept for process_identity */
     rc = tm_linux_procs_below(group->fd, group->path, 0, &l);
     if (rc != TERMINUS_OK) {
         free(l.v);
@@ -571,6 +574,8 @@ int tm_linux_group_list(void *data, terminus_os_group *group, terminus_os_proces
             rc = TERMINUS_OK; /* it ended during the listing */
             continue;
         }
+        if (rc == TERMINUS_OK && w != NULL && !tm_linux_walk_add(w, l.v[i], info.start))
+            w = NULL;
         if (rc == TERMINUS_OK)
             rc = fn(arg, &info);
     }

@@ -102,6 +102,13 @@ int tm_linux_proc_pid(const terminus_os_process *proc, long *pid);
 /* pid, ppid and start of process `pid` from PROCFD/PID/stat (procfd: an
  * open /proc): OK; E_NOT_FOUND when it has ended; else recorded. */
 int tm_linux_proc_stat(int procfd, pid_t pid, terminus_process_info *info);
+/* What a listing read (pids and starts), kept per thread so that
+ * process_identity need not read them again (procs.c): begin before the
+ * first read (NULL: nothing to keep), add each process read; an add that
+ * returns 0 ends the record. */
+struct tm_linux_walk;
+struct tm_linux_walk *tm_linux_walk_begin(void);
+int tm_linux_walk_add(struct tm_linux_walk *w, pid_t pid, uint64_t start);
 
 /*
  * The id terminus gives the logind session `lid` ("3", "c1"), as

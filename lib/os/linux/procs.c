@@ -576,7 +576,8 @@ static void tm_linux_pidfs_detect(void)
  * microseconds, against about one for an ioctl on a pidfd). A member's
  * start was read by the walk just before it was opened, so each thread
  * keeps what its last walk read (pid and start, in the order of /proc, by
- * pid) and, with it, a mark: the pidfs inode number (kernel 6.9+, 64-bit)
+ * pid; group_list's listing of a cgroup too) and, with it, a mark: the
+ * pidfs inode number (kernel 6.9+, 64-bit)
  * of a process that existed before the walk's first read (the process
  * that got the last pid, /proc/sys/kernel/ns_last_pid, or one just below).
  * pidfs numbers each process from one counter when its pid is allocated,
@@ -653,10 +654,10 @@ static uint64_t tm_linux_mark(void)
     return 0;
 }
 
-/* Start recording a walk in this thread's record: the record, or NULL
- * when there is nothing to record (no pidfs numbers, no PIDFD_GET_INFO, no
- * mark, out of memory). */
-static struct tm_linux_walk *tm_linux_walk_begin(void)
+/* Start recording a walk in this thread's record (linux.h): the record, or
+ * NULL when there is nothing to record (no pidfs numbers, no PIDFD_GET_INFO,
+ * no mark, out of memory). */
+struct tm_linux_walk *tm_linux_walk_begin(void)
 {
     struct tm_linux_walk *w;
 
@@ -681,8 +682,9 @@ static struct tm_linux_walk *tm_linux_walk_begin(void)
     return w->mark != 0 ? w : NULL;
 }
 
-/* Record one process the walk read; 0 (and nothing kept) when out of memory. */
-static int tm_linux_walk_add(struct tm_linux_walk *w, pid_t pid, uint64_t start)
+/* Record one process the walk read (linux.h); 0 (and nothing kept) when out
+ * of memory. */
+int tm_linux_walk_add(struct tm_linux_walk *w, pid_t pid, uint64_t start)
 {
     if (w->n == w->cap) {
         size_t cap = w->cap != 0 ? w->cap * 2 : 1024;

@@ -429,6 +429,19 @@ static void test_list(void)
     CHECK_EQ(b->start, start_of(pb, NULL));
     CHECK_RC(os->group_empty(os->data, grp, &empty), TERMINUS_OK);
     CHECK_EQ(empty, 0);
+    /* the identities through pidfds agree with the listing (which the
+     * backend keeps for them) */
+    for (size_t i = 0; i < l->n; i++) {
+        terminus_os_process *proc = NULL;
+        terminus_process_info id;
+        uint64_t unique = 0;
+        REQUIRE_RC(os->process_open(os->data, l->v[i].pid, &proc), TERMINUS_OK);
+        CHECK_RC(os->process_identity(os->data, proc, &id, &unique), TERMINUS_OK);
+        CHECK_EQ(id.pid, l->v[i].pid);
+        CHECK_EQ(id.ppid, l->v[i].ppid);
+        CHECK_EQ(id.start, l->v[i].start);
+        os->process_close(os->data, proc);
+    }
 
     /* the sub-cgroup's group holds b alone */
     {
