@@ -15,6 +15,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <grp.h>
 #include <limits.h>
 #include <sys/pidfd.h>
 
@@ -608,6 +609,41 @@ static void test_own(void)
     close(rr);
 }
 
+/* --- denied: a cgroup whose cgroup.kill the caller may not write is no group --- */
+
+static void test_denied(void)
+{
+    pid_t p, h;
+    int rp, st;
+
+    if (geteuid() != 0)
+        SKIP("needs root, to drop to another user");
+    make_cgroup();
+    p = start_in(cg, body_pause, &rp);
+    REQUIRE_EQ(read_pid(rp), p);
+    h = fork();
+    REQUIRE(h >= 0);
+    if (h == 0) {
+        terminus_os_group *g = NULL;
+        int rc;
+        /* nobody: the cgroup's files are root's (0644) */
+        if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+            setresuid(65534, 65534, 65534) != 0)
+            _exit(77);
+        rc = open_group(p, NULL, &g);
+        printf("# as uid 65534: %s: %s\n", terminus_error_name(rc), terminus_error_last()->message);
+        fflush(stdout);
+        _exit(rc == TERMINUS_E_NOT_FOUND && g == NULL ? 0 : 1);
+    }
+    track(h);
+    st = reap(h);
+    REQUIRE(WIFEXITED(st));
+    if (WEXITSTATUS(st) == 77)
+        SKIP("cannot drop to uid 65534");
+    CHECK_EQ(WEXITSTATUS(st), 0);
+    close(rp);
+}
+
 /* --- job: Linux has no job objects -------------------------------------------- */
 
 static void test_job(void)
@@ -788,8 +824,9 @@ static void teardown(void)
 }
 
 static const h_test tests[] = {
-    { "list", test_list, 0 }, { "kill", test_kill, 0 }, { "own", test_own, 0 },
-    { "job", test_job, 0 },   { "gone", test_gone, 0 }, { "tree", test_tree, 0 },
+    { "list", test_list, 0 },     { "kill", test_kill, 0 }, { "own", test_own, 0 },
+    { "denied", test_denied, 0 }, { "job", test_job, 0 },   { "gone", test_gone, 0 },
+    { "tree", test_tree, 0 },
 };
 
 int main(int argc, char **argv)
