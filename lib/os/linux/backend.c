@@ -6,6 +6,8 @@
  * - lib/os/linux/process.c: processes (pidfds) and wait sets (epoll);
  * - lib/os/linux/procs.c: the process listing (a walk of /proc), identities
  *   through the pidfd, the boot id;
+ * - lib/os/linux/cgroup.c: groups (a tree's cgroup v2: cgroup.procs,
+ *   cgroup.kill, cgroup.events);
  * - lib/os/linux/listener.c: the listener (SIGTERM and SIGHUP);
  * - lib/os/linux/logind.c: logoff, servers and sessions (logind over sd-bus).
  *
@@ -52,6 +54,11 @@
  *   back. The caller's signal mask never changes (see listener.c for why).
  *   An ignored SIGHUP (nohup) is left ignored. A forked copy of a listening
  *   process does not listen. The registered message name is unused on Linux.
+ * - groups are cgroups v2 (kernel 5.14+ for cgroup.kill): group_open finds
+ *   the cgroup of a process, and answers TERMINUS_E_NOT_FOUND for the root
+ *   cgroup, the caller's own cgroup or one above it, and a cgroup the caller
+ *   may not kill; a `job` is TERMINUS_E_UNSUPPORTED. group_kill sends
+ *   SIGKILL through cgroup.kill: the exit code cannot be chosen (137).
  * - logoff: logind has no FORCE distinction; every flag gives the same
  *   TerminateSession.
  * - without pidfds (kernels before 5.3, or under valgrind 3.19, which does
@@ -236,6 +243,12 @@ static const terminus_os tm_linux_os = {
     .session_blockers = tm_linux_session_blockers,
     /* an orphan is re-parented at once (to init or the nearest subreaper) */
     .traits = TERMINUS_OS_REPARENTS,
+    /* version 2: groups that hold a tree (cgroup v2) */
+    .group_open = tm_linux_group_open,
+    .group_list = tm_linux_group_list,
+    .group_kill = tm_linux_group_kill,
+    .group_empty = tm_linux_group_empty,
+    .group_close = tm_linux_group_close,
 };
 
 TERMINUS_API const terminus_os *terminus_os_native(void)

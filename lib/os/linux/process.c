@@ -35,26 +35,8 @@
 #include "terminus/terminate.h"
 #include "linux.h"
 
-/* --- PIDFD_GET_INFO (kernel 6.15+), not in Debian 12's headers ------------ */
-
+/* waitid's P_PIDFD, not in Debian 12's headers; PIDFD_GET_INFO is linux.h's. */
 #define TM_P_PIDFD ((idtype_t)3)
-
-#ifndef PIDFD_INFO_EXIT
-#define PIDFD_INFO_EXIT (1UL << 3)
-#endif
-
-/* The first version of the kernel's struct pidfd_info (64 bytes); the ioctl is
- * extensible, the kernel reads the size from the request number. */
-struct tm_linux_pidfd_info {
-    uint64_t mask;
-    uint64_t cgroupid;
-    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
-    int32_t exit_code;
-};
-_Static_assert(sizeof(struct tm_linux_pidfd_info) == 64, "pidfd_info version 0 is 64 bytes");
-
-#define TM_PIDFS_IOCTL_MAGIC 0xFF
-#define TM_PIDFD_GET_INFO    _IOWR(TM_PIDFS_IOCTL_MAGIC, 11, struct tm_linux_pidfd_info)
 
 /* --- processes -------------------------------------------------------------- */
 
