@@ -35,11 +35,13 @@
  *   (EMFILE, ENFILE) is TERMINUS_E_NO_MEMORY with errno as the native code,
  *   and a terminate of more targets than fit works in batches
  *   (lib/core/terminate.c).
- * - process_request sends SIGTERM, then SIGCONT, so that a stopped target
- *   (Ctrl-Z) runs its SIGTERM handler.
+ * - process_request sends SIGTERM, then SIGCONT if the target is stopped
+ *   (state T after the signal, so that a Ctrl-Z'd target runs its SIGTERM
+ *   handler; a running one gets none, which would throw away the SIGSTOP of
+ *   a tracer attaching at that moment).
  * - the close chain (shim version 2) is a signal sequence: process_step
  *   sends TERMINUS_STEP_MESSAGE as SIGTERM, TERMINUS_STEP_SIGINT as SIGINT
- *   and TERMINUS_STEP_SIGHUP as SIGHUP, each followed by SIGCONT as above;
+ *   and TERMINUS_STEP_SIGHUP as SIGHUP, each with SIGCONT as above;
  *   process_reach says these three reach every target (the pidfd can
  *   signal it while it lives; EPERM is the step's TERMINUS_E_ACCESS_DENIED)
  *   and the Windows steps (CLOSE, CONSOLE) reach none, so the default chain
