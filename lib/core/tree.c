@@ -515,6 +515,8 @@ void tm_tree_finish(tm_run *r)
     for (size_t i = 0; i < r->nroots; i++) {
         tm_tree_root *root = &tree->roots[i];
 
+        if (root->lost && root->escaped == 0)
+            root->escaped = 1; /* at least one, in its group */
         if (tm_detail(r, i) != NULL) {
             tm_detail(r, i)->tree_members = root->members;
             tm_detail(r, i)->tree_escaped = root->escaped;

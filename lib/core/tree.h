@@ -20,6 +20,7 @@ typedef struct tm_tree_root {
     terminus_os_group *group;
     int group_killed;     /* its group_kill went out (once) */
     int group_done;       /* its last look is behind */
+    int lost;             /* the group held something its last listing could not tell */
     int kill_rc;          /* the group's kill: OK, or why it failed (kill_msg) */
     int64_t kill_os_code; /* its native code */
     char *kill_msg;       /* its record's message, or NULL */

@@ -276,8 +276,7 @@ static void group_escaped(tm_run *r, size_t i)
         rc = take_members(r, i);
     if (rc != TERMINUS_OK) {
         tm_tree_failed(r, i, rc); /* what is left in it cannot be told */
-        if (root->escaped == 0)
-            root->escaped = 1;
+        root->lost = 1;
     }
     for (size_t j = first; j < r->count; j++) {
         r->t[j].settled = 1;
