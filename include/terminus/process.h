@@ -64,8 +64,10 @@
  *   re-parented away but stayed in the job is ended with it (that is what a
  *   job is for). The target must be in the job (#TERMINUS_E_INVALID) and the
  *   caller must not be (#TERMINUS_E_REFUSED); any failure to open or list the
- *   job is that target's error, and nothing is sent to its tree. Without a
- *   job, the Toolhelp snapshot is walked, with creation times as starts.
+ *   job is that target's error, and nothing is sent to its tree. A target
+ *   that has ended before it could be opened has no job to check against:
+ *   GONE, and nothing else is ended. Without a job, the Toolhelp snapshot is
+ *   walked, with creation times as starts.
  *
  * With a group, the scans list the group instead of every process; each
  * member is still opened, checked and asked with the one shared grace, and

@@ -50,6 +50,15 @@
  * every target does: what a round finds that does not fit in the batch is
  * left for the next batch, with a grace window of its own.
  *
+ * Groups
+ * ------
+ * Where the OS keeps a tree in a group (a cgroup, a job object) and the
+ * group is the tree, the scans list the group and the group is killed and
+ * looked at after the kills: lib/core/tree_group.c says when, and its
+ * rounds are made from tm_tree_round() with the walk's. With a job given
+ * the process list is never walked (the first listing still refuses the
+ * caller's line).
+ *
  * The result
  * ----------
  * Each target's result is its tree's: OK when every member ended (the

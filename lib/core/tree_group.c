@@ -129,6 +129,8 @@ int tm_tree_group_open(tm_run *r, size_t i, int running)
     unsigned mark;
     int rc;
 
+    if (tree->roots[i].group != NULL)
+        return 1; /* opened again after a batch gave its handle back: its group stays */
     if (!tree->job && (!running || !has_groups(os)))
         return 1; /* the walk */
     mark = tm_error_mark();

@@ -526,7 +526,38 @@ static void batches(void)
     fx_close(&f);
 }
 
+/* Two trees in two groups over few handles: the second target gives its
+ * handle back to the first batch and is opened again in the next; its
+ * group is opened once, and every group is closed at the end. */
+static void target_opened_again(void)
+{
+    fx f;
+    terminus_detail d[2];
+    terminus_terminate_options o = tree_opts(0, d, 2);
+    terminus_pid pids[2] = { 50, 60 };
+    terminus_result r[2];
+
+    fx_open(&f);
+    proc(&f, 50, 0, TERMINUS_FAKE_IGNORES, GROUP);
+    proc(&f, 51, 50, TERMINUS_FAKE_IGNORES, GROUP);
+    proc(&f, 60, 0, TERMINUS_FAKE_IGNORES, 6);
+    proc(&f, 61, 60, TERMINUS_FAKE_IGNORES, 6);
+    REQUIRE_RC(terminus_fake_set_handle_limit(f.fake, 4), TERMINUS_OK);
+    terminus_fake_calls_clear(f.fake);
+
+    CHECK_RC(terminus_terminate_many(f.ctx, pids, 2, &o, r), TERMINUS_OK);
+    CHECK(fx_calls(&f, "process_open") > 4); /* a target was opened again */
+    CHECK_EQ(fx_calls(&f, "group_open"), 2);
+    CHECK_EQ(fx_calls(&f, "group_close"), 2);
+    CHECK_EQ(fx_calls(&f, "group_kill"), 2);
+    CHECK_EQ(d[0].tree_group, TERMINUS_TREE_GROUP);
+    CHECK_EQ(d[1].tree_group, TERMINUS_TREE_GROUP);
+    for (terminus_pid pid = 50; pid <= 61; pid += pid == 51 ? 9 : 1)
+        CHECK_EQ(fx_proc(&f, pid).requests, 1);
+    fx_close(&f);
+}
+
 HARNESS_MAIN(T(group_is_the_tree), T(outsider_or_reparented_walks), T(no_group_walks),
              T(job_every_member), T(job_target_gone), T(job_refused), T(job_needs_tree),
              T(job_unsupported), T(no_force_and_force), T(fork_into_group), T(escaped_into_group),
-             T(group_kill_failing), T(batches))
+             T(group_kill_failing), T(batches), T(target_opened_again))
