@@ -98,7 +98,7 @@ int tm_fake_group_open(void *data, terminus_os_process *proc, void *job, terminu
         rc = terminus_os_error(TERMINUS_E_REFUSED, 0,
                                "fake: group_open(%u): the caller is in job %lu", (unsigned)p->pid,
                                (unsigned long)want);
-    } else if (job != NULL && (want > UINT32_MAX || p->group != want)) {
+    } else if (job != NULL && ((uint64_t)want > UINT32_MAX || p->group != want)) {
         rc = terminus_os_error(TERMINUS_E_INVALID, 0, "fake: group_open(%u): not in job %lu",
                                (unsigned)p->pid, (unsigned long)want);
     } else if ((h = tm_fake_handle_new(fake, sizeof *h, TM_FK_GROUP)) == NULL) {
