@@ -783,18 +783,12 @@ static void test_tree(void)
         sleep_ms(10);
         left = populated(cg);
     }
-    if (n_open > 0) {
-        /* the cgroup path: its kill reaches what the forker forked last */
-        CHECK(n_kill > 0);
-        CHECK_MSG(left == 0, "processes are left in %s", cg);
-    } else {
-        /* The /proc walk (a core without the cgroup path, or one that did
-         * not take it): the forker's last children, re-parented when it
-         * was killed, are outside the tree (docs/guarantees.md): not
-         * asserted; the teardown kills them. */
-        printf("# the core walked /proc (no group_open): the cgroup %s populated %d after it\n", cg,
-               left);
-    }
+    /* the cgroup path: the tree is alone in its cgroup, so the core takes
+     * it, and the cgroup's kill reaches what the forker forked last */
+    CHECK(n_open > 0);
+    CHECK_EQ(d.tree_group, TERMINUS_TREE_GROUP);
+    CHECK(n_kill > 0);
+    CHECK_MSG(left == 0, "processes are left in %s", cg);
     terminus_ctx_free(ctx);
     close(rr);
 }
