@@ -68,24 +68,8 @@ struct terminus_os_group {
 static int tm_linux_group_fail(int err, const char *what, const char *path)
 {
     char buf[256];
-    int code;
 
-    switch (err) {
-    case EACCES:
-    case EPERM:
-    case EROFS:
-        code = TERMINUS_E_ACCESS_DENIED;
-        break;
-    case ENOMEM:
-    case EMFILE:
-    case ENFILE:
-        code = TERMINUS_E_NO_MEMORY;
-        break;
-    default:
-        code = TERMINUS_E_OS;
-        break;
-    }
-    return terminus_os_error(code, err, "%s (cgroup %s): %s (%d)", what, path,
+    return terminus_os_error(tm_linux_errno_code(err), err, "%s (cgroup %s): %s (%d)", what, path,
                              strerror_r(err, buf, sizeof buf), err);
 }
 

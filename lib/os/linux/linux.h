@@ -96,6 +96,9 @@ int tm_linux_boot_id(void *data, char *buf, size_t size);
 ssize_t tm_linux_read(int dirfd, const char *path, char *buf, size_t size);
 /* OK when /proc is of the caller's pid namespace, else a recorded failure. */
 int tm_linux_proc_is_ours(void);
+/* The TERMINUS_E_* code of an errno from a read or write of /proc or a cgroup:
+ * ACCESS_DENIED (EACCES, EPERM, EROFS), NO_MEMORY (ENOMEM, EMFILE, ENFILE), else OS. */
+int tm_linux_errno_code(int err);
 /* The pid /proc names the open process by: OK with *pid > 0, else recorded
  * (E_NOT_FOUND once it was reaped). */
 int tm_linux_proc_pid(const terminus_os_process *proc, long *pid);

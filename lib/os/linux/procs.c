@@ -369,27 +369,31 @@ static int tm_linux_exe_name(int dirfd, const char *path, char *name)
 
 /* --- errors ------------------------------------------------------------------ */
 
+/* The code of an errno from a read or a write of /proc or a cgroup: refused
+ * (EACCES, EPERM, EROFS), out of memory or descriptors, or any other. */
+int tm_linux_errno_code(int err)
+{
+    switch (err) {
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return TERMINUS_E_ACCESS_DENIED;
+    case ENOMEM:
+    case EMFILE:
+    case ENFILE:
+        return TERMINUS_E_NO_MEMORY;
+    default:
+        return TERMINUS_E_OS;
+    }
+}
+
 /* A failure of the walk: the codes process_list may return. */
 static int tm_linux_list_fail(int err, const char *what)
 {
     char buf[256];
-    int code;
 
-    switch (err) {
-    case EACCES:
-    case EPERM:
-        code = TERMINUS_E_ACCESS_DENIED;
-        break;
-    case ENOMEM:
-    case EMFILE:
-    case ENFILE:
-        code = TERMINUS_E_NO_MEMORY;
-        break;
-    default:
-        code = TERMINUS_E_OS;
-        break;
-    }
-    return terminus_os_error(code, err, "%s: %s (%d)", what, strerror_r(err, buf, sizeof buf), err);
+    return terminus_os_error(tm_linux_errno_code(err), err, "%s: %s (%d)", what,
+                             strerror_r(err, buf, sizeof buf), err);
 }
 
 /* An error that means the process ended while it was read. */
