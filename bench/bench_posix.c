@@ -26,6 +26,7 @@
 #include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -537,13 +538,33 @@ static void bench_one(pid_t *pids)
  * root once all n have. This process is a subreaper (main), so the
  * grandchildren come to it when their parents end, and it reaps them all.
  */
-static pid_t tree_spawn(int n)
+static char tree_cgroup[1024]; /* the bench's cgroup for the cgroup variant, "" for none */
+
+/* Write text to dir/file: 0, or the errno. */
+static int cg_write(const char *dir, const char *file, const char *text)
 {
-    int fds[2], got = 0, width = TREE_WIDTH;
+    char path[1200];
+    int fd, err = 0;
+
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+        err = errno != 0 ? errno : EIO;
+    close(fd);
+    return err;
+}
+
+/* A tree of n; with in_cgroup, its root is moved into tree_cgroup before it
+ * forks, so that the whole tree is in that cgroup and nothing else is. */
+static pid_t tree_spawn_in(int n, int in_cgroup)
+{
+    int fds[2], go[2], got = 0, width = TREE_WIDTH;
     int per = (n - 1 - width) / width; /* grandchildren per child */
     pid_t root;
 
-    if (pipe2(fds, O_CLOEXEC) < 0)
+    if (pipe2(fds, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
         die("pipe2");
     root = fork();
     if (root < 0)
@@ -552,6 +573,10 @@ static pid_t tree_spawn(int n)
         char c = 1;
         signal(SIGTERM, SIG_DFL);
         close(fds[0]);
+        close(go[1]);
+        if (read(go[0], &c, 1) != 1) /* moved into its cgroup, if any */
+            _exit(3);
+        close(go[0]);
         for (int i = 0; i < width; i++) {
             /* the last child takes what does not divide evenly */
             int mine = i == width - 1 ? n - 1 - width - per * (width - 1) : per;
@@ -582,6 +607,20 @@ static pid_t tree_spawn(int n)
             pause();
     }
     close(fds[1]);
+    close(go[0]);
+    if (in_cgroup) {
+        char text[32];
+        int err;
+        snprintf(text, sizeof text, "%d\n", (int)root);
+        err = cg_write(tree_cgroup, "cgroup.procs", text);
+        if (err != 0) {
+            errno = err;
+            die("moving the tree's root into its cgroup");
+        }
+    }
+    if (write(go[1], "g", 1) != 1)
+        die("write");
+    close(go[1]);
     while (got < n) {
         char buf[4096];
         ssize_t r = read(fds[0], buf, sizeof buf);
@@ -593,6 +632,11 @@ static pid_t tree_spawn(int n)
     }
     close(fds[0]);
     return root;
+}
+
+static pid_t tree_spawn(int n)
+{
+    return tree_spawn_in(n, 0);
 }
 
 /* Reap n processes (the tree: its grandchildren come to this subreaper). */
@@ -677,12 +721,15 @@ static int tree_walk(pid_t root, pid_t *pids, int cap)
 }
 
 static uint64_t tree_walk_us; /* the floor's walk in its last run */
+static double tree_walk_cpu;  /* ... and the CPU time of this process in it, ms */
 
 static uint64_t tree_floor(pid_t root, pid_t *pids, int n)
 {
+    double c0 = cpu_ms();
     uint64_t t0 = now_us();
     int k = tree_walk(root, pids, n);
     tree_walk_us = now_us() - t0;
+    tree_walk_cpu = cpu_ms() - c0;
     if (k != n) {
         fprintf(stderr, "bench_posix: the floor's walk found %d of the tree's %d processes\n", k,
                 n);
@@ -697,6 +744,7 @@ static uint64_t tree_floor(pid_t root, pid_t *pids, int n)
 
 static terminus_detail *tree_details;
 static uint64_t tree_t0, tree_first_step_us; /* the first request out, from the call's start */
+static double tree_c0, tree_first_step_cpu;  /* ... and this process's CPU time until then */
 static terminus_ctx *tree_ctx;               /* the native table, its requests timed */
 static terminus_os tree_os;
 
@@ -705,15 +753,19 @@ static terminus_os tree_os;
 static int timed_step(void *data, terminus_os_process *proc, uint32_t step, uint32_t flags,
                       const char *message)
 {
-    if (tree_first_step_us == 0)
+    if (tree_first_step_us == 0) {
         tree_first_step_us = now_us() - tree_t0;
+        tree_first_step_cpu = cpu_ms() - tree_c0;
+    }
     return terminus_os_native()->process_step(data, proc, step, flags, message);
 }
 
 static int timed_request(void *data, terminus_os_process *proc, const char *message)
 {
-    if (tree_first_step_us == 0)
+    if (tree_first_step_us == 0) {
         tree_first_step_us = now_us() - tree_t0;
+        tree_first_step_cpu = cpu_ms() - tree_c0;
+    }
     return terminus_os_native()->process_request(data, proc, message);
 }
 
@@ -742,9 +794,10 @@ static uint64_t tree_terminus(pid_t root, pid_t *pids, int n, int as_tree)
         count = (size_t)n;
     }
     opts.details_count = count;
+    tree_first_step_us = 0;
+    tree_c0 = cpu_ms();
     t0 = now_us();
     tree_t0 = t0;
-    tree_first_step_us = 0;
     rc = terminus_terminate_many(tree_ctx, tpids, count, &opts, results);
     t1 = now_us();
     if (rc != TERMINUS_OK) {
@@ -761,14 +814,104 @@ static uint64_t tree_terminus(pid_t root, pid_t *pids, int n, int as_tree)
     return t1 - t0;
 }
 
+/* The native group_open, counting the groups it gave: the core's cgroup path
+ * took the tree's cgroup. */
+static unsigned tree_groups;
+
+static int counted_group_open(void *data, terminus_os_process *proc, void *job,
+                              terminus_os_group **out)
+{
+    int rc = terminus_os_native()->group_open(data, proc, job, out);
+    if (rc == TERMINUS_OK)
+        tree_groups++;
+    return rc;
+}
+
+/* Make the cgroup of the cgroup variant under the cgroup2 mount: 1, or 0
+ * with why (the variant is then skipped). */
+static int tree_cgroup_make(char *why, size_t size)
+{
+    char line[4096], mount[1024] = "", probe[1200];
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    pid_t p;
+    int err, st;
+
+    if (f != NULL) {
+        while (mount[0] == '\0' && fgets(line, sizeof line, f) != NULL) {
+            const char *dash = strstr(line, " - ");
+            if (dash != NULL && strncmp(dash + 3, "cgroup2 ", 8) == 0)
+                sscanf(line, "%*s %*s %*s %*s %1023s", mount);
+        }
+        fclose(f);
+    }
+    if (mount[0] == '\0') {
+        snprintf(why, size, "no cgroup2 file system is mounted");
+        return 0;
+    }
+    snprintf(tree_cgroup, sizeof tree_cgroup, "%s/terminus-bench-%d", mount, (int)getpid());
+    if (mkdir(tree_cgroup, 0755) != 0) {
+        snprintf(why, size, "cannot make %s: %s", tree_cgroup, strerror(errno));
+        tree_cgroup[0] = '\0';
+        return 0;
+    }
+    snprintf(probe, sizeof probe, "%s/cgroup.kill", tree_cgroup);
+    if (access(probe, F_OK) != 0) {
+        snprintf(why, size, "%s: no cgroup.kill (a kernel before 5.14)", tree_cgroup);
+        rmdir(tree_cgroup);
+        tree_cgroup[0] = '\0';
+        return 0;
+    }
+    /* a process can be moved in */
+    p = fork();
+    if (p < 0)
+        die("fork");
+    if (p == 0) {
+        for (;;)
+            pause();
+    }
+    snprintf(line, sizeof line, "%d\n", (int)p);
+    err = cg_write(tree_cgroup, "cgroup.procs", line);
+    kill(p, SIGKILL);
+    while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (err != 0) {
+        snprintf(why, size, "cannot move a process into %s: %s", tree_cgroup, strerror(err));
+        rmdir(tree_cgroup);
+        tree_cgroup[0] = '\0';
+        return 0;
+    }
+    return 1;
+}
+
+static void tree_cgroup_drop(void)
+{
+    if (tree_cgroup[0] != '\0' && rmdir(tree_cgroup) != 0)
+        fprintf(stderr, "bench_posix: could not remove %s: %s\n", tree_cgroup, strerror(errno));
+    tree_cgroup[0] = '\0';
+}
+
+/* "median (lo-hi)" of v[0..n) into buf; sorts v. */
+static const char *spread(double *v, int n, const char *fmt, char *buf, size_t size)
+{
+    char a[20], b[20], c[20];
+    double m = median(v, n); /* sorts */
+    snprintf(a, sizeof a, fmt, m);
+    snprintf(b, sizeof b, fmt, v[0]);
+    snprintf(c, sizeof c, fmt, v[n - 1]);
+    snprintf(buf, size, "%s (%s..%s)", a, b, c);
+    return buf;
+}
+
 static void bench_tree(pid_t *pids)
 {
-    int n = n_children;
+    int n = n_children, nv;
     double tree_ms[64], floor_ms[64], many_ms[64], walk_ms[64], build_ms[64], ratio[64],
-        reap_ms[64], extra[64];
-    double mr, mbuild, mwalk, mextra, per1000;
-    char name[80];
+        reap_ms[64], extra[64], walk_cpu[64], build_cpu[64], extra_cpu[64], cg_ms[64], cg_ratio[64];
+    double mr, mbuild, mwalk, mextra, per1000, per1000_cpu, mcg = 0;
+    char name[80], why[1400] = "", s1[80], s2[80], s3[80];
+    unsigned groups = 0;
     struct row *r;
+    int have_cg;
 
     if (n < TREE_WIDTH + 1) {
         fprintf(stderr, "bench_posix: a tree needs --n >= %d\n", TREE_WIDTH + 1);
@@ -780,32 +923,44 @@ static void bench_tree(pid_t *pids)
     tree_os = *terminus_os_native();
     tree_os.process_step = timed_step;
     tree_os.process_request = timed_request;
+    tree_os.group_open = counted_group_open;
     if (terminus_ctx_new(&tree_ctx, &tree_os) != TERMINUS_OK)
         die("terminus_ctx_new");
+    have_cg = tree_cgroup_make(why, sizeof why);
+    nv = have_cg ? 4 : 3;
     /* warm-up, not counted */
     tree_terminus(tree_spawn(n), pids, n, 1);
     tree_reap(n);
     settle();
     for (int k = -1; k < n_pairs; k++) {
-        /* three runs a round, in rotating order: tree, floor, members */
+        /* a round of runs in rotating order: tree, floor, members (, the tree in its cgroup) */
         double t_tree = 0, t_floor = 0, t_many = 0, t_walk = 0, step_tree = 0, step_many = 0,
-               t_reap = 0;
-        for (int j = 0; j < 3; j++) {
-            int which = (j + (k < 0 ? 0 : k)) % 3;
-            pid_t root = tree_spawn(n);
+               t_reap = 0, c_walk = 0, cstep_tree = 0, cstep_many = 0, t_cg = 0;
+        for (int j = 0; j < nv; j++) {
+            int which = (j + (k < 0 ? 0 : k)) % nv;
+            pid_t root = tree_spawn_in(n, which == 3);
             if (which == 0) {
                 uint64_t t0;
                 t_tree = (double)tree_terminus(root, pids, n, 1) / 1e3;
                 step_tree = (double)tree_first_step_us / 1e3;
+                cstep_tree = tree_first_step_cpu;
                 t0 = now_us();
                 tree_reap(n); /* terminus never reaps: untimed, shown apart */
                 t_reap = (double)(now_us() - t0) / 1e3;
             } else if (which == 1) {
                 t_floor = (double)tree_floor(root, pids, n) / 1e3;
                 t_walk = (double)tree_walk_us / 1e3;
-            } else {
+                c_walk = tree_walk_cpu;
+            } else if (which == 2) {
                 t_many = (double)tree_terminus(root, pids, n, 0) / 1e3;
                 step_many = (double)tree_first_step_us / 1e3;
+                cstep_many = tree_first_step_cpu;
+                tree_reap(n);
+            } else {
+                unsigned g0 = tree_groups;
+                t_cg = (double)tree_terminus(root, pids, n, 1) / 1e3;
+                if (k >= 0)
+                    groups += tree_groups - g0;
                 tree_reap(n);
             }
             settle();
@@ -816,23 +971,36 @@ static void bench_tree(pid_t *pids)
         floor_ms[k] = t_floor;
         many_ms[k] = t_many;
         walk_ms[k] = t_walk;
+        walk_cpu[k] = c_walk;
         reap_ms[k] = t_reap;
         build_ms[k] = step_tree - step_many;
+        build_cpu[k] = cstep_tree - cstep_many;
         ratio[k] = t_tree / t_floor;
         extra[k] = build_ms[k] - t_walk;
+        extra_cpu[k] = build_cpu[k] - c_walk;
+        cg_ms[k] = t_cg;
+        cg_ratio[k] = t_cg / t_floor;
     }
     printf("tree of %d (3 levels), ms per round (tree [+ untimed reap] / floor [its walk] / "
-           "members; building = the first request out, tree - members):",
-           n);
-    for (int k = 0; k < n_pairs; k++)
-        printf(" %.1f+%.1f/%.1f[%.1f]/%.1f b%.1f", tree_ms[k], reap_ms[k], floor_ms[k], walk_ms[k],
-               many_ms[k], build_ms[k]);
+           "members; building = the first request out, tree - members, wall and CPU%s):",
+           n, have_cg ? "; the tree in its own cgroup" : "");
+    for (int k = 0; k < n_pairs; k++) {
+        printf(" %.1f+%.1f/%.1f[%.1f]/%.1f b%.1f c%.1f", tree_ms[k], reap_ms[k], floor_ms[k],
+               walk_ms[k], many_ms[k], build_ms[k], build_cpu[k]);
+        if (have_cg)
+            printf(" g%.1f", cg_ms[k]);
+    }
     printf("\n");
+    printf("tree: ratio to the floor %s; building beyond the walk, ms per %d: wall %s, CPU %s\n",
+           spread(ratio, n_pairs, "%.2f", s1, sizeof s1), n,
+           spread(extra, n_pairs, "%.1f", s2, sizeof s2),
+           spread(extra_cpu, n_pairs, "%.1f", s3, sizeof s3));
     mr = median(ratio, n_pairs);
     mbuild = median(build_ms, n_pairs);
     mwalk = median(walk_ms, n_pairs);
     mextra = median(extra, n_pairs);
     per1000 = mextra * 1000.0 / (double)n;
+    per1000_cpu = median(extra_cpu, n_pairs) * 1000.0 / (double)n;
     snprintf(name, sizeof name, "tree terminate, %d processes", n);
     r = row_add(name);
     snprintf(r->terminus, sizeof r->terminus, "%.1f ms", median(tree_ms, n_pairs));
@@ -850,20 +1018,48 @@ static void bench_tree(pid_t *pids)
     snprintf(r->ratio, sizeof r->ratio, "-");
     snprintf(r->target, sizeof r->target, "<= %.0f ms", TARGET_TREE_BUILD);
     check(r, per1000 <= TARGET_TREE_BUILD);
+    r = row_add("  same, the caller's CPU time");
+    snprintf(r->terminus, sizeof r->terminus, "%.1f ms", per1000_cpu);
+    snprintf(r->floor, sizeof r->floor, "%.1f ms", median(walk_cpu, n_pairs));
+    snprintf(r->ratio, sizeof r->ratio, "-");
+    snprintf(r->target, sizeof r->target, "<= %.0f ms", TARGET_TREE_BUILD);
+    check(r, per1000_cpu <= TARGET_TREE_BUILD);
+    if (have_cg) {
+        mcg = median(cg_ratio, n_pairs);
+        snprintf(name, sizeof name, "tree in its own cgroup, %d", n);
+        r = row_add(name);
+        snprintf(r->terminus, sizeof r->terminus, "%.1f ms", median(cg_ms, n_pairs));
+        snprintf(r->floor, sizeof r->floor, "%.1f ms", median(floor_ms, n_pairs));
+        snprintf(r->ratio, sizeof r->ratio, "%.2f", mcg);
+        snprintf(r->target, sizeof r->target, "<= %.1f", TARGET_TREE_RATIO);
+        check(r, mcg <= TARGET_TREE_RATIO);
+        printf("tree in its own cgroup: ratio to the floor %s; the core took the cgroup in %u of "
+               "%d runs\n",
+               spread(cg_ratio, n_pairs, "%.2f", s1, sizeof s1), groups, n_pairs);
+    }
     note("%s: a tree of %d processes, 3 levels (the root, %d children, the rest grandchildren), "
          "all ending at SIGTERM; this process is a subreaper and reaps them all. terminus = "
          "terminus_terminate_many() with TERMINUS_TERMINATE_TREE on the root (the walk, every "
-         "member "
-         "opened and its identity checked, SIGTERM to each, epoll until all are gone, and the "
-         "scans again; grace 10 s, never reached); floor = a plain walk of /proc (every "
+         "member opened and its identity checked, SIGTERM to each, epoll until all are gone, and "
+         "the scans again; grace 10 s, never reached); floor = a plain walk of /proc (every "
          "/proc/PID/stat read, the descendants by parent pid), kill(SIGTERM) each, waitpid() "
-         "until all %d are reaped. Building = when the first request went out with the tree, less "
-         "the same with terminus_terminate_many() of the %d members given (opened, no walk), "
-         "timed in a context over the native table whose process_step notes the time; beyond "
-         "the walk: less the floor's walk, per 1000 processes. Rounds of three runs in rotating "
-         "order, "
-         "medians over %d rounds.",
-         "tree", n, TREE_WIDTH, n, n, n_pairs);
+         "until all %d are reaped. The ratio is the median of the rounds' ratios (each against "
+         "the floor of its own round; the range in the line above the table). Building = when "
+         "the first request went out with the tree, less the same with terminus_terminate_many() "
+         "of the %d members given (opened, no walk), timed in a context over the native table "
+         "whose process_step notes the time; beyond the walk: less the floor's walk, per 1000 "
+         "processes, in wall time and in this process's CPU time (which other load on the "
+         "machine disturbs less). Rounds of %d runs in rotating order, medians over %d rounds.",
+         "tree", n, TREE_WIDTH, n, n, nv, n_pairs);
+    if (have_cg)
+        note("tree in its own cgroup: the same tree, its root moved into a cgroup of its own "
+             "(%s) before it forked, ended the same way (a round's fourth run), against the "
+             "round's floor; whether the core used the cgroup (group_open gave it a group) is "
+             "printed above the table.",
+             tree_cgroup);
+    else
+        note("tree in its own cgroup: skipped: %s", why);
+    tree_cgroup_drop();
     free(tree_details);
     tree_details = NULL;
     terminus_ctx_free(tree_ctx);

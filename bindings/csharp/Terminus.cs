@@ -262,8 +262,14 @@ namespace Terminus
         internal IntPtr progressArg;
         internal IntPtr details;
         internal UIntPtr detailsCount;
-        internal IntPtr job;
 #pragma warning restore 0169, 0649
+        /// <summary>With TerminateFlags.Tree (InvalidArgument without it), Windows: a job
+        /// object handle (JOB_OBJECT_QUERY and JOB_OBJECT_TERMINATE rights) that holds the
+        /// tree: every process in the job is a member, and what is left after the grace also
+        /// goes with TerminateJobObject. The target must be in the job (InvalidArgument) and
+        /// the caller must not be (Refused); Linux has no jobs (Unsupported). On a fake, a
+        /// group's number (Fake.SetGroup). IntPtr.Zero (the default): none.</summary>
+        public IntPtr Job;
 
         /// <summary>The defaults: version 2, no flags, 5 s of grace, forced exit code 1,
         /// Steps.Default.</summary>
@@ -382,6 +388,7 @@ namespace Terminus
             KillAtUs = d.kill_at_us;
             TreeMembers = d.tree_members;
             TreeEscaped = d.tree_escaped;
+            TreeGroup = d.tree_group != 0;
         }
 
         /// <summary>What ended it: a step, Kill, Gone or None.</summary>
@@ -401,6 +408,10 @@ namespace Terminus
         /// <summary>With TerminateFlags.Tree: how many of them did not end (0 when the whole tree
         /// ended).</summary>
         public uint TreeEscaped { get; private set; }
+        /// <summary>With TerminateFlags.Tree: true when the OS group that holds the tree (Linux:
+        /// the target's own cgroup, when it holds the tree alone; Windows: the Job given) was
+        /// the tree, false when the process list was walked.</summary>
+        public bool TreeGroup { get; private set; }
 
         private static int Slot(Steps step)
         {
@@ -1826,6 +1837,16 @@ namespace Terminus
         /// <summary>Set the boot id the fake gives (default BootId), as after a reboot.</summary>
         public void SetBootId(string boot) { Error.Check(Native.terminus_fake_set_boot_id(handle, Utf8.ToBytes(boot))); }
 
+        /// <summary>Put a scripted process in a group (0: none), as a cgroup or a job object holds
+        /// a process and what it starts (its forks follow it). A tree whose group holds it alone
+        /// is ended through the group, as the Linux backend uses a cgroup; TerminateOptions.Job
+        /// = (IntPtr)group makes the group the tree, as a job object does on Windows.</summary>
+        public void SetGroup(uint pid, uint group) { Error.Check(Native.terminus_fake_process_set_group(handle, pid, group)); }
+
+        /// <summary>Set the caller's own group (0: none): a tree in it is walked, a job that is it
+        /// is refused.</summary>
+        public void SetSelfGroup(uint group) { Error.Check(Native.terminus_fake_set_self_group(handle, group)); }
+
         /// <summary>Set the traits of the fake's table: NamesNoCase matches image names as
         /// Windows does, Reparents re-parents orphans as Linux does; for the contexts created
         /// after.</summary>
@@ -2011,6 +2032,7 @@ namespace Terminus
         public ulong kill_at_us;
         public uint tree_members;
         public uint tree_escaped;
+        public uint tree_group;
     }
 
     /// <summary>terminus_name_filter of process.h.</summary>
@@ -2395,6 +2417,8 @@ namespace Terminus
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_step_count(FakeHandle fake, uint pid, uint step, out uint count);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_add_at(FakeHandle fake, uint pid, int behaviour, uint afterMs, uint exitCode, ulong startUs);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_set_parent(FakeHandle fake, uint pid, uint ppid);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_set_group(FakeHandle fake, uint pid, uint group);
+        [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_set_self_group(FakeHandle fake, uint group);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_set_name(FakeHandle fake, uint pid, byte[] name);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_set_owner(FakeHandle fake, uint pid, uint session, uint uid);
         [DllImport(Lib, CallingConvention = C)] public static extern int terminus_fake_process_set_unique(FakeHandle fake, uint pid, ulong unique);

@@ -45,6 +45,40 @@
  * (`prctl(PR_SET_CHILD_SUBREAPER)`), such orphans become the caller's own
  * children: still outside the tree, and the caller's to wait for and to
  * end.
+ *
+ * **Groups.** Where the OS keeps a tree in a group, a tree terminate uses
+ * it once the target is opened and checked (terminus_detail::tree_group
+ * says whether it did):
+ * - Linux: the target's own cgroup v2, found without being asked, when it
+ *   holds the target and its descendants alone: every process listed in it
+ *   (and the cgroups below it) is the target or descends from it through
+ *   processes listed there (parent link and start, as above), the caller is
+ *   not in it, and it is neither the root cgroup nor the caller's own.
+ *   Otherwise (a process that re-parented away but stayed in the cgroup, an
+ *   outsider, a cgroup that cannot be opened or listed, no cgroup v2) the
+ *   process list is walked as above, silently: the group is a help, never a
+ *   condition.
+ * - Windows: the job object the caller gives (terminus_terminate_options::job),
+ *   which is the caller's statement that the job is the tree: every process
+ *   in the job is a member, whatever its parent link, and one that
+ *   re-parented away but stayed in the job is ended with it (that is what a
+ *   job is for). The target must be in the job (#TERMINUS_E_INVALID) and the
+ *   caller must not be (#TERMINUS_E_REFUSED); any failure to open or list the
+ *   job is that target's error, and nothing is sent to its tree. A target
+ *   that has ended before it could be opened has no job to check against:
+ *   GONE, and nothing else is ended. Without a job, the Toolhelp snapshot is
+ *   walked, with creation times as starts.
+ *
+ * With a group, the scans list the group instead of every process; each
+ * member is still opened, checked and asked with the one shared grace, and
+ * killed one by one when the grace ends; then the group is killed as a whole
+ * (Linux `cgroup.kill`, which also catches processes forked during the
+ * kill; Windows TerminateJobObject), never under
+ * #TERMINUS_TERMINATE_NO_FORCE, and at once with #TERMINUS_TERMINATE_FORCE.
+ * At the end the group is asked whether anything is left in it (Linux
+ * `cgroup.events`): what is still there counts as escaped. A tree found in
+ * several batches (more members than handles) is killed as a group only in
+ * its last batch, so that no member loses its grace.
  */
 #ifndef TERMINUS_PROCESS_H
 #define TERMINUS_PROCESS_H

@@ -49,9 +49,14 @@ extern "C" {
 /** @brief Terminate flag (version 2): end each target and all its descendants, with one
  *  shared grace (see terminus/process.h). A process counts as a child only if it started
  *  after its parent; processes forked during the grace are found and handled, for a
- *  bounded number of rounds; terminus_detail says how many members there were and how
- *  many escaped. A target's result is then its tree's; a target that is the caller or one
- *  of its ancestors is #TERMINUS_E_REFUSED. Needs a backend that lists processes
+ *  bounded number of rounds; terminus_detail says how many members there were, how many
+ *  escaped and how the tree was found. Where the OS keeps the tree in a group, the group
+ *  is used: on Linux the target's own cgroup v2 when it holds the target and its
+ *  descendants alone (the scans list `cgroup.procs`, `cgroup.kill` follows the kills and
+ *  `cgroup.events` says whether anything escaped); on Windows the job object the caller
+ *  gives (terminus_terminate_options::job). Otherwise the process list is walked. A
+ *  target's result is then its tree's; a target that is the caller or one of its
+ *  ancestors is #TERMINUS_E_REFUSED. Needs a backend that lists processes
  *  (#TERMINUS_E_UNSUPPORTED otherwise). */
 #define TERMINUS_TERMINATE_TREE 0x10u
 
@@ -74,7 +79,7 @@ extern "C" {
  * @{
  */
 /** Windows: the registered message, posted to the target's terminus listener window (or
- *  broadcast with #TERMINUS_TERMINATE_BROADCAST). Linux: SIGTERM (then SIGCONT). */
+ *  broadcast with #TERMINUS_TERMINATE_BROADCAST). Linux: SIGTERM (then SIGCONT if it is stopped). */
 #define TERMINUS_STEP_MESSAGE 0x01u
 /** Windows: `WM_CLOSE` to each top-level window of the target, as `taskkill` without /F. */
 #define TERMINUS_STEP_CLOSE 0x02u
@@ -90,9 +95,9 @@ extern "C" {
  *  which the message already reached, so this step does not count for a target whose
  *  listener window was found. */
 #define TERMINUS_STEP_CONSOLE 0x04u
-/** Linux: SIGINT (then SIGCONT), for programs that clean up on Ctrl+C. */
+/** Linux: SIGINT (then SIGCONT if it is stopped), for programs that clean up on Ctrl+C. */
 #define TERMINUS_STEP_SIGINT 0x08u
-/** Linux: SIGHUP (then SIGCONT), for programs that end when their terminal goes. */
+/** Linux: SIGHUP (then SIGCONT if it is stopped), for programs that end when their terminal goes. */
 #define TERMINUS_STEP_SIGHUP 0x10u
 /** Every step this version knows. */
 #define TERMINUS_STEPS_ALL 0x1Fu
@@ -187,7 +192,22 @@ typedef struct terminus_detail {
     /** with #TERMINUS_TERMINATE_TREE: how many members were still running, or still being
      *  forked, when the last scan round ended (0 when the whole tree ended) */
     uint32_t tree_escaped;
+    /**
+     * with #TERMINUS_TERMINATE_TREE: how the tree was found. #TERMINUS_TREE_WALKED (0): by
+     * the process list, parent link by parent link; #TERMINUS_TREE_GROUP (1): the OS group
+     * that holds it was the tree (Linux: the target's own cgroup, holding the target and its
+     * descendants alone; Windows: the job object given in terminus_terminate_options::job),
+     * listed for the scans, killed as a whole after the grace and checked empty at the end.
+     * 0 otherwise.
+     */
+    uint32_t tree_group;
 } terminus_detail;
+
+/** @brief terminus_detail::tree_group: the tree was found by walking the process list. */
+#define TERMINUS_TREE_WALKED 0
+/** @brief terminus_detail::tree_group: the tree was the OS group that holds it (a cgroup,
+ *  a job object). */
+#define TERMINUS_TREE_GROUP 1
 
 /**
  * @brief How to terminate. Initialise with #TERMINUS_TERMINATE_OPTIONS_INIT,
@@ -232,10 +252,17 @@ typedef struct terminus_terminate_options {
     size_t details_count;
     /**
      * Windows: a job object HANDLE (with JOB_OBJECT_QUERY and JOB_OBJECT_TERMINATE rights)
-     * that holds the tree, for #TERMINUS_TERMINATE_TREE: the tree is then every process in
-     * the job, and what is left after the grace goes with TerminateJobObject. The root must
-     * be in the job and the caller must not be. NULL for none (always NULL on Linux, where
-     * the tree's own cgroup is found without being given). Needs TREE.
+     * that holds the tree, for #TERMINUS_TERMINATE_TREE: the caller's statement that the
+     * job is the tree. Every process in the job is then a member, whatever its parent link
+     * (a process that re-parented away but stayed in the job is ended with it: that is
+     * what a job is for); the scans list the job, and what is left after the grace goes
+     * with TerminateJobObject as well as one by one. Each target must be in the job
+     * (#TERMINUS_E_INVALID for that target otherwise) and the caller must not be
+     * (#TERMINUS_E_REFUSED); nothing is sent to a target whose job cannot be used. NULL
+     * for none (always NULL on Linux, where the target's own cgroup is found without
+     * being given: a job there is #TERMINUS_E_UNSUPPORTED). Needs TREE
+     * (#TERMINUS_E_INVALID without it); the fake OS takes a group's number here
+     * (terminus/sys/fake.h).
      */
     void *job;
 } terminus_terminate_options;
@@ -317,12 +344,13 @@ typedef struct terminus_result {
  * @retval TERMINUS_E_INVALID       pid 0 or above INT32_MAX, a bad options version,
  *                                  unknown or conflicting flags, a bad message name,
  *                                  a bad version-2 member (steps, reserved, progress,
- *                                  details); nothing is sent
+ *                                  details, a job without #TERMINUS_TERMINATE_TREE);
+ *                                  nothing is sent. With a job: the target is not in it
  * @retval TERMINUS_E_REFUSED       the caller's own pid (use terminus_exit()), the
  *                                  system's first process (init, System) or, on
  *                                  Windows, a critical process; with
  *                                  #TERMINUS_TERMINATE_TREE, one of the caller's
- *                                  ancestors
+ *                                  ancestors, or a job the caller is in
  * @retval TERMINUS_E_NOT_FOUND     no such process (Linux: or a thread id, not a process)
  * @retval TERMINUS_E_ACCESS_DENIED the caller may not signal or open it
  * @retval TERMINUS_E_TIMEOUT       still running after grace with NO_FORCE, or
@@ -333,7 +361,8 @@ typedef struct terminus_result {
  *                                  it; returned at once, without waiting (without
  *                                  NO_FORCE such a target is killed at once)
  * @retval TERMINUS_E_UNSUPPORTED   the backend cannot terminate processes (or, with
- *                                  #TERMINUS_TERMINATE_TREE, cannot list them)
+ *                                  #TERMINUS_TERMINATE_TREE, cannot list them; or a
+ *                                  job is given where there are none, as on Linux)
  * @retval TERMINUS_E_NO_MEMORY     out of memory, or of handles (Linux: file
  *                                  descriptors) with none of the caller's to spare
  * @retval TERMINUS_E_OS            any other OS failure

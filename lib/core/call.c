@@ -64,6 +64,10 @@ int tm_terminate_members(const char *fn, const terminus_os *os, const terminus_t
         return tm_unsupported(os, fn, "process_list (TERMINUS_TERMINATE_TREE)");
     if ((identities || (o->flags & TERMINUS_TERMINATE_TREE)) && !TM_HAS(os, process_identity))
         return tm_unsupported(os, fn, "process_identity");
+    if (o->job != NULL &&
+        (!TM_HAS(os, group_open) || !TM_HAS(os, group_list) || !TM_HAS(os, group_kill) ||
+         !TM_HAS(os, group_empty) || !TM_HAS(os, group_close)))
+        return tm_unsupported(os, fn, "group_open to group_close (opts->job)");
     return TERMINUS_OK;
 }
 

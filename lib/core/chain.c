@@ -384,8 +384,10 @@ static void grace_window(tm_run *r, tm_batch *b, terminus_os_waitset **set, size
         if (live == 0) {
             /* Before a tree's window closes early: did its members fork
              * before they ended? Only where a child keeps its link to a
-             * parent that has ended (not TERMINUS_OS_REPARENTS). */
-            if (r->tree == NULL || scanned || (r->os->traits & TERMINUS_OS_REPARENTS) ||
+             * parent that has ended (not TERMINUS_OS_REPARENTS), or where a
+             * group lists what they forked (tree_group.c). */
+            if (r->tree == NULL || scanned ||
+                ((r->os->traits & TERMINUS_OS_REPARENTS) && !tm_tree_grouped(r)) ||
                 scan_late(r, b, set, n, end) == 0)
                 break;
             continue;

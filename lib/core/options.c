@@ -66,6 +66,10 @@ static int opts_check_v2(const char *fn, const terminus_terminate_options *in, s
     if (in->details != NULL && in->details_count == 0)
         return tm_fail(TERMINUS_E_INVALID,
                        "%s: opts->details is set with opts->details_count 0 (no entry)", fn);
+    if (in->job != NULL && !(in->flags & TERMINUS_TERMINATE_TREE))
+        return tm_fail(TERMINUS_E_INVALID,
+                       "%s: opts->job is set without TERMINUS_TERMINATE_TREE (a job holds a tree)",
+                       fn);
     if (in->details != NULL && in->details_count < count)
         return tm_fail(TERMINUS_E_INVALID,
                        "%s: opts->details_count %lu is fewer than the %lu targets (one entry each)",

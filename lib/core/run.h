@@ -11,6 +11,7 @@
  *                events
  *   tree.c       TERMINUS_TERMINATE_TREE: the members of each target's tree,
  *                found by the listing and by scans during the call
+ *   tree_group.c the OS group (a cgroup, a job) that may hold a tree
  *   process.c    the calls of terminus/process.h: listing, tokens, targets
  *                by image name, over terminate.c
  * Nothing here is seen outside lib/core.
@@ -227,6 +228,23 @@ void tm_tree_failed(tm_run *r, size_t i, int code);
 /* After the last batch: each target's tree counts and result, its detail,
  * its ENDED event, the record of the first failing one. */
 void tm_tree_finish(tm_run *r);
+/* Close every group and free the tree's state. */
 void tm_tree_free(tm_run *r);
+
+/* tree_group.c: the OS group that may hold a tree (a cgroup, a job) */
+/* Root i has just been opened and checked (`running`: it has not ended):
+ * open the group that may hold its tree and, if the group is the tree, take
+ * its processes as members. Returns 1 when the root goes on, 0 when it
+ * failed (its result is set: its group, a job, could not be used). */
+int tm_tree_group_open(tm_run *r, size_t i, int running);
+/* Whether a tree's group is in use (its scans list the group). */
+int tm_tree_grouped(const tm_run *r);
+/* After the batch's members were killed one by one (never under NO_FORCE):
+ * the group_kill of each tree whose last members to settle are the batch's,
+ * if a member was killed or the group is not empty. */
+void tm_tree_group_kill(tm_run *r, tm_batch *b);
+/* At the end of a batch: for each tree whose last members were the batch's,
+ * what its group still holds (group_empty, then group_list) escaped. */
+void tm_tree_group_settle(tm_run *r, tm_batch *b);
 
 #endif

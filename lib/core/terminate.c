@@ -358,6 +358,9 @@ int tm_open_target(tm_run *r, size_t i, int *pending)
         target_os_fail(r, i, mark, rc, "process_status");
         return TERMINUS_OK;
     }
+    /* A tree's target: the group that may hold its tree (tree_group.c) */
+    if (r->tree != NULL && i < r->nroots && !tm_tree_group_open(r, i, st.running))
+        return TERMINUS_OK;
     r->t[i].pending = 1;
     if (!st.running && r->t[i].want && i < r->nroots && r->replaced != TERMINUS_OK) {
         /* a token's process, identified but ended (a zombie): a token of a
@@ -490,8 +493,8 @@ static int kill_pending(tm_run *r, size_t k0, size_t k1)
  * (TERMINUS_OS_REPARENTS), so no listing links anything to them. */
 static int tree_all_ended(const tm_run *r, const tm_batch *b)
 {
-    if (!(r->os->traits & TERMINUS_OS_REPARENTS))
-        return 0;
+    if (!(r->os->traits & TERMINUS_OS_REPARENTS) || tm_tree_grouped(r))
+        return 0; /* a group still lists what its members forked */
     for (size_t i = b->b0; i < b->end; i++) {
         if (r->t[i].pending)
             return 0;
@@ -536,6 +539,7 @@ static void batch_kill(tm_run *r, tm_batch *b, terminus_os_waitset **setp, size_
     if (r->opts->flags & TERMINUS_TERMINATE_NO_FORCE)
         return; /* never a kill: tm_chain_batch settled every target */
     kill_pending(r, b->b0, b->end);
+    tm_tree_group_kill(r, b); /* what was forked during the kills */
     if (set != NULL) {
         tm_wait_run(r, set, n, tm_after_ms(r->last_kill, TERMINUS_KILL_WAIT_MS),
                     TERMINUS_OUTCOME_FORCED, 0);
@@ -586,6 +590,7 @@ static void batch_run(tm_run *r, tm_batch *b)
     if (!(r->opts->flags & TERMINUS_TERMINATE_FORCE))
         tm_chain_batch(r, b, &set, &n, wrc);
     batch_kill(r, b, &set, &n);
+    tm_tree_group_settle(r, b);
     if (set != NULL)
         os->wait_close(os->data, set);
     for (size_t i = b->b0; i < b->end; i++) {

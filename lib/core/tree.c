@@ -50,6 +50,15 @@
  * every target does: what a round finds that does not fit in the batch is
  * left for the next batch, with a grace window of its own.
  *
+ * Groups
+ * ------
+ * Where the OS keeps a tree in a group (a cgroup, a job object) and the
+ * group is the tree, the scans list the group and the group is killed and
+ * looked at after the kills: lib/core/tree_group.c says when, and its
+ * rounds are made from tm_tree_round() with the walk's. With a job given
+ * the process list is never walked (the first listing still refuses the
+ * caller's line).
+ *
  * The result
  * ----------
  * Each target's result is its tree's: OK when every member ended (the
@@ -64,34 +73,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run.h"
-
-/* What one target's tree has come to. */
-typedef struct tm_tree_root {
-    uint32_t members, escaped;
-    int code; /* the first failure of a member, or OK */
-    int64_t os_code;
-    terminus_pid member;
-    char *msg; /* its record's message, or NULL */
-} tm_tree_root;
-
-/* A member that may be a parent in a listing. */
-typedef struct tm_parent {
-    terminus_pid pid;
-    uint64_t start;
-    size_t i;
-} tm_parent;
-
-typedef struct tm_tree {
-    tm_snap snap;    /* the last listing */
-    unsigned rounds; /* the rounds made after the first listing */
-    int stopped;     /* a round could not list: no more rounds */
-    tm_tree_root *roots;
-    tm_parent *par; /* scratch: the members that may be parents, by pid */
-    size_t cappar;
-    unsigned char *known; /* scratch: per listed process, whether it is a target already */
-    size_t capknown;
-} tm_tree;
+#include "tree.h"
 
 /* ------------------------------------------------------------------------ */
 /* Listings                                                                 */
@@ -142,6 +124,22 @@ int tm_snap_take(const char *fn, const terminus_os *os, tm_snap *s)
                               e->code == rc ? e->message : terminus_strerror(rc));
         }
         return rc;
+    }
+    if (s->n > 1)
+        qsort(s->v, s->n, sizeof *s->v, cmp_proc);
+    return TERMINUS_OK;
+}
+
+int tm_snap_take_group(const terminus_os *os, terminus_os_group *group, tm_snap *s)
+{
+    unsigned mark = tm_error_mark();
+    int rc;
+
+    s->n = 0;
+    rc = os->group_list(os->data, group, snap_add, s);
+    if (rc != TERMINUS_OK) {
+        s->n = 0;
+        return tm_os_failed(mark, rc, os, "group_list");
     }
     if (s->n > 1)
         qsort(s->v, s->n, sizeof *s->v, cmp_proc);
@@ -286,12 +284,9 @@ static const tm_parent *parent_of(const tm_tree *tree, size_t n, const tm_proc *
     return NULL;
 }
 
-/* Mark the listed processes that are targets already (a target whose start
- * is not known marks every process with its pid). */
-static int mark_known(tm_run *r)
+int tm_tree_mark_known(tm_run *r, const tm_snap *s)
 {
     tm_tree *tree = r->tree;
-    const tm_snap *s = &tree->snap;
 
     if (tree->capknown < s->n) {
         unsigned char *k = realloc(tree->known, s->n);
@@ -303,6 +298,7 @@ static int mark_known(tm_run *r)
     }
     if (s->n > 0)
         memset(tree->known, 0, s->n);
+    /* a target whose start is not known marks every process with its pid */
     for (size_t i = 0; i < r->count; i++) {
         uint64_t start = 0;
         int has = target_start(&r->t[i], &start);
@@ -315,10 +311,9 @@ static int mark_known(tm_run *r)
     return 1;
 }
 
-/* Append listed process k as a member of target `root`'s tree. */
-static int member_add(tm_run *r, size_t k, size_t root)
+int tm_tree_member_add(tm_run *r, const tm_snap *s, size_t k, size_t root)
 {
-    const tm_proc *c = &r->tree->snap.v[k];
+    const tm_proc c = s->v[k];
     size_t i = r->count;
     int rc = tm_run_reserve(r, i + 1);
 
@@ -327,8 +322,8 @@ static int member_add(tm_run *r, size_t k, size_t root)
     memset(&r->t[i], 0, sizeof r->t[i]);
     r->t[i].root = root;
     r->t[i].want = 1;
-    r->t[i].want_start = c->start;
-    r->own_pids[i] = c->pid;
+    r->t[i].want_start = c.start;
+    r->own_pids[i] = c.pid;
     r->count++;
     r->tree->known[k] = 1;
     return TERMINUS_OK;
@@ -342,7 +337,7 @@ static int expand(tm_run *r)
     const tm_snap *s = &tree->snap;
     terminus_pid self = r->os->self_pid != NULL ? r->os->self_pid(r->os->data) : 0;
 
-    if (!mark_known(r))
+    if (!tm_tree_mark_known(r, s))
         return tm_fail(TERMINUS_E_NO_MEMORY, "out of memory for a tree");
     for (;;) {
         size_t np = parents(r), added = 0;
@@ -359,7 +354,7 @@ static int expand(tm_run *r)
             p = parent_of(tree, np, c);
             if (p == NULL)
                 continue;
-            rc = member_add(r, k, r->t[p->i].root);
+            rc = tm_tree_member_add(r, s, k, r->t[p->i].root);
             if (rc != TERMINUS_OK)
                 return rc;
             added++;
@@ -381,6 +376,7 @@ int tm_tree_begin(tm_run *r, const char *fn, tm_snap *snap)
                        (unsigned long)r->nroots);
     }
     r->tree = tree;
+    tree->job = r->opts->job != NULL;
     if (snap != NULL) {
         tree->snap = *snap; /* taken over */
         memset(snap, 0, sizeof *snap);
@@ -401,7 +397,8 @@ int tm_tree_begin(tm_run *r, const char *fn, tm_snap *snap)
             r->t[i].want_start = e->start;
         }
     }
-    return expand(r);
+    /* With a job, each tree is its job: listed once its target is open */
+    return tree->job ? TERMINUS_OK : expand(r);
 }
 
 size_t tm_tree_round(tm_run *r, tm_batch *b, terminus_os_waitset **set, size_t *n)
@@ -415,7 +412,10 @@ size_t tm_tree_round(tm_run *r, tm_batch *b, terminus_os_waitset **set, size_t *
         return 0;
     tree->rounds++;
     last = tree->rounds == TM_TREE_ROUNDS;
-    if (tm_snap_take(NULL, os, &tree->snap) != TERMINUS_OK || expand(r) != TERMINUS_OK) {
+    /* The walk lists every process, the groups only theirs (tree_group.c) */
+    if ((!tm_tree_groups_only(r) &&
+         (tm_snap_take(NULL, os, &tree->snap) != TERMINUS_OK || expand(r) != TERMINUS_OK)) ||
+        tm_tree_group_round(r) != TERMINUS_OK) {
         tree->stopped = 1; /* what was found stays: the next batch takes it */
         return 0;
     }
@@ -524,9 +524,13 @@ void tm_tree_finish(tm_run *r)
     for (size_t i = 0; i < r->nroots; i++) {
         tm_tree_root *root = &tree->roots[i];
 
+        if (root->lost && root->escaped == 0)
+            root->escaped = 1; /* at least one, in its group */
         if (tm_detail(r, i) != NULL) {
             tm_detail(r, i)->tree_members = root->members;
             tm_detail(r, i)->tree_escaped = root->escaped;
+            tm_detail(r, i)->tree_group =
+                root->group != NULL ? TERMINUS_TREE_GROUP : TERMINUS_TREE_WALKED;
         }
         if (r->res[i].status == TERMINUS_OK && root->code != TERMINUS_OK) {
             r->res[i].status = root->code;
@@ -554,12 +558,17 @@ void tm_tree_free(tm_run *r)
 
     if (tree == NULL)
         return;
-    for (size_t i = 0; tree->roots != NULL && i < r->nroots; i++)
+    for (size_t i = 0; tree->roots != NULL && i < r->nroots; i++) {
+        if (tree->roots[i].group != NULL)
+            r->os->group_close(r->os->data, tree->roots[i].group);
         free(tree->roots[i].msg);
+        free(tree->roots[i].kill_msg);
+    }
     free(tree->roots);
     free(tree->par);
     free(tree->known);
     tm_snap_free(&tree->snap);
+    tm_snap_free(&tree->gsnap);
     free(tree);
     r->tree = NULL;
 }

@@ -27,6 +27,7 @@ int main(void)
     OFFSET(terminus_terminate_options, progress_arg);
     OFFSET(terminus_terminate_options, details);
     OFFSET(terminus_terminate_options, details_count);
+    OFFSET(terminus_terminate_options, job);
 
     SIZE(terminus_result);
     OFFSET(terminus_result, status);
@@ -53,6 +54,7 @@ int main(void)
     OFFSET(terminus_detail, kill_at_us);
     OFFSET(terminus_detail, tree_members);
     OFFSET(terminus_detail, tree_escaped);
+    OFFSET(terminus_detail, tree_group);
 
     SIZE(terminus_process_info);
     OFFSET(terminus_process_info, pid);

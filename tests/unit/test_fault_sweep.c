@@ -20,7 +20,8 @@
  * (process_list, process_token, terminate_token, terminate_name with and
  * without a tree) and tree terminates (default, NO_FORCE, FORCE) over a tree
  * whose member forks during the grace (process_list, process_identity,
- * boot_id).
+ * boot_id), walked, in a group that holds it alone, and in a job given
+ * (group_open, group_list, group_kill, group_empty).
  *
  * sweep_each_primitive goes further: for each primitive of the shim on its
  * own, for each code include/terminus/sys/os.h lets that primitive return, it
@@ -32,6 +33,8 @@
  * holds to the headers. Bytes are checked by running this program under
  * valgrind and ASan (./run-tests).
  */
+#include <stdint.h>
+
 #include "documented_codes.h"
 #include "fixture.h"
 
@@ -434,6 +437,24 @@ static int run_terminate_name_tree(fx *f)
     return name_with(f, TERMINUS_TERMINATE_TREE);
 }
 
+/* The named tree in group 5 (its fork too): the group holds it alone. */
+static void setup_grouped(fx *f)
+{
+    setup_named(f);
+    for (terminus_pid pid = 42; pid <= 44; pid++)
+        REQUIRE_RC(terminus_fake_process_set_group(f->fake, pid, 5), TERMINUS_OK);
+}
+
+/* ... and a process of the job that is no descendant (a job holds it). */
+static void setup_job(fx *f)
+{
+    setup_grouped(f);
+    fx_add(f, 46, TERMINUS_FAKE_EXITS_ON_REQUEST, 100, 0);
+    REQUIRE_RC(terminus_fake_process_set_group(f->fake, 46, 5), TERMINUS_OK);
+}
+
+static void *tree_job; /* terminus_terminate_options::job of tree_with */
+
 static int tree_with(fx *f, uint32_t flags)
 {
     terminus_terminate_options o = TERMINUS_TERMINATE_OPTIONS_INIT_V2;
@@ -446,13 +467,42 @@ static int tree_with(fx *f, uint32_t flags)
     o.forced_exit_code = 9;
     o.details = &d;
     o.details_count = 1;
+    o.job = tree_job;
     memset(&d, 0xAB, sizeof d);
     rc = api("terminus_terminate", terminus_terminate(f->ctx, 42, &o, &r));
     check_single(rc, &r);
     if (r.status == TERMINUS_OK)
         CHECK_EQ(d.tree_escaped, 0);
     CHECK(d.tree_escaped <= d.tree_members);
+    CHECK(d.tree_group == TERMINUS_TREE_WALKED || d.tree_group == TERMINUS_TREE_GROUP);
+    if (tree_job != NULL && r.status == TERMINUS_OK && r.outcome != TERMINUS_OUTCOME_GONE)
+        CHECK_EQ(d.tree_group, TERMINUS_TREE_GROUP); /* a job is the tree, or the error */
     return rc;
+}
+
+static int tree_job_with(fx *f, uint32_t flags)
+{
+    int rc;
+
+    tree_job = (void *)(uintptr_t)5;
+    rc = tree_with(f, flags);
+    tree_job = NULL;
+    return rc;
+}
+
+static int run_job(fx *f)
+{
+    return tree_job_with(f, 0);
+}
+
+static int run_job_no_force(fx *f)
+{
+    return tree_job_with(f, TERMINUS_TERMINATE_NO_FORCE);
+}
+
+static int run_job_force(fx *f)
+{
+    return tree_job_with(f, TERMINUS_TERMINATE_FORCE);
 }
 
 static int run_tree(fx *f)
@@ -907,6 +957,13 @@ static const op ops[] = {
     { "tree", setup_named, run_tree, TERMINUS_OK, 0, named_pids, 3 },
     { "tree NO_FORCE", setup_named, run_tree_no_force, TERMINUS_E_TIMEOUT, 1, named_pids, 3 },
     { "tree FORCE", setup_named, run_tree_force, TERMINUS_OK, 0, named_pids, 3 },
+    { "tree in a group", setup_grouped, run_tree, TERMINUS_OK, 0, named_pids, 3 },
+    { "tree in a group NO_FORCE", setup_grouped, run_tree_no_force, TERMINUS_E_TIMEOUT, 1,
+      named_pids, 3 },
+    { "tree in a group FORCE", setup_grouped, run_tree_force, TERMINUS_OK, 0, named_pids, 3 },
+    { "tree in a job", setup_job, run_job, TERMINUS_OK, 0, named_pids, 3 },
+    { "tree in a job NO_FORCE", setup_job, run_job_no_force, TERMINUS_E_TIMEOUT, 1, named_pids, 3 },
+    { "tree in a job FORCE", setup_job, run_job_force, TERMINUS_OK, 0, named_pids, 3 },
     { "exit", setup_exit, run_exit, TERMINUS_OK, 0, NULL, 0 },
     { "exit fast", setup_exit, run_exit_fast, TERMINUS_OK, 0, NULL, 0 },
     { "listen + deliver", setup_listen, run_listen, TERMINUS_OK, 0, NULL, 0 },

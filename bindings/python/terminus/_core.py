@@ -297,6 +297,10 @@ class Detail:
     tree_members: int = 1
     #: with ``tree=True``: how many of them did not end (0 when the whole tree ended)
     tree_escaped: int = 0
+    #: with ``tree=True``: True when the OS group that holds the tree (Linux: the
+    #: target's own cgroup; Windows: the ``job`` given) was the tree, False when the
+    #: process list was walked (C: tree_group)
+    tree_group: bool = False
 
     def error(self, step: Step) -> Optional[TerminusError]:
         """Why ``step`` was not sent, as an exception (not raised); None if it went out."""
@@ -338,6 +342,7 @@ def _detail(d: CDetail) -> Detail:
         kill_at_us=kill if kill != 0 or ended_by == EndedBy.KILL else None,
         tree_members=int(d.tree_members),
         tree_escaped=int(d.tree_escaped),
+        tree_group=int(d.tree_group) != 0,
     )
 
 
@@ -384,7 +389,8 @@ class _Call:
     def __init__(self, fn: str, count: int, grace: float, force: bool, kill_now: bool,
                  message: Optional[str], forced_exit_code: int, steps: Optional[StepsLike],
                  broadcast: bool, ctrl_break: bool,
-                 progress: Optional[Callable[[Progress], Any]], tree: bool = False) -> None:
+                 progress: Optional[Callable[[Progress], Any]], tree: bool = False,
+                 job: Optional[int] = None) -> None:
         o = CTerminateOptions()
         _check(lib().terminus_terminate_options_init(byref(o), _OPTIONS_VERSION_2))
         o.grace_ms = _ms(fn, "grace", grace)
@@ -396,6 +402,10 @@ class _Call:
         o.message = _utf8(fn, "message", message)
         if steps is not None:
             o.steps = _steps(fn, steps)
+        if job is not None:
+            if isinstance(job, bool) or not isinstance(job, int) or job <= 0:
+                raise TypeError("{}: job must be a job handle, an int above 0".format(fn))
+            o.job = job  # the library says InvalidArgument without tree=True
         #: how many targets have a detail (terminate_name: as many as fit)
         self.room = count
         self.details = (CDetail * max(count, 1))()
@@ -767,7 +777,7 @@ class Context(_Handle):
                   forced_exit_code: int = 1, steps: Optional[StepsLike] = None,
                   broadcast: bool = False, ctrl_break: bool = False,
                   progress: Optional[Callable[[Progress], Any]] = None,
-                  tree: bool = False) -> Result:
+                  tree: bool = False, job: Optional[int] = None) -> Result:
         """Ask process ``pid`` to leave; kill it if it is still there after
         ``grace`` seconds.
 
@@ -818,7 +828,7 @@ class Context(_Handle):
         """
         p = _u32("terminate", "pid", pid)
         call = _Call("terminate", 1, grace, force, kill_now, message, forced_exit_code, steps,
-                     broadcast, ctrl_break, progress, tree)
+                     broadcast, ctrl_break, progress, tree, job)
         r = CResult()
         rc = lib().terminus_terminate(self._h(), p, byref(call.options), byref(r))
         call.reraise()
@@ -837,7 +847,7 @@ class Context(_Handle):
                        forced_exit_code: int = 1, steps: Optional[StepsLike] = None,
                        broadcast: bool = False, ctrl_break: bool = False,
                        progress: Optional[Callable[[Progress], Any]] = None,
-                       tree: bool = False) -> List[Result]:
+                       tree: bool = False, job: Optional[int] = None) -> List[Result]:
         """Ask many processes to leave at once, with one shared grace period.
 
         Takes the arguments of :meth:`terminate` (``progress`` sees every
@@ -856,7 +866,7 @@ class Context(_Handle):
         plist = [_u32("terminate_many", "pid", p) for p in pids]
         n = len(plist)
         call = _Call("terminate_many", n, grace, force, kill_now, message, forced_exit_code,
-                     steps, broadcast, ctrl_break, progress, tree)
+                     steps, broadcast, ctrl_break, progress, tree, job)
         arr = (c_uint32 * max(n, 1))(*plist)
         res = (CResult * max(n, 1))()
         rc = lib().terminus_terminate_many(self._h(), arr, n, byref(call.options), res)
@@ -1191,12 +1201,13 @@ def terminate(pid: int, grace: float = 5.0, force: bool = True, message: Optiona
               *, kill_now: bool = False, forced_exit_code: int = 1,
               steps: Optional[StepsLike] = None, broadcast: bool = False,
               ctrl_break: bool = False, progress: Optional[Callable[[Progress], Any]] = None,
-              tree: bool = False, ctx: Optional[Context] = None) -> Result:
+              tree: bool = False, job: Optional[int] = None,
+              ctx: Optional[Context] = None) -> Result:
     """:meth:`Context.terminate` on ``ctx`` (default: the native context)."""
     return _ctx(ctx).terminate(pid, grace, force, message, kill_now=kill_now,
                                forced_exit_code=forced_exit_code, steps=steps,
                                broadcast=broadcast, ctrl_break=ctrl_break, progress=progress,
-                               tree=tree)
+                               tree=tree, job=job)
 
 
 def terminate_many(pids: Iterable[int], grace: float = 5.0, force: bool = True,
@@ -1204,12 +1215,13 @@ def terminate_many(pids: Iterable[int], grace: float = 5.0, force: bool = True,
                    forced_exit_code: int = 1, steps: Optional[StepsLike] = None,
                    broadcast: bool = False, ctrl_break: bool = False,
                    progress: Optional[Callable[[Progress], Any]] = None,
-                   tree: bool = False, ctx: Optional[Context] = None) -> List[Result]:
+                   tree: bool = False, job: Optional[int] = None,
+                   ctx: Optional[Context] = None) -> List[Result]:
     """:meth:`Context.terminate_many` on ``ctx`` (default: the native context)."""
     return _ctx(ctx).terminate_many(pids, grace, force, message, kill_now=kill_now,
                                     forced_exit_code=forced_exit_code, steps=steps,
                                     broadcast=broadcast, ctrl_break=ctrl_break,
-                                    progress=progress, tree=tree)
+                                    progress=progress, tree=tree, job=job)
 
 
 def exit(code: int = 0, fast: bool = False, *, ctx: Optional[Context] = None) -> None:

@@ -151,6 +151,7 @@ class CDetail(Structure):
         ("kill_at_us", c_uint64),
         ("tree_members", c_uint32),
         ("tree_escaped", c_uint32),
+        ("tree_group", c_uint32),
     ]
 
 
@@ -375,6 +376,8 @@ _PROTOTYPES = {
     "terminus_fake_process_step_count": (c_int, [_P, c_uint32, c_uint32, POINTER(c_uint32)]),
     "terminus_fake_process_add_at": (c_int, [_P, c_uint32, c_int, c_uint32, c_uint32, c_uint64]),
     "terminus_fake_process_set_parent": (c_int, [_P, c_uint32, c_uint32]),
+    "terminus_fake_process_set_group": (c_int, [_P, c_uint32, c_uint32]),
+    "terminus_fake_set_self_group": (c_int, [_P, c_uint32]),
     "terminus_fake_process_set_name": (c_int, [_P, c_uint32, c_char_p]),
     "terminus_fake_process_set_owner": (c_int, [_P, c_uint32, c_uint32, c_uint32]),
     "terminus_fake_process_set_unique": (c_int, [_P, c_uint32, c_uint64]),

@@ -95,13 +95,13 @@ def _on_terminate_token(ctx: Context, token: str, grace: float = 5.0, force: boo
                     forced_exit_code: int = 1, steps: Optional[StepsLike] = None,
                     broadcast: bool = False, ctrl_break: bool = False,
                     progress: Optional[Callable[[Progress], Any]] = None,
-                    tree: bool = False) -> Result:
+                    tree: bool = False, job: Optional[int] = None) -> Result:
     if not isinstance(token, str):
         raise TypeError("terminate_token: token must be a str, not {}".format(
             type(token).__name__))
     raw = _utf8("terminate_token", "token", token)
     call = _Call("terminate_token", 1, grace, force, kill_now, message, forced_exit_code, steps,
-                 broadcast, ctrl_break, progress, tree)
+                 broadcast, ctrl_break, progress, tree, job)
     r = CResult()
     rc = lib().terminus_terminate_token(ctx._h(), raw, byref(call.options), byref(r))
     call.reraise()
@@ -122,7 +122,7 @@ def _on_terminate_name(ctx: Context, image: str, grace: float = 5.0, force: bool
                    forced_exit_code: int = 1, steps: Optional[StepsLike] = None,
                    broadcast: bool = False, ctrl_break: bool = False,
                    progress: Optional[Callable[[Progress], Any]] = None,
-                   tree: bool = False) -> List[Result]:
+                   tree: bool = False, job: Optional[int] = None) -> List[Result]:
     if not isinstance(image, str):
         raise TypeError("terminate_name: image must be a str, not {}".format(
             type(image).__name__))
@@ -132,7 +132,7 @@ def _on_terminate_name(ctx: Context, image: str, grace: float = 5.0, force: bool
                                                                 session),
                       UID_UNKNOWN if uid is None else _u32("terminate_name", "uid", uid), 0)
     call = _Call("terminate_name", _NAME_DETAILS, grace, force, kill_now, message,
-                 forced_exit_code, steps, broadcast, ctrl_break, progress, tree)
+                 forced_exit_code, steps, broadcast, ctrl_break, progress, tree, job)
     pids = POINTER(c_uint32)()
     res = POINTER(CResult)()
     count = c_size_t(0)

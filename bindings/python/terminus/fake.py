@@ -45,6 +45,15 @@ makes a process fork a child when asked to leave::
     fake.fork_on(51, Step.MESSAGE, child=52)           # forks when asked
     r = terminus.terminate(50, grace=1.0, tree=True, ctx=fake.context())
     assert r.detail.tree_members == 3 and not fake.process(52).running
+
+Groups (a cgroup, a job object): :meth:`Fake.set_group` puts a process in
+one (its forks follow it); a tree whose group holds it alone is ended
+through the group (``detail.tree_group``), and ``job=`` the group's number
+makes the group the tree, as a job object handle does on Windows::
+
+    fake.set_group(50, 7); fake.set_group(51, 7)
+    r = terminus.terminate(50, grace=1.0, tree=True, job=7, ctx=fake.context())
+    assert r.detail.tree_group
 """
 
 from __future__ import annotations
@@ -291,6 +300,21 @@ class Fake(_Handle):
         names as Windows does; :data:`REPARENTS`: re-parent orphans as Linux
         does). Contexts made before keep the traits they had."""
         _check(lib().terminus_fake_set_traits(self._h(), _u32("set_traits", "traits", traits)))
+
+    def set_group(self, pid: int, group: int) -> None:
+        """Put a scripted process in a group (0: none), as a cgroup or a job
+        object holds a process and what it starts (a child it forks is in its
+        group). A tree terminate of a process in a group that holds its tree
+        alone uses the group, as the Linux backend uses a cgroup; ``job=group``
+        makes the group the tree, as a job object does on Windows."""
+        _check(lib().terminus_fake_process_set_group(
+            self._h(), _u32("set_group", "pid", pid), _u32("set_group", "group", group)))
+
+    def set_self_group(self, group: int) -> None:
+        """Set the caller's own group (0: none): a tree in it is walked, a job
+        that is it is Refused."""
+        _check(lib().terminus_fake_set_self_group(self._h(),
+                                                  _u32("set_self_group", "group", group)))
 
     def process(self, pid: int) -> ProcessInfo:
         """What happened to a scripted process (NotFound if there is none)."""

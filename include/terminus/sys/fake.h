@@ -395,6 +395,57 @@ TERMINUS_API int terminus_fake_set_traits(terminus_fake *fake, uint32_t traits);
 /** @} */
 
 /**
+ * @name Groups
+ * The groups that hold a tree (shim version 2: terminus_os::group_open,
+ * group_list, group_kill, group_empty, group_close), as Linux's cgroups and
+ * Windows' job objects hold a process and what it starts. A group is a
+ * number (not 0); a scripted process is in none until
+ * terminus_fake_process_set_group(), and a child it forks
+ * (terminus_fake_process_fork_on()) is in its parent's group.
+ *
+ * group_open without a job (terminus_terminate_options::job NULL) finds
+ * the group of the process, as the Linux backend finds its cgroup, and is
+ * #TERMINUS_E_NOT_FOUND when the process is in none or in the caller's own
+ * (terminus_fake_set_self_group()). A job is given as the group's number
+ * cast to a pointer, `(void *)(uintptr_t)number`, where Windows takes a job
+ * HANDLE: group_open is then #TERMINUS_E_REFUSED when it is the caller's
+ * own group and #TERMINUS_E_INVALID when the process is not in it.
+ * group_list gives the group's processes that have started and still run
+ * (a process scripted with the caller's pid included, as a caller in a
+ * cgroup below the one opened would be); group_kill ends them all at once
+ * with the kill's exit code (each counted in
+ * terminus_fake_process_info::kills; an #TERMINUS_FAKE_UNKILLABLE one stays,
+ * a #TERMINUS_FAKE_KILL_DENIED one does not), and from then on a process
+ * that starts in the group, or is put in it, ends at once (the kill catches
+ * forks that race it); group_empty says whether none runs. Faults are
+ * injected by their names like any other primitive's.
+ * @{
+ */
+
+/**
+ * @brief Put a scripted process in a group, or in none.
+ * @param fake   the fake
+ * @param pid    a scripted process
+ * @param group  the group's number; 0 = none. A running process put in a group that
+ *               group_kill has killed ends at once
+ * @retval TERMINUS_OK          set
+ * @retval TERMINUS_E_INVALID   `fake` is NULL
+ * @retval TERMINUS_E_NOT_FOUND no such scripted process
+ */
+TERMINUS_API int terminus_fake_process_set_group(terminus_fake *fake, terminus_pid pid,
+                                                 uint32_t group);
+
+/**
+ * @brief Set the caller's own group (what group_open refuses; default none).
+ * @param fake   the fake
+ * @param group  the group's number; 0 = none
+ * @retval TERMINUS_OK        set
+ * @retval TERMINUS_E_INVALID `fake` is NULL
+ */
+TERMINUS_API int terminus_fake_set_self_group(terminus_fake *fake, uint32_t group);
+/** @} */
+
+/**
  * @brief Add a server that terminus_server_open() can reach.
  * @param fake       the fake
  * @param name       its name; "" is the local machine (always there)
@@ -547,7 +598,8 @@ TERMINUS_API int terminus_fake_blocker_add(terminus_fake *fake, const char *serv
  * wait_any, exit_process, listen_start, logoff, server_open, session_list,
  * session_current, session_logoff, session_wait_gone, process_reach,
  * process_step, process_list, process_identity, boot_id, session_details,
- * session_message, session_blockers) or "*" for all of them, counted together. Adding a
+ * session_message, session_blockers, group_open, group_list, group_kill,
+ * group_empty) or "*" for all of them, counted together. Adding a
  * fault replaces the one set before.
  * @param fake        the fake
  * @param primitive   the member name or "*"
@@ -633,7 +685,7 @@ TERMINUS_API int terminus_fake_call(terminus_fake *fake, size_t index, char *buf
 TERMINUS_API void terminus_fake_calls_clear(terminus_fake *fake);
 
 /**
- * @brief How many handles (processes, wait sets, servers, listeners) are open.
+ * @brief How many handles (processes, wait sets, servers, listeners, groups) are open.
  *
  * A test checks it is 0 after each operation: nothing leaks.
  * @param fake  the fake

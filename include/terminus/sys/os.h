@@ -144,8 +144,8 @@ struct terminus_os {
     int (*process_status)(void *data, terminus_os_process *proc, terminus_os_status *st);
     /**
      * Send the exit request: the registered message `message` (never NULL) with the pid as
-     * wParam (Windows), SIGTERM (POSIX; then SIGCONT, so that a stopped process can
-     * act on it). Must return at once, whatever the target does.
+     * wParam (Windows), SIGTERM (POSIX; then SIGCONT if the process is stopped, so
+     * that it can act on it, and only then). Must return at once, whatever the target does.
      * @return OK; E_NOT_FOUND (it has ended), E_ACCESS_DENIED, E_OS
      */
     int (*process_request)(void *data, terminus_os_process *proc, const char *message);

@@ -58,6 +58,7 @@ TERMINUS_API void terminus_fake_free(terminus_fake *fake)
     for (i = 0; i < fake->nprocs; i++)
         free(fake->procs[i]);
     free(fake->procs);
+    free(fake->killed);
     for (i = 0; i < fake->nservers; i++) {
         free(fake->servers[i]->sessions);
         free(fake->servers[i]->blockers);

@@ -5,7 +5,7 @@
  *
  * A terminus_fake is a scripted world behind a terminus_os table. Nothing
  * in it touches the real OS: no process is opened, no time is spent. The
- * fake is in six files:
+ * fake is in seven files:
  *   fake.h     this header
  *   world.c    the scripted world (processes, servers, sessions, the
  *              virtual clock) and the registry of the handles given out
@@ -15,6 +15,8 @@
  *   api.c      the scripting API of terminus/sys/fake.h
  *   procs.c    what names a process (listing, identity, boot id: the
  *              members and their scripting)
+ *   groups.c   the groups that hold a tree (a cgroup, a job object: the
+ *              members group_open to group_close and their scripting)
  *
  * Handles
  * -------
@@ -75,6 +77,11 @@ enum tm_fake_prim {
     TM_FP_PROCESS_LIST,
     TM_FP_PROCESS_IDENTITY,
     TM_FP_BOOT_ID,
+    TM_FP_GROUP_OPEN,
+    TM_FP_GROUP_LIST,
+    TM_FP_GROUP_KILL,
+    TM_FP_GROUP_EMPTY,
+    TM_FP_GROUP_CLOSE,
     TM_FP_COUNT
 };
 
@@ -88,6 +95,7 @@ enum tm_fake_kind {
     TM_FK_WAITSET,
     TM_FK_SERVER,
     TM_FK_LISTENER,
+    TM_FK_GROUP,
     TM_FK_PROCESSES
 };
 
@@ -151,6 +159,17 @@ struct tm_fake_proc {
     int fork_behaviour;
     uint32_t fork_after_ms;
     uint32_t fork_exit_code;
+    /* The group it is in (terminus_fake_process_set_group; 0: none); a
+     * child it forks is in it too. See groups.c. */
+    uint32_t group;
+};
+
+/* A group a group_kill went to (groups.c): a process that joins it later
+ * (starts in it after the kill) ends at its start. */
+struct tm_fake_group {
+    uint32_t id;
+    uint64_t killed_us; /* the kill's time */
+    uint32_t code;      /* the kill's exit code */
 };
 
 /* The most of a message a session keeps: the title, ": " and the text. */
@@ -195,6 +214,11 @@ struct terminus_os_waitset {
 struct terminus_os_server {
     struct tm_fake_handle h;
     struct tm_fake_server *server;
+};
+
+struct terminus_os_group {
+    struct tm_fake_handle h;
+    uint32_t id;
 };
 
 struct terminus_os_listener {
@@ -263,6 +287,10 @@ struct terminus_fake {
 
     char boot_id[64];     /* what boot_id gives (terminus_fake_set_boot_id) */
     uint64_t next_unique; /* the unique id of the next process added */
+
+    uint32_t self_group;          /* the caller's own group (terminus_fake_set_self_group) */
+    struct tm_fake_group *killed; /* the groups a group_kill went to */
+    size_t nkilled, capkilled;
 };
 
 /* The members' table (members.c), by member name; `data` is each fake's own. */
@@ -273,6 +301,18 @@ int tm_fake_process_list(void *data, uint32_t fields, terminus_os_process_fn fn,
 int tm_fake_process_identity(void *data, terminus_os_process *proc, terminus_process_info *info,
                              uint64_t *unique);
 int tm_fake_boot_id(void *data, char *buf, size_t size);
+/* What names p, as process_list gives it with `fields` (TERMINUS_OS_LIST_*). */
+void tm_fake_proc_info(terminus_fake *fake, const struct tm_fake_proc *p, uint32_t fields,
+                       terminus_process_info *info);
+
+/* The members of the groups that hold a tree (groups.c). */
+int tm_fake_group_open(void *data, terminus_os_process *proc, void *job, terminus_os_group **out);
+int tm_fake_group_list(void *data, terminus_os_group *group, terminus_os_process_fn fn, void *arg);
+int tm_fake_group_kill(void *data, terminus_os_group *group, uint32_t exit_code);
+int tm_fake_group_empty(void *data, terminus_os_group *group, int *empty);
+void tm_fake_group_close(void *data, terminus_os_group *group);
+/* End p at its start if it started in a group after that group's kill. */
+void tm_fake_group_update(terminus_fake *fake, struct tm_fake_proc *p);
 
 /* ------------------------------------------------------------------------ */
 /* The opening and closing of every member call (inject.c)                  */

@@ -43,6 +43,9 @@
  *     session_blockers("", 3) = 0 [1 blockers]
  *     process_list(0x7) = 0 [3 processes]   boot_id() = 0 ["fakeboot"]
  *     process_identity(42) = 0 [start 0, unique 3]
+ *     group_open(42, NULL) = 0 [group 5]   group_open(42, 5) = -2
+ *     group_list(5) = 0 [3 processes]      group_kill(5, 1) = 0 [3 killed]
+ *     group_empty(5) = 0 [empty]           group_close(5)
  * (process_reach lists the reach it found, one mask per process, up to 16.)
  * The log grows as needed, with no cap. If memory runs out the call is still
  * counted but its text is dropped: that line reads "(not recorded: out of
@@ -88,6 +91,11 @@ const struct tm_fake_prim_info tm_fake_prims[TM_FP_COUNT] = {
     [TM_FP_PROCESS_LIST] = { "process_list", 1, 0, 0, TM_FAKE_NULL_ARGUMENT },
     [TM_FP_PROCESS_IDENTITY] = { "process_identity", 1, TM_FK_PROCESS, 0, TM_FAKE_NULL_ARGUMENT },
     [TM_FP_BOOT_ID] = { "boot_id", 1, 0, 0, "NULL argument or size below 64" },
+    [TM_FP_GROUP_OPEN] = { "group_open", 1, TM_FK_PROCESS, TM_FK_GROUP, TM_FAKE_NULL_ARGUMENT },
+    [TM_FP_GROUP_LIST] = { "group_list", 1, TM_FK_GROUP, 0, TM_FAKE_NULL_ARGUMENT },
+    [TM_FP_GROUP_KILL] = { "group_kill", 1, TM_FK_GROUP, 0, TM_FAKE_NULL_ARGUMENT },
+    [TM_FP_GROUP_EMPTY] = { "group_empty", 1, TM_FK_GROUP, 0, TM_FAKE_NULL_ARGUMENT },
+    [TM_FP_GROUP_CLOSE] = { "group_close", 0, TM_FK_GROUP, 0, TM_FAKE_NULL_ARGUMENT },
 };
 
 int tm_fake_prim_find(const char *name)
@@ -108,6 +116,8 @@ static const char *tm_fake_not_owned(int kind)
         return "not a wait set of this fake";
     case TM_FK_SERVER:
         return "not a server handle of this fake";
+    case TM_FK_GROUP:
+        return "not a group of this fake";
     default:
         return "not a process handle of this fake";
     }

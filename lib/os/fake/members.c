@@ -753,5 +753,10 @@ const terminus_os tm_fake_table = {
     .process_list = tm_fake_process_list,
     .process_identity = tm_fake_process_identity,
     .boot_id = tm_fake_boot_id,
+    .group_open = tm_fake_group_open,
+    .group_list = tm_fake_group_list,
+    .group_kill = tm_fake_group_kill,
+    .group_empty = tm_fake_group_empty,
+    .group_close = tm_fake_group_close,
     .traits = 0, /* terminus_fake_set_traits() sets each fake's own */
 };

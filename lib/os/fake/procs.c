@@ -119,8 +119,8 @@ int tm_fake_proc_add(terminus_fake *fake, const char *fn, terminus_pid pid, int 
 /* What names p: pid, ppid and start always; of the others only `fields`
  * (TERMINUS_OS_LIST_*), the rest left unread as a backend may leave them, so
  * that a core that reads a field it did not ask for is caught. */
-static void tm_fake_info(terminus_fake *fake, const struct tm_fake_proc *p, uint32_t fields,
-                         terminus_process_info *info)
+void tm_fake_proc_info(terminus_fake *fake, const struct tm_fake_proc *p, uint32_t fields,
+                       terminus_process_info *info)
 {
     memset(info, 0, sizeof *info);
     info->pid = p->pid;
@@ -165,7 +165,7 @@ int tm_fake_process_list(void *data, uint32_t fields, terminus_os_process_fn fn,
 
                 tm_fake_proc_update(fake, p);
                 if (p->running && p->start <= fake->now_us)
-                    tm_fake_info(fake, p, fields, &copy[n++]);
+                    tm_fake_proc_info(fake, p, fields, &copy[n++]);
             }
         }
     }
@@ -196,7 +196,7 @@ int tm_fake_process_identity(void *data, terminus_os_process *proc, terminus_pro
     if (rc != TERMINUS_OK)
         return tm_fake_leave(fake, TM_FP_PROCESS_IDENTITY, rc, "process_identity(%u) = %d",
                              (unsigned)p->pid, rc);
-    tm_fake_info(fake, p, TERMINUS_OS_LIST_ALL, info);
+    tm_fake_proc_info(fake, p, TERMINUS_OS_LIST_ALL, info);
     *unique = p->unique;
     return tm_fake_leave(fake, TM_FP_PROCESS_IDENTITY, rc,
                          "process_identity(%u) = 0 [start %lu, unique %lu]", (unsigned)p->pid,

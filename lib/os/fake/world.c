@@ -61,6 +61,8 @@
  *   and a uid; the boot id. A pid may be used again once its process has
  *   ended (or is due to end) by the new one's start: process_open then
  *   opens the new one, the handles of the old one stay on the old one.
+ * - Groups (groups.c): the group each process is in (a cgroup, a job
+ *   object), inherited by the children it forks; the caller's own group.
  * - The caller's own process: pid 1000 by default (terminus_fake_set_self),
  *   its session on the local server (terminus_fake_set_current_session,
  *   none by default), the exits and logoffs the core asked for, and its
@@ -129,6 +131,7 @@ struct tm_fake_proc *tm_fake_proc_last(terminus_fake *fake, terminus_pid pid)
 
 void tm_fake_proc_update(terminus_fake *fake, struct tm_fake_proc *p)
 {
+    tm_fake_group_update(fake, p);
     if (p->running && p->due_set && p->due_us <= fake->now_us && p->start <= fake->now_us) {
         p->running = 0;
         p->end_code = p->exit_code;
@@ -159,6 +162,7 @@ void tm_fake_proc_step_arrived(terminus_fake *fake, struct tm_fake_proc *p, uint
             child->ppid = p->pid;
             child->session = p->session;
             child->uid = p->uid;
+            child->group = p->group;
             memcpy(child->name, p->name, sizeof child->name);
             if (p->fork_generations > 1 && pid < INT32_MAX) {
                 child->fork_steps = p->fork_steps;
@@ -288,6 +292,9 @@ void tm_fake_clear_out(void *out, int kind)
         break;
     case TM_FK_LISTENER:
         *(terminus_os_listener **)out = NULL;
+        break;
+    case TM_FK_GROUP:
+        *(terminus_os_group **)out = NULL;
         break;
     default:
         break;

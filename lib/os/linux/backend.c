@@ -6,6 +6,8 @@
  * - lib/os/linux/process.c: processes (pidfds) and wait sets (epoll);
  * - lib/os/linux/procs.c: the process listing (a walk of /proc), identities
  *   through the pidfd, the boot id;
+ * - lib/os/linux/cgroup.c: groups (a tree's cgroup v2: cgroup.procs,
+ *   cgroup.kill, cgroup.events);
  * - lib/os/linux/listener.c: the listener (SIGTERM and SIGHUP);
  * - lib/os/linux/logind.c: logoff, servers and sessions (logind over sd-bus).
  *
@@ -33,11 +35,13 @@
  *   (EMFILE, ENFILE) is TERMINUS_E_NO_MEMORY with errno as the native code,
  *   and a terminate of more targets than fit works in batches
  *   (lib/core/terminate.c).
- * - process_request sends SIGTERM, then SIGCONT, so that a stopped target
- *   (Ctrl-Z) runs its SIGTERM handler.
+ * - process_request sends SIGTERM, then SIGCONT if the target is stopped
+ *   (state T after the signal, so that a Ctrl-Z'd target runs its SIGTERM
+ *   handler; a running one gets none, which would throw away the SIGSTOP of
+ *   a tracer attaching at that moment).
  * - the close chain (shim version 2) is a signal sequence: process_step
  *   sends TERMINUS_STEP_MESSAGE as SIGTERM, TERMINUS_STEP_SIGINT as SIGINT
- *   and TERMINUS_STEP_SIGHUP as SIGHUP, each followed by SIGCONT as above;
+ *   and TERMINUS_STEP_SIGHUP as SIGHUP, each with SIGCONT as above;
  *   process_reach says these three reach every target (the pidfd can
  *   signal it while it lives; EPERM is the step's TERMINUS_E_ACCESS_DENIED)
  *   and the Windows steps (CLOSE, CONSOLE) reach none, so the default chain
@@ -52,6 +56,11 @@
  *   back. The caller's signal mask never changes (see listener.c for why).
  *   An ignored SIGHUP (nohup) is left ignored. A forked copy of a listening
  *   process does not listen. The registered message name is unused on Linux.
+ * - groups are cgroups v2 (kernel 5.14+ for cgroup.kill): group_open finds
+ *   the cgroup of a process, and answers TERMINUS_E_NOT_FOUND for the root
+ *   cgroup, the caller's own cgroup or one above it, and a cgroup the caller
+ *   may not kill; a `job` is TERMINUS_E_UNSUPPORTED. group_kill sends
+ *   SIGKILL through cgroup.kill: the exit code cannot be chosen (137).
  * - logoff: logind has no FORCE distinction; every flag gives the same
  *   TerminateSession.
  * - without pidfds (kernels before 5.3, or under valgrind 3.19, which does
@@ -236,6 +245,12 @@ static const terminus_os tm_linux_os = {
     .session_blockers = tm_linux_session_blockers,
     /* an orphan is re-parented at once (to init or the nearest subreaper) */
     .traits = TERMINUS_OS_REPARENTS,
+    /* version 2: groups that hold a tree (cgroup v2) */
+    .group_open = tm_linux_group_open,
+    .group_list = tm_linux_group_list,
+    .group_kill = tm_linux_group_kill,
+    .group_empty = tm_linux_group_empty,
+    .group_close = tm_linux_group_close,
 };
 
 TERMINUS_API const terminus_os *terminus_os_native(void)

@@ -5,13 +5,15 @@
  * - the monotonic clock (backend.c);
  * - the open process (process.c opens it, procs.c reads its identity);
  * - the members of the terminus_os table that process.c, procs.c,
- *   listener.c and logind.c define, for the table in backend.c.
+ *   cgroup.c, listener.c and logind.c define, for the table in backend.c;
+ * - what procs.c reads of /proc for cgroup.c.
  */
 #ifndef TERMINUS_OS_LINUX_H
 #define TERMINUS_OS_LINUX_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include "sdbus.h" /* sd_bus_error; libsystemd, loaded at run time */
@@ -30,6 +32,29 @@ int tm_linux_code(int err, const char *dbus_name, int domain);
  * err is a positive errno (0 if none); e may be NULL. Returns the code. */
 int tm_linux_fail(int err, const sd_bus_error *e, int domain, const char *fmt, ...)
     TERMINUS_PRINTF(4, 5);
+
+/* --- PIDFD_GET_INFO (kernel 6.13+; the exit code 6.15+), not in Debian 12's
+ * headers: process.c reads exit codes with it, procs.c pids and parents ---- */
+
+#ifndef PIDFD_INFO_PID
+#define PIDFD_INFO_PID (1UL << 0)
+#endif
+#ifndef PIDFD_INFO_EXIT
+#define PIDFD_INFO_EXIT (1UL << 3)
+#endif
+
+/* The first version of the kernel's struct pidfd_info (64 bytes); the ioctl is
+ * extensible, the kernel reads the size from the request number. */
+struct tm_linux_pidfd_info {
+    uint64_t mask;
+    uint64_t cgroupid;
+    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+    int32_t exit_code;
+};
+_Static_assert(sizeof(struct tm_linux_pidfd_info) == 64, "pidfd_info version 0 is 64 bytes");
+
+#define TM_PIDFS_IOCTL_MAGIC 0xFF
+#define TM_PIDFD_GET_INFO    _IOWR(TM_PIDFS_IOCTL_MAGIC, 11, struct tm_linux_pidfd_info)
 
 /* --- clock (backend.c) ------------------------------------------------------ */
 
@@ -66,6 +91,28 @@ int tm_linux_process_identity(void *data, terminus_os_process *proc, terminus_pr
                               uint64_t *unique);
 int tm_linux_boot_id(void *data, char *buf, size_t size);
 
+/* Read `path` (relative to `dirfd`) into buf (size >= 2), NUL-terminated:
+ * its length, or -1 with errno set; what does not fit is read and dropped. */
+ssize_t tm_linux_read(int dirfd, const char *path, char *buf, size_t size);
+/* OK when /proc is of the caller's pid namespace, else a recorded failure. */
+int tm_linux_proc_is_ours(void);
+/* The TERMINUS_E_* code of an errno from a read or write of /proc or a cgroup:
+ * ACCESS_DENIED (EACCES, EPERM, EROFS), NO_MEMORY (ENOMEM, EMFILE, ENFILE), else OS. */
+int tm_linux_errno_code(int err);
+/* The pid /proc names the open process by: OK with *pid > 0, else recorded
+ * (E_NOT_FOUND once it was reaped). */
+int tm_linux_proc_pid(const terminus_os_process *proc, long *pid);
+/* pid, ppid and start of process `pid` from PROCFD/PID/stat (procfd: an
+ * open /proc): OK; E_NOT_FOUND when it has ended; else recorded. */
+int tm_linux_proc_stat(int procfd, pid_t pid, terminus_process_info *info);
+/* What a listing read (pids and starts), kept per thread so that
+ * process_identity need not read them again (procs.c): begin before the
+ * first read (NULL: nothing to keep), add each process read; an add that
+ * returns 0 ends the record. */
+struct tm_linux_walk;
+struct tm_linux_walk *tm_linux_walk_begin(void);
+int tm_linux_walk_add(struct tm_linux_walk *w, pid_t pid, uint64_t start);
+
 /*
  * The id terminus gives the logind session `lid` ("3", "c1"), as
  * lib/os/linux/logind.c documents it; defined in procs.c, which is built
@@ -73,6 +120,14 @@ int tm_linux_boot_id(void *data, char *buf, size_t size);
  * logind.c for every session it lists.
  */
 uint32_t tm_linux_session_id_of(const char *lid);
+
+/* --- groups: cgroup v2 (cgroup.c) ------------------------------------------ */
+
+int tm_linux_group_open(void *data, terminus_os_process *proc, void *job, terminus_os_group **out);
+int tm_linux_group_list(void *data, terminus_os_group *group, terminus_os_process_fn fn, void *arg);
+int tm_linux_group_kill(void *data, terminus_os_group *group, uint32_t exit_code);
+int tm_linux_group_empty(void *data, terminus_os_group *group, int *empty);
+void tm_linux_group_close(void *data, terminus_os_group *group);
 
 /* --- the listener (listener.c) ---------------------------------------------- */
 

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE 1
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,26 +35,8 @@
 #include "terminus/terminate.h"
 #include "linux.h"
 
-/* --- PIDFD_GET_INFO (kernel 6.15+), not in Debian 12's headers ------------ */
-
+/* waitid's P_PIDFD, not in Debian 12's headers; PIDFD_GET_INFO is linux.h's. */
 #define TM_P_PIDFD ((idtype_t)3)
-
-#ifndef PIDFD_INFO_EXIT
-#define PIDFD_INFO_EXIT (1UL << 3)
-#endif
-
-/* The first version of the kernel's struct pidfd_info (64 bytes); the ioctl is
- * extensible, the kernel reads the size from the request number. */
-struct tm_linux_pidfd_info {
-    uint64_t mask;
-    uint64_t cgroupid;
-    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
-    int32_t exit_code;
-};
-_Static_assert(sizeof(struct tm_linux_pidfd_info) == 64, "pidfd_info version 0 is 64 bytes");
-
-#define TM_PIDFS_IOCTL_MAGIC 0xFF
-#define TM_PIDFD_GET_INFO    _IOWR(TM_PIDFS_IOCTL_MAGIC, 11, struct tm_linux_pidfd_info)
 
 /* --- processes -------------------------------------------------------------- */
 
@@ -211,16 +194,67 @@ static int tm_linux_signal(terminus_os_process *proc, int sig, const char *name)
                          name);
 }
 
-/* Send sig, then SIGCONT through the same pidfd: a stopped process (Ctrl-Z,
- * SIGSTOP) would keep the signal pending and be killed after the grace with
- * its data unsaved, so it is continued to run its handler (systemd does the
- * same). One that ended since the signal (ESRCH on the SIGCONT) was asked
- * all the same. */
+/* Whether the process is stopped by job control (SIGSTOP, Ctrl-Z): 1 if so,
+ * 0 if not (running, sleeping, held by a tracer: state 't'), -1 if it cannot
+ * be told (/proc unreadable or hidden, a thread-group leader that has exited
+ * while its threads run on). Read from /proc/PID/stat, whose state is the
+ * letter after the last ')' (the command name may hold any byte); the pidfd
+ * then shows that PID was still this process during the read (a process
+ * that has ended, reaped or not, is not stopped). */
+static int tm_linux_stopped(const terminus_os_process *proc)
+{
+    char path[64], buf[256], *end;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)proc->pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    do
+        n = read(fd, buf, sizeof buf - 1);
+    while (n < 0 && errno == EINTR);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    end = strrchr(buf, ')');
+    if (end == NULL || end[1] != ' ' || end[2] == '\0')
+        return -1;
+    if (pidfd_send_signal(proc->fd, 0, NULL, 0) != 0)
+        return errno == ESRCH ? 0 : -1;
+    switch (end[2]) {
+    case 'T':
+        return 1;
+    case 'Z':
+    case 'X':
+        return -1;
+    default:
+        return 0;
+    }
+}
+
+/* Send sig, then SIGCONT through the same pidfd if the process is stopped
+ * (or may be): a stopped process (Ctrl-Z, SIGSTOP) would keep the signal
+ * pending and be killed after the grace with its data unsaved, so it is
+ * continued to run its handler (systemd does the same). One that ended since
+ * the signal (ESRCH on the SIGCONT) was asked all the same.
+ *
+ * A process that is not stopped gets no SIGCONT: sending one throws away
+ * every stop signal pending in it, and one may be pending for a reason of its
+ * own at that very moment. A tracer that attaches (PTRACE_ATTACH sends
+ * SIGSTOP and waits for the stop) then waits for ever: LeakSanitizer's
+ * leak check, which runs in the clean exit the request has just set off,
+ * attaches to every thread of the exiting process that way, and so does a
+ * debugger. The state is read after the signal, so a process stopped before
+ * it is seen stopped (the signal does not continue it). */
 static int tm_linux_signal_cont(terminus_os_process *proc, int sig, const char *name)
 {
     int rc = tm_linux_signal(proc, sig, name);
     if (rc != TERMINUS_OK)
         return rc;
+    if (tm_linux_stopped(proc) == 0)
+        return TERMINUS_OK;
     if (pidfd_send_signal(proc->fd, SIGCONT, NULL, 0) != 0 && errno != ESRCH)
         return tm_linux_fail(errno, NULL, TM_LINUX_PROC, "pidfd_send_signal(%d, SIGCONT)",
                              (int)proc->pid);

@@ -49,15 +49,17 @@
  * the pidfd: if it still reaches the process (EPERM also means it exists),
  * the process was alive all along, its pid cannot have been reused, and the
  * stat read was its own; ESRCH means it was reaped (TERMINUS_E_NOT_FOUND).
- * A zombie still has its identity. On kernels 6.9+ every pidfd is an inode
- * of pidfs whose number is unique to one process for the whole boot: that
- * number is the identity's `unique` (0 on older kernels, whose pidfds share
- * one anonymous inode, and on 32-bit builds, where the number is cut).
+ * A zombie still has its identity. A process that existed before this
+ * thread's last walk and still holds its pid is not read again: its start
+ * is the walk's (see "what the last walk saw" below; kernel 6.13+). On
+ * kernels 6.9+ every pidfd is an inode of pidfs whose number is unique to
+ * one process for the whole boot: that number is the identity's `unique`
+ * (0 on older kernels, whose pidfds share one anonymous inode, and on
+ * 32-bit builds, where the number is cut).
  *
- * Trees use the /proc walk and these identity checks. A cgroup that holds
- * the tree alone (cgroup.procs, cgroup.kill) would find members that no
- * parent link names, but terminus has no policy for cgroups yet: nothing
- * here reads them.
+ * Trees use the /proc walk and these identity checks; a tree's cgroup
+ * (cgroup.procs, cgroup.kill) is lib/os/linux/cgroup.c's, which reads the
+ * members' parents and starts through tm_linux_proc_stat.
  */
 #define _GNU_SOURCE 1
 
@@ -67,9 +69,11 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -81,6 +85,8 @@
 
 /* The magic number of pidfs (kernel 6.9+), not in Debian 12's headers. */
 #define TM_PIDFS_MAGIC 0x50494446
+/* pidfd_open of a thread (6.9+; O_EXCL), not in Debian 12's headers. */
+#define TM_PIDFD_THREAD O_EXCL
 
 /* The files read here are procfs "single" files: the kernel makes the whole
  * text at the first read, which a buffer of this size always holds (stat is
@@ -90,10 +96,10 @@
 
 /* --- reading /proc ------------------------------------------------------------ */
 
-/* Read `path` (relative to `dirfd`) into buf (size >= 2), NUL-terminated.
- * Returns its length, or -1 with errno set. One read gives the whole of a
- * single file; what does not fit in buf is read and dropped. */
-static ssize_t tm_linux_read(int dirfd, const char *path, char *buf, size_t size)
+/* Read `path` (relative to `dirfd`) into buf (size >= 2), NUL-terminated
+ * (linux.h). Returns its length, or -1 with errno set. One read gives the
+ * whole of a single file; what does not fit in buf is read and dropped. */
+ssize_t tm_linux_read(int dirfd, const char *path, char *buf, size_t size)
 {
     int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     ssize_t n;
@@ -363,27 +369,31 @@ static int tm_linux_exe_name(int dirfd, const char *path, char *name)
 
 /* --- errors ------------------------------------------------------------------ */
 
+/* The code of an errno from a read or a write of /proc or a cgroup: refused
+ * (EACCES, EPERM, EROFS), out of memory or descriptors, or any other. */
+int tm_linux_errno_code(int err)
+{
+    switch (err) {
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return TERMINUS_E_ACCESS_DENIED;
+    case ENOMEM:
+    case EMFILE:
+    case ENFILE:
+        return TERMINUS_E_NO_MEMORY;
+    default:
+        return TERMINUS_E_OS;
+    }
+}
+
 /* A failure of the walk: the codes process_list may return. */
 static int tm_linux_list_fail(int err, const char *what)
 {
     char buf[256];
-    int code;
 
-    switch (err) {
-    case EACCES:
-    case EPERM:
-        code = TERMINUS_E_ACCESS_DENIED;
-        break;
-    case ENOMEM:
-    case EMFILE:
-    case ENFILE:
-        code = TERMINUS_E_NO_MEMORY;
-        break;
-    default:
-        code = TERMINUS_E_OS;
-        break;
-    }
-    return terminus_os_error(code, err, "%s: %s (%d)", what, strerror_r(err, buf, sizeof buf), err);
+    return terminus_os_error(tm_linux_errno_code(err), err, "%s: %s (%d)", what,
+                             strerror_r(err, buf, sizeof buf), err);
 }
 
 /* An error that means the process ended while it was read. */
@@ -417,8 +427,8 @@ static int tm_linux_proc_ours(void)
 }
 
 /* OK when /proc is of the caller's pid namespace (tm_linux_proc_ours), else
- * a recorded E_OS (or E_NO_MEMORY) naming the fix. */
-static int tm_linux_proc_is_ours(void)
+ * a recorded E_OS (or E_NO_MEMORY) naming the fix (linux.h). */
+int tm_linux_proc_is_ours(void)
 {
     char msg[256];
     int ours = tm_linux_proc_ours();
@@ -521,42 +531,11 @@ static int tm_linux_read_one(int dirfd, pid_t pid, uint32_t fields, terminus_pro
     return TERMINUS_OK;
 }
 
-int tm_linux_process_list(void *data, uint32_t fields, terminus_os_process_fn fn, void *arg)
+/* pid, ppid and start of one process for group_list (linux.h): OK, or
+ * E_NOT_FOUND when it has ended (or is hidden), or a recorded failure. */
+int tm_linux_proc_stat(int procfd, pid_t pid, terminus_process_info *info)
 {
-    terminus_process_info info;
-    struct dirent *e;
-    DIR *d;
-    int rc;
-    (void)data;
-
-    rc = tm_linux_proc_is_ours();
-    if (rc != TERMINUS_OK)
-        return rc;
-    d = opendir("/proc");
-    if (d == NULL)
-        return tm_linux_list_fail(errno, "opendir(/proc)");
-    for (;;) {
-        pid_t pid;
-        errno = 0;
-        e = readdir(d);
-        if (e == NULL) {
-            int err = errno;
-            closedir(d);
-            return err == 0 ? TERMINUS_OK : tm_linux_list_fail(err, "readdir(/proc)");
-        }
-        pid = tm_linux_pid_name(e->d_name);
-        if (pid == 0)
-            continue;
-        rc = tm_linux_read_one(dirfd(d), pid, fields, &info);
-        if (rc == TERMINUS_E_NOT_FOUND)
-            continue; /* it ended during the walk */
-        if (rc == TERMINUS_OK)
-            rc = fn(arg, &info);
-        if (rc != TERMINUS_OK) {
-            closedir(d);
-            return rc;
-        }
-    }
+    return tm_linux_read_one(procfd, pid, 0, info);
 }
 
 /* --- process_identity -------------------------------------------------------- */
@@ -591,6 +570,250 @@ static void tm_linux_pidfs_detect(void)
         }
     }
     close(self);
+}
+
+/* --- what the last walk saw: identities without a /proc read ---------------- */
+
+/*
+ * process_identity reads /proc/PID/stat, whose open is the dearest part of
+ * a tree's checks (a /proc entry made for each process: tens of
+ * microseconds, against about one for an ioctl on a pidfd). A member's
+ * start was read by the walk just before it was opened, so each thread
+ * keeps what its last walk read (pid and start, in the order of /proc, by
+ * pid; group_list's listing of a cgroup too) and, with it, a mark: the
+ * pidfs inode number (kernel 6.9+, 64-bit)
+ * of a process that existed before the walk's first read (the process
+ * that got the last pid, /proc/sys/kernel/ns_last_pid, or one just below).
+ * pidfs numbers each process from one counter when its pid is allocated,
+ * so a pidfd whose number is below the mark names a process that existed
+ * before the walk; if ioctl(PIDFD_GET_INFO) (6.13+) still gives its pid
+ * now, it has held that pid ever since, and the walk's read of that pid
+ * was its own: its start is the walk's, its parent the ioctl's (now), with
+ * no /proc read and no pid reuse possible in between. Anything else (no
+ * mark, a newer process, a pid the walk did not read, another process
+ * than the walk's: a fork since) takes the read of /proc.
+ */
+
+struct tm_linux_seen {
+    pid_t pid;
+    uint64_t start;
+};
+
+struct tm_linux_walk {
+    pid_t self;    /* getpid() of the walk: a forked child does not use it */
+    uint64_t mark; /* 0: no mark, nothing to use */
+    int sorted;    /* 1 while the pids came in rising order (as /proc lists them) */
+    struct tm_linux_seen *v;
+    size_t n, cap;
+};
+
+static pthread_once_t tm_linux_walk_once = PTHREAD_ONCE_INIT;
+static pthread_key_t tm_linux_walk_key;
+static int tm_linux_walk_keyed;         /* the key was made */
+static atomic_int tm_linux_no_get_info; /* PIDFD_GET_INFO was refused (before 6.13) */
+
+static void tm_linux_walk_free(void *p)
+{
+    struct tm_linux_walk *w = p;
+
+    if (w != NULL)
+        free(w->v);
+    free(w);
+}
+
+static void tm_linux_walk_init(void)
+{
+    tm_linux_walk_keyed = pthread_key_create(&tm_linux_walk_key, tm_linux_walk_free) == 0;
+}
+
+/* The pidfs number of a process that exists now: the one with the last pid
+ * given out, or one of the few below it; 0 if none can be opened. */
+static uint64_t tm_linux_mark(void)
+{
+    char buf[32];
+    struct stat sb;
+    long last;
+    char *end;
+
+    if (tm_linux_read(AT_FDCWD, "/proc/sys/kernel/ns_last_pid", buf, sizeof buf) <= 0)
+        return 0;
+    errno = 0;
+    last = strtol(buf, &end, 10);
+    if (errno != 0 || end == buf || last <= 0 || last > INT_MAX)
+        return 0;
+    for (long pid = last; pid > 0 && pid > last - 16; pid--) {
+        /* a thread's own pidfd (6.9+): the last pid may be a thread's */
+        int fd = pidfd_open((pid_t)pid, TM_PIDFD_THREAD);
+        if (fd < 0 && errno == EINVAL)
+            fd = pidfd_open((pid_t)pid, 0);
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &sb) != 0) {
+            close(fd);
+            return 0;
+        }
+        close(fd);
+        return (uint64_t)sb.st_ino;
+    }
+    return 0;
+}
+
+/* Start recording a walk in this thread's record (linux.h): the record, or
+ * NULL when there is nothing to record (no pidfs numbers, no PIDFD_GET_INFO,
+ * no mark, out of memory). */
+struct tm_linux_walk *tm_linux_walk_begin(void)
+{
+    struct tm_linux_walk *w;
+
+    pthread_once(&tm_linux_pidfs_once, tm_linux_pidfs_detect);
+    pthread_once(&tm_linux_walk_once, tm_linux_walk_init);
+    if (!tm_linux_pidfs_unique || !tm_linux_walk_keyed || atomic_load(&tm_linux_no_get_info))
+        return NULL;
+    w = pthread_getspecific(tm_linux_walk_key);
+    if (w == NULL) {
+        w = calloc(1, sizeof *w);
+        if (w == NULL)
+            return NULL;
+        if (pthread_setspecific(tm_linux_walk_key, w) != 0) {
+            free(w);
+            return NULL;
+        }
+    }
+    w->n = 0;
+    w->sorted = 1;
+    w->self = getpid();
+    w->mark = tm_linux_mark();
+    return w->mark != 0 ? w : NULL;
+}
+
+/* Record one process the walk read (linux.h); 0 (and nothing kept) when out
+ * of memory. */
+int tm_linux_walk_add(struct tm_linux_walk *w, pid_t pid, uint64_t start)
+{
+    if (w->n == w->cap) {
+        size_t cap = w->cap != 0 ? w->cap * 2 : 1024;
+        struct tm_linux_seen *v =
+            cap > (size_t)-1 / sizeof *v ? NULL : realloc(w->v, cap * sizeof *v);
+        if (v == NULL) {
+            w->mark = 0;
+            return 0;
+        }
+        w->v = v;
+        w->cap = cap;
+    }
+    if (w->n > 0 && w->v[w->n - 1].pid >= pid)
+        w->sorted = 0;
+    w->v[w->n].pid = pid;
+    w->v[w->n].start = start;
+    w->n++;
+    return 1;
+}
+
+/* The start the walk read for pid: 1 with *start, else 0. */
+static int tm_linux_walk_find(const struct tm_linux_walk *w, pid_t pid, uint64_t *start)
+{
+    size_t lo = 0, hi = w->n;
+
+    if (!w->sorted) {
+        for (size_t i = 0; i < w->n; i++) {
+            if (w->v[i].pid == pid) {
+                *start = w->v[i].start;
+                return 1;
+            }
+        }
+        return 0;
+    }
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->v[mid].pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == w->n || w->v[lo].pid != pid)
+        return 0;
+    *start = w->v[lo].start;
+    return 1;
+}
+
+/* The identity of proc from this thread's last walk (see above): 1 with
+ * info and *unique filled, 0 when it must be read from /proc. */
+static int tm_linux_identity_seen(const terminus_os_process *proc, terminus_process_info *info,
+                                  uint64_t *unique)
+{
+    struct tm_linux_pidfd_info pi;
+    struct tm_linux_walk *w;
+    struct stat sb;
+    uint64_t start;
+
+    if (atomic_load(&tm_linux_no_get_info))
+        return 0;
+    pthread_once(&tm_linux_walk_once, tm_linux_walk_init);
+    if (!tm_linux_walk_keyed)
+        return 0;
+    w = pthread_getspecific(tm_linux_walk_key);
+    if (w == NULL || w->mark == 0 || w->self != getpid())
+        return 0;
+    if (fstat(proc->fd, &sb) != 0 || (uint64_t)sb.st_ino >= w->mark)
+        return 0; /* newer than the walk: a fork since, perhaps with a reused pid */
+    if (!tm_linux_walk_find(w, proc->pid, &start))
+        return 0;
+    memset(&pi, 0, sizeof pi);
+    pi.mask = PIDFD_INFO_PID;
+    if (ioctl(proc->fd, TM_PIDFD_GET_INFO, &pi) != 0) {
+        if (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP)
+            atomic_store(&tm_linux_no_get_info, 1); /* before 6.13: /proc from now on */
+        return 0;                                   /* ESRCH: reaped; the /proc path says so */
+    }
+    if ((pid_t)pi.pid != proc->pid)
+        return 0;
+    info->pid = (terminus_pid)proc->pid;
+    info->ppid = (terminus_pid)pi.ppid;
+    info->start = start;
+    *unique = (uint64_t)sb.st_ino;
+    return 1;
+}
+
+int tm_linux_process_list(void *data, uint32_t fields, terminus_os_process_fn fn, void *arg)
+{
+    terminus_process_info info;
+    struct tm_linux_walk *w;
+    struct dirent *e;
+    DIR *d;
+    int rc;
+    (void)data;
+
+    rc = tm_linux_proc_is_ours();
+    if (rc != TERMINUS_OK)
+        return rc;
+    w = tm_linux_walk_begin(); /* before the first read: its mark is older than all */
+    d = opendir("/proc");
+    if (d == NULL)
+        return tm_linux_list_fail(errno, "opendir(/proc)");
+    for (;;) {
+        pid_t pid;
+        errno = 0;
+        e = readdir(d);
+        if (e == NULL) {
+            int err = errno;
+            closedir(d);
+            return err == 0 ? TERMINUS_OK : tm_linux_list_fail(err, "readdir(/proc)");
+        }
+        pid = tm_linux_pid_name(e->d_name);
+        if (pid == 0)
+            continue;
+        rc = tm_linux_read_one(dirfd(d), pid, fields, &info);
+        if (rc == TERMINUS_E_NOT_FOUND)
+            continue; /* it ended during the walk */
+        if (w != NULL && !tm_linux_walk_add(w, pid, info.start))
+            w = NULL;
+        if (rc == TERMINUS_OK)
+            rc = fn(arg, &info);
+        if (rc != TERMINUS_OK) {
+            closedir(d);
+            return rc;
+        }
+    }
 }
 
 static pthread_once_t tm_linux_ns_once = PTHREAD_ONCE_INIT;
@@ -653,6 +876,33 @@ static int tm_linux_fdinfo_pid(const terminus_os_process *proc, long *pid)
     return TERMINUS_OK;
 }
 
+/* The pid /proc names the open process by (linux.h): OK with *pid > 0;
+ * E_NOT_FOUND once it was reaped; E_OS when it is not in /proc's pid
+ * namespace; the failure of the fdinfo read. Recorded. */
+int tm_linux_proc_pid(const terminus_os_process *proc, long *pid)
+{
+    int rc;
+
+    *pid = 0;
+    if (tm_linux_same_pids())
+        *pid = (long)proc->pid;
+    else {
+        rc = tm_linux_fdinfo_pid(proc, pid);
+        if (rc != TERMINUS_OK)
+            return rc;
+    }
+    if (*pid < 0)
+        return terminus_os_error(TERMINUS_E_NOT_FOUND, ESRCH,
+                                 "the pidfd of %d: the process has ended and was reaped",
+                                 (int)proc->pid);
+    if (*pid == 0)
+        return terminus_os_error(TERMINUS_E_OS, 0,
+                                 "the pidfd of %d: the process is not in the pid namespace of "
+                                 "/proc: mount one (mount -t proc proc /proc)",
+                                 (int)proc->pid);
+    return TERMINUS_OK;
+}
+
 int tm_linux_process_identity(void *data, terminus_os_process *proc, terminus_process_info *info,
                               uint64_t *unique)
 {
@@ -668,22 +918,11 @@ int tm_linux_process_identity(void *data, terminus_os_process *proc, terminus_pr
     info->session = TERMINUS_SESSION_NONE;
     *unique = 0;
 
-    if (tm_linux_same_pids())
-        pid = (long)proc->pid;
-    else {
-        rc = tm_linux_fdinfo_pid(proc, &pid);
-        if (rc != TERMINUS_OK)
-            return rc;
-    }
-    if (pid < 0)
-        return terminus_os_error(TERMINUS_E_NOT_FOUND, ESRCH,
-                                 "the pidfd of %d: the process has ended and was reaped",
-                                 (int)proc->pid);
-    if (pid == 0)
-        return terminus_os_error(TERMINUS_E_OS, 0,
-                                 "the pidfd of %d: the process is not in the pid namespace of "
-                                 "/proc: mount one (mount -t proc proc /proc)",
-                                 (int)proc->pid);
+    if (tm_linux_identity_seen(proc, info, unique))
+        return TERMINUS_OK;
+    rc = tm_linux_proc_pid(proc, &pid);
+    if (rc != TERMINUS_OK)
+        return rc;
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     if (tm_linux_read(AT_FDCWD, path, buf, sizeof buf) < 0) {
         int err = errno;

@@ -302,6 +302,12 @@ static const terminus_os tm_win_os = {
     .session_message = tm_win_session_message,
     .session_blockers = tm_win_session_blockers,
     .traits = TERMINUS_OS_NAMES_NOCASE, /* NTFS file names */
+    /* version 2: a job object the caller gives (job.c) */
+    .group_open = tm_win_group_open,
+    .group_list = tm_win_group_list,
+    .group_kill = tm_win_group_kill,
+    .group_empty = tm_win_group_empty,
+    .group_close = tm_win_group_close,
 };
 
 TERMINUS_API const terminus_os *terminus_os_native(void)

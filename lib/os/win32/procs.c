@@ -32,8 +32,8 @@
  *   terminus can name;
  * - there is no unique number (identity `unique` 0) and boot_id is "": the
  *   creation time already tells processes of different boots apart;
- * - a job object the caller holds would name a tree exactly, but terminus
- *   has no call that takes one: trees are found by the snapshot.
+ * - trees are found by the snapshot, unless the caller gives a job object
+ *   that holds one (terminus_terminate_options::job): job.c lists it.
  *
  * The identity of an open process is read through its HANDLE, which keeps
  * the pid from being reused: GetProcessId, GetProcessTimes (the creation
@@ -190,10 +190,11 @@ typedef struct tm_win_basic_info {
 typedef LONG(NTAPI *tm_win_query_process_fn)(HANDLE process, ULONG what, PVOID buf, ULONG size,
                                              PULONG got);
 
-/* The parent's id of the process h holds, or 0 when it cannot be read.
+/* The parent's id of the process h holds, or 0 when it cannot be read
+ * (win32.h; job.c's group_list reads it too).
  * NtQueryInformationProcess is looked up in ntdll (always loaded) each time:
  * a lookup costs little, and nothing is shared between threads. */
-static DWORD tm_win_parent_of(HANDLE h)
+DWORD tm_win_parent_of(HANDLE h)
 {
     HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
     tm_win_query_process_fn query = NULL;

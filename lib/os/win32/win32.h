@@ -144,6 +144,20 @@ int tm_win_process_identity(void *data, terminus_os_process *proc, terminus_proc
                             uint64_t *unique);
 int tm_win_boot_id(void *data, char *buf, size_t size);
 
+/* The parent's id of the process `h` holds (NtQueryInformationProcess,
+ * ProcessBasicInformation), or 0 when it cannot be read. */
+DWORD tm_win_parent_of(HANDLE h);
+
+/* ---------------------------------------------------------------------- */
+/* Groups: a job object the caller gives (job.c)                           */
+/* ---------------------------------------------------------------------- */
+
+int tm_win_group_open(void *data, terminus_os_process *proc, void *job, terminus_os_group **out);
+int tm_win_group_list(void *data, terminus_os_group *group, terminus_os_process_fn fn, void *arg);
+int tm_win_group_kill(void *data, terminus_os_group *group, uint32_t exit_code);
+int tm_win_group_empty(void *data, terminus_os_group *group, int *empty);
+void tm_win_group_close(void *data, terminus_os_group *group);
+
 /* ---------------------------------------------------------------------- */
 /* The close chain (chain.c)                                               */
 /* ---------------------------------------------------------------------- */

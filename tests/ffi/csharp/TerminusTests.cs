@@ -497,7 +497,7 @@ static class TerminusTests
                    "version", "Version", "flags", "Flags", "grace_ms", "GraceMs",
                    "forced_exit_code", "ForcedExitCode", "message", "Message", "steps", "Steps",
                    "reserved", "reserved", "progress", "progress", "progress_arg", "progressArg",
-                   "details", "details", "details_count", "detailsCount");
+                   "details", "details", "details_count", "detailsCount", "job", "Job");
         SameLayout(c, "terminus_result", typeof(Result), "status", "Status", "outcome", "Outcome",
                    "exit_code", "ExitCode", "elapsed_us", "ElapsedUs");
         SameLayout(c, "terminus_progress", typeof(Progress), "index", "index", "pid", "pid",
@@ -507,7 +507,8 @@ static class TerminusTests
         SameLayout(c, "terminus_detail", detail, "ended_by", "ended_by", "reach", "reach",
                    "sent", "sent", "skipped", "skipped", "step_status", "step_status",
                    "step_at_us", "step_at_us", "kill_at_us", "kill_at_us",
-                   "tree_members", "tree_members", "tree_escaped", "tree_escaped");
+                   "tree_members", "tree_members", "tree_escaped", "tree_escaped",
+                   "tree_group", "tree_group");
         SameLayout(c, "terminus_process_info", typeof(ProcessInfo), "pid", "pid", "ppid", "ppid",
                    "session", "session", "uid", "uid", "start", "start", "name", "name");
         SameLayout(c, "terminus_name_filter", typeof(Context).Assembly.GetType("Terminus.NameFilter", true),
@@ -688,6 +689,49 @@ static class TerminusTests
             fake.SetParent(1000, 900);
             Throws<RefusedException>(() => ctx.TerminateMany(new uint[] { 900 }, Opts(1, TerminateFlags.Tree)),
                                      "the caller's parent's tree");
+        });
+    }
+
+    // A tree in a group (a cgroup, a job object): the group is the tree when it holds it alone,
+    // and always when given as the Job.
+    static void TreeGroupFake()
+    {
+        WithFake((fake, ctx) => {
+            foreach (uint pid in new uint[] { 50, 51, 52 }) {
+                fake.AddProcess(pid, FakeBehaviour.Ignores);
+                fake.SetGroup(pid, 5);
+            }
+            fake.SetParent(51, 50);
+            fake.SetParent(52, 51);
+            TerminateDetail d;
+            Result r = ctx.Terminate(50u, Opts(0.2, TerminateFlags.Tree), out d);
+            Equal(Outcome.Forced, r.Outcome, "the target was killed");
+            Check(d.TreeGroup, "the group held the tree alone: it was the tree");
+            Equal(3u, d.TreeMembers, "three members");
+            Equal(1, fake.CallCount("group_kill"), "the group killed once");
+            // a job: every process in it, one re-parented away included
+            foreach (uint pid in new uint[] { 60, 61, 62 }) {
+                fake.AddProcess(pid, FakeBehaviour.Ignores);
+                fake.SetGroup(pid, 7);
+            }
+            fake.SetParent(61, 60);
+            fake.SetParent(62, 1);
+            var o = Opts(0.2, TerminateFlags.Tree);
+            o.Job = (IntPtr)7;
+            r = ctx.Terminate(60u, o, out d);
+            Check(d.TreeGroup && d.TreeMembers == 3, "the job was the tree");
+            Check(!fake.GetProcess(62).Running, "the re-parented member of the job ended");
+            // a job without Tree, a target not in the job, a caller in it
+            fake.AddProcess(70, FakeBehaviour.Ignores);
+            o.Flags = TerminateFlags.None;
+            Throws<InvalidArgumentException>(() => ctx.Terminate(70u, o), "a job without Tree");
+            o.Flags = TerminateFlags.Tree;
+            Throws<InvalidArgumentException>(() => ctx.Terminate(70u, o), "not in the job");
+            fake.SetGroup(70, 8);
+            fake.SetSelfGroup(8);
+            o.Job = (IntPtr)8;
+            Throws<RefusedException>(() => ctx.Terminate(70u, o), "the caller is in the job");
+            Check(fake.GetProcess(70).Running && fake.GetProcess(70).Requests == 0, "nothing sent");
         });
     }
 
@@ -1047,6 +1091,7 @@ static class TerminusTests
         Run("identity tokens through the fake", TokensFake);
         Run("by image name through the fake", ByNameFake);
         Run("trees through the fake", TreeFake);
+        Run("trees in a group or a job through the fake", TreeGroupFake);
         Console.WriteLine("{0} passed, {1} failed, {2} skipped", passed, failed, skipped);
         return failed == 0 ? 0 : 1;
     }

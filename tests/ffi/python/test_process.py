@@ -234,6 +234,52 @@ def test_tree_by_token_and_by_name(fake, ctx):
     assert not fake.process(61).running
 
 
+def test_tree_in_a_group(fake, ctx):
+    # the group holds the tree alone: it is the tree, killed once after the grace
+    fake.add_process(50, Behaviour.IGNORES)
+    fake.add_process(51, Behaviour.IGNORES, parent=50)
+    fake.set_group(50, 5)
+    fake.set_group(51, 5)
+    r = ctx.terminate(50, grace=0.2, tree=True)
+    assert r.ok and r.detail.tree_group and r.detail.tree_members == 2
+    assert fake.call_count("group_kill") == 1
+    # an outsider in the group: the walk, and the outsider is left alone
+    fake.add_process(60, Behaviour.IGNORES)
+    fake.add_process(61, Behaviour.IGNORES, parent=60)
+    fake.add_process(62, Behaviour.IGNORES)
+    for pid in (60, 61, 62):
+        fake.set_group(pid, 6)
+    r = ctx.terminate(60, grace=0.2, tree=True)
+    assert r.ok and not r.detail.tree_group and r.detail.tree_members == 2
+    assert fake.process(62).running and fake.process(62).kills == 0
+
+
+def test_tree_in_a_job(fake, ctx):
+    fake.add_process(50, Behaviour.IGNORES)
+    fake.add_process(51, Behaviour.IGNORES, parent=50)
+    fake.add_process(52, Behaviour.EXITS_ON_REQUEST, after_ms=5, parent=1)  # re-parented away
+    for pid in (50, 51, 52):
+        fake.set_group(pid, 7)
+    r = ctx.terminate(50, grace=0.2, tree=True, job=7)
+    assert r.ok and r.detail.tree_group and r.detail.tree_members == 3
+    assert not fake.process(52).running and fake.process(52).requests == 1
+    # the job needs tree=True; the target must be in it; the caller must not be
+    fake.add_process(60, Behaviour.IGNORES)
+    with pytest.raises(terminus.InvalidArgument) as info:
+        ctx.terminate(60, grace=0.2, job=7)
+    assert "opts->job" in str(info.value)
+    with pytest.raises(terminus.InvalidArgument) as info:
+        ctx.terminate_many([60], grace=0.2, tree=True, job=7)
+    assert "not in job 7" in str(info.value)
+    fake.set_group(60, 8)
+    fake.set_self_group(8)
+    with pytest.raises(terminus.Refused):
+        ctx.terminate(60, grace=0.2, tree=True, job=8)
+    assert fake.process(60).requests == 0 and fake.process(60).running
+    with pytest.raises(TypeError):
+        ctx.terminate(60, tree=True, job="7")
+
+
 def test_fake_scripting_errors(fake):
     fake.add_process(42)
     with pytest.raises(terminus.InvalidArgument):

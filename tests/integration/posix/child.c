@@ -9,6 +9,8 @@
  *                                      terminus exits with CODE)
  *   child ignore READYFD [MARKER]      catch SIGTERM and SIGHUP, append
  *                                      "signal N" to MARKER, keep running
+ *   child watch READYFD MARKER         like ignore, and SIGCONT is noted too
+ *                                      ("signal 18": whether it was sent)
  *   child save READYFD FILE CODE       a SIGTERM handler (no terminus) that
  *                                      writes "saved" to FILE and exits with
  *                                      CODE; until then, wait
@@ -243,7 +245,8 @@ int main(int argc, char **argv)
         for (;;)
             pause();
     }
-    if (strcmp(argv[1], "ignore") == 0 && argc >= 3) {
+    if ((strcmp(argv[1], "ignore") == 0 && argc >= 3) ||
+        (strcmp(argv[1], "watch") == 0 && argc == 4)) {
         struct sigaction sa;
         marker = argc > 3 ? argv[3] : NULL;
         memset(&sa, 0, sizeof sa);
@@ -251,6 +254,8 @@ int main(int argc, char **argv)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
+        if (strcmp(argv[1], "watch") == 0)
+            sigaction(SIGCONT, &sa, NULL);
         ready(argv[2]);
         for (;;)
             pause();

@@ -881,6 +881,38 @@ static void test_stopped(void)
     printf("# a stopped child: %s after %.1f ms\n",
            res.outcome == TERMINUS_OUTCOME_EXITED ? "saved and exited" : "not saved",
            (double)res.elapsed_us / 1000.0);
+
+    /* Only a stopped target is continued. A SIGCONT to a running one throws
+     * away any stop signal pending in it: LeakSanitizer's exit-time check,
+     * set off by the request, attaches to every thread (PTRACE_ATTACH: a
+     * SIGSTOP it waits for) and waited for ever, so a cooperative child was
+     * killed at the end of the grace (lib/os/linux/process.c). Both children
+     * note SIGTERM and SIGCONT and keep running (NO_FORCE, a short grace). */
+    for (int stop = 0; stop < 2; stop++) {
+        char marker[300];
+        path_in_dir(marker, sizeof marker, stop ? "watch-stopped" : "watch-running");
+        pid = spawn_child("watch", "READY", marker, NULL);
+        if (stop) {
+            kill(pid, SIGSTOP);
+            REQUIRE(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status));
+        }
+        o = opts_with(TERMINUS_TERMINATE_NO_FORCE, 300);
+        CHECK_RC(terminus_terminate(NULL, (terminus_pid)pid, &o, &res), TERMINUS_E_TIMEOUT);
+        for (int i = 0; i < 500 && !(file_contains(marker, "signal 15\n") &&
+                                     (!stop || file_contains(marker, "signal 18\n")));
+             i++)
+            sleep_ms(10);
+        CHECK_MSG(file_contains(marker, "signal 15\n"), "the %s child did not hear SIGTERM",
+                  stop ? "stopped" : "running");
+        if (stop)
+            CHECK_MSG(file_contains(marker, "signal 18\n"), "the stopped child was not continued");
+        else
+            CHECK_MSG(!file_contains(marker, "signal 18\n"),
+                      "the running child was sent SIGCONT (it was not stopped)");
+        kill(pid, SIGKILL);
+        status = reap(pid);
+        CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "waitpid status %d", status);
+    }
 }
 
 /* --- the close chain: a signal sequence (options version 2) ------------------- */
@@ -1397,6 +1429,12 @@ static void listener_fork(void)
 
     sigaction(SIGTERM, NULL, &before);
     CHECK_RC(terminus_listen(NULL, NULL, 0, on_request, NULL, &l), TERMINUS_OK);
+    /* Fork once the listener's thread has started (it answers): under ASan
+     * a thread still in its start may hold an allocator lock that the child
+     * would inherit held (tests/integration/posix/test_fork.c, reused_fds). */
+    want = atomic_load(&got_request) + 1;
+    kill(getpid(), SIGTERM);
+    REQUIRE(wait_count(&got_request, want) == want);
     pid = fork();
     if (pid == 0) {
         /* exit codes: 0 ok, 2 dispositions not restored, 3 listen refused,
