@@ -3,9 +3,11 @@
  *
  * The backend fills every member of terminus_os over kernel32, user32 and
  * wtsapi32, with the W functions (UTF-8 is converted to UTF-16 here). Its
- * files: process.c (processes, requests, kills, wait sets, exit), chain.c
- * (the close chain: what each step reaches, sending a step, the console
- * step's helper), listener.c (the listener window and the console handler), wts.c
+ * files: process.c (processes, requests, kills, wait sets, exit), reach.c
+ * (what each close-chain step reaches: the window map, sessions, consoles),
+ * chain.c (the close chain's steps and the console step's helper), procs.c
+ * (the process listing and identities), job.c (a job object that holds a
+ * tree), listener.c (the listener window and the console handler), wts.c
  * (ExitWindowsEx logoff, servers and sessions) and this one, which holds the
  * table, the clock, the caller's identity, the UTF-8/UTF-16 conversions and
  * the one place where native errors are turned into TERMINUS_E_* codes:
