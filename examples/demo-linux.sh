@@ -8,7 +8,10 @@
 #    it saves its data and exits;
 # 2. a stubborn process that ignores SIGTERM and knows nothing of terminus is
 #    killed by tkill once the grace period is over;
-# 3. sessions: a real logind on the system bus is only listed (read-only);
+# 3. a tree (a shell and three children, one ignoring SIGTERM) named by its
+#    identity token (tkill /ID, the pidfile done right) is ended whole by
+#    tkill /T TOKEN; the same token afterwards names nothing;
+# 4. sessions: a real logind on the system bus is only listed (read-only);
 #    without one, a logind mock on a private bus (dbus-daemon + python3-dbusmock
 #    with tests/integration/posix/logind_template.py) gets three sessions, and
 #    `sessions`, `logoff NAME /v`, `sessions`, `logoff 999` run against it.
@@ -40,7 +43,7 @@ run() {
 }
 
 # --- 1. a listener asked to leave --------------------------------------------
-step "Linux 1/3: a program that listens is asked to leave: it saves its data and exits (tkill /grace:2000)"
+step "Linux 1/4: a program that listens is asked to leave: it saves its data and exits (tkill /grace:2000)"
 "$bin/listener" "$tmp/data.txt" 0 >"$tmp/listener.out" 2>&1 &
 lpid=$!
 wait_for "$tmp/listener.out" '^ready ' 5 || fail "the listener did not start: $(cat "$tmp/listener.out")"
@@ -56,7 +59,7 @@ grep -q '^saved [0-9]* edits (asked to leave)$' "$tmp/data.txt" || fail "the lis
 [[ $lrc -eq 0 ]] || fail "the listener exited with $lrc"
 
 # --- 2. a stubborn process forced after grace --------------------------------
-step "Linux 2/3: a process that ignores SIGTERM and knows nothing of terminus is killed after the grace period (tkill /grace:1000)"
+step "Linux 2/4: a process that ignores SIGTERM and knows nothing of terminus is killed after the grace period (tkill /grace:1000)"
 # An ignored disposition survives exec: sleep ignores SIGTERM too.
 bash -c 'trap "" TERM; exec sleep 600' &
 spid=$!
@@ -78,6 +81,41 @@ ms=${BASH_REMATCH[1]}
 echo "   its exit status: $src (128 + 9, SIGKILL); it had ignored the request for ${ms} ms"
 [[ $src -eq 137 ]] || fail "the stubborn process ended with $src, not by SIGKILL"
 
+# --- 3. a whole tree, named by its identity token -----------------------------
+step "Linux 3/4: a tree (a shell and three children, one ignoring SIGTERM), named by its identity token, is ended whole (tkill /ID, then tkill /T TOKEN)"
+bash -c 'sleep 600 & sleep 600 & (trap "" TERM; exec sleep 600) & wait' 2>/dev/null &
+tpid=$!
+for ((i = 0; i < 100; i++)); do
+    [[ $(pgrep -c -P "$tpid" 2>/dev/null || true) -ge 3 ]] && break
+    sleep 0.02
+done
+kids=$(pgrep -P "$tpid" | xargs)
+[[ $(wc -w <<<"$kids") -eq 3 ]] || fail "the tree did not start (children: $kids)"
+echo "   started: a shell (pid $tpid) with three sleeps (pids $kids)"
+run "$bin/tkill" /ID "$tpid"
+token=$out
+[[ $rc -eq 0 && $token == t1.* ]] || fail "tkill /ID did not print a token (exit $rc)"
+echo "   (a pidfile would hold this token: it names this process only, never a later one with its pid)"
+trc=0
+t0=$(date +%s%N)
+{
+    run "$bin/tkill" /T /grace:1000 "$token"
+    took=$((($(date +%s%N) - t0) / 1000000))
+    wait "$tpid" || trc=$?
+} 2>/dev/null
+[[ $rc -eq 0 && $out == *"[tree: 4 processes]"* ]] || fail "tkill /T did not end the tree of 4 (exit $rc)"
+for k in $kids; do
+    # gone, or a zombie that its new parent has not reaped yet
+    state=$(sed -n 's/^.*) \(.\).*$/\1/p' "/proc/$k/stat" 2>/dev/null || true)
+    [[ -z $state || $state == Z ]] || fail "pid $k of the tree still runs (state $state)"
+done
+((took >= 1000)) || fail "tkill /T took $took ms: the sleep that ignores SIGTERM cannot have waited out the grace"
+echo "   every process of the tree is gone: the shell and two sleeps at SIGTERM (the shell's status: $trc),"
+echo "   the sleep that ignored it killed once the grace was over (tkill took $took ms)"
+run "$bin/tkill" "$token"
+[[ $rc -eq 1 ]] || fail "a token of a process that has ended was not refused (exit $rc)"
+echo "   the token of an ended process names nothing: exit code 1, nothing signalled"
+
 # --- 3. sessions --------------------------------------------------------------
 real_logind() {
     command -v dbus-send >/dev/null 2>&1 &&
@@ -87,13 +125,13 @@ real_logind() {
 }
 
 if real_logind; then
-    step "Linux 3/3: the sessions of this machine's logind (read-only: nothing is logged off)"
+    step "Linux 4/4: the sessions of this machine's logind (read-only: nothing is logged off)"
     run "$bin/sessions"
     [[ $rc -eq 0 ]] || fail "sessions failed (exit $rc)"
     exit 0
 fi
 
-step "Linux 3/3: no logind on the system bus: a logind mock on a private bus (dbus-daemon + python3-dbusmock)"
+step "Linux 4/4: no logind on the system bus: a logind mock on a private bus (dbus-daemon + python3-dbusmock)"
 [[ -x /usr/bin/dbus-daemon ]] || fail "dbus-daemon is missing (apt-get install dbus)"
 /usr/bin/python3 -c 'import dbusmock' 2>/dev/null || fail "python3-dbusmock is missing (apt-get install python3-dbusmock)"
 cat >"$tmp/bus.conf" <<EOF
@@ -133,19 +171,19 @@ add_session c2 1001 bob false
 add_session 7 1002 carol false
 echo "   bus $DBUS_SYSTEM_BUS_ADDRESS; sessions 3 (alice), c2 (bob), 7 (carol) added through the mock's AddSession"
 
-step "Linux 3/3: sessions lists them, as Windows 'query session' does"
+step "Linux 4/4: sessions lists them, as Windows 'query session' does"
 run "$bin/sessions"
 [[ $rc -eq 0 && $out == *alice* && $out == *bob* && $out == *carol* ]] || fail "sessions did not list the three sessions (exit $rc)"
 
-step "Linux 3/3: logoff C2 /v logs off bob's session, found by its name whatever the case"
+step "Linux 4/4: logoff C2 /v logs off bob's session, found by its name whatever the case"
 run "$bin/logoff" C2 /v
 [[ $rc -eq 0 ]] || fail "logoff C2 failed (exit $rc)"
 
-step "Linux 3/3: sessions again: c2 is gone"
+step "Linux 4/4: sessions again: c2 is gone"
 run "$bin/sessions"
 [[ $rc -eq 0 && $out == *alice* && $out != *bob* ]] || fail "c2 is still listed (exit $rc)"
 
-step "Linux 3/3: logoff 999: no such session, a clear error and exit code 1"
+step "Linux 4/4: logoff 999: no such session, a clear error and exit code 1"
 run "$bin/logoff" 999
 [[ $rc -eq 1 && $out == *999* ]] || fail "logoff 999 did not fail as it should (exit $rc)"
 echo "   exit code $rc"
