@@ -24,8 +24,11 @@
  *
  * group_list reads cgroup.procs of the directory and of every cgroup below
  * it (cgroup.kill reaches those too), each pid once, and the parent and
- * start of each from /proc/PID/stat (procs.c, which keeps them for
- * process_identity as it keeps a walk's); a process that ended during the
+ * start of each: from the listing before it in the thread (a tree's walk of
+ * /proc, or the last group_list) when that listing read the process that
+ * still holds the pid (procs.c, tm_linux_walk_seen: a pidfd and an ioctl,
+ * no /proc read), else from /proc/PID/stat; procs.c keeps them for
+ * process_identity as it keeps a walk's. A process that ended during the
  * listing is left out. group_kill writes "1" to cgroup.kill: the kernel
  * kills every process of the subtree, including those forked meanwhile.
  * group_empty reads "populated" in cgroup.events.
@@ -528,24 +531,21 @@ int tm_linux_group_list(void *data, terminus_os_group *group, terminus_os_proces
 {
     struct tm_linux_pids l = { NULL, 0, 0 };
     struct tm_linux_walk *w;
-    int procfd, rc;
+    int procfd = -1, rc;
     (void)data;
 
     rc = tm_linux_proc_is_ours(); /* the pids of cgroup.procs are those of /proc */
     if (rc != TERMINUS_OK)
         return rc;
-    w = tm_linux_walk_begin(); /* what is read is kept for process_identity */
     rc = tm_linux_procs_below(group->fd, group->path, 0, &l);
-    if (rc != TERMINUS_OK) {
+    if (rc != TERMINUS_OK || l.n == 0) {
         free(l.v);
-        return rc;
+        return rc; /* an empty group: nothing to read, the record stays */
     }
-    procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (procfd < 0) {
-        int err = errno;
-        free(l.v);
-        return tm_linux_group_fail(err, "open(/proc)", group->path);
-    }
+    /* what is read is kept for process_identity (the mark taken before the
+     * first read); the record before (the walk's, or the last listing's)
+     * gives each process it read that still holds its pid, without /proc */
+    w = tm_linux_walk_begin(1);
     /* a process that moved between two cgroups of the subtree is listed once */
     if (l.n > 1)
         qsort(l.v, l.n, sizeof *l.v, tm_linux_cmp_pid);
@@ -553,7 +553,15 @@ int tm_linux_group_list(void *data, terminus_os_group *group, terminus_os_proces
         terminus_process_info info;
         if (i > 0 && l.v[i] == l.v[i - 1])
             continue;
-        rc = tm_linux_proc_stat(procfd, l.v[i], &info);
+        if (tm_linux_walk_seen(l.v[i], &info)) {
+            rc = TERMINUS_OK;
+        } else {
+            if (procfd < 0 && (procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                rc = tm_linux_group_fail(errno, "open(/proc)", group->path);
+                break;
+            }
+            rc = tm_linux_proc_stat(procfd, l.v[i], &info);
+        }
         if (rc == TERMINUS_E_NOT_FOUND) {
             rc = TERMINUS_OK; /* it ended during the listing */
             continue;
@@ -563,7 +571,8 @@ int tm_linux_group_list(void *data, terminus_os_group *group, terminus_os_proces
         if (rc == TERMINUS_OK)
             rc = fn(arg, &info);
     }
-    close(procfd);
+    if (procfd >= 0)
+        close(procfd);
     free(l.v);
     return rc;
 }

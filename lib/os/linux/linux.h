@@ -108,10 +108,13 @@ int tm_linux_proc_stat(int procfd, pid_t pid, terminus_process_info *info);
 /* What a listing read (pids and starts), kept per thread so that
  * process_identity need not read them again (procs.c): begin before the
  * first read (NULL: nothing to keep), add each process read; an add that
- * returns 0 ends the record. */
+ * returns 0 ends the record. Begun with keep_last, the record before stays
+ * for tm_linux_walk_seen: a process it read that still holds its pid (1,
+ * info's pid, ppid and start filled), else 0 (read /proc). */
 struct tm_linux_walk;
-struct tm_linux_walk *tm_linux_walk_begin(void);
+struct tm_linux_walk *tm_linux_walk_begin(int keep_last);
 int tm_linux_walk_add(struct tm_linux_walk *w, pid_t pid, uint64_t start);
+int tm_linux_walk_seen(pid_t pid, terminus_process_info *info);
 
 /*
  * The id terminus gives the logind session `lid` ("3", "c1"), as

@@ -58,8 +58,10 @@
  * 32-bit builds, where the number is cut).
  *
  * Trees use the /proc walk and these identity checks; a tree's cgroup
- * (cgroup.procs, cgroup.kill) is lib/os/linux/cgroup.c's, which reads the
- * members' parents and starts through tm_linux_proc_stat.
+ * (cgroup.procs, cgroup.kill) is lib/os/linux/cgroup.c's, which takes the
+ * members' parents and starts from the walk before it (tm_linux_walk_seen:
+ * a process the walk read that still holds its pid) or reads them through
+ * tm_linux_proc_stat.
  */
 #define _GNU_SOURCE 1
 
@@ -599,12 +601,20 @@ struct tm_linux_seen {
     uint64_t start;
 };
 
-struct tm_linux_walk {
+/* One listing's record. */
+struct tm_linux_record {
     pid_t self;    /* getpid() of the walk: a forked child does not use it */
     uint64_t mark; /* 0: no mark, nothing to use */
     int sorted;    /* 1 while the pids came in rising order (as /proc lists them) */
     struct tm_linux_seen *v;
     size_t n, cap;
+};
+
+/* A thread's record: the listing being made or last made, and the one
+ * before it, which a group listing takes its members from
+ * (tm_linux_walk_seen). */
+struct tm_linux_walk {
+    struct tm_linux_record cur, last;
 };
 
 static pthread_once_t tm_linux_walk_once = PTHREAD_ONCE_INIT;
@@ -616,8 +626,10 @@ static void tm_linux_walk_free(void *p)
 {
     struct tm_linux_walk *w = p;
 
-    if (w != NULL)
-        free(w->v);
+    if (w != NULL) {
+        free(w->cur.v);
+        free(w->last.v);
+    }
     free(w);
 }
 
@@ -660,9 +672,11 @@ static uint64_t tm_linux_mark(void)
 
 /* Start recording a walk in this thread's record (linux.h): the record, or
  * NULL when there is nothing to record (no pidfs numbers, no PIDFD_GET_INFO,
- * no mark, out of memory). */
-struct tm_linux_walk *tm_linux_walk_begin(void)
+ * no mark, out of memory). With keep_last, the record so far is kept for
+ * tm_linux_walk_seen, else forgotten. */
+struct tm_linux_walk *tm_linux_walk_begin(int keep_last)
 {
+    struct tm_linux_record r;
     struct tm_linux_walk *w;
 
     pthread_once(&tm_linux_pidfs_once, tm_linux_pidfs_detect);
@@ -679,17 +693,25 @@ struct tm_linux_walk *tm_linux_walk_begin(void)
             return NULL;
         }
     }
-    w->n = 0;
-    w->sorted = 1;
-    w->self = getpid();
-    w->mark = tm_linux_mark();
-    return w->mark != 0 ? w : NULL;
+    /* the buffers swap: the one of the record before is reused */
+    r = w->last;
+    w->last = w->cur;
+    w->cur = r;
+    if (!keep_last)
+        w->last.mark = 0;
+    w->cur.n = 0;
+    w->cur.sorted = 1;
+    w->cur.self = getpid();
+    w->cur.mark = tm_linux_mark();
+    return w->cur.mark != 0 ? w : NULL;
 }
 
 /* Record one process the walk read (linux.h); 0 (and nothing kept) when out
  * of memory. */
-int tm_linux_walk_add(struct tm_linux_walk *w, pid_t pid, uint64_t start)
+int tm_linux_walk_add(struct tm_linux_walk *walk, pid_t pid, uint64_t start)
 {
+    struct tm_linux_record *w = &walk->cur;
+
     if (w->n == w->cap) {
         size_t cap = w->cap != 0 ? w->cap * 2 : 1024;
         struct tm_linux_seen *v =
@@ -709,8 +731,8 @@ int tm_linux_walk_add(struct tm_linux_walk *w, pid_t pid, uint64_t start)
     return 1;
 }
 
-/* The start the walk read for pid: 1 with *start, else 0. */
-static int tm_linux_walk_find(const struct tm_linux_walk *w, pid_t pid, uint64_t *start)
+/* The start the record read for pid: 1 with *start, else 0. */
+static int tm_linux_walk_find(const struct tm_linux_record *w, pid_t pid, uint64_t *start)
 {
     size_t lo = 0, hi = w->n;
 
@@ -752,11 +774,11 @@ static int tm_linux_identity_seen(const terminus_os_process *proc, terminus_proc
     if (!tm_linux_walk_keyed)
         return 0;
     w = pthread_getspecific(tm_linux_walk_key);
-    if (w == NULL || w->mark == 0 || w->self != getpid())
+    if (w == NULL || w->cur.mark == 0 || w->cur.self != getpid())
         return 0;
-    if (fstat(proc->fd, &sb) != 0 || (uint64_t)sb.st_ino >= w->mark)
+    if (fstat(proc->fd, &sb) != 0 || (uint64_t)sb.st_ino >= w->cur.mark)
         return 0; /* newer than the walk: a fork since, perhaps with a reused pid */
-    if (!tm_linux_walk_find(w, proc->pid, &start))
+    if (!tm_linux_walk_find(&w->cur, proc->pid, &start))
         return 0;
     memset(&pi, 0, sizeof pi);
     pi.mask = PIDFD_INFO_PID;
@@ -774,6 +796,53 @@ static int tm_linux_identity_seen(const terminus_os_process *proc, terminus_proc
     return 1;
 }
 
+/* pid, ppid and start of process `pid` from the record before the one
+ * being made (linux.h; tm_linux_walk_begin(1)): 1 with info filled, 0 when
+ * it must be read from /proc. As for an identity (see above): a pidfd
+ * opened now on pid whose number is below that record's mark, and which
+ * PIDFD_GET_INFO says still holds pid, names a process that has held pid
+ * since before that record's read of it: its start is that read's, its
+ * parent the ioctl's (now). */
+int tm_linux_walk_seen(pid_t pid, terminus_process_info *info)
+{
+    struct tm_linux_pidfd_info pi;
+    struct tm_linux_walk *w;
+    struct stat sb;
+    uint64_t start;
+    int fd, ok;
+
+    if (atomic_load(&tm_linux_no_get_info))
+        return 0;
+    pthread_once(&tm_linux_walk_once, tm_linux_walk_init);
+    if (!tm_linux_walk_keyed)
+        return 0;
+    w = pthread_getspecific(tm_linux_walk_key);
+    if (w == NULL || w->last.mark == 0 || w->last.self != getpid() ||
+        !tm_linux_walk_find(&w->last, pid, &start))
+        return 0;
+    fd = pidfd_open(pid, 0);
+    if (fd < 0)
+        return 0; /* ended: the /proc read says so */
+    memset(&pi, 0, sizeof pi);
+    pi.mask = PIDFD_INFO_PID;
+    ok = fstat(fd, &sb) == 0 && (uint64_t)sb.st_ino < w->last.mark;
+    if (ok && ioctl(fd, TM_PIDFD_GET_INFO, &pi) != 0) {
+        if (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP)
+            atomic_store(&tm_linux_no_get_info, 1);
+        ok = 0;
+    }
+    close(fd);
+    if (!ok || (pid_t)pi.pid != pid)
+        return 0;
+    memset(info, 0, sizeof *info);
+    info->pid = (terminus_pid)pid;
+    info->ppid = (terminus_pid)pi.ppid;
+    info->start = start;
+    info->uid = TERMINUS_UID_UNKNOWN;
+    info->session = TERMINUS_SESSION_NONE;
+    return 1;
+}
+
 int tm_linux_process_list(void *data, uint32_t fields, terminus_os_process_fn fn, void *arg)
 {
     terminus_process_info info;
@@ -786,7 +855,7 @@ int tm_linux_process_list(void *data, uint32_t fields, terminus_os_process_fn fn
     rc = tm_linux_proc_is_ours();
     if (rc != TERMINUS_OK)
         return rc;
-    w = tm_linux_walk_begin(); /* before the first read: its mark is older than all */
+    w = tm_linux_walk_begin(0); /* before the first read: its mark is older than all */
     d = opendir("/proc");
     if (d == NULL)
         return tm_linux_list_fail(errno, "opendir(/proc)");

@@ -472,6 +472,122 @@ static void test_list(void)
     free(l);
 }
 
+/* --- relist: a listing after a walk takes what the walk read, exactly --------- */
+
+/* Forks a middle child, which forks a grandchild and pauses; writes the
+ * middle's pid and the grandchild's; pauses. */
+static void body_chain(int out)
+{
+    pid_t v[2];
+    int fr[2];
+
+    if (pipe(fr) != 0)
+        _exit(3);
+    v[0] = fork();
+    if (v[0] < 0)
+        _exit(3);
+    if (v[0] == 0) {
+        pid_t g = fork();
+        if (g < 0)
+            _exit(3);
+        if (g == 0)
+            pause_forever();
+        if (write(fr[1], &g, sizeof g) != (ssize_t)sizeof g)
+            _exit(3);
+        pause_forever();
+    }
+    close(fr[1]);
+    if (read_n(fr[0], (char *)&v[1], sizeof v[1], 10000) != 0)
+        _exit(3);
+    if (write(out, v, sizeof v) != (ssize_t)sizeof v)
+        _exit(3);
+    close(out);
+    pause_forever();
+}
+
+static int count_one(void *arg, const terminus_process_info *info)
+{
+    (void)info;
+    ++*(size_t *)arg;
+    return TERMINUS_OK;
+}
+
+/* group_list just after a walk of /proc (process_list), as a tree's first
+ * look at its cgroup is: the members the walk read are taken from it
+ * (lib/os/linux/procs.c, tm_linux_walk_seen) and must still be exact: the
+ * parent of a grandchild re-parented since the walk is its new one, a
+ * process started since the walk is listed with its own start, and one
+ * that ended since is left out. */
+static void test_relist(void)
+{
+    struct glist *l = calloc(1, sizeof *l);
+    const terminus_process_info *e;
+    terminus_os_group *grp = NULL;
+    pid_t a, m, g, b = 0, ppid = 0, v[2];
+    size_t walked = 0;
+    int ra, rb = -1;
+
+    REQUIRE(l != NULL);
+    make_cgroup();
+    a = start_in(cg, body_chain, &ra);
+    REQUIRE(read_n(ra, (char *)v, sizeof v, 10000) == 0);
+    m = v[0];
+    g = v[1];
+    REQUIRE_RC(open_group(a, NULL, &grp), TERMINUS_OK);
+    for (int round = 0; round < 2; round++) {
+        /* the walk, then the middle process ends (its child goes to another
+         * parent) and a new process enters the cgroup */
+        walked = 0;
+        REQUIRE_RC(os->process_list(os->data, 0, count_one, &walked), TERMINUS_OK);
+        REQUIRE(walked > 3);
+        if (round == 0) {
+            REQUIRE(start_of(g, &ppid) != 0);
+            REQUIRE_EQ(ppid, m);
+            kill(m, SIGKILL);
+            for (int k = 0; k < 500 && (start_of(g, &ppid) == 0 || ppid == m); k++)
+                sleep_ms(10);
+            REQUIRE(ppid != m);
+            b = start_in(cg, body_pause, &rb);
+            REQUIRE_EQ(read_pid(rb), b);
+        }
+        l->n = 0;
+        REQUIRE_RC(os->group_list(os->data, grp, collect, l), TERMINUS_OK);
+        CHECK_EQ(l->n, 3);
+        CHECK(find(l, m) == NULL);
+        e = find(l, a);
+        REQUIRE(e != NULL);
+        CHECK_EQ(e->ppid, getpid());
+        CHECK_EQ(e->start, start_of(a, NULL));
+        e = find(l, g);
+        REQUIRE(e != NULL);
+        CHECK_EQ(e->start, start_of(g, &ppid));
+        CHECK_MSG(e->ppid == (terminus_pid)ppid,
+                  "pid %d listed with parent %d, not its parent now %d", (int)g, (int)e->ppid,
+                  (int)ppid);
+        e = find(l, b);
+        REQUIRE(e != NULL);
+        CHECK_EQ(e->ppid, getpid());
+        CHECK_EQ(e->start, start_of(b, NULL));
+        /* the identities through pidfds agree with the listing */
+        for (size_t i = 0; i < l->n; i++) {
+            terminus_os_process *proc = NULL;
+            terminus_process_info id;
+            uint64_t unique = 0;
+            REQUIRE_RC(os->process_open(os->data, l->v[i].pid, &proc), TERMINUS_OK);
+            CHECK_RC(os->process_identity(os->data, proc, &id, &unique), TERMINUS_OK);
+            CHECK_EQ(id.ppid, l->v[i].ppid);
+            CHECK_EQ(id.start, l->v[i].start);
+            os->process_close(os->data, proc);
+        }
+    }
+    os->group_close(os->data, grp);
+    close(ra);
+    close(rb);
+    printf("# %s: after a walk of %lu, %d re-parented to %d, %d new, %d ended\n", cg,
+           (unsigned long)walked, (int)g, (int)ppid, (int)b, (int)m);
+    free(l);
+}
+
 /* --- kill: cgroup.kill ends every process, also those forked just before ------- */
 
 static int stop_at_first(void *arg, const terminus_process_info *info)
@@ -818,9 +934,9 @@ static void teardown(void)
 }
 
 static const h_test tests[] = {
-    { "list", test_list, 0 },     { "kill", test_kill, 0 }, { "own", test_own, 0 },
-    { "denied", test_denied, 0 }, { "job", test_job, 0 },   { "gone", test_gone, 0 },
-    { "tree", test_tree, 0 },
+    { "list", test_list, 0 },     { "kill", test_kill, 0 },     { "own", test_own, 0 },
+    { "denied", test_denied, 0 }, { "job", test_job, 0 },       { "gone", test_gone, 0 },
+    { "tree", test_tree, 0 },     { "relist", test_relist, 0 },
 };
 
 int main(int argc, char **argv)
