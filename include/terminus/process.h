@@ -55,9 +55,15 @@
  *   processes listed there (parent link and start, as above), the caller is
  *   not in it, and it is neither the root cgroup nor the caller's own.
  *   Otherwise (a process that re-parented away but stayed in the cgroup, an
- *   outsider, a cgroup that cannot be opened or listed, no cgroup v2) the
- *   process list is walked as above, silently: the group is a help, never a
- *   condition.
+ *   outsider, a process terminus cannot tell: in another pid namespace,
+ *   hidden by `/proc`, or one the caller may not signal; a cgroup that
+ *   cannot be opened or listed, no cgroup v2) the process list is walked as
+ *   above, silently: the group is a help, never a condition. A member found
+ *   outside the cgroup (a child put in a cgroup of its own) keeps the walk
+ *   going beside the group. What starts in the cgroup or is moved into it
+ *   during the grace is of the tree (as for systemd's control-group kill),
+ *   except a process terminus cannot tell: the cgroup is then no longer
+ *   used, and never killed.
  * - Windows: the job object the caller gives (terminus_terminate_options::job),
  *   which is the caller's statement that the job is the tree: every process
  *   in the job is a member, whatever its parent link, and one that

@@ -202,7 +202,7 @@ int tm_snap_is_caller_line(const tm_snap *s, const terminus_os *os, terminus_pid
 
 /* Target i's start, if the call knows it (read through its handle, or the
  * one it must have). */
-static int target_start(const tm_target *t, uint64_t *start)
+int tm_target_start(const tm_target *t, uint64_t *start)
 {
     if (t->start_known)
         *start = t->start;
@@ -240,7 +240,7 @@ static size_t parents(tm_run *r)
         const tm_proc *e;
         uint64_t start;
 
-        if (!target_start(t, &start))
+        if (!tm_target_start(t, &start))
             continue;
         e = tm_snap_find(&tree->snap, r->pids[i]);
         /* the listed process with its pid is it; or none is, and it is held */
@@ -301,7 +301,7 @@ int tm_tree_mark_known(tm_run *r, const tm_snap *s)
     /* a target whose start is not known marks every process with its pid */
     for (size_t i = 0; i < r->count; i++) {
         uint64_t start = 0;
-        int has = target_start(&r->t[i], &start);
+        int has = tm_target_start(&r->t[i], &start);
 
         for (size_t k = snap_first(s, r->pids[i]); k < s->n && s->v[k].pid == r->pids[i]; k++) {
             if (!has || s->v[k].start == start)

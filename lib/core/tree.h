@@ -21,6 +21,7 @@ typedef struct tm_tree_root {
     int group_killed;     /* its group_kill went out (once) */
     int group_done;       /* its last look is behind */
     int lost;             /* the group held something its last listing could not tell */
+    int outside;          /* members the walk found are outside the group: the scans walk too */
     int kill_rc;          /* the group's kill: OK, or why it failed (kill_msg) */
     int64_t kill_os_code; /* its native code */
     char *kill_msg;       /* its record's message, or NULL */
@@ -40,6 +41,7 @@ typedef struct tm_tree {
     int stopped;     /* a round could not list: no more rounds */
     int job;         /* the caller gave a job: every tree is its group, none is walked */
     size_t ngroups;  /* the roots whose group is open */
+    size_t noutside; /* the roots of those whose tree reaches outside the group */
     tm_tree_root *roots;
     tm_parent *par; /* scratch: the members that may be parents, by pid */
     size_t cappar;
@@ -48,6 +50,9 @@ typedef struct tm_tree {
 } tm_tree;
 
 /* tree.c */
+/* The start a target is known to have (its own, or the one it must have): 1,
+ * or 0 when none is known. */
+int tm_target_start(const tm_target *t, uint64_t *start);
 /* Mark the processes of listing `s` that are targets already (in
  * tree->known). 0 when out of memory. */
 int tm_tree_mark_known(tm_run *r, const tm_snap *s);

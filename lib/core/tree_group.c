@@ -23,9 +23,12 @@
  *   holds the tree alone: every process it lists is the target or descends
  *   from it through processes it lists (parent link to parent link, each
  *   child started no earlier than its parent), and the caller is not in it.
- *   A re-parented daemon in the cgroup, an outsider, the caller: the group
- *   is closed and the process list walked, as without a group (the daemon
- *   stays outside the tree, as a walk leaves it). Any failure of group_open
+ *   A re-parented daemon in the cgroup, an outsider, the caller, a process
+ *   the backend cannot tell (listed with pid 0): the group is closed and
+ *   the process list walked, as without a group (the daemon stays outside
+ *   the tree, as a walk leaves it). A member the walk found that is not in
+ *   the group (a child put in a cgroup of its own) keeps the walk going
+ *   beside the group, so that what it forks is still found. Any failure of group_open
  *   or group_list means the walk too, silently: the group is a help the
  *   caller did not ask for, and the walk is the tree terminate that works
  *   everywhere; the record of the call is then the walk's.
@@ -33,7 +36,8 @@
  * What a group changes
  * --------------------
  * - The scans (lib/core/tree.c, "Rounds") list the group (group_list)
- *   instead of every process (once every tree is a group), and the scans
+ *   instead of every process (once every tree is a group and none reaches
+ *   outside its group), and the scans
  *   that a walk spares once every member has ended (TERMINUS_OS_REPARENTS)
  *   are made: a group still lists what its members forked.
  * - Each member is still opened, checked and asked with the one shared
@@ -42,6 +46,10 @@
  *   was forked during the kills; atomically on Linux), if a member of the
  *   tree was killed or the group is not empty; at once with FORCE (every
  *   member is killed at once), never with NO_FORCE.
+ * - What starts in the group or is put in it during the grace is of the
+ *   tree (a member's orphan stays in its cgroup: only the group finds it),
+ *   except a process the backend cannot tell (pid 0): the group is then
+ *   dropped before its kill could reach it, and the tree walked.
  * - After the last scan, the group says whether anything is left in it
  *   (group_empty); what group_list still lists then and is no member yet
  *   is appended as a member that escaped (E_TIMEOUT, or the code of a
@@ -84,8 +92,8 @@ static int holds_tree_alone(const tm_run *r, size_t i)
     for (size_t k = 0; k < s->n; k++) {
         const tm_proc *cur = &s->v[k];
 
-        if (cur->pid == self)
-            return 0;
+        if (cur->pid == self || cur->pid == 0)
+            return 0; /* the caller, or a process the backend could not tell */
         for (size_t hops = 0; cur->pid != root; hops++) {
             const tm_proc *p = tm_snap_find(s, cur->ppid);
 
@@ -95,6 +103,53 @@ static int holds_tree_alone(const tm_run *r, size_t i)
         }
     }
     return 1;
+}
+
+/* Whether a member of root i's tree that the walk found (a process listed
+ * as itself, not the root) is missing from the group's listing: a process of
+ * the tree in another cgroup (systemd-run --scope), whose forks only a walk
+ * finds. */
+static int reaches_outside(const tm_run *r, size_t i)
+{
+    const tm_snap *s = &r->tree->gsnap;
+
+    for (size_t j = 0; j < r->count; j++) {
+        const tm_proc *e;
+        uint64_t start;
+
+        if (j == i || r->t[j].root != i || !tm_target_start(&r->t[j], &start))
+            continue;
+        e = tm_snap_find(s, r->pids[j]);
+        if (e == NULL || e->start != start)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the group's listing holds a process the backend could not tell
+ * (pid 0: in another pid namespace, hidden, or one the caller may not
+ * signal): the group's kill would reach it, so the group is no longer used. */
+static int holds_unknown(const tm_snap *s)
+{
+    for (size_t k = 0; k < s->n; k++) {
+        if (s->v[k].pid == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Stop using root i's group: closed, and its tree walked from now on. */
+static void group_drop(tm_run *r, size_t i)
+{
+    tm_tree_root *root = &r->tree->roots[i];
+
+    r->os->group_close(r->os->data, root->group);
+    root->group = NULL;
+    r->tree->ngroups--;
+    if (root->outside) {
+        root->outside = 0;
+        r->tree->noutside--;
+    }
 }
 
 /* The processes of the group's listing that are not targets yet become
@@ -164,6 +219,10 @@ int tm_tree_group_open(tm_run *r, size_t i, int running)
     }
     tree->roots[i].group = g;
     tree->ngroups++;
+    if (!tree->job && reaches_outside(r, i)) {
+        tree->roots[i].outside = 1; /* the group is still killed; the walk goes on too */
+        tree->noutside++;
+    }
     return 1;
 }
 
@@ -177,6 +236,10 @@ int tm_tree_group_round(tm_run *r)
         if (tree->roots[i].group == NULL)
             continue;
         rc = tm_snap_take_group(r->os, tree->roots[i].group, &tree->gsnap);
+        if (rc == TERMINUS_OK && !tree->job && holds_unknown(&tree->gsnap)) {
+            group_drop(r, i); /* its kill would reach what terminus cannot tell */
+            continue;
+        }
         if (rc == TERMINUS_OK)
             rc = take_members(r, i);
         if (rc != TERMINUS_OK)
@@ -187,7 +250,7 @@ int tm_tree_group_round(tm_run *r)
 
 int tm_tree_groups_only(const tm_run *r)
 {
-    return r->tree->job || r->tree->ngroups == r->nroots;
+    return r->tree->job || (r->tree->ngroups == r->nroots && r->tree->noutside == 0);
 }
 
 int tm_tree_grouped(const tm_run *r)
@@ -278,6 +341,13 @@ static void group_escaped(tm_run *r, size_t i)
         rc = take_members(r, i);
     if (rc != TERMINUS_OK) {
         tm_tree_failed(r, i, rc); /* what is left in it cannot be told */
+        root->lost = 1;
+    } else if (holds_unknown(&r->tree->gsnap)) {
+        tm_fail(TERMINUS_E_TIMEOUT,
+                "pid %lu's group still holds a process terminus cannot tell (another pid "
+                "namespace, hidden, or not the caller's to signal)",
+                (unsigned long)r->pids[i]);
+        tm_tree_failed(r, i, TERMINUS_E_TIMEOUT);
         root->lost = 1;
     }
     for (size_t j = first; j < r->count; j++) {

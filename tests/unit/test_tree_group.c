@@ -557,7 +557,77 @@ static void target_opened_again(void)
     fx_close(&f);
 }
 
+/* A member the walk found in another group (a shell's `systemd-run
+ * --scope` child) keeps the walk going beside the group: what it forks
+ * during the grace is found by a scan of every process, and the group is
+ * still killed for what is in it. */
+static void member_outside_group(void)
+{
+    fx f;
+    terminus_detail d;
+    terminus_terminate_options o = tree_opts(0, &d, 1);
+    terminus_result r;
+
+    fx_open(&f);
+    proc(&f, 50, 0, TERMINUS_FAKE_EXITS_ON_REQUEST, GROUP);
+    proc(&f, 52, 50, TERMINUS_FAKE_IGNORES, GROUP);
+    proc(&f, 51, 50, TERMINUS_FAKE_IGNORES, GROUP + 1);
+    /* 51, outside the group, forks 70 (in 51's group) when asked; 70 ignores */
+    REQUIRE_RC(terminus_fake_process_fork_on(f.fake, 51, TERMINUS_STEP_MESSAGE, 70, 1,
+                                             TERMINUS_FAKE_IGNORES, 0, 0),
+               TERMINUS_OK);
+    terminus_fake_calls_clear(f.fake);
+
+    CHECK_RC(terminus_terminate(f.ctx, 50, &o, &r), TERMINUS_OK);
+    CHECK_EQ(d.tree_group, TERMINUS_TREE_GROUP);
+    CHECK_EQ(d.tree_members, 4);
+    CHECK_EQ(d.tree_escaped, 0);
+    CHECK(!fx_proc(&f, 70).running);
+    CHECK_EQ(fx_proc(&f, 70).requests, 1);
+    CHECK(!fx_proc(&f, 51).running && !fx_proc(&f, 52).running);
+    CHECK(fx_calls(&f, "process_list") > 1); /* the scans walk too */
+    CHECK_EQ(fx_calls(&f, "group_kill"), 1);
+    fx_close(&f);
+}
+
+/* A process in the group that the backend cannot tell (given with pid 0:
+ * Linux, one in another pid namespace, hidden, or not the caller's to
+ * signal; the fake, a DENIED one) is never reached through the group: at the
+ * open the group is not the tree, and when one appears in it during the
+ * grace the group is dropped before its kill (the walk goes on). */
+static void unknown_in_group(void)
+{
+    for (int later = 0; later <= 1; later++) {
+        fx f;
+        terminus_detail d;
+        terminus_terminate_options o = tree_opts(0, &d, 1);
+        terminus_result r;
+
+        fx_open(&f);
+        grouped_tree(&f);
+        if (later)
+            REQUIRE_RC(terminus_fake_process_fork_on(f.fake, 51, TERMINUS_STEP_MESSAGE, 70, 1,
+                                                     TERMINUS_FAKE_DENIED, 0, 0),
+                       TERMINUS_OK);
+        else
+            proc(&f, 70, 51, TERMINUS_FAKE_DENIED, GROUP);
+        terminus_fake_calls_clear(f.fake);
+
+        /* the walk finds 70, which cannot be opened: the tree's failure */
+        CHECK_RC(terminus_terminate(f.ctx, 50, &o, &r), TERMINUS_E_ACCESS_DENIED);
+        CHECK_EQ(d.tree_escaped, 1);
+        CHECK_EQ(d.tree_group, TERMINUS_TREE_WALKED);
+        CHECK_EQ(fx_calls(&f, "group_kill"), 0);
+        CHECK(fx_proc(&f, 70).running);
+        CHECK_EQ(fx_proc(&f, 70).kills, 0);
+        CHECK_EQ(fx_calls(&f, "group_open"), fx_calls(&f, "group_close"));
+        CHECK(!fx_proc(&f, 51).running && !fx_proc(&f, 53).running);
+        fx_close(&f);
+    }
+}
+
 HARNESS_MAIN(T(group_is_the_tree), T(outsider_or_reparented_walks), T(no_group_walks),
              T(job_every_member), T(job_target_gone), T(job_refused), T(job_needs_tree),
              T(job_unsupported), T(no_force_and_force), T(fork_into_group), T(escaped_into_group),
-             T(group_kill_failing), T(batches), T(target_opened_again))
+             T(group_kill_failing), T(batches), T(target_opened_again), T(member_outside_group),
+             T(unknown_in_group))

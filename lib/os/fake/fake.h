@@ -219,6 +219,7 @@ struct terminus_os_server {
 struct terminus_os_group {
     struct tm_fake_handle h;
     uint32_t id;
+    int job; /* opened as a job (Windows), not found (Linux) */
 };
 
 struct terminus_os_listener {

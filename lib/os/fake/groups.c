@@ -18,7 +18,9 @@
  *   group below the one opened, as a cgroup below it would be.
  * - group_list lists the processes of the group that have started and still
  *   run (fields 0: pid, parent link, start), copies them and calls `fn`
- *   without the lock, as process_list does.
+ *   without the lock, as process_list does. In a group found without a job
+ *   (Linux), a DENIED process is given with pid 0 (parent 0, start 0), as
+ *   Linux gives a process in the cgroup it cannot tell or may not signal.
  * - group_kill ends every running process of the group at once with the
  *   kill's exit code (counted as a kill; an UNKILLABLE one stays, a
  *   KILL_DENIED one does not: the group's kill does not ask each process),
@@ -94,19 +96,20 @@ int tm_fake_group_open(void *data, terminus_os_process *proc, void *job, terminu
         rc = terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
                                "fake: group_open(%u): group %lu is the caller's own",
                                (unsigned)p->pid, (unsigned long)p->group);
+    } else if (job != NULL && ((uint64_t)want > UINT32_MAX || p->group != want)) {
+        rc = terminus_os_error(TERMINUS_E_INVALID, 0, "fake: group_open(%u): not in job %lu",
+                               (unsigned)p->pid, (unsigned long)want);
     } else if (job != NULL && want == fake->self_group) {
         rc = terminus_os_error(TERMINUS_E_REFUSED, 0,
                                "fake: group_open(%u): the caller is in job %lu", (unsigned)p->pid,
                                (unsigned long)want);
-    } else if (job != NULL && ((uint64_t)want > UINT32_MAX || p->group != want)) {
-        rc = terminus_os_error(TERMINUS_E_INVALID, 0, "fake: group_open(%u): not in job %lu",
-                               (unsigned)p->pid, (unsigned long)want);
     } else if ((h = tm_fake_handle_new(fake, sizeof *h, TM_FK_GROUP)) == NULL) {
         rc = terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "fake: group_open(%u): out of memory",
                                (unsigned)p->pid);
     } else {
         id = p->group;
         h->id = id;
+        h->job = job != NULL;
         *out = h;
     }
     if (job == NULL)
@@ -131,8 +134,15 @@ int tm_fake_group_list(void *data, terminus_os_group *group, terminus_os_process
             rc = terminus_os_error(TERMINUS_E_NO_MEMORY, 0, "fake: group_list: out of memory");
         } else {
             for (i = 0; i < fake->nprocs; i++) {
-                if (tm_fake_in_group(fake, fake->procs[i], group->id))
-                    tm_fake_proc_info(fake, fake->procs[i], 0, &copy[n++]);
+                if (!tm_fake_in_group(fake, fake->procs[i], group->id))
+                    continue;
+                tm_fake_proc_info(fake, fake->procs[i], 0, &copy[n]);
+                if (!group->job && fake->procs[i]->behaviour == TERMINUS_FAKE_DENIED) {
+                    copy[n].pid = 0; /* one it cannot tell */
+                    copy[n].ppid = 0;
+                    copy[n].start = 0;
+                }
+                n++;
             }
         }
     }
