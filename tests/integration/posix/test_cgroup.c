@@ -18,6 +18,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <sys/pidfd.h>
+#include <sys/resource.h>
 
 /* --- the private cgroup ------------------------------------------------------- */
 
@@ -760,6 +761,60 @@ static void test_denied(void)
     close(rp);
 }
 
+/* --- badread: a walk's failed read is not kept as an identity ------------------ */
+
+static int count_any(void *arg, const terminus_process_info *info)
+{
+    (void)info;
+    ++*(size_t *)arg;
+    return TERMINUS_OK;
+}
+
+static void test_badread(void)
+{
+    terminus_os_process *proc = NULL;
+    terminus_process_info id;
+    struct rlimit old, low;
+    uint64_t unique = 0, start;
+    size_t seen = 0;
+    int fds[64], n = 0, rc;
+
+    start = start_of(1, NULL);
+    if (start == 0)
+        SKIP("/proc/1/stat cannot be read");
+    /* a walk first: the backend's one-time looks are done */
+    REQUIRE_RC(os->process_list(os->data, 0, count_any, &seen), TERMINUS_OK);
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
+    low = old;
+    low.rlim_cur = 64;
+    if (low.rlim_cur > old.rlim_max)
+        SKIP("RLIMIT_NOFILE is below 64");
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    /* every descriptor taken but one: the walk opens /proc, then fails to
+     * read the first process in it (pid 1) with EMFILE */
+    while (n < 64) {
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            break;
+        fds[n++] = fd;
+    }
+    if (n > 0)
+        close(fds[--n]);
+    rc = os->process_list(os->data, 0, count_any, &seen);
+    while (n > 0)
+        close(fds[--n]);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &old) == 0);
+    CHECK(rc != TERMINUS_OK);
+    printf("# a walk with one descriptor free: %s: %s\n", terminus_error_name(rc),
+           terminus_error_last()->message);
+    /* pid 1's identity is its own, not the failed read's start 0 */
+    REQUIRE_RC(os->process_open(os->data, 1, &proc), TERMINUS_OK);
+    CHECK_RC(os->process_identity(os->data, proc, &id, &unique), TERMINUS_OK);
+    CHECK_EQ(id.pid, 1);
+    CHECK_EQ(id.start, start);
+    os->process_close(os->data, proc);
+}
+
 /* --- job: Linux has no job objects -------------------------------------------- */
 
 static void test_job(void)
@@ -936,7 +991,7 @@ static void teardown(void)
 static const h_test tests[] = {
     { "list", test_list, 0 },     { "kill", test_kill, 0 },     { "own", test_own, 0 },
     { "denied", test_denied, 0 }, { "job", test_job, 0 },       { "gone", test_gone, 0 },
-    { "tree", test_tree, 0 },     { "relist", test_relist, 0 },
+    { "tree", test_tree, 0 },     { "relist", test_relist, 0 }, { "badread", test_badread, 0 },
 };
 
 int main(int argc, char **argv)
