@@ -245,7 +245,7 @@ static int tm_linux_path_escapes(const char *p)
 
 int tm_linux_group_open(void *data, terminus_os_process *proc, void *job, terminus_os_group **out)
 {
-    char path[64], own[PATH_MAX], cg[PATH_MAX], dir[2 * PATH_MAX];
+    char path[64], own[PATH_MAX], cg[PATH_MAX], dir[2 * PATH_MAX], type[32];
     char *buf;
     const char *rel;
     terminus_os_group *g;
@@ -365,6 +365,22 @@ int tm_linux_group_open(void *data, terminus_os_process *proc, void *job, termin
             return terminus_os_error(TERMINUS_E_NOT_FOUND, err,
                                      "%s/cgroup.kill: the caller may not write it", dir);
         return tm_linux_group_fail(err, "cgroup.kill", dir);
+    }
+    /* a threaded cgroup has a cgroup.kill whose write fails (EOPNOTSUPP) */
+    if (tm_linux_read(fd, "cgroup.type", type, sizeof type) < 0) {
+        err = errno;
+        close(fd);
+        if (tm_linux_removed(err))
+            return terminus_os_error(TERMINUS_E_NOT_FOUND, err,
+                                     "%s: gone (the process moved to another cgroup)", dir);
+        return tm_linux_group_fail(err, "cgroup.type", dir);
+    }
+    if (strcmp(type, "domain\n") != 0 && strcmp(type, "domain threaded\n") != 0) {
+        close(fd);
+        type[strcspn(type, "\n")] = '\0';
+        return terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                 "%s: a cgroup of type \"%s\" (cgroup.kill ends only a domain)",
+                                 dir, type);
     }
     g = malloc(sizeof *g + strlen(dir));
     if (g == NULL) {

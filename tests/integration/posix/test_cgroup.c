@@ -761,6 +761,37 @@ static void test_denied(void)
     close(rp);
 }
 
+/* --- threaded: a threaded cgroup is no group ----------------------------------- */
+
+static void test_threaded(void)
+{
+    char sub[PATH_MAX], text[32];
+    terminus_os_group *g = (terminus_os_group *)&g;
+    pid_t p;
+    int rp, err;
+
+    make_cgroup();
+    make_sub(cg, "threads", sub, sizeof sub);
+    err = write_file(sub, "cgroup.type", "threaded");
+    if (err != 0)
+        SKIP("cannot make %s threaded: %s", sub, strerror(err));
+    p = start_in(cg, body_pause, &rp);
+    REQUIRE_EQ(read_pid(rp), p);
+    /* the cgroup of cg (now "domain threaded") is one */
+    REQUIRE_RC(open_group(p, NULL, &g), TERMINUS_OK);
+    os->group_close(os->data, g);
+    /* p's only thread into the threaded cgroup: its cgroup.kill cannot be
+     * written (EOPNOTSUPP) */
+    snprintf(text, sizeof text, "%d\n", (int)p);
+    err = write_file(sub, "cgroup.threads", text);
+    if (err != 0)
+        SKIP("cannot move %d into %s: %s", (int)p, sub, strerror(err));
+    CHECK_RC(open_group(p, NULL, &g), TERMINUS_E_NOT_FOUND);
+    CHECK(g == NULL);
+    printf("# %s\n", terminus_error_last()->message);
+    close(rp);
+}
+
 /* --- badread: a walk's failed read is not kept as an identity ------------------ */
 
 static int count_any(void *arg, const terminus_process_info *info)
@@ -989,9 +1020,10 @@ static void teardown(void)
 }
 
 static const h_test tests[] = {
-    { "list", test_list, 0 },     { "kill", test_kill, 0 },     { "own", test_own, 0 },
-    { "denied", test_denied, 0 }, { "job", test_job, 0 },       { "gone", test_gone, 0 },
-    { "tree", test_tree, 0 },     { "relist", test_relist, 0 }, { "badread", test_badread, 0 },
+    { "list", test_list, 0 },       { "kill", test_kill, 0 },     { "own", test_own, 0 },
+    { "denied", test_denied, 0 },   { "job", test_job, 0 },       { "gone", test_gone, 0 },
+    { "tree", test_tree, 0 },       { "relist", test_relist, 0 }, { "threaded", test_threaded, 0 },
+    { "badread", test_badread, 0 },
 };
 
 int main(int argc, char **argv)
