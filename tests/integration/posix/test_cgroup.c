@@ -17,6 +17,8 @@
 #include <dirent.h>
 #include <grp.h>
 #include <limits.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/resource.h>
 
@@ -761,6 +763,79 @@ static void test_denied(void)
     close(rp);
 }
 
+/* The exit code of child h (reaped): 77 skips the case with `why`. */
+static int child_code(pid_t h, const char *why)
+{
+    int st = reap(h);
+    REQUIRE(WIFEXITED(st));
+    if (WEXITSTATUS(st) == 77)
+        SKIP("%s", why);
+    return WEXITSTATUS(st);
+}
+
+/* In a child: the group's listing (an error: 2), one line per entry; 0 when
+ * it holds exactly one entry and that has pid, ppid and start 0. */
+static int one_unknown(terminus_os_group *g, const char *who)
+{
+    static struct glist l;
+    int rc;
+
+    l.n = 0;
+    rc = os->group_list(os->data, g, collect, &l);
+    printf("# %s: group_list: %s, %zu entries\n", who, terminus_error_name(rc), l.n);
+    if (rc != TERMINUS_OK)
+        printf("# %s\n", terminus_error_last()->message);
+    for (size_t i = 0; i < l.n; i++)
+        printf("# %s: pid %d ppid %d start %llu\n", who, (int)l.v[i].pid, (int)l.v[i].ppid,
+               (unsigned long long)l.v[i].start);
+    fflush(stdout);
+    if (rc != TERMINUS_OK)
+        return 2;
+    return l.n == 1 && l.v[0].pid == 0 && l.v[0].ppid == 0 && l.v[0].start == 0 ? 0 : 1;
+}
+
+/* --- foreign: a process of another pid namespace is listed as unknown ---------- */
+
+static void test_foreign(void)
+{
+    terminus_os_group *g = NULL;
+    pid_t p, h;
+    int rp;
+
+    if (geteuid() != 0)
+        SKIP("needs root, for a pid namespace");
+    make_cgroup();
+    p = start_in(cg, body_pause, &rp);
+    REQUIRE_EQ(read_pid(rp), p);
+    REQUIRE_RC(open_group(p, NULL, &g), TERMINUS_OK);
+    h = fork();
+    REQUIRE(h >= 0);
+    if (h == 0) {
+        pid_t inner;
+        int st;
+        if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0)
+            _exit(77);
+        inner = fork();
+        if (inner < 0)
+            _exit(3);
+        if (inner == 0) {
+            /* pid 1 of a new namespace, with a /proc of its own: p, outside
+             * it, is a "0" line of cgroup.procs */
+            if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+                mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+                _exit(77);
+            _exit(one_unknown(g, "in a new pid namespace"));
+        }
+        if (waitpid(inner, &st, 0) != inner || !WIFEXITED(st))
+            _exit(3);
+        _exit(WEXITSTATUS(st));
+    }
+    track(h);
+    CHECK_EQ(child_code(h, "cannot make a pid namespace with a /proc of its own"), 0);
+    os->group_close(os->data, g);
+    close(rp);
+}
+
 /* --- threaded: a threaded cgroup is no group ----------------------------------- */
 
 static void test_threaded(void)
@@ -1020,9 +1095,11 @@ static void teardown(void)
 }
 
 static const h_test tests[] = {
-    { "list", test_list, 0 },       { "kill", test_kill, 0 },     { "own", test_own, 0 },
-    { "denied", test_denied, 0 },   { "job", test_job, 0 },       { "gone", test_gone, 0 },
-    { "tree", test_tree, 0 },       { "relist", test_relist, 0 }, { "threaded", test_threaded, 0 },
+    { "list", test_list, 0 },       { "kill", test_kill, 0 },
+    { "own", test_own, 0 },         { "denied", test_denied, 0 },
+    { "job", test_job, 0 },         { "gone", test_gone, 0 },
+    { "tree", test_tree, 0 },       { "relist", test_relist, 0 },
+    { "foreign", test_foreign, 0 }, { "threaded", test_threaded, 0 },
     { "badread", test_badread, 0 },
 };
 
