@@ -374,9 +374,9 @@ struct terminus_os {
      * process_list fills them with `fields` 0, stopping at the first code `fn`
      * returns other than OK (and returning it). A process that ended during
      * the listing is left out. A process in the group the caller cannot
-     * identify (in another pid namespace, or hidden by /proc) is given with
-     * pid 0 (ppid 0, start 0): the core then does not take the group as the
-     * tree.
+     * identify (in another pid namespace, hidden by /proc, or one it may not
+     * signal) is given with pid 0 (ppid 0, start 0): the core then does not
+     * take the group as the tree.
      * @return OK; the code of `fn`; E_ACCESS_DENIED, E_NO_MEMORY, E_OS
      */
     int (*group_list)(void *data, terminus_os_group *group, terminus_os_process_fn fn, void *arg);

@@ -555,14 +555,18 @@ static void tm_linux_unknown(terminus_process_info *info)
 }
 
 /* Whether pid (a line of cgroup.procs) can be given: 1 if so; 0 if it is
- * to be given as unknown (0: another pid namespace's); -1 if it has ended. */
+ * to be given as unknown (0: another pid namespace's; one the caller may
+ * not signal, which cgroup.kill, checking only the write access to the
+ * file, would kill all the same); -1 if it has ended. */
 static int tm_linux_knowable(pid_t pid)
 {
     if (pid == 0)
         return 0;
-    if (kill(pid, 0) != 0 && errno == ESRCH)
+    if (kill(pid, 0) == 0)
+        return 1;
+    if (errno == ESRCH)
         return -1;
-    return 1; /* anything else: the /proc read says */
+    return errno == EPERM ? 0 : 1; /* anything else: the /proc read says */
 }
 
 /* Whether pid, which /proc would not show, has ended (no process holds

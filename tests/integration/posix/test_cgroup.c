@@ -794,6 +794,51 @@ static int one_unknown(terminus_os_group *g, const char *who)
     return l.n == 1 && l.v[0].pid == 0 && l.v[0].ppid == 0 && l.v[0].start == 0 ? 0 : 1;
 }
 
+/* --- unsignalled: a process the caller may not signal is listed as unknown --- */
+
+static void test_unsignalled(void)
+{
+    static const char *const files[] = { "", "/cgroup.procs", "/cgroup.kill" };
+    pid_t p, h;
+    int rp;
+
+    if (geteuid() != 0)
+        SKIP("needs root, to drop to another user");
+    make_cgroup();
+    p = start_in(cg, body_pause, &rp); /* root's */
+    REQUIRE_EQ(read_pid(rp), p);
+    /* nobody may write the cgroup's files, and so open it as a group */
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s%s", cg, files[i]);
+        if (chown(path, 65534, 65534) != 0)
+            SKIP("chown %s: %s", path, strerror(errno));
+    }
+    h = fork();
+    REQUIRE(h >= 0);
+    if (h == 0) {
+        terminus_os_group *g = NULL;
+        int rc;
+        if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+            setresuid(65534, 65534, 65534) != 0)
+            _exit(77);
+        rc = open_group(p, NULL, &g);
+        if (rc != TERMINUS_OK) {
+            printf("# as uid 65534: group_open: %s: %s\n", terminus_error_name(rc),
+                   terminus_error_last()->message);
+            fflush(stdout);
+            _exit(3);
+        }
+        /* cgroup.kill would end p, which kill() may not: p is no member */
+        rc = one_unknown(g, "as uid 65534");
+        os->group_close(os->data, g);
+        _exit(rc);
+    }
+    track(h);
+    CHECK_EQ(child_code(h, "cannot drop to uid 65534"), 0);
+    close(rp);
+}
+
 /* --- foreign: a process of another pid namespace is listed as unknown ---------- */
 
 static void test_foreign(void)
@@ -1095,11 +1140,17 @@ static void teardown(void)
 }
 
 static const h_test tests[] = {
-    { "list", test_list, 0 },       { "kill", test_kill, 0 },
-    { "own", test_own, 0 },         { "denied", test_denied, 0 },
-    { "job", test_job, 0 },         { "gone", test_gone, 0 },
-    { "tree", test_tree, 0 },       { "relist", test_relist, 0 },
-    { "foreign", test_foreign, 0 }, { "threaded", test_threaded, 0 },
+    { "list", test_list, 0 },
+    { "kill", test_kill, 0 },
+    { "own", test_own, 0 },
+    { "denied", test_denied, 0 },
+    { "job", test_job, 0 },
+    { "gone", test_gone, 0 },
+    { "tree", test_tree, 0 },
+    { "relist", test_relist, 0 },
+    { "unsignalled", test_unsignalled, 0 },
+    { "foreign", test_foreign, 0 },
+    { "threaded", test_threaded, 0 },
     { "badread", test_badread, 0 },
 };
 
