@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 /* --- the private cgroup ------------------------------------------------------- */
@@ -881,6 +882,58 @@ static void test_foreign(void)
     close(rp);
 }
 
+/* --- hidden: a process /proc hides is listed as unknown ------------------------ */
+
+/* Drops to uid 65534 and is not dumpable (hidepid=2 hides it from another
+ * process of that uid, which may signal it); writes its pid, pauses. */
+static void body_hidden(int out)
+{
+    pid_t me = getpid();
+    if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+        setresuid(65534, 65534, 65534) != 0 || prctl(PR_SET_DUMPABLE, 0) != 0)
+        me = 0;
+    if (write(out, &me, sizeof me) != (ssize_t)sizeof me)
+        _exit(3);
+    close(out);
+    pause_forever();
+}
+
+static void test_hidden(void)
+{
+    terminus_os_group *g = NULL;
+    pid_t p, h, q;
+    int rp;
+
+    if (geteuid() != 0)
+        SKIP("needs root, to mount a /proc and drop to another user");
+    make_cgroup();
+    p = start_in(cg, body_hidden, &rp);
+    q = read_pid(rp);
+    if (q == 0)
+        SKIP("cannot drop to uid 65534");
+    REQUIRE_EQ(q, p);
+    REQUIRE_RC(open_group(p, NULL, &g), TERMINUS_OK);
+    h = fork();
+    REQUIRE(h >= 0);
+    if (h == 0) {
+        /* a /proc of its own that hides p (same uid, not dumpable), which
+         * kill() may still signal */
+        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") != 0)
+            _exit(77);
+        if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+            setresuid(65534, 65534, 65534) != 0)
+            _exit(77);
+        if (access("/proc/1/stat", F_OK) == 0 || kill(p, 0) != 0)
+            _exit(77); /* hidepid not in force, or p not signalled */
+        _exit(one_unknown(g, "as uid 65534, with hidepid=2"));
+    }
+    track(h);
+    CHECK_EQ(child_code(h, "cannot mount a /proc with hidepid=2 as uid 65534"), 0);
+    os->group_close(os->data, g);
+    close(rp);
+}
+
 /* --- threaded: a threaded cgroup is no group ----------------------------------- */
 
 static void test_threaded(void)
@@ -1150,6 +1203,7 @@ static const h_test tests[] = {
     { "relist", test_relist, 0 },
     { "unsignalled", test_unsignalled, 0 },
     { "foreign", test_foreign, 0 },
+    { "hidden", test_hidden, 0 },
     { "threaded", test_threaded, 0 },
     { "badread", test_badread, 0 },
 };
