@@ -145,7 +145,10 @@ struct terminus_os {
     /**
      * Send the exit request: the registered message `message` (never NULL) with the pid as
      * wParam (Windows), SIGTERM (POSIX; then SIGCONT if the process is stopped, so
-     * that it can act on it, and only then). Must return at once, whatever the target does.
+     * that it can act on it, and only then, except where its state cannot be
+     * read (Linux: its /proc entry unreadable, hidden, or of a pid namespace it
+     * is not in): then SIGCONT is sent all the same, so that a stopped target
+     * still wakes). Must return at once, whatever the target does.
      * @return OK; E_NOT_FOUND (it has ended), E_ACCESS_DENIED, E_OS
      */
     int (*process_request)(void *data, terminus_os_process *proc, const char *message);
@@ -254,7 +257,9 @@ struct terminus_os {
                          uint32_t steps, uint32_t flags, const char *message, uint32_t *reach);
     /**
      * Send one close-chain step (a single TERMINUS_STEP_* bit) to the
-     * process, and return at once whatever the target does.
+     * process, and return at once whatever the target does. POSIX: each step
+     * is a signal, then SIGCONT as process_request sends it (only to a stopped
+     * target, or to one whose state cannot be read).
      * @return OK; E_NOT_FOUND (it has ended); E_UNREACHABLE (the step cannot
      *         reach it after all: its window or console is gone);
      *         E_ACCESS_DENIED (refused: UIPI, rights); E_UNSUPPORTED (a step
@@ -368,7 +373,10 @@ struct terminus_os {
      * the job's process id list), with `pid`, `ppid` and `start` filled as
      * process_list fills them with `fields` 0, stopping at the first code `fn`
      * returns other than OK (and returning it). A process that ended during
-     * the listing is left out.
+     * the listing is left out. A process in the group the caller cannot
+     * identify (in another pid namespace, hidden by /proc, or one it may not
+     * signal) is given with pid 0 (ppid 0, start 0): the core then does not
+     * take the group as the tree.
      * @return OK; the code of `fn`; E_ACCESS_DENIED, E_NO_MEMORY, E_OS
      */
     int (*group_list)(void *data, terminus_os_group *group, terminus_os_process_fn fn, void *arg);

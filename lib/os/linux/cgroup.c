@@ -245,7 +245,7 @@ static int tm_linux_path_escapes(const char *p)
 
 int tm_linux_group_open(void *data, terminus_os_process *proc, void *job, terminus_os_group **out)
 {
-    char path[64], own[PATH_MAX], cg[PATH_MAX], dir[2 * PATH_MAX];
+    char path[64], own[PATH_MAX], cg[PATH_MAX], dir[2 * PATH_MAX], type[32];
     char *buf;
     const char *rel;
     terminus_os_group *g;
@@ -366,6 +366,22 @@ int tm_linux_group_open(void *data, terminus_os_process *proc, void *job, termin
                                      "%s/cgroup.kill: the caller may not write it", dir);
         return tm_linux_group_fail(err, "cgroup.kill", dir);
     }
+    /* a threaded cgroup has a cgroup.kill whose write fails (EOPNOTSUPP) */
+    if (tm_linux_read(fd, "cgroup.type", type, sizeof type) < 0) {
+        err = errno;
+        close(fd);
+        if (tm_linux_removed(err))
+            return terminus_os_error(TERMINUS_E_NOT_FOUND, err,
+                                     "%s: gone (the process moved to another cgroup)", dir);
+        return tm_linux_group_fail(err, "cgroup.type", dir);
+    }
+    if (strcmp(type, "domain\n") != 0 && strcmp(type, "domain threaded\n") != 0) {
+        close(fd);
+        type[strcspn(type, "\n")] = '\0';
+        return terminus_os_error(TERMINUS_E_NOT_FOUND, 0,
+                                 "%s: a cgroup of type \"%s\" (cgroup.kill ends only a domain)",
+                                 dir, type);
+    }
     g = malloc(sizeof *g + strlen(dir));
     if (g == NULL) {
         close(fd);
@@ -446,8 +462,9 @@ static int tm_linux_procs_of(int dirfd, const char *path, struct tm_linux_pids *
                 }
                 v = v * 10 + (buf[k] - '0');
             }
-            /* 0: a process of another pid namespace, which this one cannot name */
-            if (v > 0 && !tm_linux_pids_add(l, (pid_t)v)) {
+            /* 0: a process of another pid namespace, which this one cannot
+             * name: kept, and given as one the caller cannot identify */
+            if (!tm_linux_pids_add(l, (pid_t)v)) {
                 close(fd);
                 return terminus_os_error(TERMINUS_E_NO_MEMORY, ENOMEM,
                                          "%s/cgroup.procs: out of memory", path);
@@ -527,6 +544,44 @@ static int tm_linux_cmp_pid(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* A process of the group the caller cannot identify (include/terminus/sys/os.h,
+ * group_list): pid, ppid and start 0. The core then does not take the
+ * group as the tree, which cgroup.kill would end with it. */
+static void tm_linux_unknown(terminus_process_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->uid = TERMINUS_UID_UNKNOWN;
+    info->session = TERMINUS_SESSION_NONE;
+}
+
+/* Whether pid (a line of cgroup.procs) can be given: 1 if so; 0 if it is
+ * to be given as unknown (0: another pid namespace's; one the caller may
+ * not signal, which cgroup.kill, checking only the write access to the
+ * file, would kill all the same); -1 if it has ended. */
+static int tm_linux_knowable(pid_t pid)
+{
+    if (pid == 0)
+        return 0;
+    if (kill(pid, 0) == 0)
+        return 1;
+    if (errno == ESRCH)
+        return -1;
+    return errno == EPERM ? 0 : 1; /* anything else: the /proc read says */
+}
+
+/* Whether pid, which /proc would not show, has ended (no process holds
+ * it), rather than being hidden from the caller (hidepid). */
+static int tm_linux_ended(pid_t pid)
+{
+    int fd = pidfd_open(pid, 0);
+
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    return errno == ESRCH;
+}
+
 int tm_linux_group_list(void *data, terminus_os_group *group, terminus_os_process_fn fn, void *arg)
 {
     struct tm_linux_pids l = { NULL, 0, 0 };
@@ -551,8 +606,18 @@ int tm_linux_group_list(void *data, terminus_os_group *group, terminus_os_proces
         qsort(l.v, l.n, sizeof *l.v, tm_linux_cmp_pid);
     for (size_t i = 0; i < l.n && rc == TERMINUS_OK; i++) {
         terminus_process_info info;
-        if (i > 0 && l.v[i] == l.v[i - 1])
+        int known;
+        /* a 0 line stands for one process each: never one of the pids */
+        if (i > 0 && l.v[i] != 0 && l.v[i] == l.v[i - 1])
             continue;
+        known = tm_linux_knowable(l.v[i]);
+        if (known < 0)
+            continue; /* it ended during the listing */
+        if (known == 0) {
+            tm_linux_unknown(&info);
+            rc = fn(arg, &info);
+            continue;
+        }
         if (tm_linux_walk_seen(l.v[i], &info)) {
             rc = TERMINUS_OK;
         } else {
@@ -563,7 +628,11 @@ int tm_linux_group_list(void *data, terminus_os_group *group, terminus_os_proces
             rc = tm_linux_proc_stat(procfd, l.v[i], &info);
         }
         if (rc == TERMINUS_E_NOT_FOUND) {
-            rc = TERMINUS_OK; /* it ended during the listing */
+            rc = TERMINUS_OK;
+            if (tm_linux_ended(l.v[i]))
+                continue;            /* it ended during the listing */
+            tm_linux_unknown(&info); /* hidden by /proc (hidepid) */
+            rc = fn(arg, &info);
             continue;
         }
         if (rc == TERMINUS_OK && w != NULL && !tm_linux_walk_add(w, l.v[i], info.start))

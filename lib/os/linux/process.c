@@ -196,8 +196,8 @@ static int tm_linux_signal(terminus_os_process *proc, int sig, const char *name)
 
 /* Whether the process is stopped by job control (SIGSTOP, Ctrl-Z): 1 if so,
  * 0 if not (running, sleeping, held by a tracer: state 't'), -1 if it cannot
- * be told (/proc unreadable or hidden, a thread-group leader that has exited
- * while its threads run on). Read from /proc/PID/stat, whose state is the
+ * be told (/proc unreadable or hidden, or of a pid namespace the process is
+ * not in, a thread-group leader that has exited while its threads run on). Read from /proc/PID/stat, whose state is the
  * letter after the last ')' (the command name may hold any byte); the pidfd
  * then shows that PID was still this process during the read (a process
  * that has ended, reaped or not, is not stopped). */
@@ -205,9 +205,14 @@ static int tm_linux_stopped(const terminus_os_process *proc)
 {
     char path[64], buf[256], *end;
     ssize_t n;
+    long pid;
     int fd;
 
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)proc->pid);
+    /* the pid /proc knows it by (another where /proc is of another pid
+     * namespace: /proc/PID would name some other process) */
+    if (tm_linux_proc_pid(proc, &pid) != TERMINUS_OK)
+        return -1;
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;

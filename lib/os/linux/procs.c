@@ -874,7 +874,8 @@ int tm_linux_process_list(void *data, uint32_t fields, terminus_os_process_fn fn
         rc = tm_linux_read_one(dirfd(d), pid, fields, &info);
         if (rc == TERMINUS_E_NOT_FOUND)
             continue; /* it ended during the walk */
-        if (w != NULL && !tm_linux_walk_add(w, pid, info.start))
+        /* only a read that succeeded: a failed one has no start to give */
+        if (rc == TERMINUS_OK && w != NULL && !tm_linux_walk_add(w, pid, info.start))
             w = NULL;
         if (rc == TERMINUS_OK)
             rc = fn(arg, &info);

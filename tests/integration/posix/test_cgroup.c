@@ -17,7 +17,11 @@
 #include <dirent.h>
 #include <grp.h>
 #include <limits.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 /* --- the private cgroup ------------------------------------------------------- */
 
@@ -760,6 +764,261 @@ static void test_denied(void)
     close(rp);
 }
 
+/* The exit code of child h (reaped): 77 skips the case with `why`. */
+static int child_code(pid_t h, const char *why)
+{
+    int st = reap(h);
+    REQUIRE(WIFEXITED(st));
+    if (WEXITSTATUS(st) == 77)
+        SKIP("%s", why);
+    return WEXITSTATUS(st);
+}
+
+/* In a child: the group's listing (an error: 2), one line per entry; 0 when
+ * it holds exactly one entry and that has pid, ppid and start 0. */
+static int one_unknown(terminus_os_group *g, const char *who)
+{
+    static struct glist l;
+    int rc;
+
+    l.n = 0;
+    rc = os->group_list(os->data, g, collect, &l);
+    printf("# %s: group_list: %s, %zu entries\n", who, terminus_error_name(rc), l.n);
+    if (rc != TERMINUS_OK)
+        printf("# %s\n", terminus_error_last()->message);
+    for (size_t i = 0; i < l.n; i++)
+        printf("# %s: pid %d ppid %d start %llu\n", who, (int)l.v[i].pid, (int)l.v[i].ppid,
+               (unsigned long long)l.v[i].start);
+    fflush(stdout);
+    if (rc != TERMINUS_OK)
+        return 2;
+    return l.n == 1 && l.v[0].pid == 0 && l.v[0].ppid == 0 && l.v[0].start == 0 ? 0 : 1;
+}
+
+/* --- unsignalled: a process the caller may not signal is listed as unknown --- */
+
+static void test_unsignalled(void)
+{
+    static const char *const files[] = { "", "/cgroup.procs", "/cgroup.kill" };
+    pid_t p, h;
+    int rp;
+
+    if (geteuid() != 0)
+        SKIP("needs root, to drop to another user");
+    make_cgroup();
+    p = start_in(cg, body_pause, &rp); /* root's */
+    REQUIRE_EQ(read_pid(rp), p);
+    /* nobody may write the cgroup's files, and so open it as a group */
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s%s", cg, files[i]);
+        if (chown(path, 65534, 65534) != 0)
+            SKIP("chown %s: %s", path, strerror(errno));
+    }
+    h = fork();
+    REQUIRE(h >= 0);
+    if (h == 0) {
+        terminus_os_group *g = NULL;
+        int rc;
+        if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+            setresuid(65534, 65534, 65534) != 0)
+            _exit(77);
+        rc = open_group(p, NULL, &g);
+        if (rc != TERMINUS_OK) {
+            printf("# as uid 65534: group_open: %s: %s\n", terminus_error_name(rc),
+                   terminus_error_last()->message);
+            fflush(stdout);
+            _exit(3);
+        }
+        /* cgroup.kill would end p, which kill() may not: p is no member */
+        rc = one_unknown(g, "as uid 65534");
+        os->group_close(os->data, g);
+        _exit(rc);
+    }
+    track(h);
+    CHECK_EQ(child_code(h, "cannot drop to uid 65534"), 0);
+    close(rp);
+}
+
+/* --- foreign: a process of another pid namespace is listed as unknown ---------- */
+
+static void test_foreign(void)
+{
+    terminus_os_group *g = NULL;
+    pid_t p, h;
+    int rp;
+
+    if (geteuid() != 0)
+        SKIP("needs root, for a pid namespace");
+    make_cgroup();
+    p = start_in(cg, body_pause, &rp);
+    REQUIRE_EQ(read_pid(rp), p);
+    REQUIRE_RC(open_group(p, NULL, &g), TERMINUS_OK);
+    h = fork();
+    REQUIRE(h >= 0);
+    if (h == 0) {
+        pid_t inner;
+        int st;
+        if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0)
+            _exit(77);
+        inner = fork();
+        if (inner < 0)
+            _exit(3);
+        if (inner == 0) {
+            /* pid 1 of a new namespace, with a /proc of its own: p, outside
+             * it, is a "0" line of cgroup.procs */
+            if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+                mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+                _exit(77);
+            _exit(one_unknown(g, "in a new pid namespace"));
+        }
+        if (waitpid(inner, &st, 0) != inner || !WIFEXITED(st))
+            _exit(3);
+        _exit(WEXITSTATUS(st));
+    }
+    track(h);
+    CHECK_EQ(child_code(h, "cannot make a pid namespace with a /proc of its own"), 0);
+    os->group_close(os->data, g);
+    close(rp);
+}
+
+/* --- hidden: a process /proc hides is listed as unknown ------------------------ */
+
+/* Drops to uid 65534 and is not dumpable (hidepid=2 hides it from another
+ * process of that uid, which may signal it); writes its pid, pauses. */
+static void body_hidden(int out)
+{
+    pid_t me = getpid();
+    if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+        setresuid(65534, 65534, 65534) != 0 || prctl(PR_SET_DUMPABLE, 0) != 0)
+        me = 0;
+    if (write(out, &me, sizeof me) != (ssize_t)sizeof me)
+        _exit(3);
+    close(out);
+    pause_forever();
+}
+
+static void test_hidden(void)
+{
+    terminus_os_group *g = NULL;
+    pid_t p, h, q;
+    int rp;
+
+    if (geteuid() != 0)
+        SKIP("needs root, to mount a /proc and drop to another user");
+    make_cgroup();
+    p = start_in(cg, body_hidden, &rp);
+    q = read_pid(rp);
+    if (q == 0)
+        SKIP("cannot drop to uid 65534");
+    REQUIRE_EQ(q, p);
+    REQUIRE_RC(open_group(p, NULL, &g), TERMINUS_OK);
+    h = fork();
+    REQUIRE(h >= 0);
+    if (h == 0) {
+        /* a /proc of its own that hides p (same uid, not dumpable), which
+         * kill() may still signal */
+        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") != 0)
+            _exit(77);
+        if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+            setresuid(65534, 65534, 65534) != 0)
+            _exit(77);
+        if (access("/proc/1/stat", F_OK) == 0 || kill(p, 0) != 0)
+            _exit(77); /* hidepid not in force, or p not signalled */
+        _exit(one_unknown(g, "as uid 65534, with hidepid=2"));
+    }
+    track(h);
+    CHECK_EQ(child_code(h, "cannot mount a /proc with hidepid=2 as uid 65534"), 0);
+    os->group_close(os->data, g);
+    close(rp);
+}
+
+/* --- threaded: a threaded cgroup is no group ----------------------------------- */
+
+static void test_threaded(void)
+{
+    char sub[PATH_MAX], text[32];
+    terminus_os_group *g = (terminus_os_group *)&g;
+    pid_t p;
+    int rp, err;
+
+    make_cgroup();
+    make_sub(cg, "threads", sub, sizeof sub);
+    err = write_file(sub, "cgroup.type", "threaded");
+    if (err != 0)
+        SKIP("cannot make %s threaded: %s", sub, strerror(err));
+    p = start_in(cg, body_pause, &rp);
+    REQUIRE_EQ(read_pid(rp), p);
+    /* the cgroup of cg (now "domain threaded") is one */
+    REQUIRE_RC(open_group(p, NULL, &g), TERMINUS_OK);
+    os->group_close(os->data, g);
+    /* p's only thread into the threaded cgroup: its cgroup.kill cannot be
+     * written (EOPNOTSUPP) */
+    snprintf(text, sizeof text, "%d\n", (int)p);
+    err = write_file(sub, "cgroup.threads", text);
+    if (err != 0)
+        SKIP("cannot move %d into %s: %s", (int)p, sub, strerror(err));
+    CHECK_RC(open_group(p, NULL, &g), TERMINUS_E_NOT_FOUND);
+    CHECK(g == NULL);
+    printf("# %s\n", terminus_error_last()->message);
+    close(rp);
+}
+
+/* --- badread: a walk's failed read is not kept as an identity ------------------ */
+
+static int count_any(void *arg, const terminus_process_info *info)
+{
+    (void)info;
+    ++*(size_t *)arg;
+    return TERMINUS_OK;
+}
+
+static void test_badread(void)
+{
+    terminus_os_process *proc = NULL;
+    terminus_process_info id;
+    struct rlimit old, low;
+    uint64_t unique = 0, start;
+    size_t seen = 0;
+    int fds[64], n = 0, rc;
+
+    start = start_of(1, NULL);
+    if (start == 0)
+        SKIP("/proc/1/stat cannot be read");
+    /* a walk first: the backend's one-time looks are done */
+    REQUIRE_RC(os->process_list(os->data, 0, count_any, &seen), TERMINUS_OK);
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
+    low = old;
+    low.rlim_cur = 64;
+    if (low.rlim_cur > old.rlim_max)
+        SKIP("RLIMIT_NOFILE is below 64");
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    /* every descriptor taken but one: the walk opens /proc, then fails to
+     * read the first process in it (pid 1) with EMFILE */
+    while (n < 64) {
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            break;
+        fds[n++] = fd;
+    }
+    if (n > 0)
+        close(fds[--n]);
+    rc = os->process_list(os->data, 0, count_any, &seen);
+    while (n > 0)
+        close(fds[--n]);
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &old) == 0);
+    CHECK(rc != TERMINUS_OK);
+    printf("# a walk with one descriptor free: %s: %s\n", terminus_error_name(rc),
+           terminus_error_last()->message);
+    /* pid 1's identity is its own, not the failed read's start 0 */
+    REQUIRE_RC(os->process_open(os->data, 1, &proc), TERMINUS_OK);
+    CHECK_RC(os->process_identity(os->data, proc, &id, &unique), TERMINUS_OK);
+    CHECK_EQ(id.pid, 1);
+    CHECK_EQ(id.start, start);
+    os->process_close(os->data, proc);
+}
+
 /* --- job: Linux has no job objects -------------------------------------------- */
 
 static void test_job(void)
@@ -934,9 +1193,19 @@ static void teardown(void)
 }
 
 static const h_test tests[] = {
-    { "list", test_list, 0 },     { "kill", test_kill, 0 },     { "own", test_own, 0 },
-    { "denied", test_denied, 0 }, { "job", test_job, 0 },       { "gone", test_gone, 0 },
-    { "tree", test_tree, 0 },     { "relist", test_relist, 0 },
+    { "list", test_list, 0 },
+    { "kill", test_kill, 0 },
+    { "own", test_own, 0 },
+    { "denied", test_denied, 0 },
+    { "job", test_job, 0 },
+    { "gone", test_gone, 0 },
+    { "tree", test_tree, 0 },
+    { "relist", test_relist, 0 },
+    { "unsignalled", test_unsignalled, 0 },
+    { "foreign", test_foreign, 0 },
+    { "hidden", test_hidden, 0 },
+    { "threaded", test_threaded, 0 },
+    { "badread", test_badread, 0 },
 };
 
 int main(int argc, char **argv)

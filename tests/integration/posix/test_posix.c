@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <grp.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 
@@ -955,6 +956,70 @@ static void on_progress(void *arg, const terminus_progress *p)
     s->n++;
 }
 
+/* A stopped target is continued where /proc is of another pid namespace
+ * than the caller's (a caller in a new pid namespace without a /proc of its
+ * own): the state is read from the /proc entry of the pid /proc knows it
+ * by, not from /proc/PID (here pid 2, kthreadd, sleeping: no SIGCONT, and
+ * the target kept its SIGTERM pending for ever). */
+static void test_stopped_pidns(void)
+{
+    pid_t a;
+    int st;
+
+    if (geteuid() != 0)
+        SKIP("needs root, for a pid namespace");
+    a = fork();
+    REQUIRE(a >= 0);
+    if (a == 0) {
+        pid_t b;
+        if (unshare(CLONE_NEWPID) != 0)
+            _exit(77);
+        b = fork();
+        if (b < 0)
+            _exit(3);
+        if (b == 0) {
+            const terminus_os *os = terminus_os_native();
+            terminus_os_process *proc = NULL;
+            pid_t t = fork(); /* pid 2 of the namespace */
+            int rc;
+            if (t < 0)
+                _exit(3);
+            if (t == 0) {
+                raise(SIGSTOP);
+                for (;;)
+                    pause();
+            }
+            if (waitpid(t, &st, WUNTRACED) != t || !WIFSTOPPED(st))
+                _exit(3);
+            rc = os->process_open(os->data, (terminus_pid)t, &proc);
+            if (rc == TERMINUS_OK)
+                rc = os->process_request(os->data, proc, "x");
+            printf("# pid %d of a new pid namespace, stopped: process_request: %s\n", (int)t,
+                   terminus_error_name(rc));
+            fflush(stdout);
+            if (rc != TERMINUS_OK)
+                _exit(4);
+            for (int i = 0; i < 300; i++) {
+                if (waitpid(t, &st, WNOHANG) == t)
+                    _exit(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM ? 0 : 5);
+                sleep_ms(10);
+            }
+            printf("# still stopped after 3 s: no SIGCONT\n");
+            fflush(stdout);
+            kill(t, SIGKILL);
+            _exit(1);
+        }
+        if (waitpid(b, &st, 0) != b || !WIFEXITED(st))
+            _exit(3);
+        _exit(WEXITSTATUS(st));
+    }
+    st = reap(a);
+    REQUIRE(WIFEXITED(st));
+    if (WEXITSTATUS(st) == 77)
+        SKIP("cannot make a pid namespace");
+    CHECK_EQ(WEXITSTATUS(st), 0);
+}
+
 /* A program that cleans up on Ctrl+C and ignores SIGTERM: steps SIGINT
  * alone reach it; it writes its file and dies of SIGINT within the grace
  * (EXITED, ended by SIGINT); SIGTERM never goes out. */
@@ -1613,6 +1678,7 @@ static const h_test tests[] = {
     { "thousand", test_thousand, 0 },
     { "nofile", test_nofile, 0 },
     { "stopped", test_stopped, 0 },
+    { "stopped_pidns", test_stopped_pidns, 0 },
     { "chain_sigint", test_chain_sigint, 0 },
     { "chain_sighup", test_chain_sighup, 0 },
     { "chain_default", test_chain_default, 0 },
