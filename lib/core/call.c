@@ -208,9 +208,11 @@ int tm_terminate_run(const char *fn, terminus_ctx *ctx, const terminus_pid *pids
                      const terminus_terminate_options *o, terminus_result *results,
                      const tm_want *want, int replaced, tm_snap *snap)
 {
+    tm_error_saved saved;
     tm_run r;
     int rc;
 
+    tm_error_save(&saved);
     memset(&r, 0, sizeof r);
     r.os = &ctx->os;
     r.replaced = replaced;
@@ -241,8 +243,10 @@ int tm_terminate_run(const char *fn, terminus_ctx *ctx, const terminus_pid *pids
         memcpy(results, r.res, count * sizeof *results);
     run_free(&r);
 
-    if (r.first_fail == (size_t)-1)
+    if (r.first_fail == (size_t)-1) {
+        tm_error_restore(&saved); /* what it got over on the way is not a failure */
         return TERMINUS_OK;
+    }
     /* The record describes the first failing target, naming its pid. */
     terminus_os_error(r.first_err.code, r.first_err.os_code, "%s(pid %lu): %s", fn,
                       (unsigned long)pids[r.first_fail], r.first_msg);

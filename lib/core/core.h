@@ -34,6 +34,19 @@ int tm_fail(int code, const char *fmt, ...) TERMINUS_PRINTF(2, 3);
 /* Mark the start of a shim call: the record a backend writes is told apart
  * from an older one by a per-thread serial number. */
 unsigned tm_error_mark(void);
+/* A copy of the thread's record, put back by a call that succeeds after
+ * getting over a failure on its way (a cgroup it could not use, a state it
+ * could not read): a function that succeeds leaves the record as it was
+ * (terminus_error_last()). */
+typedef struct tm_error_saved {
+    unsigned serial;
+    int code;
+    int64_t os_code;
+    char message[512];
+} tm_error_saved;
+void tm_error_save(tm_error_saved *s);
+/* Put the saved record back, if another was written since. */
+void tm_error_restore(const tm_error_saved *s);
 /* After a failing shim call: if the backend wrote no record since mark, write
  * a generic one naming the primitive. Returns code. */
 int tm_os_failed(unsigned mark, int code, const terminus_os *os, const char *primitive);

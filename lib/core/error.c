@@ -133,6 +133,30 @@ int tm_fail(int code, const char *fmt, ...)
     return code;
 }
 
+void tm_error_save(tm_error_saved *s)
+{
+    const tm_record *r = record();
+
+    s->serial = r->serial;
+    s->code = r->pub.code;
+    s->os_code = r->pub.os_code;
+    memcpy(s->message, r->buf, sizeof s->message);
+}
+
+void tm_error_restore(const tm_error_saved *s)
+{
+    tm_record *r = record();
+
+    if (r->serial == s->serial)
+        return;
+    _Static_assert(sizeof s->message == sizeof r->buf, "a saved record holds a whole one");
+    memcpy(r->buf, s->message, sizeof r->buf);
+    r->pub.code = s->code;
+    r->pub.os_code = s->os_code;
+    r->pub.message = r->buf;
+    r->serial++;
+}
+
 unsigned tm_error_mark(void)
 {
     return record()->serial;

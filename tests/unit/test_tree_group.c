@@ -10,6 +10,7 @@
  * and the batches of a tree with more members than handles.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "fixture.h"
 
@@ -125,7 +126,8 @@ static void outsider_or_reparented_walks(void)
 }
 
 /* No group (a process in none, in the caller's own, a group that cannot be
- * opened or listed): the walk, silently, and the same result. */
+ * opened or listed): the walk, silently, and the same result; the thread's
+ * error record stays as it was before the call (it succeeded). */
 static void no_group_walks(void)
 {
     static const struct {
@@ -155,8 +157,12 @@ static void no_group_walks(void)
             REQUIRE_RC(terminus_fake_fail(f.fake, faults[k].prim, 1, 0, faults[k].code, 5),
                        TERMINUS_OK);
         terminus_fake_calls_clear(f.fake);
+        (void)terminus_terminate(f.ctx, 0, &o, &r); /* a record to keep */
+        REQUIRE_EQ(terminus_error_last()->code, TERMINUS_E_INVALID);
 
         CHECK_RC(terminus_terminate(f.ctx, 50, &o, &r), TERMINUS_OK);
+        CHECK_EQ(terminus_error_last()->code, TERMINUS_E_INVALID);
+        CHECK(strstr(terminus_error_last()->message, "pid 0") != NULL);
         CHECK_EQ(r.outcome, TERMINUS_OUTCOME_FORCED);
         CHECK_EQ(d.tree_group, TERMINUS_TREE_WALKED);
         CHECK_EQ(d.tree_members, 4);
