@@ -26,14 +26,8 @@ static int dlist_add(tm_dlist *l, const terminus_session_details *d)
 {
     terminus_session_details *x;
 
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        terminus_session_details *items = realloc(l->items, cap * sizeof *items);
-        if (items == NULL)
-            return tm_fail(TERMINUS_E_NO_MEMORY, "%s: out of memory", l->fn);
-        l->items = items;
-        l->cap = cap;
-    }
+    if (l->count == l->cap && !TM_GROW(l->items, l->cap, 16))
+        return tm_fail(TERMINUS_E_NO_MEMORY, "%s: out of memory", l->fn);
     x = &l->items[l->count++];
     *x = *d;
     /* A backend's strings are always terminated here, whatever it wrote. */
@@ -112,11 +106,7 @@ int terminus_session_details_list(terminus_server *server, terminus_session_deta
     rc = details(server, fn, &l);
     if (rc != TERMINUS_OK)
         return rc;
-    if (l.count == 0) {
-        free(l.items);
-        l.items = NULL;
-    }
-    *out = l.items;
+    *out = tm_handout(l.items, l.count);
     *count = l.count;
     return TERMINUS_OK;
 }
@@ -685,14 +675,8 @@ static int collect_blocker(void *arg, const terminus_blocker *b)
     tm_blist *l = arg;
     terminus_blocker *x;
 
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        terminus_blocker *items = realloc(l->items, cap * sizeof *items);
-        if (items == NULL)
-            return tm_fail(TERMINUS_E_NO_MEMORY, "terminus_session_blockers: out of memory");
-        l->items = items;
-        l->cap = cap;
-    }
+    if (l->count == l->cap && !TM_GROW(l->items, l->cap, 8))
+        return tm_fail(TERMINUS_E_NO_MEMORY, "terminus_session_blockers: out of memory");
     x = &l->items[l->count++];
     *x = *b;
     x->what[sizeof x->what - 1] = '\0';
@@ -729,11 +713,7 @@ int terminus_session_blockers(terminus_server *server, uint32_t id, terminus_blo
         free(l.items);
         return tm_os_failed(mark, rc, os, "session_blockers");
     }
-    if (l.count == 0) {
-        free(l.items);
-        l.items = NULL;
-    }
-    *out = l.items;
+    *out = tm_handout(l.items, l.count);
     *count = l.count;
     return TERMINUS_OK;
 }

@@ -71,21 +71,6 @@ int tm_terminate_members(const char *fn, const terminus_os *os, const terminus_t
     return TERMINUS_OK;
 }
 
-/* Make *p an array of n elements of `size` bytes; 0 when out of memory (*p
- * is then left as it was). */
-static int grow(void **p, size_t n, size_t size)
-{
-    void *q;
-
-    if (n > (size_t)-1 / size)
-        return 0;
-    q = realloc(*p, n * size);
-    if (q == NULL)
-        return 0;
-    *p = q;
-    return 1;
-}
-
 int tm_run_reserve(tm_run *r, size_t need)
 {
     size_t cap = r->cap;
@@ -103,16 +88,13 @@ int tm_run_reserve(tm_run *r, size_t need)
             cap *= 2;
         }
     }
-    ok = grow((void **)&r->t, cap, sizeof *r->t) &&
-         grow((void **)&r->procs, cap, sizeof *r->procs) &&
-         grow((void **)&r->map, cap, sizeof *r->map) &&
-         grow((void **)&r->procs2, cap, sizeof *r->procs2) &&
-         grow((void **)&r->map2, cap, sizeof *r->map2) &&
-         grow((void **)&r->reach, cap, sizeof *r->reach);
+    ok = tm_resize(&r->t, cap, sizeof *r->t) && tm_resize(&r->procs, cap, sizeof *r->procs) &&
+         tm_resize(&r->map, cap, sizeof *r->map) && tm_resize(&r->procs2, cap, sizeof *r->procs2) &&
+         tm_resize(&r->map2, cap, sizeof *r->map2) && tm_resize(&r->reach, cap, sizeof *r->reach);
     if (ok && r->own_pids != NULL)
-        ok = grow((void **)&r->own_pids, cap, sizeof *r->own_pids);
+        ok = tm_resize(&r->own_pids, cap, sizeof *r->own_pids);
     if (ok && r->own_res != NULL)
-        ok = grow((void **)&r->own_res, cap, sizeof *r->own_res);
+        ok = tm_resize(&r->own_res, cap, sizeof *r->own_res);
     if (!ok)
         return tm_fail(TERMINUS_E_NO_MEMORY, "out of memory for %lu targets", (unsigned long)need);
     memset(&r->t[r->cap], 0, (cap - r->cap) * sizeof *r->t);

@@ -58,6 +58,18 @@ int tm_utf8_valid(const char *s, size_t len);
  * E_INVALID with a message "fn: what ..." */
 int tm_check_string(const char *fn, const char *what, const char *s, size_t max, int allow_space);
 int tm_check_pid(const char *fn, const terminus_os *os, terminus_pid pid);
+/* Make *pitems (a pointer to any T *) an array of n items of `size` bytes:
+ * 1, or 0 when out of memory (the array then left as it was). */
+int tm_resize(void *pitems, size_t n, size_t size);
+/* Room for more at the end of a full array *pitems of *cap items of `size`
+ * bytes: twice as many (`first` for an empty one), *cap updated; 1, or 0
+ * when out of memory (the array left as it was). */
+int tm_grow(void *pitems, size_t *cap, size_t size, size_t first);
+/* TM_GROW(v, cap, first): tm_grow on the array v of cap items. */
+#define TM_GROW(v, cap, first) tm_grow(&(v), &(cap), sizeof *(v), (first))
+/* A list built for a caller, as it is handed out: NULL when it is empty
+ * (then freed), else itself. */
+void *tm_handout(void *items, size_t count);
 
 /* token.c: identity tokens "t1.<boot>.<pid>.<start>.<unique>" (pure functions). */
 #define TM_TOKEN_BOOT_MAX 47

@@ -35,17 +35,9 @@ static int list_add(void *arg, const terminus_process_info *info)
 {
     tm_list_acc *l = arg;
 
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        terminus_process_info *v =
-            cap > (size_t)-1 / sizeof *v ? NULL : realloc(l->v, cap * sizeof *v);
-
-        if (v == NULL)
-            return tm_fail(TERMINUS_E_NO_MEMORY, "out of memory for a list of %lu processes",
-                           (unsigned long)l->n);
-        l->v = v;
-        l->cap = cap;
-    }
+    if (l->n == l->cap && !TM_GROW(l->v, l->cap, 64))
+        return tm_fail(TERMINUS_E_NO_MEMORY, "out of memory for a list of %lu processes",
+                       (unsigned long)l->n);
     l->v[l->n] = *info;
     l->v[l->n].name[sizeof l->v[l->n].name - 1] = '\0';
     l->n++;
@@ -88,11 +80,7 @@ int terminus_process_list(terminus_ctx *ctx, terminus_process_info **out, size_t
         free(l.v);
         return os_failed(fn, mark, rc, &ctx->os, "process_list");
     }
-    if (l.n == 0) {
-        free(l.v);
-        l.v = NULL;
-    }
-    *out = l.v;
+    *out = tm_handout(l.v, l.n);
     *count = l.n;
     return TERMINUS_OK;
 }
@@ -260,36 +248,18 @@ static int name_add(void *arg, const terminus_process_info *info)
     tm_name_scan *s = arg;
 
     if (s->snap != NULL) {
-        tm_snap *snap = s->snap;
+        int rc = tm_snap_add(s->snap, info);
 
-        if (snap->n == snap->cap) {
-            size_t cap = snap->cap ? snap->cap * 2 : 256;
-            tm_proc *v = cap > (size_t)-1 / sizeof *v ? NULL : realloc(snap->v, cap * sizeof *v);
-
-            if (v == NULL)
-                return tm_fail(TERMINUS_E_NO_MEMORY, "out of memory for a listing");
-            snap->v = v;
-            snap->cap = cap;
-        }
-        snap->v[snap->n].pid = info->pid;
-        snap->v[snap->n].ppid = info->ppid;
-        snap->v[snap->n].start = info->start;
-        snap->n++;
+        if (rc != TERMINUS_OK)
+            return rc;
     }
     if (memchr(info->name, '\0', sizeof info->name) == NULL ||
         !name_equal(s->image, info->name, s->len, s->nocase) ||
         (s->filter.session != TERMINUS_SESSION_NONE && info->session != s->filter.session) ||
         (s->filter.uid != TERMINUS_UID_UNKNOWN && info->uid != s->filter.uid))
         return TERMINUS_OK;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        tm_match *v = cap > (size_t)-1 / sizeof *v ? NULL : realloc(s->v, cap * sizeof *v);
-
-        if (v == NULL)
-            return tm_fail(TERMINUS_E_NO_MEMORY, "out of memory for the matches");
-        s->v = v;
-        s->cap = cap;
-    }
+    if (s->n == s->cap && !TM_GROW(s->v, s->cap, 16))
+        return tm_fail(TERMINUS_E_NO_MEMORY, "out of memory for the matches");
     s->v[s->n].pid = info->pid;
     s->v[s->n].start = info->start;
     s->n++;

@@ -207,6 +207,8 @@ uint64_t tm_since_start(const tm_run *r, uint64_t at);
 /* Take a listing into `s` (sorted by pid); the record names fn. OK or the
  * code of process_list (E_NO_MEMORY when it cannot be kept). */
 int tm_snap_take(const char *fn, const terminus_os *os, tm_snap *s);
+/* Append a process (pid, ppid, start) to an unsorted listing. OK or E_NO_MEMORY. */
+int tm_snap_add(tm_snap *s, const terminus_process_info *info);
 void tm_snap_free(tm_snap *s);
 /* The entry of `pid` in a sorted listing, or NULL. */
 const tm_proc *tm_snap_find(const tm_snap *s, terminus_pid pid);

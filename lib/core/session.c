@@ -146,14 +146,8 @@ static int collect(void *arg, const terminus_session_info *info)
 {
     tm_list *l = arg;
 
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        terminus_session_info *items = realloc(l->items, cap * sizeof *items);
-        if (items == NULL)
-            return tm_fail(TERMINUS_E_NO_MEMORY, "terminus_session_list: out of memory");
-        l->items = items;
-        l->cap = cap;
-    }
+    if (l->count == l->cap && !TM_GROW(l->items, l->cap, 16))
+        return tm_fail(TERMINUS_E_NO_MEMORY, "terminus_session_list: out of memory");
     l->items[l->count] = *info;
     /* A backend's strings are always terminated here, whatever it wrote. */
     l->items[l->count].name[sizeof info->name - 1] = '\0';
@@ -198,11 +192,7 @@ int terminus_session_list(terminus_server *server, terminus_session_info **out, 
     rc = list(server, fn, &l);
     if (rc != TERMINUS_OK)
         return rc;
-    if (l.count == 0) {
-        free(l.items);
-        l.items = NULL;
-    }
-    *out = l.items;
+    *out = tm_handout(l.items, l.count);
     *count = l.count;
     return TERMINUS_OK;
 }

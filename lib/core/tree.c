@@ -78,25 +78,21 @@
 /* ------------------------------------------------------------------------ */
 /* Listings                                                                 */
 
-static int snap_add(void *arg, const terminus_process_info *info)
+int tm_snap_add(tm_snap *s, const terminus_process_info *info)
 {
-    tm_snap *s = arg;
-
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 256;
-        tm_proc *v = cap > (size_t)-1 / sizeof *v ? NULL : realloc(s->v, cap * sizeof *v);
-
-        if (v == NULL)
-            return tm_fail(TERMINUS_E_NO_MEMORY, "out of memory for a listing of %lu processes",
-                           (unsigned long)s->n);
-        s->v = v;
-        s->cap = cap;
-    }
+    if (s->n == s->cap && !TM_GROW(s->v, s->cap, 256))
+        return tm_fail(TERMINUS_E_NO_MEMORY, "out of memory for a listing of %lu processes",
+                       (unsigned long)s->n);
     s->v[s->n].pid = info->pid;
     s->v[s->n].ppid = info->ppid;
     s->v[s->n].start = info->start;
     s->n++;
     return TERMINUS_OK;
+}
+
+static int snap_add(void *arg, const terminus_process_info *info)
+{
+    return tm_snap_add(arg, info);
 }
 
 static int cmp_proc(const void *a, const void *b)

@@ -1,7 +1,9 @@
 /*
  * lib/core/util.c: argument checks shared by every entry point, so that bad
- * input gets the same code and the same kind of message on every backend.
+ * input gets the same code and the same kind of message on every backend;
+ * the growing arrays of the lists the calls build.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
@@ -88,4 +90,39 @@ int tm_check_pid(const char *fn, const terminus_os *os, terminus_pid pid)
                        "%s: pid %lu is the system's first process and is protected", fn,
                        (unsigned long)pid);
     return TERMINUS_OK;
+}
+
+/* The pointer is read and written through memcpy, so that any object
+ * pointer's storage can be given as `pitems`. */
+int tm_resize(void *pitems, size_t n, size_t size)
+{
+    void *items, *q;
+
+    if (n > (size_t)-1 / size)
+        return 0;
+    memcpy(&items, pitems, sizeof items);
+    q = realloc(items, n * size);
+    if (q == NULL)
+        return 0;
+    memcpy(pitems, &q, sizeof q);
+    return 1;
+}
+
+int tm_grow(void *pitems, size_t *cap, size_t size, size_t first)
+{
+    size_t n = *cap != 0 ? *cap * 2 : first;
+
+    if (n < *cap || !tm_resize(pitems, n, size))
+        return 0;
+    *cap = n;
+    return 1;
+}
+
+void *tm_handout(void *items, size_t count)
+{
+    if (count == 0) {
+        free(items);
+        return NULL;
+    }
+    return items;
 }
