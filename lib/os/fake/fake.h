@@ -305,6 +305,11 @@ int tm_fake_boot_id(void *data, char *buf, size_t size);
 /* What names p, as process_list gives it with `fields` (TERMINUS_OS_LIST_*). */
 void tm_fake_proc_info(terminus_fake *fake, const struct tm_fake_proc *p, uint32_t fields,
                        terminus_process_info *info);
+/* Call fn(arg, v[i]) for the n processes copied from the world, without the
+ * lock (fn may call the fake), stopping at the first code other than OK;
+ * *emitted counts the calls. Called and returns with the lock held. */
+int tm_fake_emit_procs(terminus_fake *fake, const terminus_process_info *v, size_t n,
+                       terminus_os_process_fn fn, void *arg, size_t *emitted);
 
 /* The members of the groups that hold a tree (groups.c). */
 int tm_fake_group_open(void *data, terminus_os_process *proc, void *job, terminus_os_group **out);

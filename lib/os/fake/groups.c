@@ -146,14 +146,8 @@ int tm_fake_group_list(void *data, terminus_os_group *group, terminus_os_process
             }
         }
     }
-    if (rc == TERMINUS_OK && n > 0) {
-        tm_mutex_unlock(&fake->lock); /* fn may call the fake */
-        for (i = 0; i < n && rc == TERMINUS_OK; i++) {
-            rc = fn(arg, &copy[i]);
-            emitted++;
-        }
-        tm_mutex_lock(&fake->lock);
-    }
+    if (rc == TERMINUS_OK)
+        rc = tm_fake_emit_procs(fake, copy, n, fn, arg, &emitted);
     free(copy);
     return tm_fake_leave(fake, TM_FP_GROUP_LIST, rc, "group_list(%lu) = %d [%lu processes]",
                          (unsigned long)group->id, rc, (unsigned long)emitted);

@@ -169,17 +169,27 @@ int tm_fake_process_list(void *data, uint32_t fields, terminus_os_process_fn fn,
             }
         }
     }
-    if (rc == TERMINUS_OK && n > 0) {
-        tm_mutex_unlock(&fake->lock); /* fn may call the fake */
-        for (i = 0; i < n && rc == TERMINUS_OK; i++) {
-            rc = fn(arg, &copy[i]);
-            emitted++;
-        }
-        tm_mutex_lock(&fake->lock);
-    }
+    if (rc == TERMINUS_OK)
+        rc = tm_fake_emit_procs(fake, copy, n, fn, arg, &emitted);
     free(copy);
     return tm_fake_leave(fake, TM_FP_PROCESS_LIST, rc, "process_list(0x%x) = %d [%lu processes]",
                          (unsigned)fields, rc, (unsigned long)emitted);
+}
+
+int tm_fake_emit_procs(terminus_fake *fake, const terminus_process_info *v, size_t n,
+                       terminus_os_process_fn fn, void *arg, size_t *emitted)
+{
+    int rc = TERMINUS_OK;
+
+    if (n == 0)
+        return rc;
+    tm_mutex_unlock(&fake->lock); /* fn may call the fake */
+    for (size_t i = 0; i < n && rc == TERMINUS_OK; i++) {
+        rc = fn(arg, &v[i]);
+        (*emitted)++;
+    }
+    tm_mutex_lock(&fake->lock);
+    return rc;
 }
 
 int tm_fake_process_identity(void *data, terminus_os_process *proc, terminus_process_info *info,
