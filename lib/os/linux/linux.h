@@ -102,6 +102,11 @@ int tm_linux_errno_code(int err);
 /* The pid /proc names the open process by: OK with *pid > 0, else recorded
  * (E_NOT_FOUND once it was reaped). */
 int tm_linux_proc_pid(const terminus_os_process *proc, long *pid);
+/* The state letter of the open process's /proc/PID/stat (read under the pid
+ * /proc knows it by): 'R', 'S', 'T' (stopped), 't' (traced), 'Z', ...; 0
+ * when it cannot be read. The pidfd, not this, tells whether it is still
+ * the process opened. */
+char tm_linux_proc_state(const terminus_os_process *proc);
 /* pid, ppid and start of process `pid` from PROCFD/PID/stat (procfd: an
  * open /proc): OK; E_NOT_FOUND when it has ended; else recorded. */
 int tm_linux_proc_stat(int procfd, pid_t pid, terminus_process_info *info);

@@ -203,32 +203,13 @@ static int tm_linux_signal(terminus_os_process *proc, int sig, const char *name)
  * that has ended, reaped or not, is not stopped). */
 static int tm_linux_stopped(const terminus_os_process *proc)
 {
-    char path[64], buf[256], *end;
-    ssize_t n;
-    long pid;
-    int fd;
+    char state = tm_linux_proc_state(proc);
 
-    /* the pid /proc knows it by (another where /proc is of another pid
-     * namespace: /proc/PID would name some other process) */
-    if (tm_linux_proc_pid(proc, &pid) != TERMINUS_OK)
-        return -1;
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    do
-        n = read(fd, buf, sizeof buf - 1);
-    while (n < 0 && errno == EINTR);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    end = strrchr(buf, ')');
-    if (end == NULL || end[1] != ' ' || end[2] == '\0')
+    if (state == 0)
         return -1;
     if (pidfd_send_signal(proc->fd, 0, NULL, 0) != 0)
         return errno == ESRCH ? 0 : -1;
-    switch (end[2]) {
+    switch (state) {
     case 'T':
         return 1;
     case 'Z':

@@ -142,6 +142,7 @@ static int tm_linux_identity_fail(int err, const char *what, int pid)
 
 /* What /proc/PID/stat says (the fields this file uses). */
 struct tm_linux_stat {
+    char state; /* field 3: R, S, D, T (stopped), t (traced), Z, X, ... */
     pid_t ppid;
     uint64_t start;
     char comm[72]; /* the kernel prints at most 64 bytes (a workqueue's name) */
@@ -191,6 +192,8 @@ static int tm_linux_parse_stat(const char *buf, struct tm_linux_stat *st)
         if (*p != ' ')
             return 0;
         p++;
+        if (field == 3)
+            st->state = *p;
         if (field == 4 || field == 22) {
             if (!tm_linux_number(&p, field == 4 ? (uint64_t)INT_MAX : UINT64_MAX, &v))
                 return 0;
@@ -971,6 +974,21 @@ int tm_linux_proc_pid(const terminus_os_process *proc, long *pid)
                                  "/proc: mount one (mount -t proc proc /proc)",
                                  (int)proc->pid);
     return TERMINUS_OK;
+}
+
+char tm_linux_proc_state(const terminus_os_process *proc)
+{
+    char path[64], buf[TM_PROC_BUF];
+    struct tm_linux_stat st;
+    long pid;
+
+    memset(&st, 0, sizeof st);
+    if (tm_linux_proc_pid(proc, &pid) != TERMINUS_OK)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    if (tm_linux_read(AT_FDCWD, path, buf, sizeof buf) < 0 || !tm_linux_parse_stat(buf, &st))
+        return 0;
+    return st.state;
 }
 
 int tm_linux_process_identity(void *data, terminus_os_process *proc, terminus_process_info *info,
